@@ -1,0 +1,108 @@
+# queuetop -- top for queues and workflows.
+#   make            build ./queuetop
+#   make test       every suite (unit, integration, end-to-end); SAN=1 for ASan+UBSan
+#   make demo       throwaway Redis + simulated traffic + the dashboard
+#   make bench      collector cost vs the naive reader and vs Redis' own time
+#   make install    PREFIX=/usr/local (DESTDIR honoured)
+
+CC      ?= cc
+PREFIX  ?= /usr/local
+PKGS    := ncursesw hiredis libpq jansson
+SAN     ?= 0
+
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
+           -D_DEFAULT_SOURCE -pthread $(shell pkg-config --cflags $(PKGS))
+LDLIBS  += $(shell pkg-config --libs $(PKGS)) -pthread -lm
+
+ifeq ($(SAN),1)
+BUILD   := build-san
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -O1
+LDFLAGS += -fsanitize=address,undefined
+else
+BUILD   := build
+endif
+
+CORE_SRC := $(wildcard collectors/*.c) $(filter-out tui/main.c,$(wildcard tui/*.c)) \
+            $(wildcard views/*.c) $(wildcard themes/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+INTEG_SRC := $(wildcard tests/integration/test_*.c)
+INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
+TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/freeport
+
+ifeq ($(SAN),1)
+all: $(BUILD)/queuetop
+else
+all: queuetop
+queuetop: $(BUILD)/queuetop
+	cp $< $@
+endif
+
+$(BUILD)/queuetop: $(BUILD)/tui/main.o $(BUILD)/libqueuetop.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libqueuetop.a: $(CORE_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/%.o $(BUILD)/libqueuetop.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/integration/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/harness.o: tests/integration/harness.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(INTEG_BIN): $(BUILD)/tests/harness.o
+
+$(BUILD)/tests/sim: tests/sim/sim.c $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/bench: tests/bench/bench.c $(BUILD)/tests/harness.o $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/freeport: tests/tools/freeport.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+tools: $(TOOLS)
+
+test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS)
+	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
+
+demo: all $(BUILD)/tests/sim $(BUILD)/tests/freeport
+	@BUILD=$(BUILD) sh scripts/demo.sh
+
+bench: all $(BUILD)/tests/bench
+	@BUILD=$(BUILD) sh tests/bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BUILD)/queuetop $(DESTDIR)$(PREFIX)/bin/queuetop
+	install -m 644 docs/queuetop.1 $(DESTDIR)$(PREFIX)/share/man/man1/queuetop.1
+
+deps:
+	sh scripts/deps.sh
+
+clean:
+	rm -rf build build-san queuetop
+
+.PHONY: all test demo bench install deps clean tools
+.SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,178 @@
+/* history.c -- see history.h. */
+#include "history.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void ring_push(struct ring *r, float v)
+{
+    r->values[r->head] = v;
+    r->head = (r->head + 1) % HISTORY_RING;
+    if (r->count < HISTORY_RING)
+        r->count++;
+}
+
+size_t ring_latest(const struct ring *r, float *out, size_t n)
+{
+    if (n > r->count)
+        n = r->count;
+    for (size_t i = 0; i < n; i++) {
+        size_t idx = (r->head + HISTORY_RING - n + i) % HISTORY_RING;
+        out[i] = r->values[idx];
+    }
+    return n;
+}
+
+double rate_per_sec(long long before, long long after, int64_t dt_ms)
+{
+    if (before == QT_UNKNOWN || after == QT_UNKNOWN || dt_ms <= 0 || after < before)
+        return NAN;
+    return (double)(after - before) * 1000.0 / (double)dt_ms;
+}
+
+double trend_per_sec(long long before, long long after, int64_t dt_ms)
+{
+    if (before == QT_UNKNOWN || after == QT_UNKNOWN || dt_ms <= 0)
+        return NAN;
+    return (double)(after - before) * 1000.0 / (double)dt_ms;
+}
+
+double drain_eta_seconds(long long lag, double produced, double consumed)
+{
+    if (lag == QT_UNKNOWN || lag < 0)
+        return NAN;
+    if (lag == 0)
+        return 0.0;
+    if (isnan(produced) || isnan(consumed) || consumed <= produced)
+        return NAN;
+    return (double)lag / (consumed - produced);
+}
+
+void history_init(struct history *h)
+{
+    memset(h, 0, sizeof *h);
+}
+
+static void stream_history_free(struct stream_history *sh)
+{
+    bytes_free(&sh->key);
+    for (size_t i = 0; i < sh->group_count; i++)
+        bytes_free(&sh->groups[i].name);
+    free(sh->groups);
+}
+
+void history_done(struct history *h)
+{
+    for (size_t i = 0; i < h->count; i++)
+        stream_history_free(&h->streams[i]);
+    free(h->streams);
+    memset(h, 0, sizeof *h);
+}
+
+const struct stream_history *history_find(const struct history *h, const struct bytes *key)
+{
+    size_t lo = 0, hi = h->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = bytes_cmp(&h->streams[mid].key, key);
+        if (c == 0)
+            return &h->streams[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name)
+{
+    if (!sh)
+        return NULL;
+    for (size_t i = 0; i < sh->group_count; i++)
+        if (bytes_cmp(&sh->groups[i].name, name) == 0)
+            return &sh->groups[i];
+    return NULL;
+}
+
+static void fresh_entry(struct stream_history *sh, const struct stream_info *s)
+{
+    memset(sh, 0, sizeof *sh);
+    bytes_set(&sh->key, s->key.ptr, s->key.len);
+    sh->produced_per_sec = NAN;
+    sh->entries_added = QT_UNKNOWN;
+    sh->length = QT_UNKNOWN;
+}
+
+/* Brings one entry up to date with a newer sample of its stream. */
+static void update_entry(struct stream_history *sh, const struct stream_info *s)
+{
+    if (s->sampled_mono_ms == sh->sampled_mono_ms)
+        return;   /* not re-read this tick */
+    bool have_prev = sh->sampled_mono_ms != 0;
+    int64_t dt = s->sampled_mono_ms - sh->sampled_mono_ms;
+
+    sh->produced_per_sec = have_prev ? rate_per_sec(sh->entries_added, s->entries_added, dt) : NAN;
+
+    struct group_rates *groups = s->group_len ? xcalloc(s->group_len, sizeof *groups) : NULL;
+    for (size_t i = 0; i < s->group_len; i++) {
+        const struct group_info *g = &s->groups[i];
+        struct group_rates *gr = &groups[i];
+        const struct group_rates *old = history_group(sh, &g->name);
+        if (old)
+            gr->lag_ring = old->lag_ring;
+        bytes_set(&gr->name, g->name.ptr, g->name.len);
+        gr->entries_read = g->entries_read;
+        gr->lag = g->lag;
+        gr->consumed_per_sec = NAN;
+        gr->lag_per_sec = NAN;
+        if (old && have_prev) {
+            gr->consumed_per_sec = rate_per_sec(old->entries_read, g->entries_read, dt);
+            gr->lag_per_sec = trend_per_sec(old->lag, g->lag, dt);
+        }
+        gr->drain_eta_s = drain_eta_seconds(g->lag, sh->produced_per_sec, gr->consumed_per_sec);
+        ring_push(&gr->lag_ring, g->lag == QT_UNKNOWN ? NAN : (float)g->lag);
+    }
+    for (size_t i = 0; i < sh->group_count; i++)
+        bytes_free(&sh->groups[i].name);
+    free(sh->groups);
+    sh->groups = groups;
+    sh->group_count = s->group_len;
+
+    sh->sampled_mono_ms = s->sampled_mono_ms;
+    sh->length = s->length;
+    sh->entries_added = s->entries_added;
+    ring_push(&sh->length_ring, (float)s->length);
+    ring_push(&sh->max_lag_ring, s->max_lag == QT_UNKNOWN ? NAN : (float)s->max_lag);
+}
+
+void history_update(struct history *h, const struct redis_snapshot *snap)
+{
+    if (snap->sample_seq && snap->sample_seq == h->last_seq)
+        return;
+    h->last_seq = snap->sample_seq;
+    /* Merge two sorted lists: the snapshot's streams and ours. */
+    struct stream_history *out = snap->stream_count
+                                     ? xcalloc(snap->stream_count, sizeof *out)
+                                     : NULL;
+    size_t i = 0, j = 0;
+    for (; i < snap->stream_count; i++) {
+        const struct stream_info *s = &snap->streams[i];
+        while (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) < 0)
+            stream_history_free(&h->streams[j++]);
+        if (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) == 0) {
+            out[i] = h->streams[j++];
+        } else {
+            fresh_entry(&out[i], s);
+        }
+        update_entry(&out[i], s);
+    }
+    while (j < h->count)
+        stream_history_free(&h->streams[j++]);
+    free(h->streams);
+    h->streams = out;
+    h->count = snap->stream_count;
+}

@@ -1,0 +1,74 @@
+/* history.h -- what successive snapshots say together: rates, trends and short rings for
+ * sparklines. The one place where deltas are taken; views and the JSON writer only read it.
+ *
+ * Owned by one thread (the UI, or the headless loop): feed every new snapshot to
+ * history_update() in order. */
+#ifndef QT_HISTORY_H
+#define QT_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define HISTORY_RING 240   /* samples kept per series (4 minutes at the default 1 s) */
+
+struct ring {
+    float values[HISTORY_RING];
+    size_t count;          /* samples stored, <= HISTORY_RING */
+    size_t head;           /* index of the next write */
+};
+
+void ring_push(struct ring *r, float v);
+/* Copies the newest n (at most count) samples, oldest first, into out; returns how many. */
+size_t ring_latest(const struct ring *r, float *out, size_t n);
+
+struct group_rates {
+    struct bytes name;
+    long long entries_read;     /* last seen, QT_UNKNOWN */
+    long long lag;              /* last seen, QT_UNKNOWN */
+    double consumed_per_sec;    /* entries-read delta / s; NAN when unknown */
+    double lag_per_sec;         /* lag delta / s (positive: falling behind); NAN when unknown */
+    double drain_eta_s;         /* lag / (consumed - produced) when consumers gain; NAN otherwise */
+    struct ring lag_ring;       /* lag per sample (NAN when unknown) */
+};
+
+struct stream_history {
+    struct bytes key;
+    int64_t sampled_mono_ms;     /* of the last sample taken into account */
+    long long length;
+    long long entries_added;
+    double produced_per_sec;     /* entries-added delta / s; NAN when unknown */
+    struct ring length_ring;
+    struct ring max_lag_ring;
+    struct group_rates *groups;
+    size_t group_count;
+};
+
+struct history {
+    struct stream_history *streams;   /* sorted by key like the snapshot */
+    size_t count;
+    uint64_t last_seq;
+};
+
+void history_init(struct history *h);
+void history_done(struct history *h);
+
+/* Takes a new Redis snapshot into account: streams sampled since the last update get rates
+ * computed against their previous sample; streams gone from the snapshot are dropped. */
+void history_update(struct history *h, const struct redis_snapshot *snap);
+
+const struct stream_history *history_find(const struct history *h, const struct bytes *key);
+const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name);
+
+/* (after - before) / dt; NAN when either is unknown, dt <= 0, or the counter went backwards
+ * (a restart or a recreated key: no honest rate exists for that interval). */
+double rate_per_sec(long long before, long long after, int64_t dt_ms);
+/* Signed delta rate for gauges like lag: NAN when unknown or dt <= 0. */
+double trend_per_sec(long long before, long long after, int64_t dt_ms);
+/* Seconds until lag reaches 0 at the current rates; NAN when lag is unknown, or consumers do
+ * not outpace producers, or a rate is unknown. 0 when there is no lag. */
+double drain_eta_seconds(long long lag, double produced_per_sec, double consumed_per_sec);
+
+#endif

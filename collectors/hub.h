@@ -1,0 +1,54 @@
+/* hub.h -- hands finished snapshots from collector threads to the UI, and requests back.
+ *
+ * Collectors publish (ownership passes to the hub); readers acquire a reference and release it.
+ * Every publish writes one byte on a pipe so a poll()ing UI wakes up. Requests from the UI
+ * (refresh now, the stream whose consumers to read, stop) wake the collectors' timed wait. */
+#ifndef QT_HUB_H
+#define QT_HUB_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "snapshot.h"
+
+#define HUB_KINDS 1
+
+struct hub {
+    pthread_mutex_t lock;
+    pthread_cond_t cond;              /* signalled on refresh request and stop */
+    struct snapshot *latest[HUB_KINDS];
+    int wake_pipe[2];                 /* [0] for poll() in the UI, non-blocking */
+    bool stopping;
+    uint64_t refresh_gen;             /* bumped by hub_request_refresh */
+    char *focus;                      /* stream key whose consumers to read; NULL for none */
+    size_t focus_len;
+};
+
+/* Returns 0, or -1 when the pipe cannot be made (errno set). */
+int hub_init(struct hub *hub);
+/* Frees the latest snapshots. No collector may still run. */
+void hub_done(struct hub *hub);
+
+/* Takes ownership of snap (refcount 1), replaces the previous one of its kind. */
+void hub_publish(struct hub *hub, struct snapshot *snap);
+/* Newest snapshot of that kind with a reference added, or NULL; give it back with hub_release. */
+struct snapshot *hub_acquire(struct hub *hub, enum snapshot_kind kind);
+void hub_release(struct hub *hub, struct snapshot *snap);
+/* Empties the wake pipe; call after poll() reported it readable. */
+void hub_drain_wakeups(struct hub *hub);
+
+void hub_request_refresh(struct hub *hub);
+void hub_request_stop(struct hub *hub);
+bool hub_stopping(struct hub *hub);
+/* Sets (or clears with len 0) the focus key; the bytes are copied. */
+void hub_set_focus(struct hub *hub, const char *key, size_t len);
+/* Copies the focus key into *out (caller frees out->ptr); out->len 0 when none. */
+void hub_get_focus(struct hub *hub, struct bytes *out);
+
+/* Waits up to timeout_ms, returning early on stop or on a refresh newer than *seen_gen
+ * (which it updates). Returns true when a stop was requested. */
+bool hub_wait(struct hub *hub, int64_t timeout_ms, uint64_t *seen_gen);
+
+#endif

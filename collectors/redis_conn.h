@@ -1,0 +1,42 @@
+/* redis_conn.h -- where a Redis server is (URL parsing) and how to open a session to it. */
+#ifndef QT_REDIS_CONN_H
+#define QT_REDIS_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <hiredis.h>
+
+struct redis_target {
+    bool unix_socket;
+    char host[256];      /* TCP host (IPv6 without brackets) */
+    int port;            /* TCP port, default 6379 */
+    char path[4096];     /* unix socket path */
+    char user[256];      /* ACL user; "" for the default user */
+    char password[512];  /* "" when none; never printed */
+    bool has_password;
+    int db;              /* SELECT index, default 0 */
+};
+
+/* Parses redis://[[user]:password@]host[:port][/db], unix:///path[?db=N] (user and password are
+ * allowed there too) or a bare host[:port]. Percent-escapes in user and password are decoded.
+ * When the URL holds no password, REDISCLI_AUTH (if set) supplies it.
+ * Returns 0, or -1 with a one-line reason in err. */
+int redis_url_parse(const char *url, struct redis_target *out, char *err, size_t errlen);
+
+/* The target as a URL without its password (":***@" shows that one is set). */
+void redis_target_display(const struct redis_target *t, char *buf, size_t buflen);
+
+/* Connects, sets the command timeout, authenticates and selects the database.
+ * Returns a ready context (caller frees with redisFree), or NULL with a one-line reason in err
+ * (never containing the password). */
+redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_ms,
+                              int command_timeout_ms, char *err, size_t errlen);
+
+/* Reads one field "name:value" from INFO text into buf; 0 when found, -1 otherwise. */
+int redis_info_field(const char *info, const char *name, char *buf, size_t buflen);
+
+/* A Redis error reply made into a hint a user can act on (NOAUTH, NOPERM, WRONGPASS...). */
+void redis_describe_error(const char *what, const char *server_error, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,721 @@
+/* redis_streams.c -- see redis_streams.h.
+ *
+ * One tick:
+ *   1. discovery: a few SCAN calls (MATCH glob, TYPE stream), continuing the cursor of the last
+ *      tick, so a keyspace of any size is walked a slice at a time;
+ *   2. reading, round-robin from where the last tick stopped, in batches of batch_streams keys,
+ *      two round trips per batch:
+ *        A: TIME, [INFO replication], then XINFO STREAM + XINFO GROUPS for every key;
+ *        B: XPENDING key group - + 1 for every group with pending entries (the oldest entry's
+ *           id, idle time and delivery count), XINFO CONSUMERS for the focused stream;
+ *      until the time budget is spent; streams not reached keep their previous data.
+ * All commands are read-only. The state (known streams) belongs to the collector thread only;
+ * each tick publishes a deep copy as an immutable snapshot. */
+#include "redis_streams.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct tracked {
+    struct stream_info info;
+    uint64_t seen_pass;   /* last SCAN pass that returned this key */
+    bool sampled;         /* read at least once */
+    bool gone;            /* the key vanished or changed type: drop at the next compaction */
+};
+
+struct streams_collector {
+    struct streams_config cfg;
+    struct hub *hub;
+    pthread_t thread;
+    bool thread_started;
+
+    redisContext *ctx;
+    char url[512];
+    char version[32];
+    char role[16];
+
+    char cursor[32];
+    uint64_t pass;
+    bool scan_complete;
+    long long keys_scanned_pass;
+    long long keys_scanned_last;
+
+    struct tracked *items;        /* sorted by key */
+    size_t count, cap;
+    struct bytes *fresh;          /* keys SCAN found this tick that are not tracked yet */
+    size_t fresh_count, fresh_cap;
+    size_t rr_next;               /* round-robin position for the next tick */
+
+    struct bytes focus;           /* stream whose consumers are read */
+    unsigned round_trips;
+    size_t refreshed;
+    uint64_t seq;
+    int64_t server_ms;
+};
+
+void streams_config_defaults(struct streams_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    str_copy(cfg->match, "*", sizeof cfg->match);
+    cfg->interval_ms = 1000;
+    cfg->budget_ms = 250;
+    cfg->scan_count = 1000;
+    cfg->scan_calls_per_tick = 20;
+    cfg->batch_streams = 500;
+    cfg->connect_timeout_ms = 2000;
+    cfg->command_timeout_ms = 5000;
+}
+
+struct streams_collector *streams_collector_new(const struct streams_config *cfg, struct hub *hub)
+{
+    struct streams_collector *c = xcalloc(1, sizeof *c);
+    c->cfg = *cfg;
+    c->hub = hub;
+    str_copy(c->cursor, "0", sizeof c->cursor);
+    c->pass = 1;
+    redis_target_display(&cfg->target, c->url, sizeof c->url);
+    bytes_set(&c->focus, "", 0);
+    return c;
+}
+
+static void disconnect(struct streams_collector *c)
+{
+    if (c->ctx)
+        redisFree(c->ctx);
+    c->ctx = NULL;
+}
+
+void streams_collector_delete(struct streams_collector *c)
+{
+    if (!c)
+        return;
+    disconnect(c);
+    for (size_t i = 0; i < c->count; i++)
+        stream_info_free(&c->items[i].info);
+    free(c->items);
+    for (size_t i = 0; i < c->fresh_count; i++)
+        bytes_free(&c->fresh[i]);
+    free(c->fresh);
+    bytes_free(&c->focus);
+    free(c);
+}
+
+void streams_collector_set_focus(struct streams_collector *c, const char *key, size_t len)
+{
+    bytes_free(&c->focus);
+    bytes_set(&c->focus, key, len);
+}
+
+unsigned streams_collector_round_trips(const struct streams_collector *c)
+{
+    return c->round_trips;
+}
+
+/* ---- reply helpers ---------------------------------------------------------------------- */
+
+/* Value of a field in a flat [name, value, name, value, ...] array, or NULL. */
+static redisReply *field(const redisReply *arr, const char *name)
+{
+    if (!arr || arr->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < arr->elements; i += 2) {
+        const redisReply *k = arr->element[i];
+        if ((k->type == REDIS_REPLY_STRING || k->type == REDIS_REPLY_STATUS) &&
+            strcmp(k->str, name) == 0)
+            return arr->element[i + 1];
+    }
+    return NULL;
+}
+
+/* Integer (or numeric string) value; QT_UNKNOWN for nil, absent or junk. */
+static long long as_ll(const redisReply *r)
+{
+    long long v;
+    if (!r)
+        return QT_UNKNOWN;
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
+    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
+        return v;
+    return QT_UNKNOWN;
+}
+
+static void as_id(const redisReply *r, char *buf, size_t buflen)
+{
+    buf[0] = '\0';
+    if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
+        r->len < buflen) {
+        struct stream_id id;
+        if (stream_id_parse(r->str, r->len, &id) == 0)
+            memcpy(buf, r->str, r->len + 1);
+    }
+}
+
+static bool is_error(const redisReply *r, const char *prefix)
+{
+    return r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, prefix, strlen(prefix)) == 0;
+}
+
+/* ---- the set of known streams ----------------------------------------------------------- */
+
+static int tracked_cmp(const void *a, const void *b)
+{
+    return bytes_cmp(&((const struct tracked *)a)->info.key, &((const struct tracked *)b)->info.key);
+}
+
+static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
+{
+    struct bytes k = { (char *)key, len };
+    size_t lo = 0, hi = c->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int r = bytes_cmp(&c->items[mid].info.key, &k);
+        if (r == 0)
+            return &c->items[mid];
+        if (r < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Moves fresh keys into items, keeping items sorted and unique. */
+static void merge_fresh(struct streams_collector *c)
+{
+    if (!c->fresh_count)
+        return;
+    if (c->count + c->fresh_count > c->cap) {
+        c->cap = (c->count + c->fresh_count) * 2;
+        c->items = xrealloc(c->items, c->cap * sizeof *c->items);
+    }
+    for (size_t i = 0; i < c->fresh_count; i++) {
+        struct tracked *t = &c->items[c->count++];
+        memset(t, 0, sizeof *t);
+        t->info.key = c->fresh[i];   /* ownership moves */
+        t->seen_pass = c->pass;
+    }
+    c->fresh_count = 0;
+    qsort(c->items, c->count, sizeof *c->items, tracked_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (out && bytes_cmp(&c->items[out - 1].info.key, &c->items[i].info.key) == 0) {
+            stream_info_free(&c->items[i].info);
+            continue;
+        }
+        c->items[out++] = c->items[i];
+    }
+    c->count = out;
+}
+
+/* Drops gone items, and at the end of a pass the ones that pass did not see. */
+static void compact(struct streams_collector *c, bool pass_ended)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        struct tracked *t = &c->items[i];
+        if (t->gone || (pass_ended && t->seen_pass != c->pass)) {
+            stream_info_free(&t->info);
+            continue;
+        }
+        c->items[out++] = *t;
+    }
+    c->count = out;
+    if (c->rr_next >= c->count)
+        c->rr_next = 0;
+}
+
+static void add_fresh(struct streams_collector *c, const char *key, size_t len)
+{
+    struct tracked *t = find_tracked(c, key, len);
+    if (t) {
+        t->seen_pass = c->pass;
+        t->gone = false;
+        return;
+    }
+    if (c->fresh_count == c->fresh_cap) {
+        c->fresh_cap = c->fresh_cap ? c->fresh_cap * 2 : 256;
+        c->fresh = xrealloc(c->fresh, c->fresh_cap * sizeof *c->fresh);
+    }
+    bytes_set(&c->fresh[c->fresh_count++], key, len);
+}
+
+/* ---- talking to Redis ------------------------------------------------------------------- */
+
+static int fail_io(struct streams_collector *c, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "lost connection to %s during %s: %s", c->url, what,
+             c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "no reply");
+    disconnect(c);
+    return -1;
+}
+
+static int fail_reply(struct streams_collector *c, const char *what, const redisReply *r,
+                      char *err, size_t errlen)
+{
+    redis_describe_error(what, r->str, err, errlen);
+    (void)c;
+    return -1;
+}
+
+static int ensure_connected(struct streams_collector *c, char *err, size_t errlen)
+{
+    if (c->ctx)
+        return 0;
+    c->ctx = redis_conn_open(&c->cfg.target, c->cfg.connect_timeout_ms,
+                             c->cfg.command_timeout_ms, err, errlen);
+    if (!c->ctx)
+        return -1;
+    /* A new session: the old cursor means nothing now (the server may have restarted). */
+    str_copy(c->cursor, "0", sizeof c->cursor);
+    c->pass++;
+    c->keys_scanned_pass = 0;
+    redisReply *r = redisCommand(c->ctx, "INFO server");
+    c->round_trips++;
+    if (!r)
+        return fail_io(c, "INFO", err, errlen);
+    if (r->type == REDIS_REPLY_STRING)
+        redis_info_field(r->str, "redis_version", c->version, sizeof c->version);
+    freeReplyObject(r);
+    return 0;
+}
+
+/* One SCAN call. Returns 1 when the pass ended, 0 when more remains, -1 on error. */
+static int scan_step(struct streams_collector *c, char *err, size_t errlen)
+{
+    char count[24];
+    snprintf(count, sizeof count, "%d", c->cfg.scan_count);
+    const char *argv[] = { "SCAN", c->cursor, "MATCH", c->cfg.match, "COUNT", count, "TYPE",
+                           "stream" };
+    redisReply *r = redisCommandArgv(c->ctx, 8, argv, NULL);
+    c->round_trips++;
+    if (!r)
+        return fail_io(c, "SCAN", err, errlen);
+    if (r->type == REDIS_REPLY_ERROR) {
+        fail_reply(c, "SCAN refused", r, err, errlen);
+        freeReplyObject(r);
+        return -1;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY ||
+        r->element[0]->len >= sizeof c->cursor) {
+        snprintf(err, errlen, "unexpected SCAN reply from %s", c->url);
+        freeReplyObject(r);
+        return -1;
+    }
+    memcpy(c->cursor, r->element[0]->str, r->element[0]->len + 1);
+    const redisReply *keys = r->element[1];
+    for (size_t i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+        if (k->type == REDIS_REPLY_STRING)
+            add_fresh(c, k->str, k->len);
+    }
+    c->keys_scanned_pass += (long long)keys->elements;
+    freeReplyObject(r);
+    if (strcmp(c->cursor, "0") == 0) {
+        c->scan_complete = true;
+        c->keys_scanned_last = c->keys_scanned_pass;
+        c->keys_scanned_pass = 0;
+        return 1;
+    }
+    return 0;
+}
+
+static void parse_stream(struct stream_info *s, const redisReply *r)
+{
+    s->length = as_ll(field(r, "length"));
+    if (s->length < 0)
+        s->length = 0;
+    s->entries_added = as_ll(field(r, "entries-added"));
+    s->group_count = as_ll(field(r, "groups"));
+    as_id(field(r, "last-generated-id"), s->last_id, sizeof s->last_id);
+    s->first_id[0] = '\0';
+    if (s->length > 0) {
+        const redisReply *first = field(r, "first-entry");
+        if (first && first->type == REDIS_REPLY_ARRAY && first->elements >= 1)
+            as_id(first->element[0], s->first_id, sizeof s->first_id);
+        else
+            as_id(field(r, "recorded-first-entry-id"), s->first_id, sizeof s->first_id);
+    }
+}
+
+static void free_groups(struct stream_info *s)
+{
+    struct stream_info tmp = { 0 };
+    tmp.groups = s->groups;
+    tmp.group_len = s->group_len;
+    tmp.key.ptr = NULL;
+    stream_info_free(&tmp);
+    s->groups = NULL;
+    s->group_len = 0;
+}
+
+static void parse_groups(struct stream_info *s, const redisReply *r)
+{
+    free_groups(s);
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
+        return;
+    s->groups = xcalloc(r->elements, sizeof *s->groups);
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *g = r->element[i];
+        const redisReply *name = field(g, "name");
+        if (!name || name->type != REDIS_REPLY_STRING)
+            continue;
+        struct group_info *gi = &s->groups[s->group_len++];
+        bytes_set(&gi->name, name->str, name->len);
+        bytes_set(&gi->oldest_consumer, "", 0);
+        gi->consumers = as_ll(field(g, "consumers"));
+        gi->pending = as_ll(field(g, "pending"));
+        if (gi->pending < 0)
+            gi->pending = 0;
+        as_id(field(g, "last-delivered-id"), gi->last_delivered_id, sizeof gi->last_delivered_id);
+        gi->entries_read = as_ll(field(g, "entries-read"));
+        gi->lag = as_ll(field(g, "lag"));
+        gi->oldest_age_ms = gi->oldest_idle_ms = gi->oldest_deliveries = QT_UNKNOWN;
+    }
+}
+
+/* XPENDING key group - + 1  ->  [[id, consumer, idle-ms, deliveries]] or [] */
+static void parse_oldest(struct group_info *g, const redisReply *r, int64_t server_ms)
+{
+    g->has_oldest = false;
+    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
+        return;
+    const redisReply *e = r->element[0];
+    if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 || e->element[0]->type != REDIS_REPLY_STRING)
+        return;
+    struct stream_id id;
+    if (stream_id_parse(e->element[0]->str, e->element[0]->len, &id) < 0 ||
+        e->element[0]->len >= sizeof g->oldest_id)
+        return;
+    g->has_oldest = true;
+    memcpy(g->oldest_id, e->element[0]->str, e->element[0]->len + 1);
+    g->oldest_age_ms = stream_id_age_ms(id, server_ms);
+    if (e->element[1]->type == REDIS_REPLY_STRING) {
+        bytes_free(&g->oldest_consumer);
+        bytes_set(&g->oldest_consumer, e->element[1]->str, e->element[1]->len);
+    }
+    g->oldest_idle_ms = as_ll(e->element[2]);
+    g->oldest_deliveries = as_ll(e->element[3]);
+}
+
+static void parse_consumers(struct group_info *g, const redisReply *r)
+{
+    for (size_t i = 0; i < g->consumer_count; i++)
+        bytes_free(&g->consumer_list[i].name);
+    free(g->consumer_list);
+    g->consumer_list = NULL;
+    g->consumer_count = 0;
+    g->has_consumer_list = false;
+    if (!r || r->type != REDIS_REPLY_ARRAY)
+        return;
+    g->has_consumer_list = true;
+    if (r->elements == 0)
+        return;
+    g->consumer_list = xcalloc(r->elements, sizeof *g->consumer_list);
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *name = field(r->element[i], "name");
+        if (!name || name->type != REDIS_REPLY_STRING)
+            continue;
+        struct consumer_info *ci = &g->consumer_list[g->consumer_count++];
+        bytes_set(&ci->name, name->str, name->len);
+        ci->pending = as_ll(field(r->element[i], "pending"));
+        ci->idle_ms = as_ll(field(r->element[i], "idle"));
+        ci->inactive_ms = as_ll(field(r->element[i], "inactive"));
+    }
+}
+
+static bool is_focus(const struct streams_collector *c, const struct tracked *t)
+{
+    return c->focus.len && bytes_cmp(&c->focus, &t->info.key) == 0;
+}
+
+/* Reads the streams items[idx[0..n)] in two pipelined round trips. */
+static int read_batch(struct streams_collector *c, const size_t *idx, size_t n, bool want_role,
+                      char *err, size_t errlen)
+{
+    redisContext *ctx = c->ctx;
+    redisReply *r = NULL;
+
+    redisAppendCommand(ctx, "TIME");
+    if (want_role)
+        redisAppendCommand(ctx, "INFO replication");
+    for (size_t i = 0; i < n; i++) {
+        const struct bytes *k = &c->items[idx[i]].info.key;
+        redisAppendCommand(ctx, "XINFO STREAM %b", k->ptr, k->len);
+        redisAppendCommand(ctx, "XINFO GROUPS %b", k->ptr, k->len);
+    }
+    c->round_trips++;
+
+    if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
+        return fail_io(c, "TIME", err, errlen);
+    int rc = 0;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+        long long sec = as_ll(r->element[0]), usec = as_ll(r->element[1]);
+        c->server_ms = sec * 1000 + usec / 1000;
+    } else {
+        rc = fail_reply(c, "TIME refused", r, err, errlen);
+    }
+    freeReplyObject(r);
+    if (want_role) {
+        if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
+            return fail_io(c, "INFO", err, errlen);
+        if (r->type == REDIS_REPLY_STRING)
+            redis_info_field(r->str, "role", c->role, sizeof c->role);
+        freeReplyObject(r);
+    }
+    int64_t now_mono = mono_ms();
+    for (size_t i = 0; i < n; i++) {
+        struct tracked *t = &c->items[idx[i]];
+        redisReply *rs = NULL, *rg = NULL;
+        if (redisGetReply(ctx, (void **)&rs) != REDIS_OK)
+            return fail_io(c, "XINFO STREAM", err, errlen);
+        if (redisGetReply(ctx, (void **)&rg) != REDIS_OK) {
+            freeReplyObject(rs);
+            return fail_io(c, "XINFO GROUPS", err, errlen);
+        }
+        if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE")) {
+            t->gone = true;
+        } else if (rs->type == REDIS_REPLY_ERROR || rg->type == REDIS_REPLY_ERROR) {
+            if (rc == 0)
+                rc = fail_reply(c, "XINFO refused",
+                                rs->type == REDIS_REPLY_ERROR ? rs : rg, err, errlen);
+        } else {
+            parse_stream(&t->info, rs);
+            parse_groups(&t->info, rg);
+            t->info.sampled_server_ms = c->server_ms;
+            t->info.sampled_mono_ms = now_mono;
+            t->info.error[0] = '\0';
+            t->sampled = true;
+        }
+        freeReplyObject(rs);
+        freeReplyObject(rg);
+    }
+    if (rc < 0)
+        return rc;
+
+    /* Round trip B: the PEL head of every group with pending entries, consumers of the focus. */
+    size_t cmds = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct tracked *t = &c->items[idx[i]];
+        if (t->gone)
+            continue;
+        for (size_t g = 0; g < t->info.group_len; g++) {
+            const struct bytes *k = &t->info.key, *gn = &t->info.groups[g].name;
+            if (t->info.groups[g].pending > 0) {
+                redisAppendCommand(ctx, "XPENDING %b %b - + 1", k->ptr, k->len, gn->ptr, gn->len);
+                cmds++;
+            }
+            if (is_focus(c, t)) {
+                redisAppendCommand(ctx, "XINFO CONSUMERS %b %b", k->ptr, k->len, gn->ptr, gn->len);
+                cmds++;
+            }
+        }
+    }
+    if (cmds)
+        c->round_trips++;
+    for (size_t i = 0; i < n; i++) {
+        struct tracked *t = &c->items[idx[i]];
+        if (t->gone)
+            continue;
+        for (size_t g = 0; g < t->info.group_len; g++) {
+            struct group_info *gi = &t->info.groups[g];
+            if (gi->pending > 0) {
+                if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
+                    return fail_io(c, "XPENDING", err, errlen);
+                if (is_error(r, "NOPERM") && rc == 0)
+                    rc = fail_reply(c, "XPENDING refused", r, err, errlen);
+                parse_oldest(gi, r, c->server_ms);
+                freeReplyObject(r);
+            }
+            if (is_focus(c, t)) {
+                if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
+                    return fail_io(c, "XINFO CONSUMERS", err, errlen);
+                parse_consumers(gi, r);
+                freeReplyObject(r);
+            }
+        }
+        stream_info_derive(&t->info);
+    }
+    return rc;
+}
+
+/* Discovery then reading. full: finish the SCAN pass and read every stream, no budget. */
+static int tick(struct streams_collector *c, bool full, char *err, size_t errlen)
+{
+    int64_t start = mono_ms();
+    c->round_trips = 0;
+    c->refreshed = 0;
+    if (ensure_connected(c, err, errlen) < 0)
+        return -1;
+
+    bool pass_ended = false;
+    for (int calls = 0; full || calls < c->cfg.scan_calls_per_tick; calls++) {
+        int rc = scan_step(c, err, errlen);
+        if (rc < 0)
+            return -1;
+        if (rc == 1) {
+            pass_ended = true;
+            break;
+        }
+        if (!full && mono_ms() - start > c->cfg.budget_ms / 4)
+            break;
+    }
+    merge_fresh(c);
+    if (pass_ended) {
+        compact(c, true);
+        c->pass++;
+    }
+
+    /* Reading: round-robin window, the focused stream always included. */
+    size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
+    size_t *idx = xmalloc((batch_max + 1) * sizeof *idx);
+    size_t done = 0, pos = c->rr_next;
+    bool focus_done = false, first = true;
+    int rc = 0;
+    struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
+    while (rc == 0 && (done < c->count || (focus && !focus_done))) {
+        size_t n = 0;
+        while (n < batch_max && done < c->count) {
+            if (pos >= c->count)
+                pos = 0;
+            if (&c->items[pos] == focus)
+                focus_done = true;
+            idx[n++] = pos++;
+            done++;
+        }
+        if (focus && !focus_done) {
+            idx[n++] = (size_t)(focus - c->items);
+            focus_done = true;
+        }
+        rc = read_batch(c, idx, n, first, err, errlen);
+        first = false;
+        c->refreshed += n;
+        if (!full && mono_ms() - start > c->cfg.budget_ms)
+            break;
+    }
+    free(idx);
+    c->rr_next = c->count ? pos % c->count : 0;
+    if (c->count == 0 && rc == 0) {
+        /* Nothing to read: still take the server clock and role for the header. */
+        rc = read_batch(c, NULL, 0, true, err, errlen);
+    }
+    /* Drop consumer lists of streams that are no longer the focus. */
+    for (size_t i = 0; i < c->count; i++) {
+        if (is_focus(c, &c->items[i]))
+            continue;
+        for (size_t g = 0; g < c->items[i].info.group_len; g++)
+            parse_consumers(&c->items[i].info.groups[g], NULL);
+    }
+    compact(c, false);
+    return rc;
+}
+
+static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_state state,
+                                       const char *error, int64_t retry_in_ms)
+{
+    struct snapshot *snap = snapshot_new(SNAPSHOT_REDIS);
+    struct redis_snapshot *r = &snap->redis;
+    str_copy(r->url, c->url, sizeof r->url);
+    r->state = state;
+    str_copy(r->error, error ? error : "", sizeof r->error);
+    r->retry_in_ms = retry_in_ms;
+    str_copy(r->version, c->version, sizeof r->version);
+    str_copy(r->role, c->role, sizeof r->role);
+    r->server_time_ms = c->server_ms;
+    r->sampled_mono_ms = mono_ms();
+    r->sample_seq = ++c->seq;
+    r->scan_complete = c->scan_complete;
+    r->keys_scanned = c->scan_complete ? c->keys_scanned_last : c->keys_scanned_pass;
+    r->streams_refreshed = c->refreshed;
+    r->round_trips = c->round_trips;
+    bytes_set(&r->focus, c->focus.ptr, c->focus.len);
+    size_t n = 0;
+    for (size_t i = 0; i < c->count; i++)
+        n += c->items[i].sampled;
+    r->streams = n ? xcalloc(n, sizeof *r->streams) : NULL;
+    for (size_t i = 0; i < c->count; i++)
+        if (c->items[i].sampled)
+            stream_info_copy(&r->streams[r->stream_count++], &c->items[i].info);
+    return snap;
+}
+
+struct snapshot *streams_collector_sample_full(struct streams_collector *c, char *err,
+                                               size_t errlen)
+{
+    int64_t start = mono_ms();
+    if (tick(c, true, err, errlen) < 0)
+        return NULL;
+    struct snapshot *s = build_snapshot(c, CONN_UP, NULL, 0);
+    s->redis.sample_duration_ms = mono_ms() - start;
+    return s;
+}
+
+static void *collector_main(void *arg)
+{
+    struct streams_collector *c = arg;
+    uint64_t seen_gen = 0;
+    int backoff_ms = 0;
+    char err[256];
+    bool first = true;
+
+    while (!hub_stopping(c->hub)) {
+        struct bytes focus;
+        hub_get_focus(c->hub, &focus);
+        if (bytes_cmp(&focus, &c->focus) != 0) {
+            bytes_free(&c->focus);
+            c->focus = focus;
+        } else {
+            bytes_free(&focus);
+        }
+
+        int64_t start = mono_ms();
+        err[0] = '\0';
+        int rc = tick(c, false, err, sizeof err);
+        int64_t wait_ms;
+        struct snapshot *snap;
+        if (rc == 0) {
+            backoff_ms = 0;
+            snap = build_snapshot(c, CONN_UP, NULL, 0);
+            wait_ms = c->cfg.interval_ms - (mono_ms() - start);
+        } else {
+            /* Any failure: start over on a fresh connection, with capped exponential backoff. */
+            disconnect(c);
+            backoff_ms = backoff_ms ? backoff_ms * 2 : 250;
+            if (backoff_ms > 5000)
+                backoff_ms = 5000;
+            snap = build_snapshot(c, first ? CONN_DOWN : CONN_DOWN, err, backoff_ms);
+            wait_ms = backoff_ms;
+        }
+        first = false;
+        snap->redis.sample_duration_ms = mono_ms() - start;
+        hub_publish(c->hub, snap);
+        if (hub_wait(c->hub, wait_ms, &seen_gen))
+            break;
+    }
+    disconnect(c);
+    return NULL;
+}
+
+int streams_collector_start(struct streams_collector *c)
+{
+    if (!c->hub || c->thread_started)
+        return -1;
+    if (pthread_create(&c->thread, NULL, collector_main, c) != 0)
+        return -1;
+    c->thread_started = true;
+    return 0;
+}
+
+void streams_collector_stop(struct streams_collector *c)
+{
+    if (!c->thread_started)
+        return;
+    hub_request_stop(c->hub);
+    pthread_join(c->thread, NULL);
+    c->thread_started = false;
+}

@@ -1,0 +1,141 @@
+/* snapshot.c -- construction, copying and freeing of snapshots (see snapshot.h). */
+#include "snapshot.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+struct snapshot *snapshot_new(enum snapshot_kind kind)
+{
+    struct snapshot *s = xcalloc(1, sizeof *s);
+    s->kind = kind;
+    s->refcount = 1;
+    return s;
+}
+
+void bytes_set(struct bytes *b, const char *p, size_t len)
+{
+    b->ptr = xmemdup(p ? p : "", p ? len : 0);
+    b->len = p ? len : 0;
+}
+
+void bytes_free(struct bytes *b)
+{
+    free(b->ptr);
+    b->ptr = NULL;
+    b->len = 0;
+}
+
+int bytes_cmp(const struct bytes *a, const struct bytes *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c = n ? memcmp(a->ptr, b->ptr, n) : 0;
+    if (c)
+        return c;
+    return a->len < b->len ? -1 : a->len > b->len;
+}
+
+static void group_copy(struct group_info *dst, const struct group_info *src)
+{
+    *dst = *src;
+    bytes_set(&dst->name, src->name.ptr, src->name.len);
+    bytes_set(&dst->oldest_consumer, src->oldest_consumer.ptr, src->oldest_consumer.len);
+    dst->consumer_list = NULL;
+    if (src->consumer_count) {
+        dst->consumer_list = xcalloc(src->consumer_count, sizeof *dst->consumer_list);
+        for (size_t i = 0; i < src->consumer_count; i++) {
+            dst->consumer_list[i] = src->consumer_list[i];
+            bytes_set(&dst->consumer_list[i].name, src->consumer_list[i].name.ptr,
+                      src->consumer_list[i].name.len);
+        }
+    }
+}
+
+static void group_free(struct group_info *g)
+{
+    bytes_free(&g->name);
+    bytes_free(&g->oldest_consumer);
+    for (size_t i = 0; i < g->consumer_count; i++)
+        bytes_free(&g->consumer_list[i].name);
+    free(g->consumer_list);
+    g->consumer_list = NULL;
+    g->consumer_count = 0;
+}
+
+void stream_info_copy(struct stream_info *dst, const struct stream_info *src)
+{
+    *dst = *src;
+    bytes_set(&dst->key, src->key.ptr, src->key.len);
+    dst->groups = NULL;
+    if (src->group_len) {
+        dst->groups = xcalloc(src->group_len, sizeof *dst->groups);
+        for (size_t i = 0; i < src->group_len; i++)
+            group_copy(&dst->groups[i], &src->groups[i]);
+    }
+}
+
+void stream_info_free(struct stream_info *s)
+{
+    bytes_free(&s->key);
+    for (size_t i = 0; i < s->group_len; i++)
+        group_free(&s->groups[i]);
+    free(s->groups);
+    s->groups = NULL;
+    s->group_len = 0;
+}
+
+void stream_info_derive(struct stream_info *s)
+{
+    s->max_lag = QT_UNKNOWN;
+    s->lag_partly_unknown = false;
+    s->pending_total = 0;
+    s->oldest_pending_age_ms = QT_UNKNOWN;
+    s->consumers_total = 0;
+    s->max_deliveries = 0;
+    for (size_t i = 0; i < s->group_len; i++) {
+        const struct group_info *g = &s->groups[i];
+        if (g->lag == QT_UNKNOWN)
+            s->lag_partly_unknown = true;
+        else if (g->lag > s->max_lag)
+            s->max_lag = g->lag;
+        s->pending_total += g->pending;
+        s->consumers_total += g->consumers;
+        if (g->has_oldest) {
+            if (g->oldest_age_ms > s->oldest_pending_age_ms)
+                s->oldest_pending_age_ms = g->oldest_age_ms;
+            if (g->oldest_deliveries > s->max_deliveries)
+                s->max_deliveries = g->oldest_deliveries;
+        }
+    }
+}
+
+void snapshot_free(struct snapshot *snap)
+{
+    if (!snap)
+        return;
+    struct redis_snapshot *r = &snap->redis;
+    for (size_t i = 0; i < r->stream_count; i++)
+        stream_info_free(&r->streams[i]);
+    free(r->streams);
+    bytes_free(&r->focus);
+    free(snap);
+}
+
+const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
+                                              size_t key_len)
+{
+    struct bytes k = { (char *)key, key_len };
+    size_t lo = 0, hi = r->stream_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = bytes_cmp(&r->streams[mid].key, &k);
+        if (c == 0)
+            return &r->streams[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}

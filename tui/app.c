@@ -1,0 +1,310 @@
+/* app.c -- the dashboard's loop on the UI thread:
+ *   poll(stdin, hub wake pipe, stop pipe, timer) -> take the newest snapshot -> keys -> draw once.
+ * Drawing goes to stdscr and ends with wnoutrefresh + doupdate, so curses sends only the cells
+ * that changed since the last frame (what keeps it usable over a slow SSH link). */
+#include "app.h"
+
+#include <errno.h>
+#include <langinfo.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curses.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "app_state.h"
+#include "format.h"
+#include "sanitize.h"
+
+static bool curses_active;
+
+void app_restore_terminal(void)
+{
+    if (curses_active) {
+        curses_active = false;
+        endwin();
+    }
+}
+
+void app_flash(struct app *app, const char *text)
+{
+    str_copy(app->message, text, sizeof app->message);
+    app->message_until_ms = mono_ms() + 3000;
+}
+
+int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
+            size_t len)
+{
+    char buf[1024];
+    if (max_cols <= 0)
+        return 0;
+    if (max_cols > 300)
+        max_cols = 300;
+    int cols = sanitize_for_cell(bytes, len, buf, sizeof buf, max_cols, app->utf8);
+    wattrset(w, theme_attr((enum role)role));
+    mvwaddstr(w, y, x, buf);
+    wattrset(w, theme_attr(ROLE_DEFAULT));
+    return cols;
+}
+
+int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text)
+{
+    return app_put(app, w, y, x, max_cols, role, text, strlen(text));
+}
+
+/* ---- rows of the streams list --------------------------------------------------------- */
+
+void app_select(struct app *app, long i)
+{
+    if (app->row_count == 0) {
+        app->selected = 0;
+        return;
+    }
+    if (i < 0)
+        i = 0;
+    if ((size_t)i >= app->row_count)
+        i = (long)app->row_count - 1;
+    app->selected = (size_t)i;
+    const struct stream_info *s = &app->snap->redis.streams[app->rows[app->selected]];
+    bytes_free(&app->selected_key);
+    bytes_set(&app->selected_key, s->key.ptr, s->key.len);
+}
+
+void app_rebuild_rows(struct app *app)
+{
+    free(app->rows);
+    app->rows = NULL;
+    app->row_count = 0;
+    if (!app->snap)
+        return;
+    const struct redis_snapshot *r = &app->snap->redis;
+    app->rows = xcalloc(r->stream_count + 1, sizeof *app->rows);
+    app->row_count = streams_select(r, &app->history, app->filter, app->sort, app->sort_reverse,
+                                    app->thresholds, app->rows);
+    long keep = 0;
+    if (app->selected_key.len) {
+        keep = (long)app->selected < (long)app->row_count ? (long)app->selected : 0;
+        for (size_t i = 0; i < app->row_count; i++) {
+            if (bytes_cmp(&r->streams[app->rows[i]].key, &app->selected_key) == 0) {
+                keep = (long)i;
+                break;
+            }
+        }
+    }
+    app_select(app, keep);
+}
+
+void app_open_stream(struct app *app, const struct bytes *key)
+{
+    bytes_free(&app->open_key);
+    bytes_set(&app->open_key, key->ptr, key->len);
+    app->detail_scroll = 0;
+    app->view = &stream_view;
+    hub_set_focus(app->hub, key->ptr, key->len);
+    hub_request_refresh(app->hub);   /* consumers are read for the focus: fetch them now */
+}
+
+void app_close_stream(struct app *app)
+{
+    bytes_free(&app->open_key);
+    app->view = &streams_view;
+    hub_set_focus(app->hub, "", 0);
+}
+
+/* ---- frame ---------------------------------------------------------------------------- */
+
+static void draw_header(struct app *app, int width)
+{
+    const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+    char line[1024], age[32] = "";
+    bool down = r && r->state == CONN_DOWN;
+    int role = down ? ROLE_STATUS_ERR : ROLE_HEADER;
+    wattrset(stdscr, theme_attr(role));
+    mvhline(0, 0, ' ', width);
+    if (!r) {
+        char url[512];
+        redis_target_display(&app->opts->streams.target, url, sizeof url);
+        snprintf(line, sizeof line, " queuetop  %s  connecting...", url);
+    } else {
+        const char *state = r->state == CONN_UP ? "up" : down ? "DOWN" : "connecting";
+        fmt_duration_ms(mono_ms() - r->sampled_mono_ms, age, sizeof age);
+        snprintf(line, sizeof line, " queuetop  %s  %s%s%s%s  [%s]  %s ago", r->url,
+                 r->version[0] ? "redis " : "", r->version, r->role[0] ? " " : "", r->role,
+                 state, age);
+    }
+    app_puts(app, stdscr, 0, 0, width, role, line);
+}
+
+static void draw_status(struct app *app, int y, int width)
+{
+    const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+    char line[800];
+    int role = ROLE_STATUS;
+    if (app->editing_filter) {
+        snprintf(line, sizeof line, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
+    } else if (app->message[0] && mono_ms() < app->message_until_ms) {
+        snprintf(line, sizeof line, " %s", app->message);
+    } else if (r && r->state == CONN_DOWN) {
+        char retry[32];
+        fmt_duration_ms(r->retry_in_ms, retry, sizeof retry);
+        snprintf(line, sizeof line, " %s  (retrying every %s)", r->error, retry);
+        role = ROLE_STATUS_ERR;
+    } else if (app->view == &stream_view) {
+        snprintf(line, sizeof line, " Esc back  j/k scroll  r refresh  ? help  q quit");
+    } else {
+        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  r refresh  q quit",
+                 stream_sort_name(app->sort), app->sort_reverse ? "(rev)" : "");
+    }
+    wattrset(stdscr, theme_attr(role));
+    mvhline(y, 0, ' ', width);
+    app_puts(app, stdscr, y, 0, width, role, line);
+}
+
+static void draw(struct app *app)
+{
+    int height, width;
+    getmaxyx(stdscr, height, width);
+    werase(stdscr);
+    if (height < 5 || width < 20) {
+        mvaddstr(0, 0, "window too small");
+    } else {
+        draw_header(app, width);
+        app->view->draw(app, stdscr, 1, height - 2, width);
+        draw_status(app, height - 1, width);
+    }
+    wnoutrefresh(stdscr);
+    doupdate();
+}
+
+/* ---- input ---------------------------------------------------------------------------- */
+
+static int global_key(struct app *app, int key)
+{
+    switch (key) {
+    case 'q':
+    case 'Q':
+        return ACT_QUIT;
+    case '?':
+    case KEY_F(1):
+        if (app->view != &help_view) {
+            app->under_help = app->view;
+            app->view = &help_view;
+        }
+        return ACT_REDRAW;
+    case 'r':
+    case KEY_F(5):
+        hub_request_refresh(app->hub);
+        app_flash(app, "refreshing...");
+        return ACT_REDRAW;
+    case 12: /* Ctrl-L */
+        clearok(curscr, TRUE);
+        return ACT_REDRAW;
+    case KEY_RESIZE:
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+}
+
+static void take_snapshot(struct app *app)
+{
+    struct snapshot *s = hub_acquire(app->hub, SNAPSHOT_REDIS);
+    if (!s)
+        return;
+    if (app->snap && app->snap->redis.sample_seq == s->redis.sample_seq) {
+        hub_release(app->hub, s);
+        return;
+    }
+    hub_release(app->hub, app->snap);
+    app->snap = s;
+    history_update(&app->history, &s->redis);
+    app_rebuild_rows(app);
+}
+
+static bool locale_is_utf8(void)
+{
+    const char *cs = nl_langinfo(CODESET);
+    return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
+}
+
+int app_run(const struct options *opts, struct hub *hub, int stop_fd)
+{
+    struct app app;
+    memset(&app, 0, sizeof app);
+    app.opts = opts;
+    app.hub = hub;
+    app.view = &streams_view;
+    app.utf8 = locale_is_utf8();
+    app.thresholds = &default_thresholds;
+    bytes_set(&app.selected_key, "", 0);
+    bytes_set(&app.open_key, "", 0);
+    history_init(&app.history);
+
+    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+        fprintf(stderr, "queuetop: the dashboard needs a terminal; use --once or --json\n");
+        return 2;
+    }
+    if (!getenv("ESCDELAY"))
+        set_escdelay(50);
+    if (!initscr()) {
+        fprintf(stderr, "queuetop: cannot initialise the terminal\n");
+        return 2;
+    }
+    curses_active = true;
+    cbreak();
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    curs_set(0);
+    theme_init(opts->theme, opts->no_color);
+
+    bool dirty = true, quit = false;
+    int64_t last_draw = 0;
+    while (!quit) {
+        int64_t now = mono_ms();
+        if (dirty || now - last_draw >= 1000) {
+            draw(&app);
+            last_draw = now;
+            dirty = false;
+        }
+        struct pollfd p[3] = { { STDIN_FILENO, POLLIN, 0 }, { hub->wake_pipe[0], POLLIN, 0 },
+                               { stop_fd, POLLIN, 0 } };
+        int n = poll(p, 3, 500);
+        if (n < 0) {
+            if (errno == EINTR) {     /* SIGWINCH: curses queues KEY_RESIZE */
+                dirty = true;
+            } else {
+                break;
+            }
+        }
+        if (n > 0 && p[2].revents)
+            break;
+        if (n > 0 && p[1].revents) {
+            hub_drain_wakeups(hub);
+            take_snapshot(&app);
+            dirty = true;
+        }
+        int key;
+        while ((key = getch()) != ERR) {
+            int act = app.view->handle_key(&app, key);
+            if (act == ACT_NONE)
+                act = global_key(&app, key);
+            if (act & ACT_QUIT)
+                quit = true;
+            dirty = true;
+        }
+        if (n > 0 && (p[0].revents & (POLLHUP | POLLERR)))
+            break;
+    }
+    app_restore_terminal();
+    hub_release(hub, app.snap);
+    history_done(&app.history);
+    free(app.rows);
+    bytes_free(&app.selected_key);
+    bytes_free(&app.open_key);
+    return 0;
+}

@@ -1,0 +1,15 @@
+/* format.h -- numbers, durations and rates as short human text for table cells. Unknown values
+ * (QT_UNKNOWN, NAN) print as "?" so nobody mistakes them for zero. */
+#ifndef QT_FORMAT_H
+#define QT_FORMAT_H
+
+#include <stddef.h>
+
+/* 999, 1.2k, 12k, 1.2M, 3.4G; QT_UNKNOWN -> "?". */
+void fmt_count(long long v, char *buf, size_t len);
+/* 850ms, 12.3s, 4m05s, 2h07m, 3d04h; QT_UNKNOWN -> "?". */
+void fmt_duration_ms(long long ms, char *buf, size_t len);
+/* 0, 0.4, 12, 1.2k (per second, no unit); NAN -> "?". */
+void fmt_rate(double per_sec, char *buf, size_t len);
+
+#endif

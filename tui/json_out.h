@@ -1,0 +1,27 @@
+/* json_out.h -- snapshots (plus history rates) as JSON, for --json and --once --json.
+ * The field names are documented in docs/json.md; keep the two in step. */
+#ifndef QT_JSON_OUT_H
+#define QT_JSON_OUT_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "../collectors/history.h"
+#include "../collectors/snapshot.h"
+
+/* Builds the document for one Redis snapshot. history may be NULL (every rate null).
+ * rate_interval_ms is recorded as given (0: rates were not asked for).
+ * Returns a new reference (caller json_decref's it). */
+json_t *json_from_redis(const struct redis_snapshot *r, const struct history *history,
+                        long long rate_interval_ms);
+
+/* Sets obj[name] to the bytes: a JSON string when they are valid UTF-8 (control characters are
+ * escaped by jansson, so the text stays exact); otherwise a lossy string (U+FFFD for each bad
+ * byte) plus obj[name + "_hex"] with the exact bytes in hex. */
+void json_set_bytes(json_t *obj, const char *name, const struct bytes *b);
+
+/* Writes doc followed by a newline; flushes. Returns 0 or -1. */
+int json_write_line(json_t *doc, FILE *out, int pretty);
+
+#endif

@@ -1,0 +1,320 @@
+/* main.c -- command line, wiring of collectors, hub and the chosen front end (TUI, JSON lines,
+ * one-shot JSON or text), signals. The only file with process-wide state. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../collectors/history.h"
+#include "../collectors/hub.h"
+#include "../collectors/redis_streams.h"
+#include "../collectors/util.h"
+#include "app.h"
+#include "json_out.h"
+#include "options.h"
+#include "text_out.h"
+
+static int signal_pipe[2] = { -1, -1 };
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    char c = (char)sig;
+    ssize_t w = write(signal_pipe[1], &c, 1);
+    (void)w;
+    errno = saved;
+}
+
+static void on_crash(int sig)
+{
+    app_restore_terminal();
+    static const char msg[] = "queuetop: crashed (fatal signal); terminal restored\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_signals(void)
+{
+    if (pipe(signal_pipe) == 0) {
+        fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
+        fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
+        fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
+        fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGILL, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: queuetop [OPTION]...\n"
+        "Top for queues: live Redis Streams length, consumer lag, pending entries and their age.\n"
+        "Read-only: safe to point at production.\n"
+        "\n"
+        "Connection:\n"
+        "  -r, --redis URL          redis://[[user]:password@]host[:port][/db] or\n"
+        "                           unix:///path/to/socket[?db=N]\n"
+        "                           (default: $REDIS_URL, else redis://127.0.0.1:6379);\n"
+        "                           the password may also come from $REDISCLI_AUTH\n"
+        "      --connect-timeout S  seconds to wait for a connection (default 2)\n"
+        "      --timeout S          seconds to wait for a reply (default 5)\n"
+        "\n"
+        "What to watch:\n"
+        "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
+        "  -i, --interval S         seconds between samples (default 1)\n"
+        "      --budget MS          time per sample before the rest waits a tick (default 250)\n"
+        "\n"
+        "Output:\n"
+        "      --once               take one sample, print it and exit\n"
+        "      --json               JSON instead of the dashboard: with --once one document,\n"
+        "                           without it one line per sample until interrupted\n"
+        "      --pretty             indent the JSON\n"
+        "      --rate-interval S    with --once: seconds between the two samples that rates\n"
+        "                           need (default 1; 0 takes one sample, rates are null)\n"
+        "      --theme NAME         dark (default), light or mono; NO_COLOR is honoured\n"
+        "      --no-color           same as --theme mono\n"
+        "  -h, --help               this text\n"
+        "  -V, --version            version\n"
+        "\n"
+        "Keys in the dashboard: ? help, q quit, / filter, s/S sort, Enter open, Esc back,\n"
+        "r refresh now.\n"
+        "\n"
+        "Exit status: 0 ok; 2 bad usage, or the server could not be reached or read.\n");
+}
+
+static int parse_seconds(const char *s, int *ms_out, double min_s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= min_s) || v > 86400.0)
+        return -1;
+    *ms_out = (int)(v * 1000.0 + 0.5);
+    return 0;
+}
+
+static void usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "queuetop: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'queuetop --help'.\n");
+    exit(2);
+}
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+    enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
+           OPT_NOCOLOR };
+    static const struct option longopts[] = {
+        { "redis", required_argument, NULL, 'r' },
+        { "streams", required_argument, NULL, 'm' },
+        { "interval", required_argument, NULL, 'i' },
+        { "once", no_argument, NULL, OPT_ONCE },
+        { "json", no_argument, NULL, OPT_JSON },
+        { "pretty", no_argument, NULL, OPT_PRETTY },
+        { "rate-interval", required_argument, NULL, OPT_RATE },
+        { "connect-timeout", required_argument, NULL, OPT_CT },
+        { "timeout", required_argument, NULL, OPT_TO },
+        { "budget", required_argument, NULL, OPT_BUDGET },
+        { "theme", required_argument, NULL, OPT_THEME },
+        { "no-color", no_argument, NULL, OPT_NOCOLOR },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *url = getenv("REDIS_URL");
+    if (!url || !*url)
+        url = "redis://127.0.0.1:6379";
+    memset(o, 0, sizeof *o);
+    streams_config_defaults(&o->streams);
+    o->rate_interval_ms = 1000;
+    str_copy(o->theme, "dark", sizeof o->theme);
+
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":r:m:i:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'r': url = optarg; break;
+        case 'm':
+            if (!*optarg || strlen(optarg) >= sizeof o->streams.match)
+                usage_error("--streams needs a glob of at most 511 bytes%s", "");
+            str_copy(o->streams.match, optarg, sizeof o->streams.match);
+            break;
+        case 'i':
+            if (parse_seconds(optarg, &o->streams.interval_ms, 0.1) < 0)
+                usage_error("--interval wants seconds >= 0.1, not '%s'", optarg);
+            break;
+        case OPT_ONCE: o->once = true; break;
+        case OPT_JSON: o->json = true; break;
+        case OPT_PRETTY: o->pretty = true; break;
+        case OPT_RATE:
+            if (parse_seconds(optarg, &o->rate_interval_ms, 0.0) < 0)
+                usage_error("--rate-interval wants seconds >= 0, not '%s'", optarg);
+            break;
+        case OPT_CT:
+            if (parse_seconds(optarg, &o->streams.connect_timeout_ms, 0.05) < 0)
+                usage_error("--connect-timeout wants seconds >= 0.05, not '%s'", optarg);
+            break;
+        case OPT_TO:
+            if (parse_seconds(optarg, &o->streams.command_timeout_ms, 0.05) < 0)
+                usage_error("--timeout wants seconds >= 0.05, not '%s'", optarg);
+            break;
+        case OPT_BUDGET: {
+            long long v;
+            if (parse_ll(optarg, strlen(optarg), &v) < 0 || v < 10 || v > 60000)
+                usage_error("--budget wants milliseconds from 10 to 60000, not '%s'", optarg);
+            o->streams.budget_ms = (int)v;
+            break;
+        }
+        case OPT_THEME:
+            if (strcmp(optarg, "dark") && strcmp(optarg, "light") && strcmp(optarg, "mono"))
+                usage_error("--theme is dark, light or mono, not '%s'", optarg);
+            str_copy(o->theme, optarg, sizeof o->theme);
+            break;
+        case OPT_NOCOLOR: o->no_color = true; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf("queuetop %s\n", QUEUETOP_VERSION); exit(0);
+        case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
+        default: usage_error("unknown option '%s'", argv[optind - 1]); break;
+        }
+    }
+    if (optind < argc)
+        usage_error("unexpected argument '%s'", argv[optind]);
+    if (o->pretty && !o->json)
+        usage_error("--pretty goes with --json%s", "");
+
+    char err[256];
+    if (redis_url_parse(url, &o->streams.target, err, sizeof err) < 0) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        exit(2);
+    }
+}
+
+/* Sleeps ms unless a stop signal arrives; returns true when interrupted. */
+static bool sleep_interruptible(int ms)
+{
+    struct pollfd p = { signal_pipe[0], POLLIN, 0 };
+    return poll(&p, 1, ms) > 0;
+}
+
+static int run_once(const struct options *o)
+{
+    char err[256];
+    struct streams_collector *c = streams_collector_new(&o->streams, NULL);
+    struct history h;
+    history_init(&h);
+    struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
+    if (snap && o->rate_interval_ms > 0) {
+        history_update(&h, &snap->redis);
+        snapshot_free(snap);
+        snap = NULL;
+        if (!sleep_interruptible(o->rate_interval_ms))
+            snap = streams_collector_sample_full(c, err, sizeof err);
+        else
+            str_copy(err, "interrupted", sizeof err);
+    }
+    int rc = 0;
+    if (!snap) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        rc = 2;
+    } else {
+        history_update(&h, &snap->redis);
+        if (o->json) {
+            json_t *doc = json_from_redis(&snap->redis, &h, o->rate_interval_ms);
+            if (json_write_line(doc, stdout, o->pretty) < 0)
+                rc = 2;
+            json_decref(doc);
+        } else {
+            text_write_streams(&snap->redis, &h, stdout);
+        }
+        snapshot_free(snap);
+    }
+    history_done(&h);
+    streams_collector_delete(c);
+    return rc;
+}
+
+/* --json without --once: one line per published snapshot until a signal. */
+static int run_json_lines(const struct options *o, struct hub *hub)
+{
+    struct history h;
+    history_init(&h);
+    uint64_t printed = 0;
+    int rc = 0;
+    for (;;) {
+        struct pollfd p[2] = { { signal_pipe[0], POLLIN, 0 }, { hub->wake_pipe[0], POLLIN, 0 } };
+        if (poll(p, 2, 1000) < 0 && errno != EINTR)
+            break;
+        if (p[0].revents)
+            break;
+        if (!p[1].revents)
+            continue;
+        hub_drain_wakeups(hub);
+        struct snapshot *s = hub_acquire(hub, SNAPSHOT_REDIS);
+        if (s && s->redis.sample_seq != printed) {
+            printed = s->redis.sample_seq;
+            history_update(&h, &s->redis);
+            json_t *doc = json_from_redis(&s->redis, &h, o->streams.interval_ms);
+            int w = json_write_line(doc, stdout, o->pretty);
+            json_decref(doc);
+            if (w < 0) {
+                rc = 2; /* the reader went away */
+                hub_release(hub, s);
+                break;
+            }
+        }
+        hub_release(hub, s);
+    }
+    history_done(&h);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    struct options opts;
+    setlocale(LC_ALL, "");
+    parse_args(argc, argv, &opts);
+    install_signals();
+
+    if (opts.once)
+        return run_once(&opts);
+
+    struct hub hub;
+    if (hub_init(&hub) < 0) {
+        fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));
+        return 2;
+    }
+    struct streams_collector *c = streams_collector_new(&opts.streams, &hub);
+    if (streams_collector_start(c) < 0) {
+        fprintf(stderr, "queuetop: cannot start the collector thread\n");
+        return 2;
+    }
+    int rc = opts.json ? run_json_lines(&opts, &hub) : app_run(&opts, &hub, signal_pipe[0]);
+    streams_collector_stop(c);
+    streams_collector_delete(c);
+    hub_done(&hub);
+    return rc;
+}

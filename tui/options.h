@@ -1,0 +1,21 @@
+/* options.h -- the command line, parsed once in main.c and read by the modes. */
+#ifndef QT_OPTIONS_H
+#define QT_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "../collectors/redis_streams.h"
+
+#define QUEUETOP_VERSION "0.1.0"
+
+struct options {
+    struct streams_config streams;   /* includes the Redis target */
+    bool once;
+    bool json;
+    bool pretty;
+    int rate_interval_ms;            /* --once: pause between the two samples; 0: one sample */
+    char theme[32];
+    bool no_color;
+};
+
+#endif

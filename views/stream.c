@@ -1,0 +1,288 @@
+/* stream.c -- one stream opened from the list: its figures, sparklines of length and lag, its
+ * groups (lag, trend, consume rate, drain estimate, oldest pending entry) and its consumers.
+ * The collector reads consumers only for this stream (the hub's focus). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+#include "../tui/sparkline.h"
+
+/* A scrolled canvas: virtual line numbers, drawn only when they fall inside the area. */
+struct canvas {
+    struct app *app;
+    WINDOW *w;
+    int top, height, width, scroll, line;
+};
+
+static bool visible(const struct canvas *c)
+{
+    int y = c->line - c->scroll;
+    return y >= 0 && y < c->height;
+}
+
+static int row_y(const struct canvas *c)
+{
+    return c->top + c->line - c->scroll;
+}
+
+static void text_line(struct canvas *c, int x, int role, const char *text)
+{
+    if (visible(c))
+        app_puts(c->app, c->w, row_y(c), x, c->width - x, role, text);
+}
+
+static void column_line(struct canvas *c, const char *text)
+{
+    if (visible(c)) {
+        wattrset(c->w, theme_attr(ROLE_COLUMN));
+        mvwhline(c->w, row_y(c), 0, ' ', c->width);
+        app_puts(c->app, c->w, row_y(c), 0, c->width, ROLE_COLUMN, text);
+    }
+    c->line++;
+}
+
+static void right(struct canvas *c, int end, int w, int role, const char *text)
+{
+    int len = (int)strlen(text);
+    if (len > w)
+        len = w;
+    if (visible(c))
+        app_puts(c->app, c->w, row_y(c), end - len, w, role, text);
+}
+
+static int sev_role(enum severity s)
+{
+    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
+}
+
+static void draw_spark(struct app *app, WINDOW *w, int y, int x, int width, const char *label,
+                       const struct ring *ring)
+{
+    float vals[HISTORY_RING];
+    char buf[HISTORY_RING * 3 + 1];
+    int lw = app_puts(app, w, y, x, width, ROLE_DIM, label);
+    size_t n = ring ? ring_latest(ring, vals, HISTORY_RING) : 0;
+    if (width - lw - 1 <= 0)
+        return;
+    sparkline_render(vals, n, width - lw - 1, app->utf8, buf, sizeof buf);
+    wattrset(w, theme_attr(ROLE_SPARK));
+    mvwaddstr(w, y, x + lw + 1, buf);
+    wattrset(w, theme_attr(ROLE_DEFAULT));
+}
+
+static void draw_groups(struct canvas *c, const struct stream_info *s,
+                        const struct stream_history *sh)
+{
+    struct app *app = c->app;
+    int name_w = c->width - 62;
+    if (name_w < 8)
+        name_w = 8;
+    char head[256];
+    snprintf(head, sizeof head, " %-*s %4s %6s %6s %6s %6s %7s %8s %7s %5s", name_w, "GROUP",
+             "CONS", "PEND", "LAG", "LAG/s", "OUT/s", "DRAIN", "OLDEST", "IDLE", "DELIV");
+    column_line(c, head);
+    if (s->group_len == 0) {
+        text_line(c, 2, ROLE_DIM, "no consumer groups: nothing reads this stream with XREADGROUP");
+        c->line++;
+        return;
+    }
+    for (size_t i = 0; i < s->group_len; i++) {
+        const struct group_info *g = &s->groups[i];
+        const struct group_rates *gr = history_group(sh, &g->name);
+        enum severity sev = group_severity(g, app->thresholds);
+        char cons[16], pend[16], lag[16], trend[16], out[16], drain[16], old[16], idle[16], dl[16];
+        snprintf(cons, sizeof cons, "%lld", g->consumers);
+        fmt_count(g->pending, pend, sizeof pend);
+        fmt_count(g->lag, lag, sizeof lag);
+        fmt_rate(gr ? gr->lag_per_sec : (double)NAN, trend, sizeof trend);
+        if (gr && !isnan(gr->lag_per_sec) && gr->lag_per_sec > 0) {
+            memmove(trend + 1, trend, strlen(trend) + 1);
+            trend[0] = '+';
+        }
+        fmt_rate(gr ? gr->consumed_per_sec : (double)NAN, out, sizeof out);
+        if (gr && !isnan(gr->drain_eta_s))
+            fmt_duration_ms((long long)(gr->drain_eta_s * 1000.0), drain, sizeof drain);
+        else
+            str_copy(drain, g->lag == 0 ? "0" : "-", sizeof drain);
+        if (g->has_oldest) {
+            fmt_duration_ms(g->oldest_age_ms, old, sizeof old);
+            fmt_duration_ms(g->oldest_idle_ms, idle, sizeof idle);
+            snprintf(dl, sizeof dl, "%lld", g->oldest_deliveries);
+        } else {
+            str_copy(old, "-", sizeof old);
+            str_copy(idle, "-", sizeof idle);
+            str_copy(dl, "-", sizeof dl);
+        }
+        if (visible(c)) {
+            int y = row_y(c);
+            app_puts(app, c->w, y, 0, 1, sev_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
+            app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
+        }
+        const struct thresholds *t = app->thresholds;
+        int x = 1 + name_w;
+        right(c, x += 5, 4, ROLE_DEFAULT, cons);
+        right(c, x += 7, 6, ROLE_DEFAULT, pend);
+        right(c, x += 7, 6, g->lag == QT_UNKNOWN ? ROLE_DIM : g->lag >= t->lag_crit ? ROLE_CRIT
+                                : g->lag >= t->lag_warn ? ROLE_WARN : ROLE_DEFAULT, lag);
+        right(c, x += 7, 6, gr && gr->lag_per_sec > 0 ? ROLE_WARN : ROLE_DEFAULT, trend);
+        right(c, x += 7, 6, ROLE_DEFAULT, out);
+        right(c, x += 7, 6, ROLE_OK, drain);
+        right(c, x += 8, 7, g->has_oldest && g->oldest_age_ms >= t->oldest_crit_ms ? ROLE_CRIT
+                                : g->has_oldest && g->oldest_age_ms >= t->oldest_warn_ms ? ROLE_WARN
+                                : ROLE_DEFAULT, old);
+        right(c, x += 9, 8, ROLE_DEFAULT, idle);
+        right(c, x += 8, 7, g->has_oldest && g->oldest_deliveries >= t->deliveries_warn
+                                ? ROLE_WARN : ROLE_DEFAULT, dl);
+        c->line++;
+        if (g->has_oldest && visible(c)) {
+            char line[200];
+            int y = row_y(c);
+            snprintf(line, sizeof line, "   oldest pending %s held by ", g->oldest_id);
+            int col = app_puts(app, c->w, y, 0, c->width, ROLE_DIM, line);
+            col += app_put(app, c->w, y, col, c->width - col - 30, ROLE_DIM, g->oldest_consumer.ptr,
+                           g->oldest_consumer.len);
+            snprintf(line, sizeof line, ", delivered %lldx", g->oldest_deliveries);
+            app_puts(app, c->w, y, col, c->width - col, ROLE_DIM, line);
+        }
+        if (g->has_oldest)
+            c->line++;
+    }
+}
+
+static void draw_consumers(struct canvas *c, const struct stream_info *s)
+{
+    struct app *app = c->app;
+    int name_w = (c->width - 30) / 2;
+    char head[256];
+    snprintf(head, sizeof head, " %-*s %-*s %7s %8s %8s", name_w, "GROUP", name_w, "CONSUMER",
+             "PENDING", "IDLE", "INACTIVE");
+    column_line(c, head);
+    bool any = false;
+    for (size_t i = 0; i < s->group_len; i++) {
+        const struct group_info *g = &s->groups[i];
+        for (size_t j = 0; j < g->consumer_count; j++) {
+            const struct consumer_info *ci = &g->consumer_list[j];
+            char pend[16], idle[16], inact[16];
+            fmt_count(ci->pending, pend, sizeof pend);
+            fmt_duration_ms(ci->idle_ms, idle, sizeof idle);
+            if (ci->inactive_ms == QT_UNKNOWN)
+                str_copy(inact, "-", sizeof inact);
+            else
+                fmt_duration_ms(ci->inactive_ms, inact, sizeof inact);
+            bool stuck = ci->pending > 0 && ci->idle_ms >= app->thresholds->idle_warn_ms;
+            if (visible(c)) {
+                int y = row_y(c);
+                app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
+                app_put(app, c->w, y, 2 + name_w, name_w, stuck ? ROLE_WARN : ROLE_DEFAULT,
+                        ci->name.ptr, ci->name.len);
+            }
+            int x = 2 + 2 * name_w;
+            right(c, x += 8, 7, ROLE_DEFAULT, pend);
+            right(c, x += 9, 8, stuck ? ROLE_WARN : ROLE_DEFAULT, idle);
+            right(c, x += 9, 8, ROLE_DEFAULT, inact);
+            if (stuck)
+                text_line(c, x + 1, ROLE_WARN, "stuck?");
+            c->line++;
+            any = true;
+        }
+    }
+    if (!any) {
+        bool loaded = false;
+        for (size_t i = 0; i < s->group_len; i++)
+            loaded |= s->groups[i].has_consumer_list;
+        text_line(c, 2, ROLE_DIM, loaded || !s->group_len ? "no consumers" : "reading consumers...");
+        c->line++;
+    }
+}
+
+static void draw_stream(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    const struct stream_info *s = app->snap
+        ? redis_snapshot_find(&app->snap->redis, app->open_key.ptr, app->open_key.len) : NULL;
+    int col = app_puts(app, w, top, 0, width, ROLE_TITLE, " stream ");
+    col += app_put(app, w, top, col, width - col, ROLE_TITLE, app->open_key.ptr, app->open_key.len);
+    if (!s) {
+        app_puts(app, w, top + 2, 2, width - 4, ROLE_DIM,
+                 app->snap ? "this stream is gone (deleted, renamed or no longer a stream)"
+                           : "waiting for the first sample...");
+        return;
+    }
+    const struct stream_history *sh = history_find(&app->history, &s->key);
+    char line[400], len[16], added[16], rate[16];
+    fmt_count(s->length, len, sizeof len);
+    fmt_count(s->entries_added, added, sizeof added);
+    fmt_rate(sh ? sh->produced_per_sec : (double)NAN, rate, sizeof rate);
+    snprintf(line, sizeof line, " length %s  added %s  in %s/s  first %s  last %s", len, added,
+             rate, s->first_id[0] ? s->first_id : "-", s->last_id[0] ? s->last_id : "-");
+    app_puts(app, w, top + 1, 0, width, ROLE_DEFAULT, line);
+    int half = width / 2;
+    draw_spark(app, w, top + 2, 1, half - 2, "length", sh ? &sh->length_ring : NULL);
+    draw_spark(app, w, top + 2, half, width - half - 1, "max lag", sh ? &sh->max_lag_ring : NULL);
+
+    struct canvas c = { app, w, top + 3, height - 3, width, app->detail_scroll, 0 };
+    draw_groups(&c, s, sh);
+    c.line++;
+    draw_consumers(&c, s);
+    app->detail_lines = c.line;
+    app->page_rows = c.height;
+}
+
+static int stream_key(struct app *app, int key)
+{
+    int max_scroll = app->detail_lines - app->page_rows;
+    if (max_scroll < 0)
+        max_scroll = 0;
+    switch (key) {
+    case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
+        app_close_stream(app);
+        return ACT_REDRAW;
+    case KEY_DOWN: case 'j':
+        if (app->detail_scroll < max_scroll)
+            app->detail_scroll++;
+        return ACT_REDRAW;
+    case KEY_UP: case 'k':
+        if (app->detail_scroll > 0)
+            app->detail_scroll--;
+        return ACT_REDRAW;
+    case KEY_NPAGE: case ' ':
+        app->detail_scroll += app->page_rows - 1;
+        if (app->detail_scroll > max_scroll)
+            app->detail_scroll = max_scroll;
+        return ACT_REDRAW;
+    case KEY_PPAGE:
+        app->detail_scroll -= app->page_rows - 1;
+        if (app->detail_scroll < 0)
+            app->detail_scroll = 0;
+        return ACT_REDRAW;
+    case KEY_HOME: case 'g':
+        app->detail_scroll = 0;
+        return ACT_REDRAW;
+    case KEY_END: case 'G':
+        app->detail_scroll = max_scroll;
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+}
+
+static const struct help_line stream_help[] = {
+    { "Esc Backspace Left", "back to the list of streams" },
+    { "Up/Down j/k PgUp/PgDn", "scroll" },
+    { "LAG", "entries not yet delivered to the group (? = Redis cannot know)" },
+    { "LAG/s OUT/s", "lag trend and entries read per second" },
+    { "DRAIN", "time to catch up at current rates (- when not catching up)" },
+    { "OLDEST IDLE DELIV", "oldest pending entry: age, idle, deliveries" },
+    { "stuck?", "consumer holds entries and has been idle over a minute" },
+    { NULL, NULL },
+};
+
+const struct view stream_view = {
+    .name = "stream",
+    .draw = draw_stream,
+    .handle_key = stream_key,
+    .help = stream_help,
+};

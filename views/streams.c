@@ -1,0 +1,244 @@
+/* streams.c -- the home screen: every stream, worst first, with a summary line of problems.
+ * Keys: arrows/j/k/PgUp/PgDn/Home/End move, s/S sort, / filter, Enter opens a stream. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+
+enum { COL_LEN = 7, COL_RATE = 6, COL_GRP = 4, COL_LAG = 7, COL_PEND = 7, COL_OLD = 8, COL_CONS = 4 };
+
+static int severity_role(enum severity s)
+{
+    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
+}
+
+static void draw_summary(struct app *app, WINDOW *w, int y, int width)
+{
+    const struct redis_snapshot *r = &app->snap->redis;
+    long long groups = 0, pending = 0;
+    size_t crit = 0, warn = 0;
+    const struct stream_info *worst = NULL;
+    enum severity worst_sev = SEV_OK;
+    for (size_t i = 0; i < r->stream_count; i++) {
+        const struct stream_info *s = &r->streams[i];
+        enum severity sev = stream_severity(s, app->thresholds);
+        groups += (long long)s->group_len;
+        pending += s->pending_total;
+        crit += sev == SEV_CRIT;
+        warn += sev == SEV_WARN;
+        if (sev > worst_sev) {
+            worst_sev = sev;
+            worst = s;
+        }
+    }
+    char line[256], pend[16];
+    fmt_count(pending, pend, sizeof pend);
+    int x = snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending", r->stream_count,
+                     groups, pend);
+    if (!r->scan_complete && r->state == CONN_UP)
+        x += snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
+                      r->keys_scanned);
+    int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
+    if (crit || warn) {
+        char probs[64];
+        snprintf(probs, sizeof probs, "  %zu critical %zu warning", crit, warn);
+        col += app_puts(app, w, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, probs);
+    } else if (r->stream_count) {
+        col += app_puts(app, w, y, col, width - col, ROLE_OK, "  all ok");
+    }
+    if (worst && col < width - 8) {
+        char why[96];
+        stream_problem(worst, app->thresholds, why, sizeof why);
+        col += app_puts(app, w, y, col, width - col, severity_role(worst_sev), ": ");
+        int kc = app_put(app, w, y, col, (width - col) / 2, severity_role(worst_sev), worst->key.ptr,
+                         worst->key.len);
+        col += kc;
+        app_puts(app, w, y, col, width - col, severity_role(worst_sev), " ");
+        app_puts(app, w, y, col + 1, width - col - 1, severity_role(worst_sev), why);
+    }
+}
+
+/* Right-aligned cell ending at column `right` (exclusive). */
+static void cell_right(struct app *app, WINDOW *w, int y, int right, int width, int role,
+                       const char *text)
+{
+    int len = (int)strlen(text);
+    if (len > width)
+        len = width;
+    app_puts(app, w, y, right - len, width, role, text);
+}
+
+static void draw_streams(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    if (!app->snap) {
+        app_puts(app, w, top + 1, 1, width - 2, ROLE_DIM, "waiting for the first sample...");
+        app->page_rows = 1;
+        return;
+    }
+    const struct redis_snapshot *r = &app->snap->redis;
+    draw_summary(app, w, top, width);
+
+    int fixed = COL_LEN + COL_RATE + COL_GRP + COL_LAG + COL_PEND + COL_OLD + COL_CONS + 7;
+    int key_w = width - fixed - 3;
+    if (key_w < 8)
+        key_w = 8;
+    int y = top + 1;
+    wattrset(w, theme_attr(ROLE_COLUMN));
+    mvwhline(w, y, 0, ' ', width);
+    char head[256];
+    snprintf(head, sizeof head, "  %-*s %*s %*s %*s %*s %*s %*s %*s", key_w, "STREAM", COL_LEN,
+             "LENGTH", COL_RATE, "IN/s", COL_GRP, "GRPS", COL_LAG, "MAX LAG", COL_PEND, "PENDING",
+             COL_OLD, "OLDEST", COL_CONS, "CONS");
+    app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
+
+    int rows_h = height - 2;
+    app->page_rows = rows_h > 1 ? rows_h : 1;
+    if (app->row_count == 0) {
+        const char *why = r->stream_count ? "no stream matches the filter"
+                          : r->scan_complete ? "no streams found (SCAN ... TYPE stream)"
+                                             : "looking for streams...";
+        app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM, why);
+        return;
+    }
+    if (app->selected < app->scroll)
+        app->scroll = app->selected;
+    if (app->selected >= app->scroll + (size_t)rows_h)
+        app->scroll = app->selected - (size_t)rows_h + 1;
+    if (app->scroll + (size_t)rows_h > app->row_count)
+        app->scroll = app->row_count > (size_t)rows_h ? app->row_count - (size_t)rows_h : 0;
+
+    bool stale = r->state != CONN_UP;
+    for (int i = 0; i < rows_h && app->scroll + (size_t)i < app->row_count; i++) {
+        size_t ri = app->scroll + (size_t)i;
+        const struct stream_info *s = &r->streams[app->rows[ri]];
+        const struct stream_history *sh = history_find(&app->history, &s->key);
+        enum severity sev = stream_severity(s, app->thresholds);
+        bool sel = ri == app->selected;
+        int base = sel ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
+        int yy = y + 1 + i;
+        if (sel) {
+            wattrset(w, theme_attr(ROLE_SELECTED));
+            mvwhline(w, yy, 0, ' ', width);
+        }
+        app_puts(app, w, yy, 0, 2, sel ? base : severity_role(sev),
+                 sev == SEV_CRIT ? "!!" : sev == SEV_WARN ? " !" : "  ");
+        app_put(app, w, yy, 2, key_w, base, s->key.ptr, s->key.len);
+
+        char len[16], rate[16], grp[16], lag[16], pend[16], old[16], cons[16];
+        fmt_count(s->length, len, sizeof len);
+        fmt_rate(sh ? sh->produced_per_sec : (double)NAN, rate, sizeof rate);
+        snprintf(grp, sizeof grp, "%zu", s->group_len);
+        if (s->group_len == 0)
+            str_copy(lag, "-", sizeof lag);
+        else if (s->max_lag == QT_UNKNOWN)
+            str_copy(lag, "?", sizeof lag);
+        else {
+            fmt_count(s->max_lag, lag, sizeof lag);
+            if (s->lag_partly_unknown)
+                strncat(lag, "+?", sizeof lag - strlen(lag) - 1);
+        }
+        fmt_count(s->pending_total, pend, sizeof pend);
+        if (s->oldest_pending_age_ms == QT_UNKNOWN)
+            str_copy(old, "-", sizeof old);
+        else
+            fmt_duration_ms(s->oldest_pending_age_ms, old, sizeof old);
+        snprintf(cons, sizeof cons, "%lld", s->consumers_total);
+
+        int x = 2 + key_w + 1;
+        int lag_role = sel ? base
+                       : s->max_lag != QT_UNKNOWN && s->max_lag >= app->thresholds->lag_crit ? ROLE_CRIT
+                       : s->max_lag != QT_UNKNOWN && s->max_lag >= app->thresholds->lag_warn ? ROLE_WARN
+                       : s->max_lag == QT_UNKNOWN && s->group_len ? ROLE_DIM : base;
+        int old_role = sel ? base
+                       : s->oldest_pending_age_ms >= app->thresholds->oldest_crit_ms ? ROLE_CRIT
+                       : s->oldest_pending_age_ms >= app->thresholds->oldest_warn_ms ? ROLE_WARN : base;
+        cell_right(app, w, yy, x += COL_LEN, COL_LEN, base, len);
+        cell_right(app, w, yy, x += 1 + COL_RATE, COL_RATE, base, rate);
+        cell_right(app, w, yy, x += 1 + COL_GRP, COL_GRP, base, grp);
+        cell_right(app, w, yy, x += 1 + COL_LAG, COL_LAG, lag_role, lag);
+        cell_right(app, w, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
+        cell_right(app, w, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
+        cell_right(app, w, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
+    }
+}
+
+static int filter_key(struct app *app, int key)
+{
+    size_t len = strlen(app->filter);
+    if (key == 27 || key == KEY_EXIT) {          /* Esc: drop the filter */
+        app->filter[0] = '\0';
+        app->editing_filter = false;
+    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+        app->editing_filter = false;
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        if (len)
+            app->filter[len - 1] = '\0';
+    } else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof app->filter) {
+        app->filter[len] = (char)key;
+        app->filter[len + 1] = '\0';
+    } else {
+        return ACT_HANDLED;
+    }
+    app_rebuild_rows(app);
+    return ACT_REDRAW;
+}
+
+static int streams_key(struct app *app, int key)
+{
+    if (app->editing_filter)
+        return filter_key(app, key);
+    long page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    switch (key) {
+    case KEY_UP: case 'k': app_select(app, (long)app->selected - 1); return ACT_REDRAW;
+    case KEY_DOWN: case 'j': app_select(app, (long)app->selected + 1); return ACT_REDRAW;
+    case KEY_PPAGE: app_select(app, (long)app->selected - page); return ACT_REDRAW;
+    case KEY_NPAGE: case ' ': app_select(app, (long)app->selected + page); return ACT_REDRAW;
+    case KEY_HOME: case 'g': app_select(app, 0); return ACT_REDRAW;
+    case KEY_END: case 'G': app_select(app, (long)app->row_count - 1); return ACT_REDRAW;
+    case 's':
+        app->sort = (enum stream_sort)((app->sort + 1) % SORT_COUNT);
+        app_rebuild_rows(app);
+        return ACT_REDRAW;
+    case 'S':
+        app->sort_reverse = !app->sort_reverse;
+        app_rebuild_rows(app);
+        return ACT_REDRAW;
+    case '/':
+        app->editing_filter = true;
+        return ACT_REDRAW;
+    case 27:
+        if (app->filter[0]) {
+            app->filter[0] = '\0';
+            app_rebuild_rows(app);
+        }
+        return ACT_REDRAW;
+    case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
+        if (app->row_count && app->snap)
+            app_open_stream(app, &app->snap->redis.streams[app->rows[app->selected]].key);
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+}
+
+static const struct help_line streams_help[] = {
+    { "Up/Down j/k", "move the cursor" },
+    { "PgUp/PgDn Home/End", "move by a page / to the ends" },
+    { "Enter", "open the stream: groups, consumers, sparklines" },
+    { "/", "filter streams by key (Enter keeps it, Esc clears it)" },
+    { "s / S", "next sort column / reverse the order" },
+    { "!! / !", "critical / warning: lag, pending age or redeliveries over limits" },
+    { "?", "unknown (Redis cannot tell; e.g. lag after deletions)" },
+    { NULL, NULL },
+};
+
+const struct view streams_view = {
+    .name = "streams",
+    .draw = draw_streams,
+    .handle_key = streams_key,
+    .help = streams_help,
+};
