@@ -49,9 +49,10 @@ $(BUILD)/libqueuetop.a: $(CORE_OBJ)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/%.o $(BUILD)/libqueuetop.a
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libqueuetop.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD)/tests/%.o: tests/unit/%.c

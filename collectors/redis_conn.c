@@ -311,7 +311,8 @@ redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_
         return NULL;
     }
     redisSetTimeout(c, ms_to_tv(command_timeout_ms));
-    redisEnableKeepAlive(c);
+    if (!t->unix_socket)
+        redisEnableKeepAlive(c);
 
     redisReply *r = NULL;
     if (t->has_password) {

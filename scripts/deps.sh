@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs the Debian packages queuetop needs to build, test and run its demo, if any is missing.
+# Only missing packages are installed; nothing is installed when all are present.
+set -eu
+
+PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libcmocka-dev
+redis-server redis-tools tmux"
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "queuetop: installing missing Debian packages:$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+    SUDO="sudo"
+else
+    echo "queuetop: please install as root: apt-get install$missing" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+
+# Debian starts its own redis-server service on 6379 on install; we run private servers on free
+# ports and do not want a surprise one, but only stop it if this script just installed it.
+case "$missing" in
+    *redis-server*)
+        if command -v service >/dev/null 2>&1; then
+            $SUDO service redis-server stop >/dev/null 2>&1 || true
+        fi
+        ;;
+esac
+echo "queuetop: packages installed" >&2

@@ -1,0 +1,519 @@
+/* queuetop --once --json against a real redis-server, with streams built to an exactly known
+ * state (XADD, XGROUP CREATE, XREADGROUP, XACK, XCLAIM, XDEL): every number is asserted. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../unit/cm.h"
+#include "harness.h"
+
+static struct redis_server srv;
+static redisContext *rc;
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (redis_server_start(&srv, NULL) < 0)
+        return -1;
+    rc = redis_server_client(&srv);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    redisFree(rc);
+    redis_server_stop(&srv);
+    return 0;
+}
+
+static int flush(void **state)
+{
+    (void)state;
+    freeReplyObject(harness_cmd(rc, "FLUSHALL"));
+    return 0;
+}
+
+static void cmd_ok(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(rc, fmt, ap);
+    va_end(ap);
+    assert_non_null(r);
+    if (r->type == REDIS_REPLY_ERROR)
+        fail_msg("%s -> %s", fmt, r->str);
+    freeReplyObject(r);
+}
+
+static long long server_ms(void)
+{
+    redisReply *r = harness_cmd(rc, "TIME");
+    long long ms = atoll(r->element[0]->str) * 1000 + atoll(r->element[1]->str) / 1000;
+    freeReplyObject(r);
+    return ms;
+}
+
+/* Runs queuetop with args (NULL-terminated) after "--once --json"; asserts exit 0. */
+static json_t *once_json(const char *url, const char *const *args)
+{
+    const char *argv[32] = { harness_queuetop(), "--once", "--json", "--redis", url };
+    int n = 5;
+    for (int i = 0; args && args[i]; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    char *out, *err;
+    int status = harness_run(argv, &out, &err, 20000);
+    if (status != 0)
+        fail_msg("queuetop exited %d: %s", status, err);
+    json_error_t je;
+    json_t *doc = json_loads(out, 0, &je);
+    if (!doc)
+        fail_msg("bad JSON (%s): %s", je.text, out);
+    free(out);
+    free(err);
+    return doc;
+}
+
+static json_t *find_by(json_t *arr, const char *field, const char *value)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (strcmp(json_string_value(json_object_get(v, field)), value) == 0)
+            return v;
+    }
+    fail_msg("no element with %s=%s", field, value);
+    return NULL;
+}
+
+static json_t *stream_of(json_t *doc, const char *key)
+{
+    return find_by(json_object_get(json_object_get(doc, "redis"), "streams"), "key", key);
+}
+
+static long long num(json_t *obj, const char *field)
+{
+    json_t *v = json_object_get(obj, field);
+    if (!json_is_integer(v))
+        fail_msg("%s is not an integer", field);
+    return json_integer_value(v);
+}
+
+static void assert_null_field(json_t *obj, const char *field)
+{
+    json_t *v = json_object_get(obj, field);
+    if (!v || !json_is_null(v))
+        fail_msg("%s should be null", field);
+}
+
+static const char *str(json_t *obj, const char *field)
+{
+    const char *s = json_string_value(json_object_get(obj, field));
+    if (!s)
+        fail_msg("%s is not a string", field);
+    return s;
+}
+
+static void test_exact_state(void **state)
+{
+    (void)state;
+    long long t = server_ms();
+    long long base = t - 60000;   /* entries one minute old, by their IDs */
+    char id[5][32];
+    for (int i = 0; i < 5; i++) {
+        snprintf(id[i], sizeof id[i], "%lld-0", base + i * 1000);
+        cmd_ok("XADD orders %s order_id %d", id[i], i);
+    }
+    cmd_ok("XGROUP CREATE orders billing 0");
+    cmd_ok("XGROUP CREATE orders audit $");
+    cmd_ok("XGROUP CREATE orders late 0");
+    cmd_ok("XREADGROUP GROUP billing c1 COUNT 3 STREAMS orders >");   /* delivers 0,1,2 */
+    cmd_ok("XACK orders billing %s", id[0]);                         /* 1,2 pending */
+    cmd_ok("XCLAIM orders billing c2 0 %s", id[1]);                  /* 1: c2, 2 deliveries */
+    cmd_ok("SET not-a-stream x");
+    cmd_ok("RPUSH a-list x");
+
+    long long before = server_ms();
+    json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
+    long long after = server_ms();
+    json_t *redis = json_object_get(doc, "redis");
+    assert_true(strlen(str(redis, "version")) >= 5);
+    assert_string_equal(str(redis, "role"), "master");
+    assert_string_equal(str(redis, "state"), "up");
+    assert_true(json_is_true(json_object_get(redis, "scan_complete")));
+    assert_int_equal(json_array_size(json_object_get(redis, "streams")), 1);
+
+    json_t *s = stream_of(doc, "orders");
+    assert_int_equal(num(s, "length"), 5);
+    assert_int_equal(num(s, "entries_added"), 5);
+    assert_string_equal(str(s, "first_id"), id[0]);
+    assert_string_equal(str(s, "last_id"), id[4]);
+    assert_int_equal(num(s, "pending"), 2);
+    assert_int_equal(num(s, "consumers"), 2);
+    assert_int_equal(num(s, "max_lag"), 5);
+    json_t *groups = json_object_get(s, "groups");
+    assert_int_equal(json_array_size(groups), 3);
+
+    json_t *g = find_by(groups, "name", "billing");
+    assert_int_equal(num(g, "consumers"), 2);
+    assert_int_equal(num(g, "pending"), 2);
+    assert_int_equal(num(g, "lag"), 2);
+    assert_int_equal(num(g, "entries_read"), 3);
+    assert_string_equal(str(g, "last_delivered_id"), id[2]);
+    assert_string_equal(str(g, "oldest_pending_id"), id[1]);
+    assert_string_equal(str(g, "oldest_pending_consumer"), "c2");
+    assert_int_equal(num(g, "oldest_pending_deliveries"), 2);
+    long long age = num(g, "oldest_pending_age_ms");
+    assert_true(age >= before - (base + 1000) && age <= after - (base + 1000));
+    long long idle = num(g, "oldest_pending_idle_ms");
+    assert_true(idle >= 0 && idle <= after - before + 1000);
+    assert_true(num(s, "oldest_pending_age_ms") == age);
+
+    g = find_by(groups, "name", "audit");   /* created at $: nothing to read */
+    assert_int_equal(num(g, "lag"), 0);
+    assert_int_equal(num(g, "pending"), 0);
+    assert_null_field(g, "oldest_pending_id");
+    assert_null_field(g, "oldest_pending_age_ms");
+    assert_null_field(g, "oldest_pending_idle_ms");
+    assert_null_field(g, "oldest_pending_deliveries");
+
+    g = find_by(groups, "name", "late");    /* created at 0: everything is lag */
+    assert_int_equal(num(g, "lag"), 5);
+    assert_int_equal(num(g, "consumers"), 0);
+    assert_string_equal(str(g, "last_delivered_id"), "0-0");
+
+    /* rates need two samples: with --rate-interval 0 they are null */
+    assert_null_field(s, "produced_per_sec");
+    assert_null_field(g, "consumed_per_sec");
+    json_decref(doc);
+}
+
+static void test_unknown_lag_and_empty(void **state)
+{
+    (void)state;
+    for (int i = 1; i <= 10; i++)
+        cmd_ok("XADD legacy %d-0 f v", i);
+    cmd_ok("XDEL legacy 5-0");
+    cmd_ok("XGROUP CREATE legacy workers 0");
+    cmd_ok("XREADGROUP GROUP workers w COUNT 2 STREAMS legacy >");
+    cmd_ok("XADD drained * f v");
+    cmd_ok("XTRIM drained MAXLEN 0");
+
+    json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
+    json_t *s = stream_of(doc, "legacy");
+    assert_int_equal(num(s, "length"), 9);
+    assert_int_equal(num(s, "entries_added"), 10);
+    json_t *g = find_by(json_object_get(s, "groups"), "name", "workers");
+    assert_null_field(g, "lag");             /* Redis cannot know after a deletion: never guess */
+    assert_null_field(s, "max_lag");
+    assert_int_equal(num(g, "pending"), 2);
+    assert_string_equal(str(g, "oldest_pending_id"), "1-0");
+    assert_int_equal(num(g, "oldest_pending_deliveries"), 1);
+
+    s = stream_of(doc, "drained");
+    assert_int_equal(num(s, "length"), 0);
+    assert_int_equal(num(s, "entries_added"), 1);
+    assert_null_field(s, "first_id");
+    assert_int_equal(json_array_size(json_object_get(s, "groups")), 0);
+    json_decref(doc);
+}
+
+static void test_hostile_names(void **state)
+{
+    (void)state;
+    const char key[] = "evil\x1b[2J\x1b]0;pwned\x07";
+    const char bad[] = "bin\xff\xfe";
+    redisReply *r = harness_cmd(rc, "XADD %b * f v", key, sizeof key - 1);
+    freeReplyObject(r);
+    freeReplyObject(harness_cmd(rc, "XADD %b * f v", bad, sizeof bad - 1));
+    freeReplyObject(harness_cmd(rc, "XGROUP CREATE %b %b 0", key, sizeof key - 1, "g\x1b[31m", (size_t)6));
+
+    const char *argv[] = { harness_queuetop(), "--once", "--json", "--rate-interval", "0",
+                           "--redis", redis_server_url(&srv), NULL };
+    char *out, *err;
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
+    assert_null(strchr(out, 0x1b));   /* escaped in JSON, never raw */
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *s = stream_of(doc, key);
+    assert_string_equal(str(find_by(json_object_get(s, "groups"), "name", "g\x1b[31m"), "name"),
+                        "g\x1b[31m");
+    json_t *streams = json_object_get(json_object_get(doc, "redis"), "streams");
+    json_t *b = NULL;
+    size_t i;
+    json_t *v;
+    json_array_foreach(streams, i, v)
+        if (json_object_get(v, "key_hex"))
+            b = v;
+    assert_non_null(b);
+    assert_string_equal(str(b, "key_hex"), "62696efffe");
+    json_decref(doc);
+    free(out);
+    free(err);
+
+    /* the plain-text table escapes them */
+    const char *targv[] = { harness_queuetop(), "--once", "--rate-interval", "0", "--redis",
+                            redis_server_url(&srv), NULL };
+    assert_int_equal(harness_run(targv, &out, &err, 20000), 0);
+    assert_null(strchr(out, 0x1b));
+    assert_non_null(strstr(out, "evil\\x1b[2J"));
+    free(out);
+    free(err);
+}
+
+static void test_match_glob(void **state)
+{
+    (void)state;
+    cmd_ok("XADD orders:eu * f v");
+    cmd_ok("XADD orders:us * f v");
+    cmd_ok("XADD emails * f v");
+    json_t *doc = once_json(redis_server_url(&srv),
+                            (const char *const[]){ "--rate-interval", "0", "--streams", "orders:*", NULL });
+    json_t *streams = json_object_get(json_object_get(doc, "redis"), "streams");
+    assert_int_equal(json_array_size(streams), 2);
+    assert_string_equal(str(json_array_get(streams, 0), "key"), "orders:eu");
+    assert_string_equal(str(json_array_get(streams, 1), "key"), "orders:us");
+    json_decref(doc);
+}
+
+static void test_many_keys_one_pass(void **state)
+{
+    (void)state;
+    /* 20000 other keys around 3 streams: --once must finish the SCAN pass and find all 3 */
+    for (int i = 0; i < 20000; i++)
+        redisAppendCommand(rc, "SET k:%d v", i);
+    for (int i = 0; i < 20000; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    cmd_ok("XADD s:1 * f v");
+    cmd_ok("XADD s:2 * f v");
+    cmd_ok("XADD s:3 * f v");
+    json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
+    json_t *redis = json_object_get(doc, "redis");
+    assert_int_equal(json_array_size(json_object_get(redis, "streams")), 3);
+    assert_true(json_is_true(json_object_get(redis, "scan_complete")));
+    json_decref(doc);
+}
+
+static void test_rates(void **state)
+{
+    (void)state;
+    cmd_ok("XADD jobs * n 0");
+    cmd_ok("XGROUP CREATE jobs workers 0");
+    /* a group made at $ or 0 has entries-read nil until it reads: make it known first */
+    cmd_ok("XREADGROUP GROUP workers w COUNT 1 STREAMS jobs >");
+    pid_t child = fork();
+    if (child == 0) {
+        /* during the 1 s between the two samples: 50 produced, 20 consumed */
+        struct timespec ts = { 0, 300 * 1000000L };
+        nanosleep(&ts, NULL);
+        redisContext *c = redis_server_client(&srv);
+        for (int i = 0; i < 50; i++)
+            freeReplyObject(redisCommand(c, "XADD jobs * n %d", i));
+        freeReplyObject(redisCommand(c, "XREADGROUP GROUP workers w COUNT 20 STREAMS jobs >"));
+        redisFree(c);
+        _exit(0);
+    }
+    json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "1", NULL });
+    waitpid(child, NULL, 0);
+    json_t *redis = json_object_get(doc, "redis");
+    assert_int_equal(num(redis, "rate_interval_ms"), 1000);
+    json_t *s = stream_of(doc, "jobs");
+    double produced = json_number_value(json_object_get(s, "produced_per_sec"));
+    json_t *g = find_by(json_object_get(s, "groups"), "name", "workers");
+    double consumed = json_number_value(json_object_get(g, "consumed_per_sec"));
+    double trend = json_number_value(json_object_get(g, "lag_per_sec"));
+    /* the interval between the two reads of this stream is 1 s plus sampling time */
+    assert_true(produced > 40.0 && produced <= 50.5);
+    assert_true(consumed > 16.0 && consumed <= 20.5);
+    assert_true(trend > 24.0 && trend <= 30.5);   /* lag grew by 30 */
+    assert_int_equal(num(g, "lag"), 30);
+    assert_null_field(g, "drain_eta_s");          /* consumers are not catching up */
+    json_decref(doc);
+}
+
+static void test_connection_errors(void **state)
+{
+    (void)state;
+    char *out, *err;
+    char url[64];
+    snprintf(url, sizeof url, "redis://127.0.0.1:%d", harness_free_port());
+    const char *argv[] = { harness_queuetop(), "--once", "--json", "--redis", url, NULL };
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 2);
+    assert_string_equal(out, "");
+    assert_non_null(strstr(err, "cannot connect"));
+    assert_non_null(strstr(err, "refused"));
+    assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err));   /* exactly one line */
+    free(out);
+    free(err);
+
+    const char *bad[] = { harness_queuetop(), "--once", "--redis", "http://x", NULL };
+    assert_int_equal(harness_run(bad, &out, &err, 5000), 2);
+    assert_non_null(strstr(err, "scheme"));
+    free(out);
+    free(err);
+
+    const char *usage[] = { harness_queuetop(), "--bogus", NULL };
+    assert_int_equal(harness_run(usage, &out, &err, 5000), 2);
+    assert_non_null(strstr(err, "--help"));
+    free(out);
+    free(err);
+
+    const char *help[] = { harness_queuetop(), "--help", NULL };
+    assert_int_equal(harness_run(help, &out, &err, 5000), 0);
+    assert_non_null(strstr(out, "--redis URL"));
+    free(out);
+    free(err);
+}
+
+static void test_unix_socket_and_db(void **state)
+{
+    (void)state;
+    cmd_ok("SELECT 3");
+    cmd_ok("XADD in-db-3 * f v");
+    cmd_ok("SELECT 0");
+    char url[400];
+    snprintf(url, sizeof url, "unix://%s?db=3", srv.socket_path);
+    json_t *doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
+    json_t *streams = json_object_get(json_object_get(doc, "redis"), "streams");
+    assert_int_equal(json_array_size(streams), 1);
+    assert_string_equal(str(json_array_get(streams, 0), "key"), "in-db-3");
+    json_decref(doc);
+    cmd_ok("SELECT 3");
+    cmd_ok("FLUSHDB");
+    cmd_ok("SELECT 0");
+}
+
+static void test_acl_users(void **state)
+{
+    (void)state;
+    cmd_ok("XADD guarded * f v");
+    cmd_ok("ACL SETUSER watcher on >w-pass ~* +scan +xinfo +xpending +time +info +ping");
+    cmd_ok("ACL SETUSER blind on >b-pass ~* +scan +time +info +ping");
+    char url[128];
+    char *out, *err;
+
+    snprintf(url, sizeof url, "redis://watcher:w-pass@127.0.0.1:%d", srv.port);
+    json_t *doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
+    const char *shown = str(json_object_get(doc, "redis"), "url");
+    assert_null(strstr(shown, "w-pass"));
+    assert_non_null(strstr(shown, "watcher:***@"));
+    stream_of(doc, "guarded");
+    json_decref(doc);
+
+    snprintf(url, sizeof url, "redis://watcher:WRONG-secret@127.0.0.1:%d", srv.port);
+    const char *wrong[] = { harness_queuetop(), "--once", "--json", "--redis", url, NULL };
+    assert_int_equal(harness_run(wrong, &out, &err, 20000), 2);
+    assert_non_null(strstr(err, "authentication failed"));
+    assert_null(strstr(err, "WRONG-secret"));
+    free(out);
+    free(err);
+
+    snprintf(url, sizeof url, "redis://blind:b-pass@127.0.0.1:%d", srv.port);
+    const char *blind[] = { harness_queuetop(), "--once", "--json", "--redis", url, NULL };
+    assert_int_equal(harness_run(blind, &out, &err, 20000), 2);
+    assert_non_null(strstr(err, "NOPERM"));
+    assert_non_null(strstr(err, "XINFO"));
+    free(out);
+    free(err);
+
+    /* password from REDISCLI_AUTH */
+    setenv("REDISCLI_AUTH", "w-pass", 1);
+    snprintf(url, sizeof url, "redis://watcher@127.0.0.1:%d", srv.port);
+    doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
+    stream_of(doc, "guarded");
+    json_decref(doc);
+    unsetenv("REDISCLI_AUTH");
+    cmd_ok("ACL DELUSER watcher blind");
+}
+
+/* --json without --once streams one line per sample; kill Redis under it, start it again with
+ * different data: the collector must report the outage, reconnect and then be right. */
+static void test_kill_and_restart(void **state)
+{
+    (void)state;
+    cmd_ok("XADD before * f v");
+    const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--redis",
+                           redis_server_url(&srv), NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    assert_true(pid > 0);
+    char *line = harness_read_line(fd, 5000);
+    assert_non_null(line);
+    json_t *doc = json_loads(line, 0, NULL);
+    free(line);
+    assert_string_equal(str(json_object_get(doc, "redis"), "state"), "up");
+    stream_of(doc, "before");
+    json_decref(doc);
+
+    redisFree(rc);
+    redis_server_kill(&srv);
+    bool saw_down = false;
+    for (int i = 0; i < 50 && !saw_down; i++) {
+        line = harness_read_line(fd, 2000);
+        if (!line)
+            break;
+        doc = json_loads(line, 0, NULL);
+        free(line);
+        json_t *redis = json_object_get(doc, "redis");
+        if (strcmp(str(redis, "state"), "down") == 0) {
+            saw_down = true;
+            assert_non_null(json_string_value(json_object_get(redis, "error")));
+        }
+        json_decref(doc);
+    }
+    assert_true(saw_down);
+
+    assert_int_equal(redis_server_restart(&srv), 0);
+    rc = redis_server_client(&srv);
+    cmd_ok("XADD after 1-0 f v");
+    cmd_ok("XADD after 2-0 f v");
+    cmd_ok("XGROUP CREATE after g 0");
+    bool right = false;
+    for (int i = 0; i < 100 && !right; i++) {   /* backoff is capped at 5 s */
+        line = harness_read_line(fd, 7000);
+        if (!line)
+            break;
+        doc = json_loads(line, 0, NULL);
+        free(line);
+        json_t *redis = json_object_get(doc, "redis");
+        json_t *streams = json_object_get(redis, "streams");
+        if (strcmp(str(redis, "state"), "up") == 0 && json_array_size(streams) == 1 &&
+            strcmp(str(json_array_get(streams, 0), "key"), "after") == 0) {
+            json_t *s = json_array_get(streams, 0);
+            assert_int_equal(num(s, "length"), 2);
+            assert_int_equal(num(find_by(json_object_get(s, "groups"), "name", "g"), "lag"), 2);
+            right = true;
+        }
+        json_decref(doc);
+    }
+    assert_true(right);
+    assert_int_equal(harness_reap(pid), 0);   /* SIGTERM: orderly exit 0 */
+    close(fd);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_exact_state, flush),
+        cmocka_unit_test_setup(test_unknown_lag_and_empty, flush),
+        cmocka_unit_test_setup(test_hostile_names, flush),
+        cmocka_unit_test_setup(test_match_glob, flush),
+        cmocka_unit_test_setup(test_many_keys_one_pass, flush),
+        cmocka_unit_test_setup(test_rates, flush),
+        cmocka_unit_test_setup(test_connection_errors, flush),
+        cmocka_unit_test_setup(test_unix_socket_and_db, flush),
+        cmocka_unit_test_setup(test_acl_users, flush),
+        cmocka_unit_test_setup(test_kill_and_restart, flush),
+    };
+    return cmocka_run_group_tests_name("streams_integration", tests, group_setup, group_teardown);
+}
