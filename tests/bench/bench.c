@@ -1,0 +1,625 @@
+/* bench.c -- what one complete sample of the streams collector costs, against two yardsticks:
+ * the naive reader (one command per round trip) and Redis' own time for the same commands.
+ *
+ *   bench [--streams N] [--runs R] [--batch B] [--payload BYTES]
+ *
+ * Starts a private redis-server, builds N streams (bench:stream:0000 ...) of 20 entries with two
+ * consumer groups each, both with pending entries, then measures
+ *   ours:       streams_collector_sample_full(), R timed runs after one warm-up;
+ *   redis-side: the INFO commandstats usec delta of one of our samples (INFO itself excluded);
+ *   naive:      SCAN, TIME, then XINFO STREAM, XINFO GROUPS and XPENDING one at a time.
+ * Timings are reported, never asserted. Exit codes: 0 report printed (goals met or not),
+ * 1 the data read was wrong or the server failed, 2 usage error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis.h>
+
+#include "../../collectors/redis_conn.h"
+#include "../../collectors/redis_streams.h"
+#include "../../collectors/snapshot.h"
+#include "../integration/harness.h"
+
+#define ENTRIES_PER_STREAM 20
+#define STREAMS_PER_PIPELINE 100
+#define GOAL_NAIVE_OVER_OURS 20.0
+#define GOAL_OURS_OVER_REDIS 1.5
+
+struct options {
+    int streams;        /* --streams, 2000 */
+    int runs;           /* --runs, 5 */
+    int batch_streams;  /* --batch, 0 = the collector's default */
+    int payload_bytes;  /* --payload, size of each entry's payload field, 64 */
+};
+
+/* What the setup built, so every number the collector returns can be checked. */
+static const char *const group_names[2] = { "workers", "audit" };
+static long long base_ms;   /* ms part of entry 0's ID; entry j is base_ms + j */
+
+/* Entries group g of stream i has read (and not acked, minus the acks below). */
+static int group_read(int i, int g)
+{
+    return g == 0 ? 3 + i % 5 : 12;
+}
+
+/* Entries group g acked: "audit" acks its first two, so its PEL starts at entry 2. */
+static int group_acked(int g)
+{
+    return g == 0 ? 0 : 2;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v[0..n) (sorts v in place); n > 0. */
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void stream_key(int i, char *buf, size_t buflen)
+{
+    snprintf(buf, buflen, "bench:stream:%04d", i);
+}
+
+static void usage(const char *argv0)
+{
+    fprintf(stderr, "usage: %s [--streams N] [--runs R] [--batch B] [--payload BYTES]\n", argv0);
+}
+
+/* Parses argv into opt; 0, or -1 after printing usage. */
+static int parse_options(int argc, char **argv, struct options *opt)
+{
+    opt->streams = 2000;
+    opt->runs = 5;
+    opt->batch_streams = 0;
+    opt->payload_bytes = 64;
+    for (int i = 1; i < argc; i++) {
+        int *target = NULL;
+        int min = 1;
+        if (strcmp(argv[i], "--streams") == 0)
+            target = &opt->streams;
+        else if (strcmp(argv[i], "--runs") == 0)
+            target = &opt->runs;
+        else if (strcmp(argv[i], "--batch") == 0)
+            target = &opt->batch_streams;
+        else if (strcmp(argv[i], "--payload") == 0) {
+            target = &opt->payload_bytes;
+            min = 0;
+        }
+        if (!target || i + 1 >= argc) {
+            usage(argv[0]);
+            return -1;
+        }
+        char *end;
+        long v = strtol(argv[++i], &end, 10);
+        if (*end || end == argv[i] || v < min || v > 1000000) {
+            fprintf(stderr, "bench: bad value for %s: %s\n", argv[i - 1], argv[i]);
+            usage(argv[0]);
+            return -1;
+        }
+        *target = (int)v;
+    }
+    return 0;
+}
+
+/* ---- setup -------------------------------------------------------------------------------- */
+
+/* Reads n pipelined replies; -1 (with a message) on a lost connection or any error reply. */
+static int drain_replies(redisContext *ctx, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        redisReply *r = NULL;
+        if (redisGetReply(ctx, (void **)&r) != REDIS_OK) {
+            fprintf(stderr, "bench: setup: connection lost: %s\n", ctx->errstr);
+            return -1;
+        }
+        if (r->type == REDIS_REPLY_ERROR && rc == 0) {
+            fprintf(stderr, "bench: setup: %s\n", r->str);
+            rc = -1;
+        }
+        freeReplyObject(r);
+    }
+    return rc;
+}
+
+/* Appends the commands that build stream i; returns how many. */
+static size_t append_stream_setup(redisContext *ctx, int i, const char *payload)
+{
+    char key[64], id[48];
+    size_t cmds = 0;
+    stream_key(i, key, sizeof key);
+    for (int j = 0; j < ENTRIES_PER_STREAM; j++) {
+        snprintf(id, sizeof id, "%lld-0", base_ms + j);
+        redisAppendCommand(ctx, "XADD %s %s job %d attempt 1 payload %s", key, id, j, payload);
+        cmds++;
+    }
+    for (int g = 0; g < 2; g++) {
+        redisAppendCommand(ctx, "XGROUP CREATE %s %s 0", key, group_names[g]);
+        redisAppendCommand(ctx, "XREADGROUP GROUP %s %s-1 COUNT %d STREAMS %s >",
+                           group_names[g], group_names[g], group_read(i, g), key);
+        cmds += 2;
+        for (int j = 0; j < group_acked(g); j++) {
+            snprintf(id, sizeof id, "%lld-0", base_ms + j);
+            redisAppendCommand(ctx, "XACK %s %s %s", key, group_names[g], id);
+            cmds++;
+        }
+    }
+    return cmds;
+}
+
+/* Builds the streams with pipelines of STREAMS_PER_PIPELINE streams; 0 or -1. */
+static int build_streams(redisContext *ctx, const struct options *opt)
+{
+    redisReply *r = harness_cmd(ctx, "TIME");
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+        fprintf(stderr, "bench: setup: unexpected TIME reply\n");
+        freeReplyObject(r);
+        return -1;
+    }
+    /* Entries an hour old, so ages are large and clearly not zero. */
+    base_ms = atoll(r->element[0]->str) * 1000 - 3600 * 1000;
+    freeReplyObject(r);
+
+    char *payload = malloc((size_t)opt->payload_bytes + 2);
+    if (!payload)
+        abort();
+    memset(payload, 'x', (size_t)opt->payload_bytes + 1);
+    payload[opt->payload_bytes ? opt->payload_bytes : 1] = '\0';   /* %s needs >= 1 byte */
+
+    for (int i = 0; i < opt->streams; i += STREAMS_PER_PIPELINE) {
+        size_t cmds = 0;
+        for (int k = i; k < opt->streams && k < i + STREAMS_PER_PIPELINE; k++)
+            cmds += append_stream_setup(ctx, k, payload);
+        if (drain_replies(ctx, cmds) < 0) {
+            free(payload);
+            return -1;
+        }
+    }
+    free(payload);
+    return 0;
+}
+
+/* ---- checking what the collector read --------------------------------------------------- */
+
+/* Checks one stream against what build_streams made; 0, or -1 with the first difference in err. */
+static int check_stream(const struct stream_info *s, int i, char *err, size_t errlen)
+{
+    char key[64], id[48];
+    stream_key(i, key, sizeof key);
+    if (s->key.len != strlen(key) || memcmp(s->key.ptr, key, s->key.len) != 0) {
+        snprintf(err, errlen, "stream %d is '%s', expected '%s'", i, s->key.ptr, key);
+        return -1;
+    }
+    if (s->error[0]) {
+        snprintf(err, errlen, "%s: error '%s'", key, s->error);
+        return -1;
+    }
+    snprintf(id, sizeof id, "%lld-0", base_ms);
+    if (s->length != ENTRIES_PER_STREAM || strcmp(s->first_id, id) != 0) {
+        snprintf(err, errlen, "%s: length %lld first %s, expected %d and %s", key, s->length,
+                 s->first_id, ENTRIES_PER_STREAM, id);
+        return -1;
+    }
+    if (s->group_count != 2 || s->group_len != 2) {
+        snprintf(err, errlen, "%s: %lld groups (%zu read), expected 2", key, s->group_count,
+                 s->group_len);
+        return -1;
+    }
+    for (int g = 0; g < 2; g++) {
+        const struct group_info *gi = NULL;
+        for (size_t k = 0; k < s->group_len; k++)
+            if (strcmp(s->groups[k].name.ptr, group_names[g]) == 0)
+                gi = &s->groups[k];
+        if (!gi) {
+            snprintf(err, errlen, "%s: group %s missing", key, group_names[g]);
+            return -1;
+        }
+        long long want_pending = group_read(i, g) - group_acked(g);
+        long long want_lag = ENTRIES_PER_STREAM - group_read(i, g);
+        snprintf(id, sizeof id, "%lld-0", base_ms + group_acked(g));
+        if (gi->pending != want_pending || gi->lag != want_lag || !gi->has_oldest ||
+            strcmp(gi->oldest_id, id) != 0 || gi->oldest_deliveries != 1 ||
+            gi->oldest_age_ms < 3600 * 1000) {
+            snprintf(err, errlen,
+                     "%s/%s: pending %lld lag %lld oldest %s (%s) deliveries %lld age %lld ms, "
+                     "expected pending %lld lag %lld oldest %s deliveries 1 age >= 1 h",
+                     key, group_names[g], gi->pending, gi->lag, gi->oldest_id,
+                     gi->has_oldest ? "known" : "unknown", gi->oldest_deliveries,
+                     gi->oldest_age_ms, want_pending, want_lag, id);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Checks a whole snapshot: exactly the N bench streams, in key order; 0 or -1 with err. */
+static int check_snapshot(const struct snapshot *snap, int streams, char *err, size_t errlen)
+{
+    const struct redis_snapshot *r = &snap->redis;
+    if (r->stream_count != (size_t)streams) {
+        snprintf(err, errlen, "snapshot has %zu streams, expected %d", r->stream_count, streams);
+        return -1;
+    }
+    for (int i = 0; i < streams; i++)
+        if (check_stream(&r->streams[i], i, err, errlen) < 0)
+            return -1;
+    return 0;
+}
+
+/* ---- INFO commandstats -------------------------------------------------------------------- */
+
+#define MAX_CMDSTATS 256
+
+struct cmdstat {
+    char name[64];         /* after "cmdstat_", e.g. "xinfo|stream" */
+    long long calls;
+    long long usec;
+};
+
+struct cmdstats {
+    struct cmdstat row[MAX_CMDSTATS];
+    int count;
+};
+
+/* Reads INFO commandstats on ctx into out; 0, or -1 with a message. */
+static int read_cmdstats(redisContext *ctx, struct cmdstats *out)
+{
+    out->count = 0;
+    redisReply *r = harness_cmd(ctx, "INFO commandstats");
+    if (r->type != REDIS_REPLY_STRING) {
+        fprintf(stderr, "bench: INFO commandstats: unexpected reply\n");
+        freeReplyObject(r);
+        return -1;
+    }
+    /* Lines look like "cmdstat_xinfo|stream:calls=2000,usec=12345,usec_per_call=6.17,..." */
+    for (const char *line = r->str; line && *line; ) {
+        const char *eol = strchr(line, '\n');
+        if (strncmp(line, "cmdstat_", 8) == 0 && out->count < MAX_CMDSTATS) {
+            struct cmdstat *c = &out->row[out->count];
+            const char *colon = strchr(line, ':');
+            const char *calls = strstr(line, "calls="), *usec = strstr(line, ",usec=");
+            size_t name_len = colon ? (size_t)(colon - line - 8) : 0;
+            if (colon && calls && usec && (!eol || usec < eol) && name_len < sizeof c->name) {
+                memcpy(c->name, line + 8, name_len);
+                c->name[name_len] = '\0';
+                c->calls = atoll(calls + 6);
+                c->usec = atoll(usec + 6);
+                out->count++;
+            }
+        }
+        line = eol ? eol + 1 : NULL;
+    }
+    freeReplyObject(r);
+    return 0;
+}
+
+static const struct cmdstat *find_cmdstat(const struct cmdstats *s, const char *name)
+{
+    for (int i = 0; i < s->count; i++)
+        if (strcmp(s->row[i].name, name) == 0)
+            return &s->row[i];
+    return NULL;
+}
+
+/* after - before, per command (rows with no calls in between dropped). */
+static void cmdstats_delta(const struct cmdstats *before, const struct cmdstats *after,
+                           struct cmdstats *delta)
+{
+    delta->count = 0;
+    for (int i = 0; i < after->count; i++) {
+        const struct cmdstat *b = find_cmdstat(before, after->row[i].name);
+        struct cmdstat d = after->row[i];
+        d.calls -= b ? b->calls : 0;
+        d.usec -= b ? b->usec : 0;
+        if (d.calls > 0)
+            delta->row[delta->count++] = d;
+    }
+}
+
+/* ---- the naive reader --------------------------------------------------------------------- */
+
+struct naive_result {
+    unsigned round_trips;
+    long long streams;
+    long long groups;
+    long long pending_groups;   /* groups for which XPENDING was sent */
+};
+
+/* One redisCommand, counted; NULL (with a message) on a lost connection or an error reply. */
+static redisReply *naive_cmd(redisContext *ctx, struct naive_result *res, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *r = redisvCommand(ctx, fmt, ap);
+    va_end(ap);
+    res->round_trips++;
+    if (!r) {
+        fprintf(stderr, "bench: naive: connection lost: %s\n", ctx->errstr);
+        return NULL;
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        fprintf(stderr, "bench: naive: %s: %s\n", fmt, r->str);
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* Value of a field in a flat [name, value, ...] reply, or NULL. */
+static const redisReply *reply_field(const redisReply *arr, const char *name)
+{
+    if (!arr || arr->type != REDIS_REPLY_ARRAY)
+        return NULL;
+    for (size_t i = 0; i + 1 < arr->elements; i += 2)
+        if (arr->element[i]->type == REDIS_REPLY_STRING && strcmp(arr->element[i]->str, name) == 0)
+            return arr->element[i + 1];
+    return NULL;
+}
+
+/* Reads stream key the simple way: XINFO STREAM, XINFO GROUPS, XPENDING per pending group. */
+static int naive_read_stream(redisContext *ctx, const redisReply *key, struct naive_result *res)
+{
+    redisReply *rs = naive_cmd(ctx, res, "XINFO STREAM %b", key->str, key->len);
+    if (!rs)
+        return -1;
+    freeReplyObject(rs);
+    redisReply *rg = naive_cmd(ctx, res, "XINFO GROUPS %b", key->str, key->len);
+    if (!rg || rg->type != REDIS_REPLY_ARRAY) {
+        if (rg)
+            freeReplyObject(rg);
+        return -1;
+    }
+    res->streams++;
+    for (size_t g = 0; g < rg->elements; g++) {
+        const redisReply *name = reply_field(rg->element[g], "name");
+        const redisReply *pending = reply_field(rg->element[g], "pending");
+        if (!name || name->type != REDIS_REPLY_STRING)
+            continue;
+        res->groups++;
+        if (!pending || pending->type != REDIS_REPLY_INTEGER || pending->integer <= 0)
+            continue;
+        redisReply *rp = naive_cmd(ctx, res, "XPENDING %b %b - + 1", key->str, key->len,
+                                   name->str, name->len);
+        if (!rp) {
+            freeReplyObject(rg);
+            return -1;
+        }
+        res->pending_groups++;
+        freeReplyObject(rp);
+    }
+    freeReplyObject(rg);
+    return 0;
+}
+
+/* One naive sample: SCAN to the end (keys kept per SCAN reply), TIME, then every stream. */
+static int naive_sample(redisContext *ctx, struct naive_result *res)
+{
+    memset(res, 0, sizeof *res);
+    redisReply **pages = NULL;
+    size_t page_count = 0;
+    int rc = 0;
+    char cursor[32] = "0";
+    do {
+        redisReply *r = naive_cmd(ctx, res, "SCAN %s MATCH * COUNT 1000 TYPE stream", cursor);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->len >= sizeof cursor) {
+            if (r)
+                freeReplyObject(r);
+            rc = -1;
+            break;
+        }
+        memcpy(cursor, r->element[0]->str, r->element[0]->len + 1);
+        redisReply **grown = realloc(pages, (page_count + 1) * sizeof *pages);
+        if (!grown)
+            abort();
+        pages = grown;
+        pages[page_count++] = r;
+    } while (strcmp(cursor, "0") != 0);
+
+    redisReply *t = rc == 0 ? naive_cmd(ctx, res, "TIME") : NULL;
+    if (t)
+        freeReplyObject(t);
+    else
+        rc = -1;
+    for (size_t p = 0; rc == 0 && p < page_count; p++) {
+        const redisReply *keys = pages[p]->element[1];
+        for (size_t k = 0; rc == 0 && k < keys->elements; k++)
+            rc = naive_read_stream(ctx, keys->element[k], res);
+    }
+    for (size_t p = 0; p < page_count; p++)
+        freeReplyObject(pages[p]);
+    free(pages);
+    return rc;
+}
+
+/* ---- main --------------------------------------------------------------------------------- */
+
+struct ours_result {
+    double median_ms, min_ms;
+    unsigned round_trips;
+    double probe_wall_ms;           /* the sample measured with commandstats */
+    long long redis_usec;           /* commandstats usec of that sample, INFO excluded */
+    long long redis_calls;
+    struct cmdstats probe;          /* per-command delta of that sample */
+};
+
+/* One sample that must be complete and correct; its wall time in *ms. NULL (message) if not. */
+static struct snapshot *timed_sample(struct streams_collector *c, int streams, double *ms)
+{
+    char err[256] = "";
+    double t0 = now_ms();
+    struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
+    *ms = now_ms() - t0;
+    if (!snap) {
+        fprintf(stderr, "bench: ours: sample failed: %s\n", err);
+        return NULL;
+    }
+    if (check_snapshot(snap, streams, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: ours: wrong data: %s\n", err);
+        snapshot_free(snap);
+        return NULL;
+    }
+    return snap;
+}
+
+/* Measures the collector: warm-up, opt->runs timed samples, one sample under commandstats. */
+static int bench_ours(const struct options *opt, const struct redis_server *srv,
+                      redisContext *stats_ctx, struct ours_result *out)
+{
+    struct streams_config cfg;
+    char err[256];
+    streams_config_defaults(&cfg);
+    if (opt->batch_streams)
+        cfg.batch_streams = opt->batch_streams;
+    if (redis_url_parse(redis_server_url(srv), &cfg.target, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    struct streams_collector *c = streams_collector_new(&cfg, NULL);
+    double ms;
+    int rc = -1;
+    double *times = calloc((size_t)opt->runs, sizeof *times);
+    if (!times)
+        abort();
+
+    struct snapshot *snap = timed_sample(c, opt->streams, &ms);   /* warm-up */
+    if (!snap)
+        goto out;
+    snapshot_free(snap);
+    out->min_ms = 1e18;
+    for (int i = 0; i < opt->runs; i++) {
+        if (!(snap = timed_sample(c, opt->streams, &times[i])))
+            goto out;
+        if (i == 0 || streams_collector_round_trips(c) > out->round_trips)
+            out->round_trips = streams_collector_round_trips(c);
+        snapshot_free(snap);
+        if (times[i] < out->min_ms)
+            out->min_ms = times[i];
+    }
+    out->median_ms = median(times, opt->runs);
+
+    struct cmdstats before, after;
+    if (read_cmdstats(stats_ctx, &before) < 0)
+        goto out;
+    snap = timed_sample(c, opt->streams, &out->probe_wall_ms);
+    if (!snap)
+        goto out;
+    snapshot_free(snap);
+    if (read_cmdstats(stats_ctx, &after) < 0)
+        goto out;
+    cmdstats_delta(&before, &after, &out->probe);
+    out->redis_usec = out->redis_calls = 0;
+    for (int i = 0; i < out->probe.count; i++) {
+        if (strcmp(out->probe.row[i].name, "info") == 0)
+            continue;
+        out->redis_usec += out->probe.row[i].usec;
+        out->redis_calls += out->probe.row[i].calls;
+    }
+    rc = 0;
+out:
+    free(times);
+    streams_collector_delete(c);
+    return rc;
+}
+
+/* Measures the naive reader on its own connection: opt->runs samples, median in *median_ms. */
+static int bench_naive(const struct options *opt, const struct redis_server *srv,
+                       struct naive_result *res, double *median_ms)
+{
+    redisContext *ctx = redis_server_client(srv);
+    double *times = calloc((size_t)opt->runs, sizeof *times);
+    if (!times)
+        abort();
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < opt->runs; i++) {
+        double t0 = now_ms();
+        rc = naive_sample(ctx, res);
+        times[i] = now_ms() - t0;
+        if (rc == 0 && (res->streams != opt->streams || res->groups != 2LL * opt->streams ||
+                        res->pending_groups != 2LL * opt->streams)) {
+            fprintf(stderr, "bench: naive: read %lld streams, %lld groups, %lld pending groups; "
+                    "expected %d, %d, %d\n", res->streams, res->groups, res->pending_groups,
+                    opt->streams, 2 * opt->streams, 2 * opt->streams);
+            rc = -1;
+        }
+    }
+    if (rc == 0)
+        *median_ms = median(times, opt->runs);
+    free(times);
+    redisFree(ctx);
+    return rc;
+}
+
+static void print_report(const struct options *opt, const struct ours_result *ours,
+                         const struct naive_result *naive, double naive_ms)
+{
+    double redis_ms = (double)ours->redis_usec / 1000.0;
+    double naive_ratio = ours->median_ms > 0 ? naive_ms / ours->median_ms : 0;
+    double redis_ratio = redis_ms > 0 ? ours->median_ms / redis_ms : 0;
+
+    printf("streams %d, groups %d, entries %d each (payload %d bytes), batch_streams %d\n",
+           opt->streams, 2 * opt->streams, ENTRIES_PER_STREAM, opt->payload_bytes,
+           opt->batch_streams ? opt->batch_streams : 500);
+    printf("commands per sample ~%lld (+1 INFO replication)\n", ours->redis_calls);
+    printf("ours:   median %.1f ms (min %.1f ms), %u round trips per sample\n", ours->median_ms,
+           ours->min_ms, ours->round_trips);
+    printf("naive:  median %.1f ms, %u round trips per sample\n", naive_ms, naive->round_trips);
+    printf("redis-side time of one sample: %lld us (commandstats; that sample took %.1f ms)\n",
+           ours->redis_usec, ours->probe_wall_ms);
+    for (int i = 0; i < ours->probe.count; i++) {
+        const struct cmdstat *s = &ours->probe.row[i];
+        if (strcmp(s->name, "info") != 0)
+            printf("    %-14s %7lld calls %8lld us  %6.2f us/call\n", s->name, s->calls, s->usec,
+                   (double)s->usec / (double)s->calls);
+    }
+    printf("naive / ours = %.1f x   (goal >= %.0fx)%s\n", naive_ratio, GOAL_NAIVE_OVER_OURS,
+           naive_ratio >= GOAL_NAIVE_OVER_OURS ? "" : "   MISSED");
+    printf("ours / redis-side = %.2f x   (goal <= %.1fx)%s\n", redis_ratio, GOAL_OURS_OVER_REDIS,
+           redis_ratio <= GOAL_OURS_OVER_REDIS ? "" : "   MISSED");
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    if (parse_options(argc, argv, &opt) < 0)
+        return 2;
+
+    struct redis_server srv;
+    if (redis_server_start(&srv, NULL) < 0)
+        return 1;
+    redisContext *ctx = redis_server_client(&srv);
+    int rc = 1;
+
+    double t0 = now_ms();
+    if (build_streams(ctx, &opt) < 0)
+        goto out;
+    fprintf(stderr, "bench: built %d streams in %.0f ms\n", opt.streams, now_ms() - t0);
+
+    struct ours_result ours;
+    struct naive_result naive;
+    double naive_ms;
+    memset(&ours, 0, sizeof ours);
+    if (bench_ours(&opt, &srv, ctx, &ours) < 0 || bench_naive(&opt, &srv, &naive, &naive_ms) < 0)
+        goto out;
+    print_report(&opt, &ours, &naive, naive_ms);
+    rc = 0;
+out:
+    redisFree(ctx);
+    redis_server_stop(&srv);
+    return rc;
+}
