@@ -661,7 +661,6 @@ static void *collector_main(void *arg)
     uint64_t seen_gen = 0;
     int backoff_ms = 0;
     char err[256];
-    bool first = true;
 
     while (!hub_stopping(c->hub)) {
         struct bytes focus;
@@ -688,10 +687,9 @@ static void *collector_main(void *arg)
             backoff_ms = backoff_ms ? backoff_ms * 2 : 250;
             if (backoff_ms > 5000)
                 backoff_ms = 5000;
-            snap = build_snapshot(c, first ? CONN_DOWN : CONN_DOWN, err, backoff_ms);
+            snap = build_snapshot(c, CONN_DOWN, err, backoff_ms);
             wait_ms = backoff_ms;
         }
-        first = false;
         snap->redis.sample_duration_ms = mono_ms() - start;
         hub_publish(c->hub, snap);
         if (hub_wait(c->hub, wait_ms, &seen_gen))

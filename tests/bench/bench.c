@@ -10,6 +10,7 @@
  *   naive:      SCAN, TIME, then XINFO STREAM, XINFO GROUPS and XPENDING one at a time.
  * Timings are reported, never asserted. Exit codes: 0 report printed (goals met or not),
  * 1 the data read was wrong or the server failed, 2 usage error. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +69,24 @@ static double median(double *v, int n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ms the thread (group leader) pid has run on a CPU, from /proc/PID/schedstat (nanosecond
+ * resolution); pid 0 means this process. -1 when unavailable. */
+static double cpu_ms(int pid)
+{
+    char path[64];
+    unsigned long long run_ns;
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/schedstat", pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/schedstat");
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = fscanf(f, "%llu", &run_ns);
+    fclose(f);
+    return n == 1 ? (double)run_ns / 1e6 : -1;
 }
 
 static void stream_key(int i, char *buf, size_t buflen)

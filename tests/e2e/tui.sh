@@ -119,4 +119,12 @@ keys q
 i=0
 while tmux -L "$sock" has-session -t qt 2>/dev/null && [ $i -lt 30 ]; do i=$((i + 1)); sleep 0.1; done
 if ! tmux -L "$sock" has-session -t qt 2>/dev/null; then pass "q quits"; else fail "q quits"; fi
+
+# Ctrl-C (SIGINT) also leaves cleanly, with the terminal restored for the shell after it
+tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
+    "env TERM=xterm-256color LANG=C.UTF-8 $QUEUETOP --redis redis://127.0.0.1:$port; echo EXIT=\$?; stty -a | grep -q ' echo ' && stty -a | grep -q ' icanon ' && echo TTY_RESTORED; sleep 5"
+wait_for "comeback" 10
+keys C-c
+if wait_for "EXIT=0" 5 && wait_for "TTY_RESTORED" 3; then pass "Ctrl-C exits 0 and restores the terminal"
+else fail "Ctrl-C exits 0 and restores the terminal"; fi
 echo "1..$n"
