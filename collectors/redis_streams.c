@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reply_arena.h"
 #include "util.h"
 
 struct tracked {
@@ -51,6 +52,7 @@ struct streams_collector {
     size_t rr_next;               /* round-robin position for the next tick */
 
     struct bytes focus;           /* stream whose consumers are read */
+    struct reply_arena arena;     /* replies of the batch being read */
     unsigned round_trips;
     size_t refreshed;
     uint64_t seq;
@@ -65,7 +67,7 @@ void streams_config_defaults(struct streams_config *cfg)
     cfg->budget_ms = 250;
     cfg->scan_count = 1000;
     cfg->scan_calls_per_tick = 20;
-    cfg->batch_streams = 500;
+    cfg->batch_streams = 200;
     cfg->connect_timeout_ms = 2000;
     cfg->command_timeout_ms = 5000;
 }
@@ -101,6 +103,7 @@ void streams_collector_delete(struct streams_collector *c)
         bytes_free(&c->fresh[i]);
     free(c->fresh);
     bytes_free(&c->focus);
+    reply_arena_done(&c->arena);
     free(c);
 }
 
@@ -284,11 +287,12 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     return 0;
 }
 
-/* One SCAN call. Returns 1 when the pass ended, 0 when more remains, -1 on error. */
-static int scan_step(struct streams_collector *c, char *err, size_t errlen)
+/* One SCAN call. Returns 1 when the pass ended, 0 when more remains, -1 on error.
+ * A full sample (no time budget) asks for ten times more per call: fewer round trips. */
+static int scan_step(struct streams_collector *c, bool full, char *err, size_t errlen)
 {
     char count[24];
-    snprintf(count, sizeof count, "%d", c->cfg.scan_count);
+    snprintf(count, sizeof count, "%d", c->cfg.scan_count * (full ? 10 : 1));
     const char *argv[] = { "SCAN", c->cursor, "MATCH", c->cfg.match, "COUNT", count, "TYPE",
                            "stream" };
     redisReply *r = redisCommandArgv(c->ctx, 8, argv, NULL);
@@ -434,56 +438,229 @@ static bool is_focus(const struct streams_collector *c, const struct tracked *t)
     return c->focus.len && bytes_cmp(&c->focus, &t->info.key) == 0;
 }
 
-/* Reads the streams items[idx[0..n)] in two pipelined round trips. */
-static int read_batch(struct streams_collector *c, const size_t *idx, size_t n, bool want_role,
-                      char *err, size_t errlen)
+/* ---- pipelines ---------------------------------------------------------------------------
+ * Commands are written as RESP text into one buffer per round trip and handed to hiredis with a
+ * single redisAppendFormattedCommand: hiredis 0.14's printf-style formatter costs more CPU than
+ * Redis spends executing these commands (see make bench). */
+
+struct cmdbuf {
+    char *p;
+    size_t len, cap;
+    size_t count;   /* commands in the buffer */
+};
+
+static void cmdbuf_put(struct cmdbuf *b, const char *data, size_t n)
 {
-    redisContext *ctx = c->ctx;
-    redisReply *r = NULL;
-
-    redisAppendCommand(ctx, "TIME");
-    if (want_role)
-        redisAppendCommand(ctx, "INFO replication");
-    for (size_t i = 0; i < n; i++) {
-        const struct bytes *k = &c->items[idx[i]].info.key;
-        redisAppendCommand(ctx, "XINFO STREAM %b", k->ptr, k->len);
-        redisAppendCommand(ctx, "XINFO GROUPS %b", k->ptr, k->len);
+    if (b->len + n > b->cap) {
+        b->cap = (b->len + n) * 2 + 256;
+        b->p = xrealloc(b->p, b->cap);
     }
-    c->round_trips++;
+    memcpy(b->p + b->len, data, n);
+    b->len += n;
+}
 
-    if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
-        return fail_io(c, "TIME", err, errlen);
-    int rc = 0;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-        long long sec = as_ll(r->element[0]), usec = as_ll(r->element[1]);
-        c->server_ms = sec * 1000 + usec / 1000;
+/* Appends one command; args are (pointer, length) pairs. */
+static void cmdbuf_add(struct cmdbuf *b, int argc, const char *const *argv, const size_t *lens)
+{
+    char head[32];
+    int n = snprintf(head, sizeof head, "*%d\r\n", argc);
+    cmdbuf_put(b, head, (size_t)n);
+    for (int i = 0; i < argc; i++) {
+        size_t l = lens ? lens[i] : strlen(argv[i]);
+        n = snprintf(head, sizeof head, "$%zu\r\n", l);
+        cmdbuf_put(b, head, (size_t)n);
+        cmdbuf_put(b, argv[i], l);
+        cmdbuf_put(b, "\r\n", 2);
+    }
+    b->count++;
+}
+
+static void cmd_key(struct cmdbuf *b, const char *a, const char *sub, const struct bytes *k)
+{
+    const char *argv[] = { a, sub, k->ptr };
+    size_t lens[] = { strlen(a), strlen(sub), k->len };
+    cmdbuf_add(b, 3, argv, lens);
+}
+
+/* XPENDING k g - + 1 (the head of the PEL) or XINFO CONSUMERS k g. */
+static void cmd_group(struct cmdbuf *b, bool consumers, const struct bytes *k, const struct bytes *g)
+{
+    if (consumers) {
+        const char *argv[] = { "XINFO", "CONSUMERS", k->ptr, g->ptr };
+        size_t lens[] = { 5, 9, k->len, g->len };
+        cmdbuf_add(b, 4, argv, lens);
     } else {
-        rc = fail_reply(c, "TIME refused", r, err, errlen);
+        const char *argv[] = { "XPENDING", k->ptr, g->ptr, "-", "+", "1" };
+        size_t lens[] = { 8, k->len, g->len, 1, 1, 1 };
+        cmdbuf_add(b, 6, argv, lens);
     }
-    freeReplyObject(r);
-    if (want_role) {
-        if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
-            return fail_io(c, "INFO", err, errlen);
+}
+
+static void cmdbuf_send(redisContext *ctx, struct cmdbuf *b)
+{
+    if (b->len)
+        redisAppendFormattedCommand(ctx, b->p, b->len);
+    b->len = 0;
+}
+
+/* A per-group request of round trip A, matched to its group by name after XINFO GROUPS
+ * (groups may come and go between samples). */
+struct group_req {
+    size_t item;        /* index into items */
+    struct bytes group;
+    bool consumers;     /* XINFO CONSUMERS, else XPENDING */
+};
+
+/* A per-group request of round trip B: the group is known by its index by then. */
+struct group_fix {
+    size_t item;
+    size_t group;
+    bool consumers;
+};
+
+/* One batch of streams on its way through the pipeline. */
+struct batch {
+    size_t *idx;              /* indexes into items */
+    size_t n;
+    bool want_role;
+    struct group_req *reqs;   /* round trip A's per-group requests, in sending order */
+    size_t nreq, capreq;
+    size_t *first_req;        /* stream i owns reqs [first_req[i], first_req[i+1]) */
+    struct group_fix *fixes;  /* round trip B, in sending order */
+    size_t nfix, capfix;
+    struct cmdbuf b;          /* round trip B's commands */
+};
+
+static void batch_free(struct batch *bt)
+{
+    for (size_t q = 0; q < bt->nreq; q++)
+        bytes_free(&bt->reqs[q].group);
+    free(bt->reqs);
+    free(bt->first_req);
+    free(bt->fixes);
+    free(bt->b.p);
+    free(bt->idx);
+    memset(bt, 0, sizeof *bt);
+}
+
+static struct group_info *group_by_name(struct stream_info *s, const struct bytes *name)
+{
+    for (size_t i = 0; i < s->group_len; i++)
+        if (bytes_cmp(&s->groups[i].name, name) == 0)
+            return &s->groups[i];
+    return NULL;
+}
+
+/* Applies an XPENDING or XINFO CONSUMERS reply to group g (NULL: the group is gone). */
+static void apply_group_reply(struct streams_collector *c, struct group_info *g, bool consumers,
+                              const redisReply *r, int *rc, char *err, size_t errlen)
+{
+    if (is_error(r, "NOPERM") && *rc == 0)
+        *rc = fail_reply(c, consumers ? "XINFO CONSUMERS refused" : "XPENDING refused", r, err,
+                         errlen);
+    if (!g)
+        return;
+    if (consumers)
+        parse_consumers(g, r);
+    else
+        parse_oldest(g, r, c->server_ms);
+}
+
+/* Writes round trip A of the batch into the connection's output buffer; it leaves with the
+ * next redisGetReply, together with anything appended after it. */
+static void batch_prepare(struct streams_collector *c, struct batch *bt)
+{
+    struct cmdbuf out = { 0 };
+    const char *time_argv[] = { "TIME" };
+    cmdbuf_add(&out, 1, time_argv, NULL);
+    if (bt->want_role) {
+        const char *info_argv[] = { "INFO", "replication" };
+        cmdbuf_add(&out, 2, info_argv, NULL);
+    }
+    bt->first_req = xcalloc(bt->n + 1, sizeof *bt->first_req);
+    for (size_t i = 0; i < bt->n; i++) {
+        struct tracked *t = &c->items[bt->idx[i]];
+        const struct bytes *k = &t->info.key;
+        cmd_key(&out, "XINFO", "STREAM", k);
+        cmd_key(&out, "XINFO", "GROUPS", k);
+        bt->first_req[i] = bt->nreq;
+        for (size_t g = 0; g < t->info.group_len; g++) {
+            for (int kind = 0; kind < 2; kind++) {
+                bool consumers = kind == 1;
+                if (consumers && !is_focus(c, t))
+                    continue;
+                if (bt->nreq == bt->capreq) {
+                    bt->capreq = bt->capreq ? bt->capreq * 2 : 64;
+                    bt->reqs = xrealloc(bt->reqs, bt->capreq * sizeof *bt->reqs);
+                }
+                struct group_req *q = &bt->reqs[bt->nreq++];
+                q->item = bt->idx[i];
+                q->consumers = consumers;
+                bytes_set(&q->group, t->info.groups[g].name.ptr, t->info.groups[g].name.len);
+                cmd_group(&out, consumers, k, &q->group);
+            }
+        }
+    }
+    bt->first_req[bt->n] = bt->nreq;
+    cmdbuf_send(c->ctx, &out);
+    free(out.p);
+    c->round_trips++;
+}
+
+static void batch_add_fix(struct batch *bt, size_t item, size_t group, bool consumers,
+                          const struct bytes *key, const struct bytes *name)
+{
+    if (bt->nfix == bt->capfix) {
+        bt->capfix = bt->capfix ? bt->capfix * 2 : 16;
+        bt->fixes = xrealloc(bt->fixes, bt->capfix * sizeof *bt->fixes);
+    }
+    bt->fixes[bt->nfix++] = (struct group_fix){ item, group, consumers };
+    cmd_group(&bt->b, consumers, key, name);
+}
+
+/* Reads round trip A's replies and applies them; writes into bt->b what round trip B must ask
+ * (groups new since the last sample). Replies live in the arena until the end of this call. */
+static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *err, size_t errlen)
+{
+    redisReply *r = NULL;
+    int rc = 0;
+    bool *covered = NULL;   /* [2*g] XPENDING applied, [2*g+1] XINFO CONSUMERS applied */
+    size_t covered_cap = 0;
+
+    reply_arena_attach(&c->arena, c->ctx);
+    if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+        rc = fail_io(c, "TIME", err, errlen);
+        goto done;
+    }
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2)
+        c->server_ms = as_ll(r->element[0]) * 1000 + as_ll(r->element[1]) / 1000;
+    else
+        rc = fail_reply(c, "TIME refused", r, err, errlen);
+    if (bt->want_role) {
+        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+            rc = fail_io(c, "INFO", err, errlen);
+            goto done;
+        }
         if (r->type == REDIS_REPLY_STRING)
             redis_info_field(r->str, "role", c->role, sizeof c->role);
-        freeReplyObject(r);
     }
+
     int64_t now_mono = mono_ms();
-    for (size_t i = 0; i < n; i++) {
-        struct tracked *t = &c->items[idx[i]];
+    for (size_t i = 0; i < bt->n; i++) {
+        struct tracked *t = &c->items[bt->idx[i]];
         redisReply *rs = NULL, *rg = NULL;
-        if (redisGetReply(ctx, (void **)&rs) != REDIS_OK)
-            return fail_io(c, "XINFO STREAM", err, errlen);
-        if (redisGetReply(ctx, (void **)&rg) != REDIS_OK) {
-            freeReplyObject(rs);
-            return fail_io(c, "XINFO GROUPS", err, errlen);
+        if (redisGetReply(c->ctx, (void **)&rs) != REDIS_OK ||
+            redisGetReply(c->ctx, (void **)&rg) != REDIS_OK) {
+            rc = fail_io(c, "XINFO", err, errlen);
+            goto done;
         }
+        bool ok = false;
         if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE")) {
             t->gone = true;
         } else if (rs->type == REDIS_REPLY_ERROR || rg->type == REDIS_REPLY_ERROR) {
             if (rc == 0)
-                rc = fail_reply(c, "XINFO refused",
-                                rs->type == REDIS_REPLY_ERROR ? rs : rg, err, errlen);
+                rc = fail_reply(c, "XINFO refused", rs->type == REDIS_REPLY_ERROR ? rs : rg, err,
+                                errlen);
         } else {
             parse_stream(&t->info, rs);
             parse_groups(&t->info, rg);
@@ -491,60 +668,94 @@ static int read_batch(struct streams_collector *c, const size_t *idx, size_t n, 
             t->info.sampled_mono_ms = now_mono;
             t->info.error[0] = '\0';
             t->sampled = true;
+            ok = true;
         }
-        freeReplyObject(rs);
-        freeReplyObject(rg);
-    }
-    if (rc < 0)
-        return rc;
-
-    /* Round trip B: the PEL head of every group with pending entries, consumers of the focus. */
-    size_t cmds = 0;
-    for (size_t i = 0; i < n; i++) {
-        struct tracked *t = &c->items[idx[i]];
-        if (t->gone)
+        if (2 * t->info.group_len > covered_cap) {
+            covered_cap = 2 * t->info.group_len;
+            covered = xrealloc(covered, covered_cap * sizeof *covered);
+        }
+        if (covered_cap)
+            memset(covered, 0, covered_cap * sizeof *covered);
+        for (size_t q = bt->first_req[i]; q < bt->first_req[i + 1]; q++) {
+            if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+                rc = fail_io(c, "XPENDING", err, errlen);
+                goto done;
+            }
+            if (!ok)
+                continue;
+            struct group_info *g = group_by_name(&t->info, &bt->reqs[q].group);
+            apply_group_reply(c, g, bt->reqs[q].consumers, r, &rc, err, errlen);
+            if (g)
+                covered[2 * (size_t)(g - t->info.groups) + bt->reqs[q].consumers] = true;
+        }
+        if (!ok)
             continue;
         for (size_t g = 0; g < t->info.group_len; g++) {
-            const struct bytes *k = &t->info.key, *gn = &t->info.groups[g].name;
-            if (t->info.groups[g].pending > 0) {
-                redisAppendCommand(ctx, "XPENDING %b %b - + 1", k->ptr, k->len, gn->ptr, gn->len);
-                cmds++;
-            }
-            if (is_focus(c, t)) {
-                redisAppendCommand(ctx, "XINFO CONSUMERS %b %b", k->ptr, k->len, gn->ptr, gn->len);
-                cmds++;
-            }
-        }
-    }
-    if (cmds)
-        c->round_trips++;
-    for (size_t i = 0; i < n; i++) {
-        struct tracked *t = &c->items[idx[i]];
-        if (t->gone)
-            continue;
-        for (size_t g = 0; g < t->info.group_len; g++) {
-            struct group_info *gi = &t->info.groups[g];
-            if (gi->pending > 0) {
-                if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
-                    return fail_io(c, "XPENDING", err, errlen);
-                if (is_error(r, "NOPERM") && rc == 0)
-                    rc = fail_reply(c, "XPENDING refused", r, err, errlen);
-                parse_oldest(gi, r, c->server_ms);
-                freeReplyObject(r);
-            }
-            if (is_focus(c, t)) {
-                if (redisGetReply(ctx, (void **)&r) != REDIS_OK)
-                    return fail_io(c, "XINFO CONSUMERS", err, errlen);
-                parse_consumers(gi, r);
-                freeReplyObject(r);
-            }
+            if (!covered[2 * g] && t->info.groups[g].pending > 0)
+                batch_add_fix(bt, bt->idx[i], g, false, &t->info.key, &t->info.groups[g].name);
+            if (!covered[2 * g + 1] && is_focus(c, t))
+                batch_add_fix(bt, bt->idx[i], g, true, &t->info.key, &t->info.groups[g].name);
         }
         stream_info_derive(&t->info);
     }
+done:
+    free(covered);
+    reply_arena_detach(&c->arena, c->ctx);
+    reply_arena_reset(&c->arena);
     return rc;
 }
 
-/* Discovery then reading. full: finish the SCAN pass and read every stream, no budget. */
+/* Reads round trip B's replies (its commands were sent with every other batch's B). */
+static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *err, size_t errlen)
+{
+    redisReply *r = NULL;
+    int rc = 0;
+    reply_arena_attach(&c->arena, c->ctx);
+    for (size_t f = 0; f < bt->nfix; f++) {
+        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+            rc = fail_io(c, "XPENDING", err, errlen);
+            break;
+        }
+        struct stream_info *s = &c->items[bt->fixes[f].item].info;
+        apply_group_reply(c, &s->groups[bt->fixes[f].group], bt->fixes[f].consumers, r, &rc, err,
+                          errlen);
+        if (f + 1 == bt->nfix || bt->fixes[f + 1].item != bt->fixes[f].item)
+            stream_info_derive(s);
+    }
+    reply_arena_detach(&c->arena, c->ctx);
+    reply_arena_reset(&c->arena);
+    return rc;
+}
+
+/* Picks the next window of the round robin (plus the focused stream once per tick). */
+static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *pos, size_t *done,
+                       struct tracked *focus, bool *focus_done)
+{
+    size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
+    if (*done >= c->count && (!focus || *focus_done))
+        return false;
+    memset(bt, 0, sizeof *bt);
+    bt->idx = xmalloc((batch_max + 1) * sizeof *bt->idx);
+    while (bt->n < batch_max && *done < c->count) {
+        if (*pos >= c->count)
+            *pos = 0;
+        if (&c->items[*pos] == focus)
+            *focus_done = true;
+        bt->idx[bt->n++] = (*pos)++;
+        (*done)++;
+    }
+    if (focus && !*focus_done) {
+        bt->idx[bt->n++] = (size_t)(focus - c->items);
+        *focus_done = true;
+    }
+    return true;
+}
+
+#define PIPELINE_AHEAD 2
+
+/* Discovery then reading. full: finish the SCAN pass and read every stream, no budget.
+ * Reading keeps batches in flight: batches k+1 and k+2 are written before batch k's replies
+ * are parsed, so Redis executes them while we parse. */
 static int tick(struct streams_collector *c, bool full, char *err, size_t errlen)
 {
     int64_t start = mono_ms();
@@ -555,7 +766,7 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
 
     bool pass_ended = false;
     for (int calls = 0; full || calls < c->cfg.scan_calls_per_tick; calls++) {
-        int rc = scan_step(c, err, errlen);
+        int rc = scan_step(c, full, err, errlen);
         if (rc < 0)
             return -1;
         if (rc == 1) {
@@ -571,38 +782,56 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         c->pass++;
     }
 
-    /* Reading: round-robin window, the focused stream always included. */
-    size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
-    size_t *idx = xmalloc((batch_max + 1) * sizeof *idx);
-    size_t done = 0, pos = c->rr_next;
-    bool focus_done = false, first = true;
-    int rc = 0;
+    size_t pos = c->rr_next, done = 0, nb = 0, capb = 4;
+    bool focus_done = false;
     struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
-    while (rc == 0 && (done < c->count || (focus && !focus_done))) {
-        size_t n = 0;
-        while (n < batch_max && done < c->count) {
-            if (pos >= c->count)
-                pos = 0;
-            if (&c->items[pos] == focus)
-                focus_done = true;
-            idx[n++] = pos++;
-            done++;
-        }
-        if (focus && !focus_done) {
-            idx[n++] = (size_t)(focus - c->items);
-            focus_done = true;
-        }
-        rc = read_batch(c, idx, n, first, err, errlen);
-        first = false;
-        c->refreshed += n;
-        if (!full && mono_ms() - start > c->cfg.budget_ms)
-            break;
-    }
-    free(idx);
-    c->rr_next = c->count ? pos % c->count : 0;
-    if (c->count == 0 && rc == 0) {
+    struct batch *batches = xcalloc(capb, sizeof *batches);
+    int rc = 0;
+
+    if (next_batch(c, &batches[0], &pos, &done, focus, &focus_done)) {
+        nb = 1;
+    } else {
         /* Nothing to read: still take the server clock and role for the header. */
-        rc = read_batch(c, NULL, 0, true, err, errlen);
+        memset(&batches[0], 0, sizeof batches[0]);
+        nb = 1;
+    }
+    batches[0].want_role = true;
+    batch_prepare(c, &batches[0]);
+    for (size_t k = 0; k < nb && rc == 0; k++) {
+        /* keep PIPELINE_AHEAD batches written beyond the one being parsed */
+        while (nb <= k + PIPELINE_AHEAD && (full || mono_ms() - start <= c->cfg.budget_ms)) {
+            if (nb == capb) {
+                capb *= 2;
+                batches = xrealloc(batches, capb * sizeof *batches);
+            }
+            if (!next_batch(c, &batches[nb], &pos, &done, focus, &focus_done))
+                break;
+            batch_prepare(c, &batches[nb++]);
+        }
+        rc = batch_collect_a(c, &batches[k], err, errlen);
+        c->refreshed += batches[k].n;
+    }
+    if (rc == 0) {
+        bool any = false;
+        for (size_t k = 0; k < nb; k++) {
+            if (batches[k].nfix) {
+                cmdbuf_send(c->ctx, &batches[k].b);
+                any = true;
+            }
+        }
+        if (any)
+            c->round_trips++;
+        for (size_t k = 0; k < nb && rc == 0; k++)
+            rc = batch_collect_b(c, &batches[k], err, errlen);
+    }
+    for (size_t k = 0; k < nb; k++)
+        batch_free(&batches[k]);
+    free(batches);
+    c->rr_next = c->count ? pos % c->count : 0;
+    if (rc < 0) {
+        /* Replies of batches still in flight would be read as answers to the next commands. */
+        disconnect(c);
+        return rc;
     }
     /* Drop consumer lists of streams that are no longer the focus. */
     for (size_t i = 0; i < c->count; i++) {

@@ -20,7 +20,7 @@ struct streams_config {
     int budget_ms;            /* work per tick before the rest waits for the next tick, 250 */
     int scan_count;           /* SCAN COUNT hint, 1000 */
     int scan_calls_per_tick;  /* SCAN round trips per tick at most, 20 */
-    int batch_streams;        /* streams per pipeline, 500 */
+    int batch_streams;        /* streams per pipeline, 200 */
     int connect_timeout_ms;   /* 2000 */
     int command_timeout_ms;   /* 5000 */
 };

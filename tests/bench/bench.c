@@ -157,14 +157,16 @@ static int drain_replies(redisContext *ctx, size_t n)
 }
 
 /* Appends the commands that build stream i; returns how many. */
-static size_t append_stream_setup(redisContext *ctx, int i, const char *payload)
+static size_t append_stream_setup(redisContext *ctx, int i, const char *payload,
+                                  size_t payload_len)
 {
     char key[64], id[48];
     size_t cmds = 0;
     stream_key(i, key, sizeof key);
     for (int j = 0; j < ENTRIES_PER_STREAM; j++) {
         snprintf(id, sizeof id, "%lld-0", base_ms + j);
-        redisAppendCommand(ctx, "XADD %s %s job %d attempt 1 payload %s", key, id, j, payload);
+        redisAppendCommand(ctx, "XADD %s %s job %d attempt 1 payload %b", key, id, j, payload,
+                           payload_len);
         cmds++;
     }
     for (int g = 0; g < 2; g++) {
@@ -194,16 +196,16 @@ static int build_streams(redisContext *ctx, const struct options *opt)
     base_ms = atoll(r->element[0]->str) * 1000 - 3600 * 1000;
     freeReplyObject(r);
 
-    char *payload = malloc((size_t)opt->payload_bytes + 2);
+    size_t payload_len = (size_t)opt->payload_bytes;
+    char *payload = malloc(payload_len + 1);
     if (!payload)
         abort();
-    memset(payload, 'x', (size_t)opt->payload_bytes + 1);
-    payload[opt->payload_bytes ? opt->payload_bytes : 1] = '\0';   /* %s needs >= 1 byte */
+    memset(payload, 'x', payload_len);
 
     for (int i = 0; i < opt->streams; i += STREAMS_PER_PIPELINE) {
         size_t cmds = 0;
         for (int k = i; k < opt->streams && k < i + STREAMS_PER_PIPELINE; k++)
-            cmds += append_stream_setup(ctx, k, payload);
+            cmds += append_stream_setup(ctx, k, payload, payload_len);
         if (drain_replies(ctx, cmds) < 0) {
             free(payload);
             return -1;
@@ -470,20 +472,33 @@ static int naive_sample(redisContext *ctx, struct naive_result *res)
 
 struct ours_result {
     double median_ms, min_ms;
-    unsigned round_trips;
+    double client_cpu_ms;           /* median CPU time of this process per sample; < 0 unknown */
+    double server_cpu_ms;           /* median CPU time of redis-server per sample; < 0 unknown */
+    unsigned round_trips_min, round_trips_max;
     double probe_wall_ms;           /* the sample measured with commandstats */
     long long redis_usec;           /* commandstats usec of that sample, INFO excluded */
     long long redis_calls;
     struct cmdstats probe;          /* per-command delta of that sample */
 };
 
-/* One sample that must be complete and correct; its wall time in *ms. NULL (message) if not. */
-static struct snapshot *timed_sample(struct streams_collector *c, int streams, double *ms)
+/* CPU and wall time of one sample, in ms; a CPU figure is < 0 when /proc cannot tell. */
+struct sample_cost {
+    double wall_ms, client_cpu_ms, server_cpu_ms;
+};
+
+/* One sample that must be complete and correct, and what it cost (redis-server is server_pid).
+ * Returns the snapshot (caller frees), or NULL after a message on stderr. */
+static struct snapshot *timed_sample(struct streams_collector *c, int streams, int server_pid,
+                                     struct sample_cost *cost)
 {
-    char err[256] = "";
+    char err[512] = "";   /* room for check_stream's longest message */
+    double client0 = cpu_ms(0), server0 = cpu_ms(server_pid);
     double t0 = now_ms();
     struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
-    *ms = now_ms() - t0;
+    cost->wall_ms = now_ms() - t0;
+    double client1 = cpu_ms(0), server1 = cpu_ms(server_pid);
+    cost->client_cpu_ms = client0 >= 0 && client1 >= 0 ? client1 - client0 : -1;
+    cost->server_cpu_ms = server0 >= 0 && server1 >= 0 ? server1 - server0 : -1;
     if (!snap) {
         fprintf(stderr, "bench: ours: sample failed: %s\n", err);
         return NULL;
@@ -510,35 +525,45 @@ static int bench_ours(const struct options *opt, const struct redis_server *srv,
         return -1;
     }
     struct streams_collector *c = streams_collector_new(&cfg, NULL);
-    double ms;
+    struct sample_cost cost;
     int rc = -1;
-    double *times = calloc((size_t)opt->runs, sizeof *times);
-    if (!times)
+    double *wall = calloc((size_t)opt->runs * 3, sizeof *wall);
+    if (!wall)
         abort();
+    double *client_cpu = wall + opt->runs, *server_cpu = wall + 2 * opt->runs;
 
-    struct snapshot *snap = timed_sample(c, opt->streams, &ms);   /* warm-up */
+    struct snapshot *snap = timed_sample(c, opt->streams, srv->pid, &cost);   /* warm-up */
     if (!snap)
         goto out;
     snapshot_free(snap);
     out->min_ms = 1e18;
     for (int i = 0; i < opt->runs; i++) {
-        if (!(snap = timed_sample(c, opt->streams, &times[i])))
+        if (!(snap = timed_sample(c, opt->streams, srv->pid, &cost)))
             goto out;
-        if (i == 0 || streams_collector_round_trips(c) > out->round_trips)
-            out->round_trips = streams_collector_round_trips(c);
         snapshot_free(snap);
-        if (times[i] < out->min_ms)
-            out->min_ms = times[i];
+        unsigned trips = streams_collector_round_trips(c);
+        if (i == 0 || trips < out->round_trips_min)
+            out->round_trips_min = trips;
+        if (i == 0 || trips > out->round_trips_max)
+            out->round_trips_max = trips;
+        wall[i] = cost.wall_ms;
+        client_cpu[i] = cost.client_cpu_ms;
+        server_cpu[i] = cost.server_cpu_ms;
+        if (wall[i] < out->min_ms)
+            out->min_ms = wall[i];
     }
-    out->median_ms = median(times, opt->runs);
+    out->median_ms = median(wall, opt->runs);
+    out->client_cpu_ms = median(client_cpu, opt->runs);
+    out->server_cpu_ms = median(server_cpu, opt->runs);
 
     struct cmdstats before, after;
     if (read_cmdstats(stats_ctx, &before) < 0)
         goto out;
-    snap = timed_sample(c, opt->streams, &out->probe_wall_ms);
+    snap = timed_sample(c, opt->streams, srv->pid, &cost);
     if (!snap)
         goto out;
     snapshot_free(snap);
+    out->probe_wall_ms = cost.wall_ms;
     if (read_cmdstats(stats_ctx, &after) < 0)
         goto out;
     cmdstats_delta(&before, &after, &out->probe);
@@ -551,7 +576,7 @@ static int bench_ours(const struct options *opt, const struct redis_server *srv,
     }
     rc = 0;
 out:
-    free(times);
+    free(wall);
     streams_collector_delete(c);
     return rc;
 }
@@ -595,9 +620,19 @@ static void print_report(const struct options *opt, const struct ours_result *ou
            opt->streams, 2 * opt->streams, ENTRIES_PER_STREAM, opt->payload_bytes,
            opt->batch_streams ? opt->batch_streams : 500);
     printf("commands per sample ~%lld (+1 INFO replication)\n", ours->redis_calls);
-    printf("ours:   median %.1f ms (min %.1f ms), %u round trips per sample\n", ours->median_ms,
-           ours->min_ms, ours->round_trips);
-    printf("naive:  median %.1f ms, %u round trips per sample\n", naive_ms, naive->round_trips);
+    char trips[32];
+    if (ours->round_trips_min == ours->round_trips_max)
+        snprintf(trips, sizeof trips, "%u", ours->round_trips_min);
+    else
+        snprintf(trips, sizeof trips, "%u-%u", ours->round_trips_min, ours->round_trips_max);
+    printf("ours:   median %.1f ms (min %.1f ms), %s round trips per sample\n", ours->median_ms,
+           ours->min_ms, trips);
+    if (ours->client_cpu_ms >= 0 && ours->server_cpu_ms >= 0)
+        printf("        CPU per sample (median): queuetop %.1f ms, redis-server %.1f ms, "
+               "sum %.1f ms\n", ours->client_cpu_ms, ours->server_cpu_ms,
+               ours->client_cpu_ms + ours->server_cpu_ms);
+    printf("naive:  median %.1f ms, %u round trips per sample (%.1f us each)\n", naive_ms,
+           naive->round_trips, naive->round_trips ? naive_ms * 1e3 / naive->round_trips : 0);
     printf("redis-side time of one sample: %lld us (commandstats; that sample took %.1f ms)\n",
            ours->redis_usec, ours->probe_wall_ms);
     for (int i = 0; i < ours->probe.count; i++) {
