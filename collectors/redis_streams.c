@@ -57,6 +57,7 @@ struct streams_collector {
     size_t refreshed;
     uint64_t seq;
     int64_t server_ms;
+    int64_t last_ok_mono_ms;      /* when a tick last succeeded */
 };
 
 void streams_config_defaults(struct streams_config *cfg)
@@ -857,6 +858,9 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     str_copy(r->role, c->role, sizeof r->role);
     r->server_time_ms = c->server_ms;
     r->sampled_mono_ms = mono_ms();
+    if (state == CONN_UP)
+        c->last_ok_mono_ms = r->sampled_mono_ms;
+    r->last_ok_mono_ms = c->last_ok_mono_ms;
     r->sample_seq = ++c->seq;
     r->scan_complete = c->scan_complete;
     r->keys_scanned = c->scan_complete ? c->keys_scanned_last : c->keys_scanned_pass;

@@ -90,6 +90,7 @@ struct redis_snapshot {
     char role[16];                 /* "master", "slave", "" until known */
     int64_t server_time_ms;        /* Redis TIME at the start of the sample; 0 when unknown */
     int64_t sampled_mono_ms;       /* monotonic ms when this snapshot was completed */
+    int64_t last_ok_mono_ms;       /* monotonic ms of the last successful sample; 0 never */
     uint64_t sample_seq;           /* 1, 2, ... per published snapshot of this collector */
 
     struct stream_info *streams;   /* sorted by key (bytes), so lookups can bsearch */

@@ -130,10 +130,18 @@ static void draw_header(struct app *app, int width)
         snprintf(line, sizeof line, " queuetop  %s  connecting...", url);
     } else {
         const char *state = r->state == CONN_UP ? "up" : down ? "DOWN" : "connecting";
-        fmt_duration_ms(mono_ms() - r->sampled_mono_ms, age, sizeof age);
-        snprintf(line, sizeof line, " queuetop  %s  %s%s%s%s  [%s]  %s ago", r->url,
-                 r->version[0] ? "redis " : "", r->version, r->role[0] ? " " : "", r->role,
-                 state, age);
+        if (r->state == CONN_UP) {
+            snprintf(age, sizeof age, "%.1fs", (double)(mono_ms() - r->sampled_mono_ms) / 1000.0);
+            snprintf(line, sizeof line, " queuetop  %s  %s%s%s%s  [%s]  sampled %s ago", r->url,
+                     r->version[0] ? "redis " : "", r->version, r->role[0] ? " " : "", r->role,
+                     state, age);
+        } else {
+            if (r->last_ok_mono_ms)
+                fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
+            snprintf(line, sizeof line, " queuetop  %s  [%s]  %s%s%s", r->url, state,
+                     r->last_ok_mono_ms ? "data shown is " : "no data yet",
+                     r->last_ok_mono_ms ? age : "", r->last_ok_mono_ms ? " old" : "");
+        }
     }
     app_puts(app, stdscr, 0, 0, width, role, line);
 }

@@ -57,7 +57,7 @@ void fmt_rate(double v, char *buf, size_t len)
         snprintf(buf, len, "?");
     else if (v == 0.0)
         snprintf(buf, len, "0");
-    else if (fabs(v) < 10.0)
+    else if (fabs(v) < 9.95)   /* 9.96 would print as "10.0" */
         snprintf(buf, len, "%.1f", v);
     else
         scaled(v, buf, len);

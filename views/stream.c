@@ -74,17 +74,43 @@ static void draw_spark(struct app *app, WINDOW *w, int y, int x, int width, cons
     wattrset(w, theme_attr(ROLE_DEFAULT));
 }
 
+/* Numeric columns of the groups table, right-aligned, one space apart, after the name. */
+enum { GC_CONS, GC_PEND, GC_LAG, GC_TREND, GC_OUT, GC_DRAIN, GC_OLDEST, GC_IDLE, GC_DELIV, GC_N };
+static const struct { const char *title; int width; } group_cols[GC_N] = {
+    { "CONS", 4 }, { "PEND", 6 }, { "LAG", 6 }, { "LAG/s", 6 }, { "OUT/s", 6 },
+    { "DRAIN", 6 }, { "OLDEST", 7 }, { "IDLE", 7 }, { "DELIV", 5 },
+};
+
+/* Right edge (exclusive) of each numeric column for a name column of name_w. */
+static void group_col_ends(int name_w, int ends[GC_N])
+{
+    int x = 1 + name_w;
+    for (int i = 0; i < GC_N; i++) {
+        x += 1 + group_cols[i].width;
+        ends[i] = x;
+    }
+}
+
 static void draw_groups(struct canvas *c, const struct stream_info *s,
                         const struct stream_history *sh)
 {
     struct app *app = c->app;
-    int name_w = c->width - 62;
+    int fixed = 1;
+    for (int i = 0; i < GC_N; i++)
+        fixed += 1 + group_cols[i].width;
+    int name_w = c->width - fixed - 1;
     if (name_w < 8)
         name_w = 8;
-    char head[256];
-    snprintf(head, sizeof head, " %-*s %4s %6s %6s %6s %6s %7s %8s %7s %5s", name_w, "GROUP",
-             "CONS", "PEND", "LAG", "LAG/s", "OUT/s", "DRAIN", "OLDEST", "IDLE", "DELIV");
-    column_line(c, head);
+    int ends[GC_N];
+    group_col_ends(name_w, ends);
+    if (visible(c)) {
+        wattrset(c->w, theme_attr(ROLE_COLUMN));
+        mvwhline(c->w, row_y(c), 0, ' ', c->width);
+        app_puts(app, c->w, row_y(c), 1, name_w, ROLE_COLUMN, "GROUP");
+    }
+    for (int i = 0; i < GC_N; i++)
+        right(c, ends[i], group_cols[i].width, ROLE_COLUMN, group_cols[i].title);
+    c->line++;
     if (s->group_len == 0) {
         text_line(c, 2, ROLE_DIM, "no consumer groups: nothing reads this stream with XREADGROUP");
         c->line++;
@@ -104,10 +130,10 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
             trend[0] = '+';
         }
         fmt_rate(gr ? gr->consumed_per_sec : (double)NAN, out, sizeof out);
-        if (gr && !isnan(gr->drain_eta_s))
+        if (gr && !isnan(gr->drain_eta_s) && gr->drain_eta_s > 0)
             fmt_duration_ms((long long)(gr->drain_eta_s * 1000.0), drain, sizeof drain);
         else
-            str_copy(drain, g->lag == 0 ? "0" : "-", sizeof drain);
+            str_copy(drain, "-", sizeof drain);   /* no lag, or not catching up */
         if (g->has_oldest) {
             fmt_duration_ms(g->oldest_age_ms, old, sizeof old);
             fmt_duration_ms(g->oldest_idle_ms, idle, sizeof idle);
@@ -123,27 +149,27 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
             app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
         }
         const struct thresholds *t = app->thresholds;
-        int x = 1 + name_w;
-        right(c, x += 5, 4, ROLE_DEFAULT, cons);
-        right(c, x += 7, 6, ROLE_DEFAULT, pend);
-        right(c, x += 7, 6, g->lag == QT_UNKNOWN ? ROLE_DIM : g->lag >= t->lag_crit ? ROLE_CRIT
-                                : g->lag >= t->lag_warn ? ROLE_WARN : ROLE_DEFAULT, lag);
-        right(c, x += 7, 6, gr && gr->lag_per_sec > 0 ? ROLE_WARN : ROLE_DEFAULT, trend);
-        right(c, x += 7, 6, ROLE_DEFAULT, out);
-        right(c, x += 7, 6, ROLE_OK, drain);
-        right(c, x += 8, 7, g->has_oldest && g->oldest_age_ms >= t->oldest_crit_ms ? ROLE_CRIT
-                                : g->has_oldest && g->oldest_age_ms >= t->oldest_warn_ms ? ROLE_WARN
-                                : ROLE_DEFAULT, old);
-        right(c, x += 9, 8, ROLE_DEFAULT, idle);
-        right(c, x += 8, 7, g->has_oldest && g->oldest_deliveries >= t->deliveries_warn
-                                ? ROLE_WARN : ROLE_DEFAULT, dl);
+        right(c, ends[GC_CONS], 4, ROLE_DEFAULT, cons);
+        right(c, ends[GC_PEND], 6, ROLE_DEFAULT, pend);
+        right(c, ends[GC_LAG], 6, g->lag == QT_UNKNOWN ? ROLE_DIM : g->lag >= t->lag_crit ? ROLE_CRIT
+                                  : g->lag >= t->lag_warn ? ROLE_WARN : ROLE_DEFAULT, lag);
+        right(c, ends[GC_TREND], 6, gr && gr->lag_per_sec > 0 ? ROLE_WARN : ROLE_DEFAULT, trend);
+        right(c, ends[GC_OUT], 6, ROLE_DEFAULT, out);
+        right(c, ends[GC_DRAIN], 6, ROLE_OK, drain);
+        right(c, ends[GC_OLDEST], 7, g->has_oldest && g->oldest_age_ms >= t->oldest_crit_ms ? ROLE_CRIT
+                                    : g->has_oldest && g->oldest_age_ms >= t->oldest_warn_ms ? ROLE_WARN
+                                    : ROLE_DEFAULT, old);
+        right(c, ends[GC_IDLE], 7, ROLE_DEFAULT, idle);
+        right(c, ends[GC_DELIV], 5, g->has_oldest && g->oldest_deliveries >= t->deliveries_crit ? ROLE_CRIT
+                                   : g->has_oldest && g->oldest_deliveries >= t->deliveries_warn ? ROLE_WARN
+                                   : ROLE_DEFAULT, dl);
         c->line++;
         if (g->has_oldest && visible(c)) {
             char line[200];
             int y = row_y(c);
             snprintf(line, sizeof line, "   oldest pending %s held by ", g->oldest_id);
             int col = app_puts(app, c->w, y, 0, c->width, ROLE_DIM, line);
-            col += app_put(app, c->w, y, col, c->width - col - 30, ROLE_DIM, g->oldest_consumer.ptr,
+            col += app_put(app, c->w, y, col, c->width - col - 17, ROLE_DIM, g->oldest_consumer.ptr,
                            g->oldest_consumer.len);
             snprintf(line, sizeof line, ", delivered %lldx", g->oldest_deliveries);
             app_puts(app, c->w, y, col, c->width - col, ROLE_DIM, line);
@@ -274,7 +300,7 @@ static const struct help_line stream_help[] = {
     { "Up/Down j/k PgUp/PgDn", "scroll" },
     { "LAG", "entries not yet delivered to the group (? = Redis cannot know)" },
     { "LAG/s OUT/s", "lag trend and entries read per second" },
-    { "DRAIN", "time to catch up at current rates (- when not catching up)" },
+    { "DRAIN", "time to catch up at current rates (- when no lag or not catching up)" },
     { "OLDEST IDLE DELIV", "oldest pending entry: age, idle, deliveries" },
     { "stuck?", "consumer holds entries and has been idle over a minute" },
     { NULL, NULL },

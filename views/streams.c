@@ -2,6 +2,7 @@
  * Keys: arrows/j/k/PgUp/PgDn/Home/End move, s/S sort, / filter, Enter opens a stream. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../collectors/util.h"
@@ -16,13 +17,12 @@ static int severity_role(enum severity s)
     return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
 }
 
+/* Line 1: totals and counts of problems. Line 2: the worst streams, worst first, with why. */
 static void draw_summary(struct app *app, WINDOW *w, int y, int width)
 {
     const struct redis_snapshot *r = &app->snap->redis;
     long long groups = 0, pending = 0;
     size_t crit = 0, warn = 0;
-    const struct stream_info *worst = NULL;
-    enum severity worst_sev = SEV_OK;
     for (size_t i = 0; i < r->stream_count; i++) {
         const struct stream_info *s = &r->streams[i];
         enum severity sev = stream_severity(s, app->thresholds);
@@ -30,36 +30,53 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
         pending += s->pending_total;
         crit += sev == SEV_CRIT;
         warn += sev == SEV_WARN;
-        if (sev > worst_sev) {
-            worst_sev = sev;
-            worst = s;
-        }
     }
     char line[256], pend[16];
     fmt_count(pending, pend, sizeof pend);
     int x = snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending", r->stream_count,
                      groups, pend);
     if (!r->scan_complete && r->state == CONN_UP)
-        x += snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
-                      r->keys_scanned);
+        snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
+                 r->keys_scanned);
     int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
-    if (crit || warn) {
-        char probs[64];
-        snprintf(probs, sizeof probs, "  %zu critical %zu warning", crit, warn);
-        col += app_puts(app, w, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, probs);
+    if (r->state != CONN_UP) {
+        app_puts(app, w, y, col, width - col, ROLE_WARN, "  stale: not connected");
+    } else if (crit || warn) {
+        snprintf(line, sizeof line, "  %zu critical  %zu warning", crit, warn);
+        app_puts(app, w, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, line);
     } else if (r->stream_count) {
-        col += app_puts(app, w, y, col, width - col, ROLE_OK, "  all ok");
+        app_puts(app, w, y, col, width - col, ROLE_OK, "  no problems");
     }
-    if (worst && col < width - 8) {
+
+    /* the worst problems, as many as fit */
+    if (!(crit || warn))
+        return;
+    size_t *order = xcalloc(r->stream_count, sizeof *order);
+    size_t n = streams_select(r, &app->history, "", SORT_SEVERITY, false, app->thresholds, order);
+    col = 1;
+    for (size_t i = 0; i < n && col < width - 12; i++) {
+        const struct stream_info *s = &r->streams[order[i]];
+        enum severity sev = stream_severity(s, app->thresholds);
+        if (sev == SEV_OK)
+            break;
         char why[96];
-        stream_problem(worst, app->thresholds, why, sizeof why);
-        col += app_puts(app, w, y, col, width - col, severity_role(worst_sev), ": ");
-        int kc = app_put(app, w, y, col, (width - col) / 2, severity_role(worst_sev), worst->key.ptr,
-                         worst->key.len);
-        col += kc;
-        app_puts(app, w, y, col, width - col, severity_role(worst_sev), " ");
-        app_puts(app, w, y, col + 1, width - col - 1, severity_role(worst_sev), why);
+        stream_problem(s, app->thresholds, why, sizeof why);
+        int role = severity_role(sev);
+        int key_room = width - col - (int)strlen(why) - 6;
+        if (key_room < 8)
+            key_room = 8;
+        if (key_room > 30)
+            key_room = 30;
+        col += app_puts(app, w, y + 1, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
+        col += app_put(app, w, y + 1, col, key_room < width - col ? key_room : width - col, role,
+                       s->key.ptr, s->key.len);
+        if (why[0] && col < width - 3) {
+            col += app_puts(app, w, y + 1, col, width - col, ROLE_DEFAULT, ": ");
+            col += app_puts(app, w, y + 1, col, width - col, ROLE_DEFAULT, why);
+        }
+        col += 3;
     }
+    free(order);
 }
 
 /* Right-aligned cell ending at column `right` (exclusive). */
@@ -86,7 +103,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     int key_w = width - fixed - 3;
     if (key_w < 8)
         key_w = 8;
-    int y = top + 1;
+    int y = top + 2;
     wattrset(w, theme_attr(ROLE_COLUMN));
     mvwhline(w, y, 0, ' ', width);
     char head[256];
@@ -95,7 +112,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
              COL_OLD, "OLDEST", COL_CONS, "CONS");
     app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
 
-    int rows_h = height - 2;
+    int rows_h = height - 3;
     app->page_rows = rows_h > 1 ? rows_h : 1;
     if (app->row_count == 0) {
         const char *why = r->stream_count ? "no stream matches the filter"

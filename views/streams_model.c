@@ -52,10 +52,10 @@ void stream_problem(const struct stream_info *s, const struct thresholds *t, cha
     char a[32];
     buf[0] = '\0';
     if (s->max_deliveries >= t->deliveries_warn) {
-        snprintf(buf, len, "entry delivered %lldx", s->max_deliveries);
+        snprintf(buf, len, "delivered %lldx", s->max_deliveries);
     } else if (s->oldest_pending_age_ms != QT_UNKNOWN && s->oldest_pending_age_ms >= t->oldest_warn_ms) {
         fmt_duration_ms(s->oldest_pending_age_ms, a, sizeof a);
-        snprintf(buf, len, "pending for %s", a);
+        snprintf(buf, len, "pending %s", a);
     } else if (s->max_lag != QT_UNKNOWN && s->max_lag >= t->lag_warn) {
         fmt_count(s->max_lag, a, sizeof a);
         snprintf(buf, len, "lag %s", a);

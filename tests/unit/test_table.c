@@ -97,7 +97,7 @@ static void test_severity(void **state)
     assert_int_equal(stream_severity(&r.streams[4], &default_thresholds), SEV_WARN);
     char why[64];
     stream_problem(&r.streams[0], &default_thresholds, why, sizeof why);
-    assert_string_equal(why, "pending for 10m00s");
+    assert_string_equal(why, "pending 10m00s");
     stream_problem(&r.streams[1], &default_thresholds, why, sizeof why);
     assert_string_equal(why, "");
 }
