@@ -158,7 +158,7 @@ static void draw_status(struct app *app, int y, int width)
     } else if (r && r->state == CONN_DOWN) {
         char retry[32];
         fmt_duration_ms(r->retry_in_ms, retry, sizeof retry);
-        snprintf(line, sizeof line, " %s  (retrying every %s)", r->error, retry);
+        snprintf(line, sizeof line, " %s (retry in %s)", r->error, retry);
         role = ROLE_STATUS_ERR;
     } else if (app->view == &stream_view) {
         snprintf(line, sizeof line, " Esc back  j/k scroll  r refresh  ? help  q quit");
