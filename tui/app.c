@@ -251,10 +251,6 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     bytes_set(&app.open_key, "", 0);
     history_init(&app.history);
 
-    if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-        fprintf(stderr, "queuetop: the dashboard needs a terminal; use --once or --json\n");
-        return 2;
-    }
     if (!getenv("ESCDELAY"))
         set_escdelay(50);
     if (!initscr()) {

@@ -263,7 +263,6 @@ static int run_json_lines(const struct options *o, struct hub *hub)
     struct history h;
     history_init(&h);
     uint64_t printed = 0;
-    int rc = 0;
     for (;;) {
         struct pollfd p[2] = { { signal_pipe[0], POLLIN, 0 }, { hub->wake_pipe[0], POLLIN, 0 } };
         if (poll(p, 2, 1000) < 0 && errno != EINTR)
@@ -281,7 +280,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             int w = json_write_line(doc, stdout, o->pretty);
             json_decref(doc);
             if (w < 0) {
-                rc = 2; /* the reader went away */
+                /* the reader went away (| head -1): a normal end, not an error */
                 hub_release(hub, s);
                 break;
             }
@@ -289,7 +288,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
         hub_release(hub, s);
     }
     history_done(&h);
-    return rc;
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -302,6 +301,10 @@ int main(int argc, char **argv)
     if (opts.once)
         return run_once(&opts);
 
+    if (!opts.json && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        fprintf(stderr, "queuetop: the dashboard needs a terminal; use --once or --json\n");
+        return 2;
+    }
     struct hub hub;
     if (hub_init(&hub) < 0) {
         fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));

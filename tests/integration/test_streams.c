@@ -368,6 +368,13 @@ static void test_connection_errors(void **state)
     free(out);
     free(err);
 
+    /* the dashboard without a terminal says what to use instead */
+    const char *notty[] = { harness_queuetop(), "--redis", redis_server_url(&srv), NULL };
+    assert_int_equal(harness_run(notty, &out, &err, 5000), 2);
+    assert_non_null(strstr(err, "needs a terminal"));
+    free(out);
+    free(err);
+
     const char *help[] = { harness_queuetop(), "--help", NULL };
     assert_int_equal(harness_run(help, &out, &err, 5000), 0);
     assert_non_null(strstr(out, "--redis URL"));
