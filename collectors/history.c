@@ -2,6 +2,7 @@
 #include "history.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,18 +75,8 @@ void history_done(struct history *h)
 
 const struct stream_history *history_find(const struct history *h, const struct bytes *key)
 {
-    size_t lo = 0, hi = h->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = bytes_cmp(&h->streams[mid].key, key);
-        if (c == 0)
-            return &h->streams[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return bytes_bsearch(h->streams, h->count, sizeof *h->streams,
+                         offsetof(struct stream_history, key), key);
 }
 
 const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name)

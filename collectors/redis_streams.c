@@ -14,6 +14,7 @@
 #include "redis_streams.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,18 +175,8 @@ static int tracked_cmp(const void *a, const void *b)
 static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
 {
     struct bytes k = { (char *)key, len };
-    size_t lo = 0, hi = c->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int r = bytes_cmp(&c->items[mid].info.key, &k);
-        if (r == 0)
-            return &c->items[mid];
-        if (r < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return (struct tracked *)bytes_bsearch(c->items, c->count, sizeof *c->items,
+                                           offsetof(struct tracked, info.key), &k);
 }
 
 /* Moves fresh keys into items, keeping items sorted and unique. */

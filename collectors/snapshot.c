@@ -1,6 +1,7 @@
 /* snapshot.c -- construction, copying and freeing of snapshots (see snapshot.h). */
 #include "snapshot.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,20 +123,28 @@ void snapshot_free(struct snapshot *snap)
     free(snap);
 }
 
-const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
-                                              size_t key_len)
+const void *bytes_bsearch(const void *base, size_t count, size_t stride, size_t key_offset,
+                          const struct bytes *key)
 {
-    struct bytes k = { (char *)key, key_len };
-    size_t lo = 0, hi = r->stream_count;
+    size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = bytes_cmp(&r->streams[mid].key, &k);
+        const char *elem = (const char *)base + mid * stride;
+        int c = bytes_cmp((const struct bytes *)(elem + key_offset), key);
         if (c == 0)
-            return &r->streams[mid];
+            return elem;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     return NULL;
+}
+
+const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
+                                              size_t key_len)
+{
+    struct bytes k = { (char *)key, key_len };
+    return bytes_bsearch(r->streams, r->stream_count, sizeof *r->streams,
+                         offsetof(struct stream_info, key), &k);
 }

@@ -125,6 +125,11 @@ void stream_info_free(struct stream_info *s);
 /* Recomputes the derived fields (max_lag ... max_deliveries) from groups[]. */
 void stream_info_derive(struct stream_info *s);
 
+/* Binary search in an array of count elements of stride bytes, sorted by the struct bytes found
+ * key_offset bytes into each element. Returns the element, or NULL when absent. */
+const void *bytes_bsearch(const void *base, size_t count, size_t stride, size_t key_offset,
+                          const struct bytes *key);
+
 /* Binary search in a snapshot's sorted stream array; NULL when absent. */
 const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
                                               size_t key_len);

@@ -2,6 +2,7 @@
 #ifndef QT_TEST_FIXTURES_H
 #define QT_TEST_FIXTURES_H
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../collectors/snapshot.h"
@@ -50,6 +51,16 @@ static inline void fx_oldest(struct stream_info *s, struct group_info *g, const 
     bytes_free(&g->oldest_consumer);
     bytes_set(&g->oldest_consumer, "worker-1", 8);
     stream_info_derive(s);
+}
+
+/* Frees what the fx_ helpers built into r. */
+static inline void fx_free(struct redis_snapshot *r)
+{
+    for (size_t i = 0; i < r->stream_count; i++)
+        stream_info_free(&r->streams[i]);
+    free(r->streams);
+    r->streams = NULL;
+    r->stream_count = 0;
 }
 
 #endif

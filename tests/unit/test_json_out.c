@@ -7,13 +7,6 @@
 #include "fixtures.h"
 #include "../../tui/json_out.h"
 
-static void free_snap(struct redis_snapshot *r)
-{
-    for (size_t i = 0; i < r->stream_count; i++)
-        stream_info_free(&r->streams[i]);
-    free(r->streams);
-}
-
 static void test_document(void **state)
 {
     (void)state;
@@ -61,7 +54,7 @@ static void test_document(void **state)
     assert_true(json_is_null(json_object_get(g1, "oldest_pending_age_ms")));
     assert_true(json_is_null(json_object_get(g1, "oldest_pending_deliveries")));
     json_decref(doc);
-    free_snap(&r);
+    fx_free(&r);
 }
 
 static void test_hostile_keys(void **state)
@@ -83,7 +76,7 @@ static void test_hostile_keys(void **state)
     assert_string_equal(json_string_value(json_object_get(s1, "key")), "b\xEF\xBF\xBD\xEF\xBF\xBD");
     free(text);
     json_decref(doc);
-    free_snap(&r);
+    fx_free(&r);
 }
 
 static void test_down_state(void **state)

@@ -42,13 +42,6 @@ static void test_ring(void **state)
     assert_true(out[0] == HISTORY_RING + 2 && out[2] == HISTORY_RING + 4);
 }
 
-static void free_snap(struct redis_snapshot *r)
-{
-    for (size_t i = 0; i < r->stream_count; i++)
-        stream_info_free(&r->streams[i]);
-    free(r->streams);
-}
-
 static void test_history_rates(void **state)
 {
     (void)state;
@@ -87,8 +80,8 @@ static void test_history_rates(void **state)
     history_update(&h, &c);
     assert_int_equal(h.count, 0);
 
-    free_snap(&a);
-    free_snap(&b);
+    fx_free(&a);
+    fx_free(&b);
     history_done(&h);
 }
 
@@ -111,8 +104,8 @@ static void test_history_unknown_lag(void **state)
     assert_true(isnan(gr->consumed_per_sec));
     assert_true(isnan(gr->lag_per_sec));
     assert_true(isnan(gr->drain_eta_s));
-    free_snap(&a);
-    free_snap(&b);
+    fx_free(&a);
+    fx_free(&b);
     history_done(&h);
 }
 

@@ -39,9 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    for (size_t i = 0; i < r.stream_count; i++)
-        stream_info_free(&r.streams[i]);
-    free(r.streams);
+    fx_free(&r);
     return 0;
 }
 
