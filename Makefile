@@ -3,6 +3,7 @@
 #   make test       every suite (unit, integration, end-to-end); SAN=1 for ASan+UBSan
 #   make demo       throwaway Redis + simulated traffic + the dashboard
 #   make bench      collector cost vs the naive reader and vs Redis' own time
+#   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 
 CC      ?= cc
@@ -86,7 +87,20 @@ $(BUILD)/tests/freeport: tests/tools/freeport.c
 
 tools: $(TOOLS)
 
-test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS)
+# libFuzzer targets for the parsers of untrusted input (clang only).
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -D_XOPEN_SOURCE=600 -fsanitize=fuzzer,address,undefined \
+               $(shell pkg-config --cflags hiredis)
+build-fuzz/fuzz_sanitize: tests/fuzz/fuzz_sanitize.c tui/sanitize.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $^
+build-fuzz/fuzz_url: tests/fuzz/fuzz_url.c collectors/redis_conn.c collectors/util.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis)
+
+fuzz: build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
+
+test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
 	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
 demo: all $(BUILD)/tests/sim $(BUILD)/tests/freeport
@@ -104,9 +118,9 @@ deps:
 	sh scripts/deps.sh
 
 clean:
-	rm -rf build build-san queuetop
+	rm -rf build build-san build-fuzz queuetop
 
-.PHONY: all test demo bench install deps clean tools
+.PHONY: all test demo bench fuzz install deps clean tools
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

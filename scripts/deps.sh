@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libcmocka-dev
-redis-server redis-tools tmux"
+redis-server redis-tools tmux clang libclang-rt-14-dev"
 
 missing=""
 for p in $PKGS; do

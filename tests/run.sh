@@ -45,6 +45,10 @@ run_suite() {      # name kind command...
 for t in "$@"; do
     run_suite "$(basename "$t")" cmocka "$t"
 done
+# a short fuzzing run of each parser of untrusted input (make fuzz runs longer)
+if [ -x build-fuzz/fuzz_sanitize ]; then
+    run_suite "fuzz" tap env FUZZ_SECONDS="${FUZZ_SECONDS:-5}" sh tests/fuzz/run.sh
+fi
 for s in tests/e2e/*.sh; do
     [ -f "$s" ] || continue
     run_suite "e2e/$(basename "$s" .sh)" tap sh "$s"

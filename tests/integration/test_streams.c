@@ -304,6 +304,49 @@ static void test_many_keys_one_pass(void **state)
     json_decref(doc);
 }
 
+/* The live collector walks a big keyspace a slice per tick (at most 20 SCAN calls of COUNT
+ * 1000): with 60000 keys the first sample is partial and says so, and later ones are whole. */
+static void test_scan_spread_over_ticks(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 60000; i++)
+        redisAppendCommand(rc, "SET filler:%d v", i);
+    for (int i = 0; i < 60000; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    for (int i = 0; i < 5; i++)
+        cmd_ok("XADD q:%d * f v", i);
+    const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.1", "--redis",
+                           redis_server_url(&srv), NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    char *line = harness_read_line(fd, 5000);
+    assert_non_null(line);
+    json_t *doc = json_loads(line, 0, NULL);
+    free(line);
+    json_t *redis = json_object_get(doc, "redis");
+    assert_true(json_is_false(json_object_get(redis, "scan_complete")));
+    assert_true(json_array_size(json_object_get(redis, "streams")) < 5);
+    json_decref(doc);
+    bool whole = false;
+    for (int i = 0; i < 50 && !whole; i++) {
+        line = harness_read_line(fd, 5000);
+        if (!line)
+            break;
+        doc = json_loads(line, 0, NULL);
+        free(line);
+        redis = json_object_get(doc, "redis");
+        whole = json_is_true(json_object_get(redis, "scan_complete")) &&
+                json_array_size(json_object_get(redis, "streams")) == 5;
+        json_decref(doc);
+    }
+    assert_true(whole);
+    assert_int_equal(harness_reap(pid), 0);
+    close(fd);
+}
+
 static void test_rates(void **state)
 {
     (void)state;
@@ -516,6 +559,7 @@ int main(void)
         cmocka_unit_test_setup(test_hostile_names, flush),
         cmocka_unit_test_setup(test_match_glob, flush),
         cmocka_unit_test_setup(test_many_keys_one_pass, flush),
+        cmocka_unit_test_setup(test_scan_spread_over_ticks, flush),
         cmocka_unit_test_setup(test_rates, flush),
         cmocka_unit_test_setup(test_connection_errors, flush),
         cmocka_unit_test_setup(test_unix_socket_and_db, flush),
