@@ -269,12 +269,22 @@ int redis_info_field(const char *info, const char *name, char *buf, size_t bufle
     return -1;
 }
 
+void redis_info_clean(char *value)
+{
+    char *o = value;
+    for (const char *p = value; *p; p++)
+        if (isalnum((unsigned char)*p) || *p == '.' || *p == '_' || *p == '-')
+            *o++ = *p;
+    *o = '\0';
+}
+
 void redis_describe_error(const char *what, const char *e, char *err, size_t errlen)
 {
     char clean[200];
     size_t o = 0;
+    /* printable ASCII only: this text goes to a terminal, a JSON string and stderr */
     for (const char *c = e; *c && o + 1 < sizeof clean; c++)
-        clean[o++] = ((unsigned char)*c < 0x20 || *c == 0x7f) ? '?' : *c;
+        clean[o++] = ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) ? '?' : *c;
     clean[o] = '\0';
     const char *hint = "";
     if (strncmp(e, "NOAUTH", 6) == 0)

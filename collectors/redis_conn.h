@@ -36,6 +36,9 @@ redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_
 /* Reads one field "name:value" from INFO text into buf; 0 when found, -1 otherwise. */
 int redis_info_field(const char *info, const char *name, char *buf, size_t buflen);
 
+/* Keeps only [0-9A-Za-z._-] of an INFO value (in place): version and role are shown as is. */
+void redis_info_clean(char *value);
+
 /* A Redis error reply made into a hint a user can act on (NOAUTH, NOPERM, WRONGPASS...). */
 void redis_describe_error(const char *what, const char *server_error, char *err, size_t errlen);
 

@@ -27,6 +27,7 @@ struct tracked {
     uint64_t seen_pass;   /* last SCAN pass that returned this key */
     bool sampled;         /* read at least once */
     bool gone;            /* the key vanished or changed type: drop at the next compaction */
+    bool denied;          /* this tick's read was refused (NOPERM): not shown */
 };
 
 struct streams_collector {
@@ -59,6 +60,8 @@ struct streams_collector {
     uint64_t seq;
     int64_t server_ms;
     int64_t last_ok_mono_ms;      /* when a tick last succeeded */
+    size_t denied;                /* streams refused this tick (NOPERM on their key) */
+    char denied_error[200];       /* the first such refusal, as a user-facing line */
 };
 
 void streams_config_defaults(struct streams_config *cfg)
@@ -252,9 +255,23 @@ static int fail_io(struct streams_collector *c, const char *what, char *err, siz
 static int fail_reply(struct streams_collector *c, const char *what, const redisReply *r,
                       char *err, size_t errlen)
 {
-    redis_describe_error(what, r->str, err, errlen);
-    (void)c;
+    if (r && r->type == REDIS_REPLY_ERROR && r->str)
+        redis_describe_error(what, r->str, err, errlen);
+    else
+        snprintf(err, errlen, "%s: unexpected reply from %s", what, c->url);
     return -1;
+}
+
+/* A key-scoped refusal (ACL key patterns): the stream is left out and counted, the tick goes
+ * on. Only when every stream read was refused does the tick fail (see tick()). */
+static void deny_stream(struct streams_collector *c, struct tracked *t, const redisReply *r)
+{
+    if (!t->denied) {
+        t->denied = true;
+        c->denied++;
+    }
+    if (!c->denied_error[0])
+        redis_describe_error("no permission", r->str, c->denied_error, sizeof c->denied_error);
 }
 
 static int ensure_connected(struct streams_collector *c, char *err, size_t errlen)
@@ -273,8 +290,9 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     c->round_trips++;
     if (!r)
         return fail_io(c, "INFO", err, errlen);
-    if (r->type == REDIS_REPLY_STRING)
-        redis_info_field(r->str, "redis_version", c->version, sizeof c->version);
+    if (r->type == REDIS_REPLY_STRING &&
+        redis_info_field(r->str, "redis_version", c->version, sizeof c->version) == 0)
+        redis_info_clean(c->version);
     freeReplyObject(r);
     return 0;
 }
@@ -503,10 +521,11 @@ struct group_req {
     bool consumers;     /* XINFO CONSUMERS, else XPENDING */
 };
 
-/* A per-group request of round trip B: the group is known by its index by then. */
+/* A per-group request of round trip B, matched by name too: nothing may hold an index into a
+ * groups[] array across a round trip. */
 struct group_fix {
     size_t item;
-    size_t group;
+    struct bytes group;
     bool consumers;
 };
 
@@ -529,6 +548,8 @@ static void batch_free(struct batch *bt)
         bytes_free(&bt->reqs[q].group);
     free(bt->reqs);
     free(bt->first_req);
+    for (size_t f = 0; f < bt->nfix; f++)
+        bytes_free(&bt->fixes[f].group);
     free(bt->fixes);
     free(bt->b.p);
     free(bt->idx);
@@ -543,13 +564,13 @@ static struct group_info *group_by_name(struct stream_info *s, const struct byte
     return NULL;
 }
 
-/* Applies an XPENDING or XINFO CONSUMERS reply to group g (NULL: the group is gone). */
-static void apply_group_reply(struct streams_collector *c, struct group_info *g, bool consumers,
-                              const redisReply *r, int *rc, char *err, size_t errlen)
+/* Applies an XPENDING or XINFO CONSUMERS reply to group g of stream t (g NULL: the group is
+ * gone). A refusal of this key (NOPERM) leaves the stream out. */
+static void apply_group_reply(struct streams_collector *c, struct tracked *t, struct group_info *g,
+                              bool consumers, const redisReply *r)
 {
-    if (is_error(r, "NOPERM") && *rc == 0)
-        *rc = fail_reply(c, consumers ? "XINFO CONSUMERS refused" : "XPENDING refused", r, err,
-                         errlen);
+    if (is_error(r, "NOPERM"))
+        deny_stream(c, t, r);
     if (!g)
         return;
     if (consumers)
@@ -599,14 +620,17 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
     c->round_trips++;
 }
 
-static void batch_add_fix(struct batch *bt, size_t item, size_t group, bool consumers,
-                          const struct bytes *key, const struct bytes *name)
+static void batch_add_fix(struct batch *bt, size_t item, bool consumers, const struct bytes *key,
+                          const struct bytes *name)
 {
     if (bt->nfix == bt->capfix) {
         bt->capfix = bt->capfix ? bt->capfix * 2 : 16;
         bt->fixes = xrealloc(bt->fixes, bt->capfix * sizeof *bt->fixes);
     }
-    bt->fixes[bt->nfix++] = (struct group_fix){ item, group, consumers };
+    struct group_fix *f = &bt->fixes[bt->nfix++];
+    f->item = item;
+    f->consumers = consumers;
+    bytes_set(&f->group, name->ptr, name->len);
     cmd_group(&bt->b, consumers, key, name);
 }
 
@@ -624,17 +648,23 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         rc = fail_io(c, "TIME", err, errlen);
         goto done;
     }
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2)
-        c->server_ms = as_ll(r->element[0]) * 1000 + as_ll(r->element[1]) / 1000;
+    long long sec = QT_UNKNOWN, usec = QT_UNKNOWN;
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+        sec = as_ll(r->element[0]);
+        usec = as_ll(r->element[1]);
+    }
+    if (sec >= 0 && sec < 100000000000LL && usec >= 0 && usec < 1000000)
+        c->server_ms = sec * 1000 + usec / 1000;
     else
-        rc = fail_reply(c, "TIME refused", r, err, errlen);
+        rc = fail_reply(c, "TIME failed", r, err, errlen);
     if (bt->want_role) {
         if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
             rc = fail_io(c, "INFO", err, errlen);
             goto done;
         }
-        if (r->type == REDIS_REPLY_STRING)
-            redis_info_field(r->str, "role", c->role, sizeof c->role);
+        if (r->type == REDIS_REPLY_STRING &&
+            redis_info_field(r->str, "role", c->role, sizeof c->role) == 0)
+            redis_info_clean(c->role);
     }
 
     int64_t now_mono = mono_ms();
@@ -647,11 +677,15 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             goto done;
         }
         bool ok = false;
-        if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE")) {
-            t->gone = true;
-        } else if (rs->type == REDIS_REPLY_ERROR || rg->type == REDIS_REPLY_ERROR) {
+        t->denied = false;
+        if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE") ||
+            is_error(rg, "ERR no such key") || is_error(rg, "WRONGTYPE")) {
+            t->gone = true;   /* deleted or retyped since SCAN (possibly between the two) */
+        } else if (is_error(rs, "NOPERM") || is_error(rg, "NOPERM")) {
+            deny_stream(c, t, is_error(rs, "NOPERM") ? rs : rg);
+        } else if (rs->type != REDIS_REPLY_ARRAY || rg->type != REDIS_REPLY_ARRAY) {
             if (rc == 0)
-                rc = fail_reply(c, "XINFO refused", rs->type == REDIS_REPLY_ERROR ? rs : rg, err,
+                rc = fail_reply(c, "XINFO failed", rs->type != REDIS_REPLY_ARRAY ? rs : rg, err,
                                 errlen);
         } else {
             parse_stream(&t->info, rs);
@@ -676,7 +710,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             if (!ok)
                 continue;
             struct group_info *g = group_by_name(&t->info, &bt->reqs[q].group);
-            apply_group_reply(c, g, bt->reqs[q].consumers, r, &rc, err, errlen);
+            apply_group_reply(c, t, g, bt->reqs[q].consumers, r);
             if (g)
                 covered[2 * (size_t)(g - t->info.groups) + bt->reqs[q].consumers] = true;
         }
@@ -684,9 +718,9 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             continue;
         for (size_t g = 0; g < t->info.group_len; g++) {
             if (!covered[2 * g] && t->info.groups[g].pending > 0)
-                batch_add_fix(bt, bt->idx[i], g, false, &t->info.key, &t->info.groups[g].name);
+                batch_add_fix(bt, bt->idx[i], false, &t->info.key, &t->info.groups[g].name);
             if (!covered[2 * g + 1] && is_focus(c, t))
-                batch_add_fix(bt, bt->idx[i], g, true, &t->info.key, &t->info.groups[g].name);
+                batch_add_fix(bt, bt->idx[i], true, &t->info.key, &t->info.groups[g].name);
         }
         stream_info_derive(&t->info);
     }
@@ -708,9 +742,9 @@ static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *
             rc = fail_io(c, "XPENDING", err, errlen);
             break;
         }
-        struct stream_info *s = &c->items[bt->fixes[f].item].info;
-        apply_group_reply(c, &s->groups[bt->fixes[f].group], bt->fixes[f].consumers, r, &rc, err,
-                          errlen);
+        struct tracked *t = &c->items[bt->fixes[f].item];
+        struct stream_info *s = &t->info;
+        apply_group_reply(c, t, group_by_name(s, &bt->fixes[f].group), bt->fixes[f].consumers, r);
         if (f + 1 == bt->nfix || bt->fixes[f + 1].item != bt->fixes[f].item)
             stream_info_derive(s);
     }
@@ -731,8 +765,14 @@ static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *po
     while (bt->n < batch_max && *done < c->count) {
         if (*pos >= c->count)
             *pos = 0;
-        if (&c->items[*pos] == focus)
+        if (&c->items[*pos] == focus) {
+            if (*focus_done) {          /* read already this tick, in an earlier batch */
+                (*pos)++;
+                (*done)++;
+                continue;
+            }
             *focus_done = true;
+        }
         bt->idx[bt->n++] = (*pos)++;
         (*done)++;
     }
@@ -753,6 +793,8 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     int64_t start = mono_ms();
     c->round_trips = 0;
     c->refreshed = 0;
+    c->denied = 0;
+    c->denied_error[0] = '\0';
     if (ensure_connected(c, err, errlen) < 0)
         return -1;
 
@@ -820,6 +862,11 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         batch_free(&batches[k]);
     free(batches);
     c->rr_next = c->count ? pos % c->count : 0;
+    if (rc == 0 && c->denied && c->denied == c->refreshed) {
+        /* Not one stream could be read: a missing command permission, not a key pattern. */
+        str_copy(err, c->denied_error, errlen);
+        rc = -1;
+    }
     if (rc < 0) {
         /* Replies of batches still in flight would be read as answers to the next commands. */
         disconnect(c);
@@ -858,12 +905,14 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     r->streams_refreshed = c->refreshed;
     r->round_trips = c->round_trips;
     bytes_set(&r->focus, c->focus.ptr, c->focus.len);
+    r->streams_denied = (long long)c->denied;
+    str_copy(r->denied_error, c->denied_error, sizeof r->denied_error);
     size_t n = 0;
     for (size_t i = 0; i < c->count; i++)
-        n += c->items[i].sampled;
+        n += c->items[i].sampled && !c->items[i].denied;
     r->streams = n ? xcalloc(n, sizeof *r->streams) : NULL;
     for (size_t i = 0; i < c->count; i++)
-        if (c->items[i].sampled)
+        if (c->items[i].sampled && !c->items[i].denied)
             stream_info_copy(&r->streams[r->stream_count++], &c->items[i].info);
     return snap;
 }

@@ -101,6 +101,8 @@ struct redis_snapshot {
     unsigned round_trips;          /* network round trips this tick */
     int64_t sample_duration_ms;    /* wall time of this tick's work */
     struct bytes focus;            /* key whose consumers were read; len 0 when none */
+    long long streams_denied;      /* streams this tick could not read (NOPERM on the key) */
+    char denied_error[200];        /* the first such refusal, "" when none */
 };
 
 enum snapshot_kind { SNAPSHOT_REDIS = 0 };

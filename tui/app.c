@@ -39,6 +39,9 @@ int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, co
             size_t len)
 {
     char buf[1024];
+    int room = getmaxx(w) - x;   /* never past the right edge: curses would wrap the rest */
+    if (max_cols > room)
+        max_cols = room;
     if (max_cols <= 0)
         return 0;
     if (max_cols > 300)
@@ -157,7 +160,8 @@ static void draw_status(struct app *app, int y, int width)
         snprintf(line, sizeof line, " %s", app->message);
     } else if (r && r->state == CONN_DOWN) {
         char retry[32];
-        fmt_duration_ms(r->retry_in_ms, retry, sizeof retry);
+        int64_t left = r->retry_in_ms - (mono_ms() - r->sampled_mono_ms);
+        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
         snprintf(line, sizeof line, " %s (retry in %s)", r->error, retry);
         role = ROLE_STATUS_ERR;
     } else if (app->view == &stream_view) {

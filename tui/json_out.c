@@ -21,6 +21,24 @@ static json_t *real_or_null(double v)
     return json_real(round(v * 1000.0) / 1000.0);
 }
 
+/* A JSON string for collector text (always ASCII by construction; lossy if it ever is not,
+ * so a field never silently disappears). */
+static json_t *text_or_null(const char *text)
+{
+    if (!text || !text[0])
+        return json_null();
+    json_t *j = json_string(text);
+    if (j)
+        return j;
+    char *copy = xstrdup(text);
+    for (char *p = copy; *p; p++)
+        if ((unsigned char)*p >= 0x80)
+            *p = '?';
+    j = json_string(copy);
+    free(copy);
+    return j;
+}
+
 static json_t *id_or_null(const char *id)
 {
     return id[0] ? json_string(id) : json_null();
@@ -136,17 +154,19 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
                         long long rate_interval_ms)
 {
     json_t *redis = json_object();
-    json_object_set_new(redis, "url", json_string(r->url));
+    json_object_set_new(redis, "url", text_or_null(r->url));
     json_object_set_new(redis, "state", json_string(state_name(r->state)));
-    json_object_set_new(redis, "error", r->error[0] ? json_string(r->error) : json_null());
-    json_object_set_new(redis, "version", r->version[0] ? json_string(r->version) : json_null());
-    json_object_set_new(redis, "role", r->role[0] ? json_string(r->role) : json_null());
+    json_object_set_new(redis, "error", text_or_null(r->error));
+    json_object_set_new(redis, "version", text_or_null(r->version));
+    json_object_set_new(redis, "role", text_or_null(r->role));
     json_object_set_new(redis, "server_time_ms",
                         r->server_time_ms ? json_integer(r->server_time_ms) : json_null());
     json_object_set_new(redis, "scan_complete", json_boolean(r->scan_complete));
     json_object_set_new(redis, "keys_scanned", json_integer(r->keys_scanned));
     json_object_set_new(redis, "round_trips", json_integer(r->round_trips));
     json_object_set_new(redis, "sample_duration_ms", json_integer(r->sample_duration_ms));
+    json_object_set_new(redis, "streams_denied", json_integer(r->streams_denied));
+    json_object_set_new(redis, "denied_error", text_or_null(r->denied_error));
     json_object_set_new(redis, "rate_interval_ms",
                         rate_interval_ms > 0 ? json_integer(rate_interval_ms) : json_null());
     json_t *streams = json_array();

@@ -5,10 +5,12 @@
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,11 +34,18 @@ static void on_stop_signal(int sig)
     errno = saved;
 }
 
+static struct termios saved_termios;
+static bool have_saved_termios;
+
+/* Only async-signal-safe calls here: the heap may be what broke. Puts the tty modes back as they
+ * were at start, leaves the alternate screen, shows the cursor, resets attributes. */
 static void on_crash(int sig)
 {
-    app_restore_terminal();
-    static const char msg[] = "queuetop: crashed (fatal signal); terminal restored\n";
-    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n"
+                                "queuetop: crashed (fatal signal); terminal restored\n";
+    if (have_saved_termios)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    ssize_t w = write(STDERR_FILENO, reset, sizeof reset - 1);
     (void)w;
     signal(sig, SIG_DFL);
     raise(sig);
@@ -44,6 +53,8 @@ static void on_crash(int sig)
 
 static void install_signals(void)
 {
+    if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0)
+        have_saved_termios = true;
     if (pipe(signal_pipe) == 0) {
         fcntl(signal_pipe[0], F_SETFL, O_NONBLOCK);
         fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
@@ -197,8 +208,18 @@ static void parse_args(int argc, char **argv, struct options *o)
         case OPT_NOCOLOR: o->no_color = true; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("queuetop %s\n", QUEUETOP_VERSION); exit(0);
-        case ':': usage_error("option '%s' needs a value", argv[optind - 1]); break;
-        default: usage_error("unknown option '%s'", argv[optind - 1]); break;
+        case ':':
+        default: {
+            /* Name the option, never its value: it may be a URL with a password in it. */
+            char name[64];
+            if (optopt > 0 && optopt < 256)
+                snprintf(name, sizeof name, "-%c", optopt);
+            else
+                snprintf(name, sizeof name, "%.*s", (int)strcspn(argv[optind - 1], "="),
+                         argv[optind - 1]);
+            usage_error(c == ':' ? "option '%s' needs a value" : "unknown option '%s'", name);
+            break;
+        }
         }
     }
     if (optind < argc)
@@ -311,7 +332,14 @@ int main(int argc, char **argv)
         return 2;
     }
     struct streams_collector *c = streams_collector_new(&opts.streams, &hub);
-    if (streams_collector_start(c) < 0) {
+    /* Signals belong to the UI thread: a SIGWINCH landing in the collector would interrupt
+     * hiredis' connect poll() and read as a failed connection. The thread inherits this mask. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    int started = streams_collector_start(c);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (started < 0) {
         fprintf(stderr, "queuetop: cannot start the collector thread\n");
         return 2;
     }

@@ -39,6 +39,10 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
         snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
                  r->keys_scanned);
     int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
+    if (r->streams_denied) {
+        snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
+        col += app_puts(app, w, y, col, width - col, ROLE_WARN, line);
+    }
     if (r->state != CONN_UP) {
         app_puts(app, w, y, col, width - col, ROLE_WARN, "  stale: not connected");
     } else if (crit || warn) {

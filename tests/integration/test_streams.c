@@ -13,6 +13,7 @@
 
 #include "../unit/cm.h"
 #include "harness.h"
+#include "../../collectors/redis_streams.h"
 
 static struct redis_server srv;
 static redisContext *rc;
@@ -347,6 +348,57 @@ static void test_scan_spread_over_ticks(void **state)
     close(fd);
 }
 
+/* The focused stream (whose consumers are read) lies outside the first batch of 200: it must be
+ * read exactly once per sample, with its consumers, and its groups must stay right even when
+ * a group appears between samples. */
+static void test_focus_outside_first_batch(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 450; i++)
+        redisAppendCommand(rc, "XADD s:%03d 1-0 f v", i);
+    for (int i = 0; i < 450; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    cmd_ok("XGROUP CREATE s:449 g1 0");
+    cmd_ok("XREADGROUP GROUP g1 alice COUNT 1 STREAMS s:449 >");
+
+    struct streams_config cfg;
+    char err[256];
+    streams_config_defaults(&cfg);
+    assert_int_equal(redis_url_parse(redis_server_url(&srv), &cfg.target, err, sizeof err), 0);
+    struct streams_collector *c = streams_collector_new(&cfg, NULL);
+    streams_collector_set_focus(c, "s:449", 5);
+    for (int round = 0; round < 3; round++) {
+        if (round == 1)
+            cmd_ok("XGROUP CREATE s:449 g0 0");   /* sorts before g1: indexes shift */
+        struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
+        assert_non_null(snap);
+        assert_int_equal(snap->redis.stream_count, 450);
+        assert_int_equal(snap->redis.streams_refreshed, 450);
+        const struct stream_info *s = redis_snapshot_find(&snap->redis, "s:449", 5);
+        assert_non_null(s);
+        assert_int_equal(s->group_len, round == 0 ? 1 : 2);
+        for (size_t g = 0; g < s->group_len; g++) {
+            const struct group_info *gi = &s->groups[g];
+            assert_true(gi->has_consumer_list);
+            if (strcmp(gi->name.ptr, "g1") == 0) {
+                assert_int_equal(gi->consumer_count, 1);
+                assert_string_equal(gi->consumer_list[0].name.ptr, "alice");
+                assert_int_equal(gi->consumer_list[0].pending, 1);
+                assert_true(gi->has_oldest);
+                assert_string_equal(gi->oldest_id, "1-0");
+            } else {
+                assert_int_equal(gi->consumer_count, 0);
+                assert_false(gi->has_oldest);
+            }
+        }
+        snapshot_free(snap);
+    }
+    streams_collector_delete(c);
+}
+
 static void test_rates(void **state)
 {
     (void)state;
@@ -402,6 +454,20 @@ static void test_connection_errors(void **state)
     const char *bad[] = { harness_queuetop(), "--once", "--redis", "http://x", NULL };
     assert_int_equal(harness_run(bad, &out, &err, 5000), 2);
     assert_non_null(strstr(err, "scheme"));
+    free(out);
+    free(err);
+
+    /* a usage error names the option, never the URL (and its password) before it */
+    const char *cluster[] = { harness_queuetop(), "-r", "redis://:hunter2@127.0.0.1:1", "-xq", NULL };
+    assert_int_equal(harness_run(cluster, &out, &err, 5000), 2);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "'-x'"));
+    free(out);
+    free(err);
+    const char *longopt[] = { harness_queuetop(), "--redis-url=redis://:hunter2@h", NULL };
+    assert_int_equal(harness_run(longopt, &out, &err, 5000), 2);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "--redis-url"));
     free(out);
     free(err);
 
@@ -476,6 +542,18 @@ static void test_acl_users(void **state)
     free(out);
     free(err);
 
+    /* a user limited to some keys sees those, and is told how many it could not read */
+    cmd_ok("XADD secret * f v");
+    cmd_ok("ACL SETUSER partial on >p-pass ~guard* +scan +xinfo +xpending +time +info +ping");
+    snprintf(url, sizeof url, "redis://partial:p-pass@127.0.0.1:%d", srv.port);
+    doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
+    json_t *redis = json_object_get(doc, "redis");
+    assert_int_equal(json_array_size(json_object_get(redis, "streams")), 1);
+    stream_of(doc, "guarded");
+    assert_int_equal(num(redis, "streams_denied"), 1);
+    assert_non_null(strstr(str(redis, "denied_error"), "NOPERM"));
+    json_decref(doc);
+
     /* password from REDISCLI_AUTH */
     setenv("REDISCLI_AUTH", "w-pass", 1);
     snprintf(url, sizeof url, "redis://watcher@127.0.0.1:%d", srv.port);
@@ -483,7 +561,7 @@ static void test_acl_users(void **state)
     stream_of(doc, "guarded");
     json_decref(doc);
     unsetenv("REDISCLI_AUTH");
-    cmd_ok("ACL DELUSER watcher blind");
+    cmd_ok("ACL DELUSER watcher blind partial");
 }
 
 /* --json without --once streams one line per sample; kill Redis under it, start it again with
@@ -560,6 +638,7 @@ int main(void)
         cmocka_unit_test_setup(test_match_glob, flush),
         cmocka_unit_test_setup(test_many_keys_one_pass, flush),
         cmocka_unit_test_setup(test_scan_spread_over_ticks, flush),
+        cmocka_unit_test_setup(test_focus_outside_first_batch, flush),
         cmocka_unit_test_setup(test_rates, flush),
         cmocka_unit_test_setup(test_connection_errors, flush),
         cmocka_unit_test_setup(test_unix_socket_and_db, flush),
