@@ -692,7 +692,6 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             parse_groups(&t->info, rg);
             t->info.sampled_server_ms = c->server_ms;
             t->info.sampled_mono_ms = now_mono;
-            t->info.error[0] = '\0';
             t->sampled = true;
             ok = true;
         }
@@ -904,7 +903,6 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     r->keys_scanned = c->scan_complete ? c->keys_scanned_last : c->keys_scanned_pass;
     r->streams_refreshed = c->refreshed;
     r->round_trips = c->round_trips;
-    bytes_set(&r->focus, c->focus.ptr, c->focus.len);
     r->streams_denied = (long long)c->denied;
     str_copy(r->denied_error, c->denied_error, sizeof r->denied_error);
     size_t n = 0;

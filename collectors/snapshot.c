@@ -119,7 +119,6 @@ void snapshot_free(struct snapshot *snap)
     for (size_t i = 0; i < r->stream_count; i++)
         stream_info_free(&r->streams[i]);
     free(r->streams);
-    bytes_free(&r->focus);
     free(snap);
 }
 

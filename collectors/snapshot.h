@@ -64,7 +64,6 @@ struct stream_info {
     size_t group_len;                     /* groups[] length (== group_count unless it changed) */
     int64_t sampled_server_ms;            /* Redis TIME when this stream was read */
     int64_t sampled_mono_ms;              /* our monotonic clock when this stream was read */
-    char error[128];                      /* per-key error (e.g. NOPERM), "" when fine */
 
     /* Derived at build time from groups[] so views and sorting need no loops. */
     long long max_lag;                    /* QT_UNKNOWN if any group's lag is unknown and none known */
@@ -100,7 +99,6 @@ struct redis_snapshot {
     size_t streams_refreshed;      /* streams read in this tick (the rest carry older data) */
     unsigned round_trips;          /* network round trips this tick */
     int64_t sample_duration_ms;    /* wall time of this tick's work */
-    struct bytes focus;            /* key whose consumers were read; len 0 when none */
     long long streams_denied;      /* streams this tick could not read (NOPERM on the key) */
     char denied_error[200];        /* the first such refusal, "" when none */
 };
