@@ -61,6 +61,7 @@ struct streams_collector {
     int64_t server_ms;
     int64_t last_ok_mono_ms;      /* when a tick last succeeded */
     size_t denied;                /* streams refused this tick (NOPERM on their key) */
+    int scan_result;              /* of the SCAN that rode a batch: 1 pass ended, 0 more */
     char denied_error[200];       /* the first such refusal, as a user-facing line */
 };
 
@@ -297,28 +298,31 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     return 0;
 }
 
-/* One SCAN call. Returns 1 when the pass ended, 0 when more remains, -1 on error.
- * A full sample (no time budget) asks for ten times more per call: fewer round trips. */
-static int scan_step(struct streams_collector *c, bool full, char *err, size_t errlen)
+/* The next SCAN command of the pass. A full sample (no time budget) asks for ten times more
+ * per call: fewer round trips. count must have room for 24 bytes. */
+static void scan_argv(struct streams_collector *c, bool full, const char *argv[8], char *count)
 {
-    char count[24];
-    snprintf(count, sizeof count, "%d", c->cfg.scan_count * (full ? 10 : 1));
-    const char *argv[] = { "SCAN", c->cursor, "MATCH", c->cfg.match, "COUNT", count, "TYPE",
-                           "stream" };
-    redisReply *r = redisCommandArgv(c->ctx, 8, argv, NULL);
-    c->round_trips++;
-    if (!r)
-        return fail_io(c, "SCAN", err, errlen);
-    if (r->type == REDIS_REPLY_ERROR) {
-        fail_reply(c, "SCAN refused", r, err, errlen);
-        freeReplyObject(r);
-        return -1;
-    }
+    snprintf(count, 24, "%d", c->cfg.scan_count * (full ? 10 : 1));
+    argv[0] = "SCAN";
+    argv[1] = c->cursor;
+    argv[2] = "MATCH";
+    argv[3] = c->cfg.match;
+    argv[4] = "COUNT";
+    argv[5] = count;
+    argv[6] = "TYPE";
+    argv[7] = "stream";
+}
+
+/* Takes a SCAN reply: new cursor, keys. Returns 1 when the pass ended, 0 when more remains,
+ * -1 with err filled. The reply is not freed here. */
+static int scan_apply(struct streams_collector *c, const redisReply *r, char *err, size_t errlen)
+{
+    if (r->type == REDIS_REPLY_ERROR)
+        return fail_reply(c, "SCAN refused", r, err, errlen);
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY ||
         r->element[0]->len >= sizeof c->cursor) {
         snprintf(err, errlen, "unexpected SCAN reply from %s", c->url);
-        freeReplyObject(r);
         return -1;
     }
     memcpy(c->cursor, r->element[0]->str, r->element[0]->len + 1);
@@ -329,7 +333,6 @@ static int scan_step(struct streams_collector *c, bool full, char *err, size_t e
             add_fresh(c, k->str, k->len);
     }
     c->keys_scanned_pass += (long long)keys->elements;
-    freeReplyObject(r);
     if (strcmp(c->cursor, "0") == 0) {
         c->scan_complete = true;
         c->keys_scanned_last = c->keys_scanned_pass;
@@ -337,6 +340,21 @@ static int scan_step(struct streams_collector *c, bool full, char *err, size_t e
         return 1;
     }
     return 0;
+}
+
+/* One SCAN round trip on its own; same returns as scan_apply. */
+static int scan_step(struct streams_collector *c, bool full, char *err, size_t errlen)
+{
+    const char *argv[8];
+    char count[24];
+    scan_argv(c, full, argv, count);
+    redisReply *r = redisCommandArgv(c->ctx, 8, argv, NULL);
+    c->round_trips++;
+    if (!r)
+        return fail_io(c, "SCAN", err, errlen);
+    int rc = scan_apply(c, r, err, errlen);
+    freeReplyObject(r);
+    return rc;
 }
 
 static void parse_stream(struct stream_info *s, const redisReply *r)
@@ -534,6 +552,8 @@ struct batch {
     size_t *idx;              /* indexes into items */
     size_t n;
     bool want_role;
+    bool with_scan;           /* the tick's first SCAN rides at the end of round trip A */
+    bool full;                /* for the SCAN's COUNT */
     struct group_req *reqs;   /* round trip A's per-group requests, in sending order */
     size_t nreq, capreq;
     size_t *first_req;        /* stream i owns reqs [first_req[i], first_req[i+1]) */
@@ -615,6 +635,13 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         }
     }
     bt->first_req[bt->n] = bt->nreq;
+    if (bt->with_scan) {
+        /* Redis runs it while we parse this batch: discovery costs no extra round trip. */
+        const char *argv[8];
+        char count[24];
+        scan_argv(c, bt->full, argv, count);
+        cmdbuf_add(&out, 8, argv, NULL);
+    }
     cmdbuf_send(c->ctx, &out);
     free(out.p);
     c->round_trips++;
@@ -723,6 +750,15 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         }
         stream_info_derive(&t->info);
     }
+    if (bt->with_scan) {
+        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+            rc = fail_io(c, "SCAN", err, errlen);
+            goto done;
+        }
+        c->scan_result = scan_apply(c, r, err, errlen);
+        if (c->scan_result < 0 && rc == 0)
+            rc = -1;
+    }
 done:
     free(covered);
     reply_arena_detach(&c->arena, c->ctx);
@@ -754,9 +790,11 @@ static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *
 
 /* Picks the next window of the round robin (plus the focused stream once per tick). */
 static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *pos, size_t *done,
-                       struct tracked *focus, bool *focus_done)
+                       struct tracked *focus, bool *focus_done, bool only_unsampled)
 {
     size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
+    if (only_unsampled)
+        focus = NULL;   /* an unread focus is picked up like any unread stream */
     if (*done >= c->count && (!focus || *focus_done))
         return false;
     memset(bt, 0, sizeof *bt);
@@ -764,6 +802,11 @@ static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *po
     while (bt->n < batch_max && *done < c->count) {
         if (*pos >= c->count)
             *pos = 0;
+        if (only_unsampled && c->items[*pos].sampled) {
+            (*pos)++;
+            (*done)++;
+            continue;
+        }
         if (&c->items[*pos] == focus) {
             if (*focus_done) {          /* read already this tick, in an earlier batch */
                 (*pos)++;
@@ -779,65 +822,48 @@ static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *po
         bt->idx[bt->n++] = (size_t)(focus - c->items);
         *focus_done = true;
     }
+    if (bt->n == 0) {
+        free(bt->idx);
+        bt->idx = NULL;
+        return false;
+    }
     return true;
 }
 
 #define PIPELINE_AHEAD 2
 
-/* Discovery then reading. full: finish the SCAN pass and read every stream, no budget.
- * Reading keeps batches in flight: batches k+1 and k+2 are written before batch k's replies
- * are parsed, so Redis executes them while we parse. */
-static int tick(struct streams_collector *c, bool full, char *err, size_t errlen)
+/* Reads streams in pipelined batches, round-robin from *pos (or, with only_unsampled, just the
+ * streams never read yet). Batches k+1 and k+2 are written before batch k's replies are
+ * parsed, so Redis executes them while we parse. with_scan puts the next SCAN at the end of
+ * the first batch (its outcome lands in c->scan_result). Returns 0 or -1. */
+static int read_streams(struct streams_collector *c, bool full, int64_t start, size_t *pos,
+                        bool only_unsampled, bool with_scan, char *err, size_t errlen)
 {
-    int64_t start = mono_ms();
-    c->round_trips = 0;
-    c->refreshed = 0;
-    c->denied = 0;
-    c->denied_error[0] = '\0';
-    if (ensure_connected(c, err, errlen) < 0)
-        return -1;
-
-    bool pass_ended = false;
-    for (int calls = 0; full || calls < c->cfg.scan_calls_per_tick; calls++) {
-        int rc = scan_step(c, full, err, errlen);
-        if (rc < 0)
-            return -1;
-        if (rc == 1) {
-            pass_ended = true;
-            break;
-        }
-        if (!full && mono_ms() - start > c->cfg.budget_ms / 4)
-            break;
-    }
-    merge_fresh(c);
-    if (pass_ended) {
-        compact(c, true);
-        c->pass++;
-    }
-
-    size_t pos = c->rr_next, done = 0, nb = 0, capb = 4;
+    size_t done = 0, nb = 0, capb = 4;
     bool focus_done = false;
     struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
     struct batch *batches = xcalloc(capb, sizeof *batches);
     int rc = 0;
 
-    if (next_batch(c, &batches[0], &pos, &done, focus, &focus_done)) {
-        nb = 1;
-    } else {
-        /* Nothing to read: still take the server clock and role for the header. */
-        memset(&batches[0], 0, sizeof batches[0]);
-        nb = 1;
+    if (!next_batch(c, &batches[0], pos, &done, focus, &focus_done, only_unsampled)) {
+        if (only_unsampled) {
+            free(batches);
+            return 0;
+        }
+        memset(&batches[0], 0, sizeof batches[0]);   /* no streams: still TIME and role */
     }
-    batches[0].want_role = true;
+    nb = 1;
+    batches[0].want_role = !only_unsampled;
+    batches[0].with_scan = with_scan;
+    batches[0].full = full;
     batch_prepare(c, &batches[0]);
     for (size_t k = 0; k < nb && rc == 0; k++) {
-        /* keep PIPELINE_AHEAD batches written beyond the one being parsed */
         while (nb <= k + PIPELINE_AHEAD && (full || mono_ms() - start <= c->cfg.budget_ms)) {
             if (nb == capb) {
                 capb *= 2;
                 batches = xrealloc(batches, capb * sizeof *batches);
             }
-            if (!next_batch(c, &batches[nb], &pos, &done, focus, &focus_done))
+            if (!next_batch(c, &batches[nb], pos, &done, focus, &focus_done, only_unsampled))
                 break;
             batch_prepare(c, &batches[nb++]);
         }
@@ -860,16 +886,74 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     for (size_t k = 0; k < nb; k++)
         batch_free(&batches[k]);
     free(batches);
+    return rc;
+}
+
+/* One tick: discovery and reading. full: finish the SCAN pass and read every stream, with no
+ * time budget. When streams are already known, the tick's first SCAN rides the first read
+ * batch; more SCAN calls, if the pass goes on, follow the reading. */
+static int tick(struct streams_collector *c, bool full, char *err, size_t errlen)
+{
+    int64_t start = mono_ms();
+    c->round_trips = 0;
+    c->refreshed = 0;
+    c->denied = 0;
+    c->denied_error[0] = '\0';
+    if (ensure_connected(c, err, errlen) < 0)
+        return -1;
+
+    bool pass_ended = false, scan_rides = c->count > 0;
+    int scan_calls = 0, rc = 0;
+    if (!scan_rides) {
+        /* nothing known yet (first tick, empty keyspace): discover first, then read */
+        for (; full || scan_calls < c->cfg.scan_calls_per_tick; ) {
+            scan_calls++;
+            int r = scan_step(c, full, err, errlen);
+            if (r < 0)
+                goto fail;
+            if (r == 1) {
+                pass_ended = true;
+                break;
+            }
+            if (!full && mono_ms() - start > c->cfg.budget_ms / 4)
+                break;
+        }
+        merge_fresh(c);
+    }
+
+    size_t pos = c->rr_next;
+    c->scan_result = 0;
+    rc = read_streams(c, full, start, &pos, false, scan_rides, err, errlen);
     c->rr_next = c->count ? pos % c->count : 0;
-    if (rc == 0 && c->denied && c->denied == c->refreshed) {
+    if (rc < 0)
+        goto fail;
+    if (scan_rides) {
+        scan_calls = 1;
+        pass_ended = c->scan_result == 1;
+        while (!pass_ended && (full || (scan_calls < c->cfg.scan_calls_per_tick &&
+                                        mono_ms() - start <= c->cfg.budget_ms))) {
+            scan_calls++;
+            int r = scan_step(c, full, err, errlen);
+            if (r < 0)
+                goto fail;
+            pass_ended = r == 1;
+        }
+        merge_fresh(c);
+    }
+    if (pass_ended) {
+        compact(c, true);
+        c->pass++;
+    }
+    if (full && scan_rides) {
+        /* streams this pass found that the reading above could not know about yet */
+        size_t p0 = 0;
+        if (read_streams(c, true, start, &p0, true, false, err, errlen) < 0)
+            goto fail;
+    }
+    if (c->denied && c->denied == c->refreshed) {
         /* Not one stream could be read: a missing command permission, not a key pattern. */
         str_copy(err, c->denied_error, errlen);
-        rc = -1;
-    }
-    if (rc < 0) {
-        /* Replies of batches still in flight would be read as answers to the next commands. */
-        disconnect(c);
-        return rc;
+        goto fail;
     }
     /* Drop consumer lists of streams that are no longer the focus. */
     for (size_t i = 0; i < c->count; i++) {
@@ -879,7 +963,12 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
             parse_consumers(&c->items[i].info.groups[g], NULL);
     }
     compact(c, false);
-    return rc;
+    return 0;
+
+fail:
+    /* Replies of batches still in flight would be read as answers to the next commands. */
+    disconnect(c);
+    return -1;
 }
 
 static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_state state,

@@ -421,6 +421,8 @@ static void test_rates(void **state)
         for (int i = 0; i < 50; i++)
             freeReplyObject(redisCommand(c, "XADD jobs * n %d", i));
         freeReplyObject(redisCommand(c, "XREADGROUP GROUP workers w COUNT 20 STREAMS jobs >"));
+        /* a stream born between the samples: found by the second sample's SCAN and read */
+        freeReplyObject(redisCommand(c, "XADD newborn 7-0 f v"));
         redisFree(c);
         _exit(0);
     }
@@ -439,6 +441,10 @@ static void test_rates(void **state)
     assert_true(trend > 24.0 && trend <= 30.5);   /* lag grew by 30 */
     assert_int_equal(num(g, "lag"), 30);
     assert_null_field(g, "drain_eta_s");          /* consumers are not catching up */
+    json_t *nb = stream_of(doc, "newborn");
+    assert_int_equal(num(nb, "length"), 1);
+    assert_string_equal(str(nb, "last_id"), "7-0");
+    assert_null_field(nb, "produced_per_sec");    /* one sample of it: no rate yet */
     json_decref(doc);
 }
 
