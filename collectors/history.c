@@ -55,6 +55,47 @@ double drain_eta_seconds(long long lag, double produced, double consumed)
 void history_init(struct history *h)
 {
     memset(h, 0, sizeof *h);
+    struct server_history *sv = &h->server;
+    sv->evicted_per_sec = sv->expired_per_sec = sv->rejected_per_sec = NAN;
+    sv->net_in_per_sec = sv->net_out_per_sec = sv->slowlog_per_sec = sv->hit_ratio = NAN;
+}
+
+void history_update_server(struct history *h, const struct server_snapshot *s)
+{
+    struct server_history *sv = &h->server;
+    if (s->sample_seq == sv->last_seq || s->state != CONN_UP)
+        return;
+    sv->last_seq = s->sample_seq;
+    int64_t dt = s->sampled_mono_ms - sv->prev_mono_ms;
+    bool p = sv->have_prev;
+    sv->evicted_per_sec = p ? rate_per_sec(sv->prev_evicted, s->evicted_keys, dt) : NAN;
+    sv->expired_per_sec = p ? rate_per_sec(sv->prev_expired, s->expired_keys, dt) : NAN;
+    sv->rejected_per_sec = p ? rate_per_sec(sv->prev_rejected, s->rejected_connections, dt) : NAN;
+    sv->net_in_per_sec = p ? rate_per_sec(sv->prev_net_in, s->net_input_bytes, dt) : NAN;
+    sv->net_out_per_sec = p ? rate_per_sec(sv->prev_net_out, s->net_output_bytes, dt) : NAN;
+    sv->slowlog_per_sec = p && dt > 0 ? (double)s->slowlog_new * 1000.0 / (double)dt : NAN;
+    long long dh = p ? s->keyspace_hits - sv->prev_hits : 0;
+    long long dm = p ? s->keyspace_misses - sv->prev_misses : 0;
+    if (p && dh >= 0 && dm >= 0 && dh + dm > 0)
+        sv->hit_ratio = (double)dh / (double)(dh + dm);
+    else if (s->keyspace_hits >= 0 && s->keyspace_misses >= 0 &&
+             s->keyspace_hits + s->keyspace_misses > 0)
+        sv->hit_ratio = (double)s->keyspace_hits / (double)(s->keyspace_hits + s->keyspace_misses);
+    else
+        sv->hit_ratio = NAN;
+    sv->have_prev = true;
+    sv->prev_mono_ms = s->sampled_mono_ms;
+    sv->prev_evicted = s->evicted_keys;
+    sv->prev_expired = s->expired_keys;
+    sv->prev_rejected = s->rejected_connections;
+    sv->prev_net_in = s->net_input_bytes;
+    sv->prev_net_out = s->net_output_bytes;
+    sv->prev_hits = s->keyspace_hits;
+    sv->prev_misses = s->keyspace_misses;
+    ring_push(&sv->evicted_ring, (float)sv->evicted_per_sec);
+    ring_push(&sv->ops_ring, (float)s->ops_per_sec);
+    ring_push(&sv->memory_ring, (float)s->used_memory);
+    ring_push(&sv->ping_ring, (float)s->ping_avg_ms);
 }
 
 static void stream_history_free(struct stream_history *sh)

@@ -46,10 +46,26 @@ struct stream_history {
     size_t group_count;
 };
 
+/* Rates of the server-health counters, from two successful samples. NAN when unknown. */
+struct server_history {
+    uint64_t last_seq;
+    bool have_prev;
+    int64_t prev_mono_ms;
+    long long prev_evicted, prev_expired, prev_rejected, prev_net_in, prev_net_out;
+    long long prev_hits, prev_misses;
+    double evicted_per_sec, expired_per_sec, rejected_per_sec;
+    double net_in_per_sec, net_out_per_sec;   /* bytes */
+    double slowlog_per_sec;                   /* new slowlog entries (not ours) */
+    double hit_ratio;                         /* keyspace hits / lookups, over the interval
+                                               * when there were any, else since start */
+    struct ring evicted_ring, ops_ring, memory_ring, ping_ring;
+};
+
 struct history {
     struct stream_history *streams;   /* sorted by key like the snapshot */
     size_t count;
     uint64_t last_seq;
+    struct server_history server;
 };
 
 void history_init(struct history *h);
@@ -58,6 +74,9 @@ void history_done(struct history *h);
 /* Takes a new Redis snapshot into account: streams sampled since the last update get rates
  * computed against their previous sample; streams gone from the snapshot are dropped. */
 void history_update(struct history *h, const struct redis_snapshot *snap);
+
+/* Takes a new server-health snapshot into account (only successful samples count). */
+void history_update_server(struct history *h, const struct server_snapshot *snap);
 
 const struct stream_history *history_find(const struct history *h, const struct bytes *key);
 const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name);

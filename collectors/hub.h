@@ -13,7 +13,7 @@
 
 #include "snapshot.h"
 
-#define HUB_KINDS 1
+#define HUB_KINDS 2
 
 struct hub {
     pthread_mutex_t lock;

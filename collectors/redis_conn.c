@@ -357,5 +357,14 @@ redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_
         }
         freeReplyObject(r);
     }
+    /* Named so operators see who is connected, and so our own commands can be told apart in
+     * SLOWLOG. Refused by some ACL users: harmless, ignored. */
+    r = redisCommand(c, "CLIENT SETNAME queuetop");
+    if (!r) {
+        snprintf(err, errlen, "lost %s during CLIENT SETNAME: %s", where, c->errstr);
+        redisFree(c);
+        return NULL;
+    }
+    freeReplyObject(r);
     return c;
 }

@@ -5,7 +5,7 @@
  *      tick, so a keyspace of any size is walked a slice at a time;
  *   2. reading, round-robin from where the last tick stopped, in batches of batch_streams keys,
  *      two round trips per batch:
- *        A: TIME, [INFO replication], then XINFO STREAM + XINFO GROUPS for every key;
+ *        A: TIME, [INFO replication], then XINFO STREAM + XINFO GROUPS + PTTL for every key;
  *        B: XPENDING key group - + 1 for every group with pending entries (the oldest entry's
  *           id, idle time and delivery count), XINFO CONSUMERS for the focused stream;
  *      until the time budget is spent; streams not reached keep their previous data.
@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collector.h"
 #include "reply_arena.h"
 #include "util.h"
 
@@ -33,8 +34,7 @@ struct tracked {
 struct streams_collector {
     struct streams_config cfg;
     struct hub *hub;
-    pthread_t thread;
-    bool thread_started;
+    struct collector_thread thread;
 
     redisContext *ctx;
     char url[512];
@@ -62,6 +62,15 @@ struct streams_collector {
     int64_t last_ok_mono_ms;      /* when a tick last succeeded */
     size_t denied;                /* streams refused this tick (NOPERM on their key) */
     int scan_result;              /* of the SCAN that rode a batch: 1 pass ended, 0 more */
+
+    /* restarts: streams known before, compared after the next full pass */
+    char run_id[48];
+    struct lost_stream *before;   /* what was known when a new run_id appeared */
+    size_t before_count;
+    bool lost_pending;            /* waiting for a full pass to compare */
+    struct lost_stream *lost;     /* vanished or shrank across the last restart */
+    size_t lost_count;
+    bool lost_known;
     char denied_error[200];       /* the first such refusal, as a user-facing line */
 };
 
@@ -90,6 +99,13 @@ struct streams_collector *streams_collector_new(const struct streams_config *cfg
     return c;
 }
 
+static void free_lost(struct lost_stream *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        bytes_free(&l[i].key);
+    free(l);
+}
+
 static void disconnect(struct streams_collector *c)
 {
     if (c->ctx)
@@ -110,6 +126,8 @@ void streams_collector_delete(struct streams_collector *c)
     free(c->fresh);
     bytes_free(&c->focus);
     reply_arena_done(&c->arena);
+    free_lost(c->before, c->before_count);
+    free_lost(c->lost, c->lost_count);
     free(c);
 }
 
@@ -275,6 +293,46 @@ static void deny_stream(struct streams_collector *c, struct tracked *t, const re
         redis_describe_error("no permission", r->str, c->denied_error, sizeof c->denied_error);
 }
 
+/* A new run_id: the server restarted. Keep what we knew; compare after the next full pass. */
+static void remember_before_restart(struct streams_collector *c)
+{
+    free_lost(c->before, c->before_count);
+    c->before = c->count ? xcalloc(c->count, sizeof *c->before) : NULL;
+    c->before_count = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (!c->items[i].sampled)
+            continue;
+        struct lost_stream *b = &c->before[c->before_count++];
+        bytes_set(&b->key, c->items[i].info.key.ptr, c->items[i].info.key.len);
+        b->length_before = c->items[i].info.length;
+        c->items[i].sampled = false;   /* figures from before the restart no longer hold */
+    }
+    c->lost_pending = true;
+}
+
+/* After the first full pass since the restart: streams that are gone or shorter. */
+static void compute_lost(struct streams_collector *c)
+{
+    free_lost(c->lost, c->lost_count);
+    c->lost = c->before_count ? xcalloc(c->before_count, sizeof *c->lost) : NULL;
+    c->lost_count = 0;
+    for (size_t i = 0; i < c->before_count; i++) {
+        const struct lost_stream *b = &c->before[i];
+        const struct tracked *t = find_tracked(c, b->key.ptr, b->key.len);
+        long long after = t && t->sampled ? t->info.length : 0;
+        if (t && !t->sampled)
+            continue;   /* found but not read yet: no claim either way */
+        if (after < b->length_before) {
+            struct lost_stream *l = &c->lost[c->lost_count++];
+            bytes_set(&l->key, b->key.ptr, b->key.len);
+            l->length_before = b->length_before;
+            l->length_after = after;
+        }
+    }
+    c->lost_pending = false;
+    c->lost_known = true;
+}
+
 static int ensure_connected(struct streams_collector *c, char *err, size_t errlen)
 {
     if (c->ctx)
@@ -291,9 +349,17 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     c->round_trips++;
     if (!r)
         return fail_io(c, "INFO", err, errlen);
-    if (r->type == REDIS_REPLY_STRING &&
-        redis_info_field(r->str, "redis_version", c->version, sizeof c->version) == 0)
-        redis_info_clean(c->version);
+    char run_id[48] = "";
+    if (r->type == REDIS_REPLY_STRING) {
+        if (redis_info_field(r->str, "redis_version", c->version, sizeof c->version) == 0)
+            redis_info_clean(c->version);
+        if (redis_info_field(r->str, "run_id", run_id, sizeof run_id) == 0)
+            redis_info_clean(run_id);
+    }
+    if (run_id[0] && c->run_id[0] && strcmp(run_id, c->run_id) != 0)
+        remember_before_restart(c);
+    if (run_id[0])
+        str_copy(c->run_id, run_id, sizeof c->run_id);
     freeReplyObject(r);
     return 0;
 }
@@ -616,6 +682,9 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         const struct bytes *k = &t->info.key;
         cmd_key(&out, "XINFO", "STREAM", k);
         cmd_key(&out, "XINFO", "GROUPS", k);
+        const char *pttl[] = { "PTTL", k->ptr };
+        size_t pttl_len[] = { 4, k->len };
+        cmdbuf_add(&out, 2, pttl, pttl_len);
         bt->first_req[i] = bt->nreq;
         for (size_t g = 0; g < t->info.group_len; g++) {
             for (int kind = 0; kind < 2; kind++) {
@@ -697,9 +766,10 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     int64_t now_mono = mono_ms();
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
-        redisReply *rs = NULL, *rg = NULL;
+        redisReply *rs = NULL, *rg = NULL, *rt = NULL;
         if (redisGetReply(c->ctx, (void **)&rs) != REDIS_OK ||
-            redisGetReply(c->ctx, (void **)&rg) != REDIS_OK) {
+            redisGetReply(c->ctx, (void **)&rg) != REDIS_OK ||
+            redisGetReply(c->ctx, (void **)&rt) != REDIS_OK) {
             rc = fail_io(c, "XINFO", err, errlen);
             goto done;
         }
@@ -717,6 +787,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         } else {
             parse_stream(&t->info, rs);
             parse_groups(&t->info, rg);
+            t->info.ttl_ms = rt->type == REDIS_REPLY_INTEGER && rt->integer >= 0 ? rt->integer : -1;
             t->info.sampled_server_ms = c->server_ms;
             t->info.sampled_mono_ms = now_mono;
             t->sampled = true;
@@ -944,12 +1015,16 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         compact(c, true);
         c->pass++;
     }
+    if (pass_ended && c->lost_pending && !full)
+        compute_lost(c);
     if (full && scan_rides) {
         /* streams this pass found that the reading above could not know about yet */
         size_t p0 = 0;
         if (read_streams(c, true, start, &p0, true, false, err, errlen) < 0)
             goto fail;
     }
+    if (full && c->lost_pending && c->scan_complete)
+        compute_lost(c);
     if (c->denied && c->denied == c->refreshed) {
         /* Not one stream could be read: a missing command permission, not a key pattern. */
         str_copy(err, c->denied_error, errlen);
@@ -992,6 +1067,15 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     r->keys_scanned = c->scan_complete ? c->keys_scanned_last : c->keys_scanned_pass;
     r->streams_refreshed = c->refreshed;
     r->round_trips = c->round_trips;
+    r->lost_known = c->lost_known;
+    if (c->lost_count) {
+        r->lost = xcalloc(c->lost_count, sizeof *r->lost);
+        for (size_t i = 0; i < c->lost_count; i++) {
+            r->lost[i] = c->lost[i];
+            bytes_set(&r->lost[i].key, c->lost[i].key.ptr, c->lost[i].key.len);
+        }
+        r->lost_count = c->lost_count;
+    }
     r->streams_denied = (long long)c->denied;
     str_copy(r->denied_error, c->denied_error, sizeof r->denied_error);
     size_t n = 0;
@@ -1015,65 +1099,45 @@ struct snapshot *streams_collector_sample_full(struct streams_collector *c, char
     return s;
 }
 
-static void *collector_main(void *arg)
+static void streams_before_tick(void *self, struct hub *hub)
 {
-    struct streams_collector *c = arg;
-    uint64_t seen_gen = 0;
-    int backoff_ms = 0;
-    char err[256];
-
-    while (!hub_stopping(c->hub)) {
-        struct bytes focus;
-        hub_get_focus(c->hub, &focus);
-        if (bytes_cmp(&focus, &c->focus) != 0) {
-            bytes_free(&c->focus);
-            c->focus = focus;
-        } else {
-            bytes_free(&focus);
-        }
-
-        int64_t start = mono_ms();
-        err[0] = '\0';
-        int rc = tick(c, false, err, sizeof err);
-        int64_t wait_ms;
-        struct snapshot *snap;
-        if (rc == 0) {
-            backoff_ms = 0;
-            snap = build_snapshot(c, CONN_UP, NULL, 0);
-            wait_ms = c->cfg.interval_ms - (mono_ms() - start);
-        } else {
-            /* Any failure: start over on a fresh connection, with capped exponential backoff. */
-            disconnect(c);
-            backoff_ms = backoff_ms ? backoff_ms * 2 : 250;
-            if (backoff_ms > 5000)
-                backoff_ms = 5000;
-            snap = build_snapshot(c, CONN_DOWN, err, backoff_ms);
-            wait_ms = backoff_ms;
-        }
-        snap->redis.sample_duration_ms = mono_ms() - start;
-        hub_publish(c->hub, snap);
-        if (hub_wait(c->hub, wait_ms, &seen_gen))
-            break;
-    }
-    disconnect(c);
-    return NULL;
+    struct streams_collector *c = self;
+    struct bytes focus;
+    hub_get_focus(hub, &focus);
+    bytes_free(&c->focus);
+    c->focus = focus;
 }
+
+static int streams_tick(void *self, char *err, size_t errlen)
+{
+    return tick(self, false, err, errlen);
+}
+
+static struct snapshot *streams_build(void *self, enum conn_state state, const char *error,
+                                      int64_t retry_in_ms)
+{
+    return build_snapshot(self, state, error, retry_in_ms);
+}
+
+static void streams_disconnect(void *self)
+{
+    disconnect(self);
+}
+
+static const struct collector_class streams_class = {
+    .name = "streams",
+    .before_tick = streams_before_tick,
+    .tick = streams_tick,
+    .build = streams_build,
+    .disconnect = streams_disconnect,
+};
 
 int streams_collector_start(struct streams_collector *c)
 {
-    if (!c->hub || c->thread_started)
-        return -1;
-    if (pthread_create(&c->thread, NULL, collector_main, c) != 0)
-        return -1;
-    c->thread_started = true;
-    return 0;
+    return collector_thread_start(&c->thread, &streams_class, c, c->hub, c->cfg.interval_ms);
 }
 
 void streams_collector_stop(struct streams_collector *c)
 {
-    if (!c->thread_started)
-        return;
-    hub_request_stop(c->hub);
-    pthread_join(c->thread, NULL);
-    c->thread_started = false;
+    collector_thread_stop(&c->thread);
 }

@@ -119,6 +119,14 @@ void snapshot_free(struct snapshot *snap)
     for (size_t i = 0; i < r->stream_count; i++)
         stream_info_free(&r->streams[i]);
     free(r->streams);
+    for (size_t i = 0; i < r->lost_count; i++)
+        bytes_free(&r->lost[i].key);
+    free(r->lost);
+    struct server_snapshot *sv = &snap->server;
+    for (size_t i = 0; i < sv->slowlog_count; i++) {
+        bytes_free(&sv->slowlog[i].command);
+        bytes_free(&sv->slowlog[i].client);
+    }
     free(snap);
 }
 

@@ -60,6 +60,7 @@ struct stream_info {
     char first_id[STREAM_ID_MAX];         /* "" when the stream is empty */
     char last_id[STREAM_ID_MAX];          /* last-generated-id */
     long long group_count;                /* from XINFO STREAM */
+    long long ttl_ms;                     /* PTTL: -1 none (the normal case for a queue) */
     struct group_info *groups;
     size_t group_len;                     /* groups[] length (== group_count unless it changed) */
     int64_t sampled_server_ms;            /* Redis TIME when this stream was read */
@@ -78,6 +79,12 @@ enum conn_state {
     CONN_CONNECTING = 0,   /* first attempt under way */
     CONN_UP,               /* the last sample succeeded */
     CONN_DOWN,             /* the last attempt failed; retrying with backoff */
+};
+
+struct lost_stream {
+    struct bytes key;
+    long long length_before;
+    long long length_after;        /* 0 when the stream is gone */
 };
 
 struct redis_snapshot {
@@ -100,15 +107,118 @@ struct redis_snapshot {
     unsigned round_trips;          /* network round trips this tick */
     int64_t sample_duration_ms;    /* wall time of this tick's work */
     long long streams_denied;      /* streams this tick could not read (NOPERM on the key) */
+    struct lost_stream *lost;      /* streams that vanished or shrank across the last restart */
+    size_t lost_count;
+    bool lost_known;               /* the first full pass after a restart has finished */
     char denied_error[200];        /* the first such refusal, "" when none */
 };
 
-enum snapshot_kind { SNAPSHOT_REDIS = 0 };
+/* ---- server health (collectors/redis_server.c) ------------------------------------------ */
+
+#define SLOWLOG_KEEP 16
+#define LATENCY_EVENTS_MAX 16
+#define REPLICAS_MAX 8
+
+struct slowlog_entry {
+    long long id;              /* grows by one per logged command until a restart */
+    int64_t time_s;            /* unix time the command ran */
+    long long duration_us;
+    struct bytes command;      /* arguments joined by spaces, cut to 200 bytes; untrusted */
+    struct bytes client;       /* "addr name"; untrusted */
+};
+
+struct latency_event {
+    char name[48];
+    int64_t time_s;            /* last spike */
+    long long latest_ms, max_ms;
+};
+
+struct replica_info {
+    char addr[64];             /* ip:port */
+    char state[16];
+    long long offset;
+    long long lag_bytes;       /* master_repl_offset - offset */
+};
+
+/* Why a figure is missing: "" when it is there. */
+struct unavailable {
+    char config[160];          /* CONFIG GET refused or renamed (managed services, ACL) */
+    char slowlog[160];
+    char latency[160];
+};
+
+struct server_snapshot {
+    char url[512];
+    enum conn_state state;
+    char error[256];
+    int64_t retry_in_ms;
+    int64_t sampled_mono_ms;
+    int64_t last_ok_mono_ms;
+    int64_t server_time_ms;
+    uint64_t sample_seq;
+
+    char version[32], role[16], run_id[48];
+    long long uptime_s;
+
+    /* memory, bytes */
+    long long used_memory, used_memory_peak, used_memory_rss, maxmemory;   /* maxmemory 0: none */
+    double mem_fragmentation_ratio;
+    char maxmemory_policy[32];
+
+    /* counters (rates come from history) */
+    long long evicted_keys, expired_keys, rejected_connections;
+    long long net_input_bytes, net_output_bytes, keyspace_hits, keyspace_misses;
+    long long total_commands;
+    long long ops_per_sec;            /* Redis' own instantaneous figure */
+    long long connected_clients, blocked_clients;
+
+    /* persistence */
+    bool aof_enabled, aof_rewrite_in_progress, rdb_bgsave_in_progress;
+    char aof_last_write_status[16];   /* "ok", "err" */
+    char aof_fsync[16];               /* CONFIG appendfsync; "" when unavailable */
+    char rdb_last_bgsave_status[16];
+    long long rdb_last_save_time;     /* unix s */
+    long long rdb_changes_since_last_save;
+    char save_config[64];             /* CONFIG save ("" = RDB snapshots off); see config_known */
+    bool config_known;                /* CONFIG GET answered */
+    long long loading;                /* 1 while loading the dataset at start */
+
+    /* replication */
+    long long connected_replicas;
+    char master_link_status[16];      /* replicas only: "up"/"down"; "" on a master */
+    long long master_repl_offset;
+    struct replica_info replicas[REPLICAS_MAX];
+    size_t replica_count;
+
+    /* latency: our own PINGs this tick */
+    double ping_min_ms, ping_avg_ms, ping_max_ms;   /* NAN when none answered */
+    int pings;
+    struct latency_event latency[LATENCY_EVENTS_MAX];
+    size_t latency_count;
+
+    /* slowlog */
+    struct slowlog_entry slowlog[SLOWLOG_KEEP];     /* newest first */
+    size_t slowlog_count;
+    long long slowlog_new;            /* entries logged since the previous sample (ours excluded) */
+    long long slowlog_new_total;      /* since queuetop started */
+    long long slowlog_threshold_us;   /* slowlog-log-slower-than; QT_UNKNOWN without CONFIG */
+
+    /* restarts, seen by this collector across reconnects */
+    bool restarted;                   /* this sample is the first after a restart */
+    long long restarts_seen;
+    int64_t last_restart_wall_ms;     /* when it was noticed, epoch ms; 0 never */
+    char previous_run_id[48];
+
+    struct unavailable unavailable;
+};
+
+enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1 };
 
 struct snapshot {
     enum snapshot_kind kind;
     int refcount;                  /* touched only under the hub's lock */
-    struct redis_snapshot redis;
+    struct redis_snapshot redis;   /* valid when kind == SNAPSHOT_REDIS */
+    struct server_snapshot server; /* valid when kind == SNAPSHOT_SERVER */
 };
 
 struct snapshot *snapshot_new(enum snapshot_kind kind);

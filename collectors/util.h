@@ -15,6 +15,8 @@ char *xmemdup(const void *p, size_t len);
 
 /* Milliseconds of CLOCK_MONOTONIC: for rates and intervals, never for ages. */
 int64_t mono_ms(void);
+/* Microseconds of CLOCK_MONOTONIC (round-trip timing). */
+int64_t mono_us(void);
 /* Milliseconds since the epoch from the local clock (display only). */
 int64_t wall_ms(void);
 

@@ -1,13 +1,76 @@
 #!/bin/sh
 # The demo: a throwaway redis-server on a free loopback port, simulated queue traffic
 # (tests/sim) writing into it, and the dashboard in the foreground. Quitting the dashboard (q),
-# Ctrl-C or closing the terminal stops the simulator and Redis and removes the temporary
-# directory. Run by `make demo`; arguments are passed on to queuetop.
+# Ctrl-C or closing the terminal stops the supervisor, Redis and the simulator and removes the
+# temporary directory. Run by `make demo`; arguments are passed on to queuetop.
+#
+# Redis runs small and misconfigured on purpose (maxmemory 64mb with allkeys-lru: it may evict
+# the queues), with SLOWLOG at 10 ms and the latency monitor at 5 ms, so that the simulator's
+# eviction storms and slow scripts show. A supervisor loop starts it again (same port, directory
+# and arguments, empty) whenever it dies; to crash it on purpose, from another terminal:
+#
+#   sh scripts/demo.sh restart     SIGKILL the running demo's redis-server; the supervisor
+#                                  restarts it and the simulator sets its streams up again.
+#                                  Exit status 0 once the new one answers, 1 if no demo runs
+#                                  or Redis did not come back within ~5 s.
 #
 #   BUILD                  where the binaries are (default: build)
 #   DEMO_REDIS_PORT_FILE   if set, the Redis port is written there once Redis answers (for tests
-#                          that want to stop or restart Redis under the demo)
+#                          that want to stop or restart Redis under the demo; it comes back)
+#
+# The running demo is found through a state file holding its temporary directory,
+# ${XDG_RUNTIME_DIR:-/tmp}/queuetop-demo-UID.state, written at start and removed at cleanup.
+# In that directory: redis.pid (the current redis-server, rewritten on each start), redis.port,
+# redis.log, sim.log, supervisor.log.
 set -eu
+
+state_file="${XDG_RUNTIME_DIR:-/tmp}/queuetop-demo-$(id -u).state"
+
+# demo_restart: the `restart` subcommand (see the top). Kills only a redis-server of ours whose
+# pid the state file leads to.
+demo_restart() {
+    if [ ! -f "$state_file" ] || [ ! -O "$state_file" ]; then
+        echo "demo: no demo is running (no $state_file); start one with: make demo" >&2
+        return 1
+    fi
+    demo_dir=$(cat "$state_file")
+    old_pid=$(cat "$demo_dir/redis.pid" 2>/dev/null || true)
+    demo_port=$(cat "$demo_dir/redis.port" 2>/dev/null || true)
+    if [ ! -O "$demo_dir" ] || [ -z "$old_pid" ] || [ -z "$demo_port" ] ||
+        [ "$(ps -o comm= -p "$old_pid" 2>/dev/null)" != redis-server ]; then
+        echo "demo: no demo is running ($state_file names $demo_dir, whose redis-server is" \
+             "gone); start one with: make demo" >&2
+        return 1
+    fi
+    kill -KILL "$old_pid"
+    echo "demo: killed redis-server (pid $old_pid) on 127.0.0.1:$demo_port with SIGKILL, as a" \
+         "crash: no persistence, its data is gone"
+    i=0
+    while [ $i -lt 50 ]; do
+        new_pid=$(cat "$demo_dir/redis.pid" 2>/dev/null || true)
+        if [ -n "$new_pid" ] && [ "$new_pid" != "$old_pid" ] &&
+            redis-cli -p "$demo_port" info server 2>/dev/null | tr -d '\r' |
+            grep -qx "process_id:$new_pid"; then
+            echo "demo: the supervisor restarted it, empty (pid $new_pid); the simulator" \
+                 "reconnects and sets its streams up again within a second or two"
+            return 0
+        fi
+        i=$((i + 1))
+        sleep 0.1
+    done
+    echo "demo: redis-server did not come back within 5 s; see $demo_dir/redis.log and" \
+         "$demo_dir/supervisor.log" >&2
+    return 1
+}
+
+if [ "${1:-}" = restart ]; then
+    if [ $# -ne 1 ]; then
+        echo "usage: sh scripts/demo.sh [queuetop arguments...] | sh scripts/demo.sh restart" >&2
+        exit 2
+    fi
+    demo_restart
+    exit
+fi
 
 BUILD=${BUILD:-build}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,7 +84,7 @@ done
 sh "$here/deps.sh"
 
 tmp=""
-redis_pid=""
+supervisor_pid=""
 sim_pid=""
 cleaned=0
 
@@ -38,14 +101,30 @@ stop() {
     wait "$1" 2>/dev/null || true
 }
 
+# stop_redis: stops the redis-server named in $tmp/redis.pid, if it still runs. The supervisor
+# stops (and reaps) its own on the way out; this is for one it could not.
+stop_redis() {
+    pid=$(cat "$tmp/redis.pid" 2>/dev/null || true)
+    if [ -n "$pid" ] && [ "$(ps -o comm= -p "$pid" 2>/dev/null)" = redis-server ]; then
+        stop "$pid"
+    fi
+}
+
+# Stops the supervisor first (so that it starts nothing more), then Redis, then the simulator;
+# removes the state file if it is still ours, and the temporary directory.
 # shellcheck disable=SC2317 # (reached through the traps)
 cleanup() {
     if [ "$cleaned" -eq 1 ]; then
         return 0
     fi
     cleaned=1
+    if [ -n "$tmp" ]; then : >"$tmp/stopping" 2>/dev/null || true; fi
+    if [ -n "$supervisor_pid" ]; then stop "$supervisor_pid"; fi
+    if [ -n "$tmp" ]; then stop_redis; fi
     if [ -n "$sim_pid" ]; then stop "$sim_pid"; fi
-    if [ -n "$redis_pid" ]; then stop "$redis_pid"; fi
+    if [ -n "$tmp" ] && [ "$(cat "$state_file" 2>/dev/null || true)" = "$tmp" ]; then
+        rm -f "$state_file"
+    fi
     if [ -n "$tmp" ]; then rm -rf "$tmp"; fi
 }
 trap cleanup EXIT
@@ -55,25 +134,59 @@ trap 'cleanup; exit 143' TERM
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/queuetop-demo-XXXXXX")
 
-# start_redis: on a fresh free port; 0 once it answers PING (~5 s at most), 1 if it died.
+# supervise PORT: runs redis-server on PORT in $tmp, and again whenever it dies, until $tmp/stopping
+# exists or the supervisor gets SIGTERM/SIGHUP; then it stops its redis-server and reaps it
+# (nothing else would: an orphan may become a zombie). Each start rewrites $tmp/redis.pid. Runs
+# in the background with its output in $tmp/supervisor.log, never on the dashboard's terminal.
+supervise() {
+    child=""
+    trap - EXIT
+    trap '' INT   # Ctrl-C reaches the demo's shell, whose cleanup sends SIGTERM here
+    trap 'if [ -n "$child" ]; then stop "$child"; fi; exit 0' TERM HUP
+    while [ ! -e "$tmp/stopping" ]; do
+        started=$(date +%s)
+        redis-server --port "$1" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+            --daemonize no --logfile "$tmp/redis.log" \
+            --maxmemory 64mb --maxmemory-policy allkeys-lru \
+            --slowlog-log-slower-than 10000 --latency-monitor-threshold 5 >/dev/null 2>&1 &
+        child=$!
+        printf '%s\n' "$child" >"$tmp/redis.pid.new"
+        mv -f "$tmp/redis.pid.new" "$tmp/redis.pid"
+        echo "$(date +%T) started redis-server pid $child"
+        status=0
+        wait "$child" || status=$?
+        child=""
+        echo "$(date +%T) redis-server exited with status $status"
+        # one that dies at once (port taken) is retried every second, not in a tight loop
+        if [ "$(date +%s)" -le $((started + 1)) ]; then sleep 1; else sleep 0.2; fi
+    done
+}
+
+# redis_is_ours PORT: whether the redis-server answering on PORT is the one in $tmp/redis.pid.
+redis_is_ours() {
+    pid=$(cat "$tmp/redis.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && redis-cli -p "$1" info server 2>/dev/null | tr -d '\r' |
+        grep -qx "process_id:$pid"
+}
+
+# start_redis: a supervised redis-server on a fresh free port; 0 once it answers (~5 s at
+# most), 1 if it did not (the supervisor is stopped again).
 start_redis() {
     port=$("$BUILD/tests/freeport")
-    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-        --daemonize no --logfile "$tmp/redis.log" >/dev/null 2>&1 &
-    redis_pid=$!
+    rm -f "$tmp/redis.pid"
+    supervise "$port" >>"$tmp/supervisor.log" 2>&1 &
+    supervisor_pid=$!
     i=0
     while [ $i -lt 50 ]; do
-        if redis-cli -p "$port" ping 2>/dev/null | grep -q PONG; then
+        if redis_is_ours "$port"; then
             return 0
-        fi
-        if ! kill -0 "$redis_pid" 2>/dev/null; then
-            break
         fi
         i=$((i + 1))
         sleep 0.1
     done
-    stop "$redis_pid"
-    redis_pid=""
+    stop "$supervisor_pid"
+    supervisor_pid=""
+    stop_redis
     return 1
 }
 
@@ -87,6 +200,9 @@ until start_redis; do
     fi
     attempt=$((attempt + 1))
 done
+printf '%s\n' "$port" >"$tmp/redis.port"
+printf '%s\n' "$tmp" >"$state_file.$$"
+mv -f "$state_file.$$" "$state_file"
 if [ -n "${DEMO_REDIS_PORT_FILE:-}" ]; then
     printf '%s\n' "$port" >"$DEMO_REDIS_PORT_FILE"
 fi
@@ -95,8 +211,10 @@ url="redis://127.0.0.1:$port"
 "$BUILD/tests/sim" --redis "$url" >"$tmp/sim.log" 2>&1 &
 sim_pid=$!
 
-echo "queuetop demo: throwaway redis-server on 127.0.0.1:$port with simulated traffic;" \
-     "the dashboard starts in 2 s. Press q to quit (everything is cleaned up)."
+echo "queuetop demo: throwaway redis-server on 127.0.0.1:$port (maxmemory 64mb," \
+     "allkeys-lru) with simulated traffic, an eviction storm every 45 s and slow scripts" \
+     "every 60 s; the dashboard starts in 2 s. Press q to quit (everything is cleaned up)." \
+     "To crash Redis (the demo restarts it), from another terminal: sh $0 restart"
 sleep 2
 if ! kill -0 "$sim_pid" 2>/dev/null; then
     echo "demo: the traffic simulator stopped; its log said:" >&2

@@ -7,6 +7,7 @@
 
 #include "../collectors/util.h"
 #include "sanitize.h"
+#include "../views/server_model.h"
 
 static json_t *ll_or_null(long long v)
 {
@@ -132,6 +133,7 @@ static json_t *stream_json(const struct stream_info *s, const struct stream_hist
     json_object_set_new(o, "pending", json_integer(s->pending_total));
     json_object_set_new(o, "oldest_pending_age_ms", ll_or_null(s->oldest_pending_age_ms));
     json_object_set_new(o, "consumers", json_integer(s->consumers_total));
+    json_object_set_new(o, "ttl_ms", s->ttl_ms >= 0 ? json_integer(s->ttl_ms) : json_null());
     json_object_set_new(o, "sampled_server_ms", json_integer(s->sampled_server_ms));
     json_t *groups = json_array();
     for (size_t i = 0; i < s->group_len; i++)
@@ -180,6 +182,148 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
     json_t *doc = json_object();
     json_object_set_new(doc, "redis", redis);
     return doc;
+}
+
+static json_t *str_or_null(const char *s)
+{
+    return s && s[0] ? text_or_null(s) : json_null();
+}
+
+static json_t *bool_json(bool b)
+{
+    return json_boolean(b);
+}
+
+void json_add_server(json_t *doc, const struct server_snapshot *s, const struct history *history,
+                     const struct redis_snapshot *streams, const struct thresholds *t)
+{
+    const struct server_history *h = history ? &history->server : NULL;
+    json_t *o = json_object();
+    json_object_set_new(o, "state", json_string(state_name(s->state)));
+    json_object_set_new(o, "error", text_or_null(s->error));
+    json_object_set_new(o, "version", str_or_null(s->version));
+    json_object_set_new(o, "role", str_or_null(s->role));
+    json_object_set_new(o, "run_id", str_or_null(s->run_id));
+    json_object_set_new(o, "uptime_s", ll_or_null(s->uptime_s));
+    json_object_set_new(o, "restarted", bool_json(s->restarted));
+    json_object_set_new(o, "restarts_seen", json_integer(s->restarts_seen));
+    json_object_set_new(o, "last_restart_ms",
+                        s->last_restart_wall_ms ? json_integer(s->last_restart_wall_ms) : json_null());
+    json_object_set_new(o, "previous_run_id", str_or_null(s->previous_run_id));
+
+    json_object_set_new(o, "used_memory", ll_or_null(s->used_memory));
+    json_object_set_new(o, "used_memory_peak", ll_or_null(s->used_memory_peak));
+    json_object_set_new(o, "used_memory_rss", ll_or_null(s->used_memory_rss));
+    json_object_set_new(o, "mem_fragmentation_ratio", real_or_null(s->mem_fragmentation_ratio));
+    json_object_set_new(o, "maxmemory", ll_or_null(s->maxmemory));
+    json_object_set_new(o, "maxmemory_policy", str_or_null(s->maxmemory_policy));
+    json_object_set_new(o, "memory_used_share",
+                        s->maxmemory > 0 && s->used_memory >= 0
+                            ? real_or_null((double)s->used_memory / (double)s->maxmemory)
+                            : json_null());
+    json_object_set_new(o, "evicted_keys", ll_or_null(s->evicted_keys));
+    json_object_set_new(o, "evicted_keys_per_sec", real_or_null(h ? h->evicted_per_sec : NAN));
+    json_object_set_new(o, "expired_keys", ll_or_null(s->expired_keys));
+    json_object_set_new(o, "expired_keys_per_sec", real_or_null(h ? h->expired_per_sec : NAN));
+
+    json_object_set_new(o, "ops_per_sec", ll_or_null(s->ops_per_sec));
+    json_object_set_new(o, "connected_clients", ll_or_null(s->connected_clients));
+    json_object_set_new(o, "blocked_clients", ll_or_null(s->blocked_clients));
+    json_object_set_new(o, "rejected_connections", ll_or_null(s->rejected_connections));
+    json_object_set_new(o, "rejected_connections_per_sec", real_or_null(h ? h->rejected_per_sec : NAN));
+    json_object_set_new(o, "net_input_bytes_per_sec", real_or_null(h ? h->net_in_per_sec : NAN));
+    json_object_set_new(o, "net_output_bytes_per_sec", real_or_null(h ? h->net_out_per_sec : NAN));
+    json_object_set_new(o, "keyspace_hit_ratio", real_or_null(h ? h->hit_ratio : NAN));
+
+    json_object_set_new(o, "ping_ms", real_or_null(s->ping_avg_ms));
+    json_object_set_new(o, "ping_min_ms", real_or_null(s->ping_min_ms));
+    json_object_set_new(o, "ping_max_ms", real_or_null(s->ping_max_ms));
+    json_object_set_new(o, "ping_budget_ms", json_real(t->ping_budget_ms));
+    json_t *lat = json_array();
+    for (size_t i = 0; i < s->latency_count; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "event", json_string(s->latency[i].name));
+        json_object_set_new(e, "time", json_integer(s->latency[i].time_s));
+        json_object_set_new(e, "latest_ms", ll_or_null(s->latency[i].latest_ms));
+        json_object_set_new(e, "max_ms", ll_or_null(s->latency[i].max_ms));
+        json_array_append_new(lat, e);
+    }
+    json_object_set_new(o, "latency_events", lat);
+
+    json_object_set_new(o, "aof_enabled", bool_json(s->aof_enabled));
+    json_object_set_new(o, "aof_last_write_status", str_or_null(s->aof_last_write_status));
+    json_object_set_new(o, "aof_rewrite_in_progress", bool_json(s->aof_rewrite_in_progress));
+    json_object_set_new(o, "aof_fsync", s->config_known ? str_or_null(s->aof_fsync) : json_null());
+    json_object_set_new(o, "rdb_last_bgsave_status", str_or_null(s->rdb_last_bgsave_status));
+    json_object_set_new(o, "rdb_last_save_time", ll_or_null(s->rdb_last_save_time));
+    json_object_set_new(o, "rdb_changes_since_last_save", ll_or_null(s->rdb_changes_since_last_save));
+    json_object_set_new(o, "rdb_save_config", s->config_known ? json_string(s->save_config) : json_null());
+
+    json_object_set_new(o, "connected_replicas", ll_or_null(s->connected_replicas));
+    json_object_set_new(o, "master_link_status", str_or_null(s->master_link_status));
+    json_t *reps = json_array();
+    for (size_t i = 0; i < s->replica_count; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "addr", json_string(s->replicas[i].addr));
+        json_object_set_new(e, "state", str_or_null(s->replicas[i].state));
+        json_object_set_new(e, "offset", ll_or_null(s->replicas[i].offset));
+        json_object_set_new(e, "lag_bytes", ll_or_null(s->replicas[i].lag_bytes));
+        json_array_append_new(reps, e);
+    }
+    json_object_set_new(o, "replicas", reps);
+
+    json_t *slow = json_array();
+    for (size_t i = 0; i < s->slowlog_count; i++) {
+        json_t *e = json_object();
+        json_object_set_new(e, "id", json_integer(s->slowlog[i].id));
+        json_object_set_new(e, "time", json_integer(s->slowlog[i].time_s));
+        json_object_set_new(e, "duration_us", json_integer(s->slowlog[i].duration_us));
+        json_set_bytes(e, "command", &s->slowlog[i].command);
+        json_set_bytes(e, "client", &s->slowlog[i].client);
+        json_array_append_new(slow, e);
+    }
+    json_object_set_new(o, "slowlog", slow);
+    json_object_set_new(o, "slowlog_new", json_integer(s->slowlog_new));
+    json_object_set_new(o, "slowlog_new_total", json_integer(s->slowlog_new_total));
+    json_object_set_new(o, "slowlog_per_sec", real_or_null(h ? h->slowlog_per_sec : NAN));
+    json_object_set_new(o, "slowlog_threshold_us", ll_or_null(s->slowlog_threshold_us));
+
+    json_t *un = json_object();
+    if (s->unavailable.config[0])
+        json_object_set_new(un, "config", json_string(s->unavailable.config));
+    if (s->unavailable.slowlog[0])
+        json_object_set_new(un, "slowlog", json_string(s->unavailable.slowlog));
+    if (s->unavailable.latency[0])
+        json_object_set_new(un, "latency", json_string(s->unavailable.latency));
+    json_object_set_new(o, "unavailable", un);
+
+    json_t *lost = json_array();
+    for (size_t i = 0; streams && streams->lost_known && i < streams->lost_count; i++) {
+        json_t *e = json_object();
+        json_set_bytes(e, "key", &streams->lost[i].key);
+        json_object_set_new(e, "length_before", json_integer(streams->lost[i].length_before));
+        json_object_set_new(e, "length_after", json_integer(streams->lost[i].length_after));
+        json_array_append_new(lost, e);
+    }
+    json_object_set_new(o, "lost_streams", lost);
+
+    struct health_warning w[HEALTH_WARNINGS_MAX];
+    size_t n = s->state == CONN_UP ? server_warnings(s, h, streams, t, wall_ms(), w, HEALTH_WARNINGS_MAX) : 0;
+    json_t *warn = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char line[240];
+        snprintf(line, sizeof line, "%s: %s", w[i].sev == SEV_CRIT ? "critical" : "warning",
+                 w[i].text);
+        json_array_append_new(warn, json_string(line));
+    }
+    json_object_set_new(o, "warnings", warn);
+
+    json_t *redis = json_object_get(doc, "redis");
+    if (!redis) {
+        redis = json_object();
+        json_object_set_new(doc, "redis", redis);
+    }
+    json_object_set_new(redis, "server", o);
 }
 
 int json_write_line(json_t *doc, FILE *out, int pretty)

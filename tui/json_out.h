@@ -9,12 +9,19 @@
 
 #include "../collectors/history.h"
 #include "../collectors/snapshot.h"
+#include "../views/streams_model.h"
 
 /* Builds the document for one Redis snapshot. history may be NULL (every rate null).
  * rate_interval_ms is recorded as given (0: rates were not asked for).
  * Returns a new reference (caller json_decref's it). */
 json_t *json_from_redis(const struct redis_snapshot *r, const struct history *history,
                         long long rate_interval_ms);
+
+/* Adds doc.redis.server from a server-health snapshot (rates from history, warnings judged with
+ * thresholds; streams, which may be NULL, inform the queue-related judgements and carry the
+ * streams lost across a restart). */
+void json_add_server(json_t *doc, const struct server_snapshot *s, const struct history *history,
+                     const struct redis_snapshot *streams, const struct thresholds *t);
 
 /* Sets obj[name] to the bytes: a JSON string when they are valid UTF-8 (control characters are
  * escaped by jansson, so the text stays exact); otherwise a lossy string (U+FFFD for each bad

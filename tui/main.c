@@ -5,7 +5,6 @@
 #include <getopt.h>
 #include <locale.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +15,11 @@
 
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
+#include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
 #include "../collectors/util.h"
 #include "app.h"
+#include "config.h"
 #include "json_out.h"
 #include "options.h"
 #include "text_out.h"
@@ -106,13 +107,14 @@ static void usage(FILE *out)
         "      --pretty             indent the JSON\n"
         "      --rate-interval S    with --once: seconds between the two samples that rates\n"
         "                           need (default 1; 0 takes one sample, rates are null)\n"
+        "      --config FILE        thresholds (JSON; see docs/config.md)\n"
         "      --theme NAME         dark (default), light or mono; NO_COLOR is honoured\n"
         "      --no-color           same as --theme mono\n"
         "  -h, --help               this text\n"
         "  -V, --version            version\n"
         "\n"
-        "Keys in the dashboard: ? help, q quit, / filter, s/S sort, Enter open, Esc back,\n"
-        "r refresh now.\n"
+        "Keys in the dashboard: ? help, q quit, 1 streams, 2 server, / filter, s/S sort,\n"
+        "Enter open, Esc back, r refresh now.\n"
         "\n"
         "Exit status: 0 ok; 2 bad usage, or the server could not be reached or read.\n");
 }
@@ -138,7 +140,7 @@ static void usage_error(const char *fmt, const char *arg)
 static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
-           OPT_NOCOLOR };
+           OPT_NOCOLOR, OPT_CONFIG };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "streams", required_argument, NULL, 'm' },
@@ -152,6 +154,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "budget", required_argument, NULL, OPT_BUDGET },
         { "theme", required_argument, NULL, OPT_THEME },
         { "no-color", no_argument, NULL, OPT_NOCOLOR },
+        { "config", required_argument, NULL, OPT_CONFIG },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -161,6 +164,9 @@ static void parse_args(int argc, char **argv, struct options *o)
         url = "redis://127.0.0.1:6379";
     memset(o, 0, sizeof *o);
     streams_config_defaults(&o->streams);
+    server_config_defaults(&o->server);
+    o->thresholds = default_thresholds;
+    const char *config_path = NULL;
     o->rate_interval_ms = 1000;
     str_copy(o->theme, "dark", sizeof o->theme);
 
@@ -206,6 +212,7 @@ static void parse_args(int argc, char **argv, struct options *o)
             str_copy(o->theme, optarg, sizeof o->theme);
             break;
         case OPT_NOCOLOR: o->no_color = true; break;
+        case OPT_CONFIG: config_path = optarg; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("queuetop %s\n", QUEUETOP_VERSION); exit(0);
         case ':':
@@ -232,6 +239,14 @@ static void parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "queuetop: %s\n", err);
         exit(2);
     }
+    if (config_path && config_load(config_path, &o->thresholds, err, sizeof err) < 0) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        exit(2);
+    }
+    o->server.target = o->streams.target;
+    o->server.interval_ms = o->streams.interval_ms;
+    o->server.connect_timeout_ms = o->streams.connect_timeout_ms;
+    o->server.command_timeout_ms = o->streams.command_timeout_ms;
 }
 
 /* Sleeps ms unless a stop signal arrives; returns true when interrupted. */
@@ -241,21 +256,38 @@ static bool sleep_interruptible(int ms)
     return poll(&p, 1, ms) > 0;
 }
 
+/* The whole document for one pair of snapshots (either may be NULL). */
+static json_t *document(const struct options *o, const struct snapshot *streams,
+                        const struct snapshot *server, const struct history *h,
+                        long long rate_interval_ms)
+{
+    json_t *doc = streams ? json_from_redis(&streams->redis, h, rate_interval_ms) : json_object();
+    if (server)
+        json_add_server(doc, &server->server, h, streams ? &streams->redis : NULL, &o->thresholds);
+    return doc;
+}
+
 static int run_once(const struct options *o)
 {
     char err[256];
     struct streams_collector *c = streams_collector_new(&o->streams, NULL);
+    struct server_collector *sc = server_collector_new(&o->server, NULL);
     struct history h;
     history_init(&h);
     struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
+    struct snapshot *sv = snap ? server_collector_sample_full(sc) : NULL;
     if (snap && o->rate_interval_ms > 0) {
         history_update(&h, &snap->redis);
+        history_update_server(&h, &sv->server);
         snapshot_free(snap);
-        snap = NULL;
-        if (!sleep_interruptible(o->rate_interval_ms))
+        snapshot_free(sv);
+        snap = sv = NULL;
+        if (!sleep_interruptible(o->rate_interval_ms)) {
             snap = streams_collector_sample_full(c, err, sizeof err);
-        else
+            sv = snap ? server_collector_sample_full(sc) : NULL;
+        } else {
             str_copy(err, "interrupted", sizeof err);
+        }
     }
     int rc = 0;
     if (!snap) {
@@ -263,22 +295,27 @@ static int run_once(const struct options *o)
         rc = 2;
     } else {
         history_update(&h, &snap->redis);
+        history_update_server(&h, &sv->server);
         if (o->json) {
-            json_t *doc = json_from_redis(&snap->redis, &h, o->rate_interval_ms);
+            json_t *doc = document(o, snap, sv, &h, o->rate_interval_ms);
             if (json_write_line(doc, stdout, o->pretty) < 0)
                 rc = 2;
             json_decref(doc);
         } else {
+            text_write_server(&sv->server, &h, &snap->redis, &o->thresholds, stdout);
             text_write_streams(&snap->redis, &h, stdout);
         }
-        snapshot_free(snap);
     }
+    snapshot_free(snap);
+    snapshot_free(sv);
     history_done(&h);
     streams_collector_delete(c);
+    server_collector_delete(sc);
     return rc;
 }
 
-/* --json without --once: one line per published snapshot until a signal. */
+/* --json without --once: one line per streams sample (with the newest server sample) until a
+ * signal, or until the reader goes away. */
 static int run_json_lines(const struct options *o, struct hub *hub)
 {
     struct history h;
@@ -294,19 +331,21 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             continue;
         hub_drain_wakeups(hub);
         struct snapshot *s = hub_acquire(hub, SNAPSHOT_REDIS);
+        struct snapshot *sv = hub_acquire(hub, SNAPSHOT_SERVER);
+        if (sv)
+            history_update_server(&h, &sv->server);
+        int w = 0;
         if (s && s->redis.sample_seq != printed) {
             printed = s->redis.sample_seq;
             history_update(&h, &s->redis);
-            json_t *doc = json_from_redis(&s->redis, &h, o->streams.interval_ms);
-            int w = json_write_line(doc, stdout, o->pretty);
+            json_t *doc = document(o, s, sv, &h, o->streams.interval_ms);
+            w = json_write_line(doc, stdout, o->pretty);
             json_decref(doc);
-            if (w < 0) {
-                /* the reader went away (| head -1): a normal end, not an error */
-                hub_release(hub, s);
-                break;
-            }
         }
         hub_release(hub, s);
+        hub_release(hub, sv);
+        if (w < 0)
+            break;   /* the reader went away (| head -1): a normal end, not an error */
     }
     history_done(&h);
     return 0;
@@ -332,20 +371,16 @@ int main(int argc, char **argv)
         return 2;
     }
     struct streams_collector *c = streams_collector_new(&opts.streams, &hub);
-    /* Signals belong to the UI thread: a SIGWINCH landing in the collector would interrupt
-     * hiredis' connect poll() and read as a failed connection. The thread inherits this mask. */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_BLOCK, &all, &old);
-    int started = streams_collector_start(c);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (started < 0) {
-        fprintf(stderr, "queuetop: cannot start the collector thread\n");
+    struct server_collector *sc = server_collector_new(&opts.server, &hub);
+    if (streams_collector_start(c) < 0 || server_collector_start(sc) < 0) {
+        fprintf(stderr, "queuetop: cannot start the collector threads\n");
         return 2;
     }
     int rc = opts.json ? run_json_lines(&opts, &hub) : app_run(&opts, &hub, signal_pipe[0]);
     streams_collector_stop(c);
+    server_collector_stop(sc);
     streams_collector_delete(c);
+    server_collector_delete(sc);
     hub_done(&hub);
     return rc;
 }

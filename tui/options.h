@@ -4,12 +4,16 @@
 
 #include <stdbool.h>
 
+#include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
+#include "../views/streams_model.h"
 
 #define QUEUETOP_VERSION "0.1.0"
 
 struct options {
     struct streams_config streams;   /* includes the Redis target */
+    struct server_config server;     /* same target */
+    struct thresholds thresholds;    /* defaults, or from --config */
     bool once;
     bool json;
     bool pretty;

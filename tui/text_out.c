@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "format.h"
+#include "../collectors/util.h"
 #include "sanitize.h"
+#include "../views/server_model.h"
 
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out)
 {
@@ -32,4 +34,30 @@ void text_write_streams(const struct redis_snapshot *r, const struct history *h,
         fprintf(out, "%-32s %9s %8s %4zu %9s %9s %9s %5lld\n", key, len, rate, s->group_len, lag,
                 pend, age, s->consumers_total);
     }
+}
+
+void text_write_server(const struct server_snapshot *s, const struct history *h,
+                       const struct redis_snapshot *streams, const struct thresholds *t, FILE *out)
+{
+    if (s->state != CONN_UP) {
+        fprintf(out, "server health unavailable: %s\n", s->error);
+        return;
+    }
+    const struct server_history *sh = h ? &h->server : NULL;
+    char used[16], max[16], ev[16], ops[16];
+    fmt_count(s->used_memory, used, sizeof used);
+    fmt_count(s->maxmemory, max, sizeof max);
+    fmt_rate(sh ? sh->evicted_per_sec : (double)NAN, ev, sizeof ev);
+    fmt_count(s->ops_per_sec, ops, sizeof ops);
+    fprintf(out, "memory %sB / %s  policy %s  evicted/s %s  ops/s %s  clients %lld (%lld blocked)"
+                 "  ping %.2f ms\n",
+            used, s->maxmemory > 0 ? max : "no limit", s->maxmemory_policy, ev, ops,
+            s->connected_clients, s->blocked_clients, s->ping_avg_ms);
+    fprintf(out, "persistence: AOF %s%s%s, RDB last save %s  replication: %s, %lld replicas\n",
+            s->aof_enabled ? "on" : "off", s->aof_fsync[0] ? " fsync " : "", s->aof_fsync,
+            s->rdb_last_bgsave_status, s->role, s->connected_replicas);
+    struct health_warning w[HEALTH_WARNINGS_MAX];
+    size_t n = server_warnings(s, sh, streams, t, wall_ms(), w, HEALTH_WARNINGS_MAX);
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%s %s\n", w[i].sev == SEV_CRIT ? "CRITICAL" : "WARNING ", w[i].text);
 }

@@ -7,6 +7,12 @@
 #include "../collectors/history.h"
 #include "../collectors/snapshot.h"
 
+#include "../views/streams_model.h"
+
+/* Server health: memory, evictions, load, persistence, latency, and the ranked warnings. */
+void text_write_server(const struct server_snapshot *s, const struct history *h,
+                       const struct redis_snapshot *streams, const struct thresholds *t, FILE *out);
+
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out);
 
 #endif

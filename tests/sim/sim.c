@@ -1,6 +1,6 @@
 /* sim.c -- simulated queue traffic for the demo and for trying the dashboard by hand.
  *
- *   sim --redis URL [--seconds N] [--speed X]
+ *   sim --redis URL [--seconds N] [--speed X] [--no-cache] [--no-slow]
  *
  * WRITES to the Redis at URL (streams, groups, acks): point it only at a throwaway server.
  *
@@ -16,11 +16,21 @@
  *   legacy:jobs              seeded with 100 entries, 3 deleted before group old-workers (at 0)
  *                            read any: Redis reports its lag as nil; 3/s in, read 2/s
  *
+ * Server-health incidents (periods in simulated time, like everything else):
+ *
+ *   eviction storm           a cache writer sets cache:<n> (4000-byte values, PX 600000; n cycles
+ *                            through 20000 names) 3/s, and 3000/s for 10 s every 45 s (first at
+ *                            15 s): a small maxmemory fills and Redis evicts. --no-cache: off
+ *   slow commands            every 60 s (first at 30 s) 8 EVALs of a Lua loop of 3-5 million
+ *                            steps (~25-40 ms each on a current core; SLOWLOG's default threshold
+ *                            is 10 ms), one per tick. --no-slow: off
+ *
  * One loop on one thread. Every 100 ms a tick advances a simulated clock by the real time passed
  * times --speed, then sends one pipeline (writes, reads, the poison claim) and a second one (the
  * acks for what was read). Every XADD trims with MAXLEN ~ 20000. On a lost connection or a
  * refused command it prints one line on stderr, reconnects each second and sets everything up
- * again (idempotently: Redis may have restarted empty).
+ * again (idempotently: Redis may have restarted empty). The incidents go in a third pipeline;
+ * a refusal there (OOM under noeviction, say) is reported the same way but needs no setup.
  *
  * Exit status: 0 after --seconds or SIGINT/SIGTERM/SIGHUP; 1 out of memory in hiredis;
  * 2 bad usage or URL. */
@@ -52,6 +62,23 @@
 #define DLQ_FIRST_MS 6000
 #define DLQ_EVERY_MS 30000
 #define LEGACY_SEED 100
+#define CACHE_STORM_FIRST_MS 15000
+#define CACHE_STORM_EVERY_MS 45000
+#define CACHE_STORM_LENGTH_MS 10000
+#define CACHE_STORM_PER_SEC 3000    /* ~12 MB/s of values: a few hundred SETs per tick */
+#define CACHE_CALM_PER_SEC 3
+#define CACHE_MAX_PER_TICK 500      /* bounds one pipeline (~2 MB) at any --speed */
+#define CACHE_VALUE_BYTES 4000      /* "4 KB"; with its header it still fits a 4096-byte block */
+#define CACHE_KEYS 20000            /* cache:0..cache:19999 reused: at most ~80 MB of values on a
+                                     * server without maxmemory, and each expires in 10 min */
+#define CACHE_TTL_MS 600000
+#define SLOW_FIRST_MS 30000
+#define SLOW_EVERY_MS 60000
+#define SLOW_BURST 8                /* EVALs per burst, one per tick */
+#define SLOW_LOOP_MIN_STEPS 3000000 /* ~25 ms here; ~8 ms per million steps on a 2020s core */
+#define SLOW_LOOP_SPREAD_STEPS 2000001
+/* Does nothing for ARGV[1] steps, writes nothing, touches no key. */
+#define SLOW_SCRIPT "local x = 0 for i = 1, tonumber(ARGV[1]) do x = x + i end return x"
 
 #define ORDERS "orders:events"
 #define EMAILS "emails:outbox"
@@ -250,19 +277,34 @@ struct sim {
     int64_t error_reported_ms;   /* mono_ms of the last refused-command line; 0: never */
     struct poison poison;
     struct argv_buf argv;        /* scratch for XACK / XADD argv, reused every round */
+    /* server-health incidents */
+    bool cache_on, slow_on;      /* false after --no-cache / --no-slow */
+    double storm_start_ms;       /* simulated ms when the current or next eviction storm starts */
+    double cache_owed;           /* fractional SETs carried to the next tick */
+    long long cache_seq;         /* SETs so far; cache_seq % CACHE_KEYS names the next key */
+    double next_slow_ms;         /* simulated ms of the next burst of slow commands */
+    int slow_left;               /* EVALs still to send in the current burst */
 };
 
-/* Reports a refused command (at most one line per ERROR_REPORT_EVERY_MS) and asks for setup
- * again: most refusals here (NOGROUP) mean the keys were deleted under us. */
-static void sim_refused(struct sim *s, const char *what, const redisReply *r)
+/* Prints one line about a refused command, at most one per ERROR_REPORT_EVERY_MS; consequence
+ * says what the simulator does about it. */
+static void sim_report_refusal(struct sim *s, const char *what, const redisReply *r,
+                               const char *consequence)
 {
     int64_t now = mono_ms();
     if (s->error_reported_ms == 0 || now - s->error_reported_ms >= ERROR_REPORT_EVERY_MS) {
         char msg[300];
         redis_describe_error(what, r->str, msg, sizeof msg);
-        fprintf(stderr, "sim: %s (setting the streams up again)\n", msg);
+        fprintf(stderr, "sim: %s (%s)\n", msg, consequence);
         s->error_reported_ms = now;
     }
+}
+
+/* Reports a refused command and asks for setup again: most refusals here (NOGROUP) mean the
+ * keys were deleted under us. */
+static void sim_refused(struct sim *s, const char *what, const redisReply *r)
+{
+    sim_report_refusal(s, what, r, "setting the streams up again");
     s->need_setup = true;
 }
 
@@ -595,6 +637,82 @@ static int sim_tick(struct sim *s, double dt_s)
     return drain_replies(s, acks, "XACK");
 }
 
+/* ---- server-health incidents ------------------------------------------------------------- */
+
+/* The value of every cache:<n>: readable filler, the same bytes each time. */
+static char cache_value[CACHE_VALUE_BYTES];
+
+static void cache_value_init(void)
+{
+    static const char filler[] = "{\"sku\":\"A-1042\",\"price\":\"19.90\",\"stock\":7} ";
+    for (size_t i = 0; i < sizeof cache_value; i++)
+        cache_value[i] = filler[i % (sizeof filler - 1)];
+}
+
+/* Whether the cache writer is in a storm now; moves storm_start_ms on past storms that ended
+ * (several at once after a long pause at a high --speed). */
+static bool cache_storming(struct sim *s)
+{
+    while (s->clock_ms >= s->storm_start_ms + CACHE_STORM_LENGTH_MS)
+        s->storm_start_ms += CACHE_STORM_EVERY_MS;
+    return s->clock_ms >= s->storm_start_ms;
+}
+
+/* Reads n incident replies. A refusal is reported but changes nothing: the cache and the slow
+ * scripts have no setup, and the streams are not theirs to rebuild. 0, or -1 on a lost
+ * connection. */
+static int drain_incident_replies(struct sim *s, int n, const char *what)
+{
+    redisReply *r;
+    for (int i = 0; i < n; i++) {
+        if (next_reply(s, &r) < 0)
+            return -1;
+        if (r->type == REDIS_REPLY_ERROR)
+            sim_report_refusal(s, what, r, "the incidents carry on");
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* One round of incidents, in its own pipeline after the traffic: the cache SETs owed for dt_s
+ * simulated seconds (at most CACHE_MAX_PER_TICK), and the next slow EVAL of a due burst. Takes
+ * up to ~40 ms of the server's time when an EVAL goes out. 0, -1 on a lost connection, -2 on out
+ * of memory. */
+static int sim_incidents(struct sim *s, double dt_s)
+{
+    int sets = 0, evals = 0;
+    if (s->cache_on) {
+        double per_sec = cache_storming(s) ? CACHE_STORM_PER_SEC : CACHE_CALM_PER_SEC;
+        int n = owed_entries(&s->cache_owed, per_sec, dt_s);
+        if (n > CACHE_MAX_PER_TICK) {
+            n = CACHE_MAX_PER_TICK;   /* the rest is dropped, not owed */
+            s->cache_owed = 0;
+        }
+        for (; n > 0; n--, sets++)
+            if (redisAppendCommand(s->c, "SET cache:%lld %b PX %d", s->cache_seq++ % CACHE_KEYS,
+                                   cache_value, sizeof cache_value, CACHE_TTL_MS) != REDIS_OK)
+                return -2;
+    }
+    if (s->slow_on) {
+        if (s->clock_ms >= s->next_slow_ms) {
+            while (s->clock_ms >= s->next_slow_ms)
+                s->next_slow_ms += SLOW_EVERY_MS;
+            s->slow_left = SLOW_BURST;
+        }
+        if (s->slow_left > 0) {
+            unsigned steps = SLOW_LOOP_MIN_STEPS + rnd(SLOW_LOOP_SPREAD_STEPS);
+            if (redisAppendCommand(s->c, "EVAL %s 0 %u", SLOW_SCRIPT, steps) != REDIS_OK)
+                return -2;
+            s->slow_left--;
+            evals++;
+        }
+    }
+    if (drain_incident_replies(s, sets, "SET cache:*") < 0 ||
+        drain_incident_replies(s, evals, "EVAL (slow script)") < 0)
+        return -1;
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 static void on_stop_signal(int sig)
@@ -615,13 +733,17 @@ static void sleep_ms(int64_t ms)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "Usage: sim --redis URL [--seconds N] [--speed X]\n"
+            "Usage: sim --redis URL [--seconds N] [--speed X] [--no-cache] [--no-slow]\n"
             "Writes simulated queue traffic (6 streams, consumer groups, a stuck consumer, a\n"
-            "poison message, bursts) into the Redis at URL. Use a THROWAWAY server only.\n"
+            "poison message, bursts) into the Redis at URL, with server-health incidents: an\n"
+            "eviction storm (cache:* keys) every 45 s and slow Lua scripts every 60 s. Use a\n"
+            "THROWAWAY server only.\n"
             "\n"
             "  --redis URL    redis://[[user]:password@]host[:port][/db] or unix:///path\n"
             "  --seconds N    stop after N seconds (default 0: until SIGINT/SIGTERM)\n"
             "  --speed X      multiply every rate and period by X (default 1)\n"
+            "  --no-cache     no cache writer, so no eviction storms\n"
+            "  --no-slow      no bursts of slow commands\n"
             "  --help         this text\n"
             "\n"
             "Exit status: 0 stopped; 1 out of memory; 2 bad usage or URL.\n");
@@ -652,10 +774,15 @@ int main(int argc, char **argv)
     const char *url = NULL, *v;
     long long seconds = 0;
     s.speed = 1;
+    s.cache_on = s.slow_on = true;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
+        } else if (strcmp(argv[i], "--no-cache") == 0) {
+            s.cache_on = false;
+        } else if (strcmp(argv[i], "--no-slow") == 0) {
+            s.slow_on = false;
         } else if ((v = option_value(argc, argv, &i, "--redis"))) {
             url = v;
         } else if ((v = option_value(argc, argv, &i, "--seconds"))) {
@@ -703,10 +830,31 @@ int main(int argc, char **argv)
             "payments:settle (bursts), audit:\\x1b[31mred\\x1b[0m (hostile name), legacy:jobs "
             "(lag unknown); %s\n", s.where, s.speed,
             seconds ? "stops by itself" : "Ctrl-C stops");
+    /* periods and rates in real time, as the user will see them */
+    char storm[200] = "", slow[200] = "";
+    if (s.cache_on) {
+        double storm_per_sec = CACHE_STORM_PER_SEC * s.speed;
+        if (storm_per_sec > CACHE_MAX_PER_TICK * 1000.0 / TICK_MS)
+            storm_per_sec = CACHE_MAX_PER_TICK * 1000.0 / TICK_MS;
+        snprintf(storm, sizeof storm, "eviction storm every %g s for %g s (SET cache:* of %d "
+                 "bytes PX %d, ~%g/s; %g/s between)", CACHE_STORM_EVERY_MS / 1000.0 / s.speed,
+                 CACHE_STORM_LENGTH_MS / 1000.0 / s.speed, CACHE_VALUE_BYTES, CACHE_TTL_MS,
+                 storm_per_sec, CACHE_CALM_PER_SEC * s.speed);
+    }
+    if (s.slow_on)
+        snprintf(slow, sizeof slow, "slow commands every %g s (%d EVALs of a %d-%d million step "
+                 "Lua loop)", SLOW_EVERY_MS / 1000.0 / s.speed, SLOW_BURST,
+                 SLOW_LOOP_MIN_STEPS / 1000000,
+                 (SLOW_LOOP_MIN_STEPS + SLOW_LOOP_SPREAD_STEPS - 1) / 1000000);
+    fprintf(stderr, "sim: server incidents: %s%s%s\n", s.cache_on || s.slow_on ? storm : "none",
+            s.cache_on && s.slow_on ? "; " : "", slow);
 
     s.next_burst_ms = BURST_FIRST_MS;
     s.next_claim_ms = CLAIM_EVERY_MS;
     s.next_dlq_ms = DLQ_FIRST_MS;
+    s.storm_start_ms = CACHE_STORM_FIRST_MS;
+    s.next_slow_ms = SLOW_FIRST_MS;
+    cache_value_init();
     s.need_setup = true;
     int status = 0;
     int64_t start = mono_ms(), last = start;
@@ -738,6 +886,8 @@ int main(int argc, char **argv)
             last = now;
             s.clock_ms += dt_ms;
             int rc = sim_tick(&s, dt_ms / 1000.0);
+            if (rc == 0)
+                rc = sim_incidents(&s, dt_ms / 1000.0);
             if (rc == -2) {
                 fprintf(stderr, "sim: out of memory\n");
                 status = 1;

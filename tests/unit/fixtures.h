@@ -19,6 +19,7 @@ static inline struct stream_info *fx_stream(struct redis_snapshot *r, const char
     s->length = length;
     s->entries_added = added;
     s->sampled_mono_ms = mono;
+    s->ttl_ms = -1;
     stream_info_derive(s);
     return s;
 }
