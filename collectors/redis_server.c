@@ -15,7 +15,7 @@
 #include "collector.h"
 #include "util.h"
 
-#define SLOWLOG_FETCH 16
+#define SLOWLOG_FETCH 64
 #define OUR_CLIENT_NAME "queuetop"
 
 struct server_collector {
@@ -184,7 +184,7 @@ static void parse_info(struct server_snapshot *s, const char *info)
     s->master_repl_offset = info_ll(info, "master_repl_offset");
     s->replica_count = 0;
     for (int i = 0; i < REPLICAS_MAX; i++) {
-        char name[16], line[256];
+        char name[24], line[256];
         snprintf(name, sizeof name, "slave%d", i);
         if (redis_info_field(info, name, line, sizeof line) < 0)
             break;
@@ -245,21 +245,23 @@ static void join_args(const redisReply *args, struct bytes *out, size_t max)
     free(buf);
 }
 
-/* Entries newer than the last counted id, ours (client name queuetop) not counted. Entries the
- * fetch could not show (more than SLOWLOG_FETCH since last time) are counted: ids are
- * consecutive, so their number is known even if their origin is not. */
+/* Counts entries newer than the last counted id that are not ours (client name queuetop):
+ * each at most once, also across a SLOWLOG RESET (ids keep growing). Entries that were logged
+ * but fell outside the fetched window cannot be attributed (they may be ours): they are
+ * counted apart, in slowlog_unseen, never as new. */
 static void parse_slowlog(struct server_collector *c, struct server_snapshot *s,
                           const redisReply *r, bool restarted)
 {
     free_slowlog(s);
     s->slowlog_new = 0;
+    s->slowlog_unseen = 0;
     if (r->type != REDIS_REPLY_ARRAY)
         return;
     if (restarted)
-        c->slowlog_last_id = -1;   /* ids start again at 0 after a restart: all are new */
-    long long newest = -1, seen_new = 0;
-    bool first_sample = !c->slowlog_baseline;
+        c->slowlog_last_id = -1;   /* ids start again at 0 after a restart */
+    bool baseline = !c->slowlog_baseline;   /* what was logged before we came is not new */
     c->slowlog_baseline = true;
+    long long newest = -1, oldest_fetched = -1, fresh = 0;
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *e = r->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 4)
@@ -267,10 +269,12 @@ static void parse_slowlog(struct server_collector *c, struct server_snapshot *s,
         long long id = reply_ll(e->element[0]);
         if (id > newest)
             newest = id;
+        if (oldest_fetched < 0 || id < oldest_fetched)
+            oldest_fetched = id;
         bool ours = e->elements >= 6 && e->element[5]->type == REDIS_REPLY_STRING &&
                     strcmp(e->element[5]->str, OUR_CLIENT_NAME) == 0;
-        if (id > c->slowlog_last_id && !ours)
-            seen_new++;
+        if (id > c->slowlog_last_id && !ours && !baseline)
+            fresh++;
         if (ours || s->slowlog_count >= SLOWLOG_KEEP)
             continue;
         struct slowlog_entry *se = &s->slowlog[s->slowlog_count++];
@@ -285,25 +289,13 @@ static void parse_slowlog(struct server_collector *c, struct server_snapshot *s,
                      e->element[5]->type == REDIS_REPLY_STRING ? e->element[5]->str : "");
         bytes_set(&se->client, client, strlen(client));
     }
-    if (first_sample) {
-        /* the first sample is the baseline: what was logged before we came is not new */
-        seen_new = 0;
-    } else if (newest >= 0) {
-        long long fetched_new = 0;
-        for (size_t i = 0; i < r->elements; i++) {
-            const redisReply *e = r->element[i];
-            if (e->type == REDIS_REPLY_ARRAY && e->elements >= 4 &&
-                reply_ll(e->element[0]) > c->slowlog_last_id)
-                fetched_new++;
-        }
-        long long gap = newest - c->slowlog_last_id - fetched_new;   /* logged, not fetched */
-        if (gap > 0)
-            seen_new += gap;
-    }
+    /* ids between the last counted one and the oldest fetched one were never seen */
+    if (!baseline && oldest_fetched > c->slowlog_last_id + 1)
+        s->slowlog_unseen = oldest_fetched - c->slowlog_last_id - 1;
     if (newest > c->slowlog_last_id)
         c->slowlog_last_id = newest;
-    s->slowlog_new = seen_new;
-    c->slowlog_new_total += seen_new;
+    s->slowlog_new = fresh;
+    c->slowlog_new_total += fresh;
 }
 
 static void parse_latency(struct server_snapshot *s, const redisReply *r)
@@ -379,7 +371,7 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
         { "CONFIG", "GET", "appendfsync" },
         { "CONFIG", "GET", "save" },
         { "CONFIG", "GET", "slowlog-log-slower-than" },
-        { "SLOWLOG", "GET", "16" },
+        { "SLOWLOG", "GET", "64" },
         { "LATENCY", "LATEST", NULL },
     };
     enum { N_CMDS = sizeof cmds / sizeof cmds[0] };

@@ -201,6 +201,8 @@ struct server_snapshot {
     size_t slowlog_count;
     long long slowlog_new;            /* entries logged since the previous sample (ours excluded) */
     long long slowlog_new_total;      /* since queuetop started */
+    long long slowlog_unseen;         /* logged since the previous sample but beyond the fetch
+                                       * window (origin unknown, so not counted as new) */
     long long slowlog_threshold_us;   /* slowlog-log-slower-than; QT_UNKNOWN without CONFIG */
 
     /* restarts, seen by this collector across reconnects */

@@ -285,6 +285,7 @@ void json_add_server(json_t *doc, const struct server_snapshot *s, const struct 
     json_object_set_new(o, "slowlog", slow);
     json_object_set_new(o, "slowlog_new", json_integer(s->slowlog_new));
     json_object_set_new(o, "slowlog_new_total", json_integer(s->slowlog_new_total));
+    json_object_set_new(o, "slowlog_unseen", json_integer(s->slowlog_unseen));
     json_object_set_new(o, "slowlog_per_sec", real_or_null(h ? h->slowlog_per_sec : NAN));
     json_object_set_new(o, "slowlog_threshold_us", ll_or_null(s->slowlog_threshold_us));
 
