@@ -2,6 +2,7 @@
  * counted once (across SLOWLOG RESET), a restart with the streams it lost, an ACL user without
  * CONFIG/SLOWLOG/LATENCY, and the thresholds file. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,20 +135,27 @@ static void test_evictions_critical(void **state)
     redisContext *c = redis_server_client(&small);
     cmd_on(c, "XADD orders * id 1");
 
+    /* A writer that keeps filling memory (bounded: 10 s at most) until the sample is taken,
+     * so evictions happen during the rate interval however loaded the machine is. */
     pid_t child = fork();
     if (child == 0) {
-        struct timespec ts = { 0, 300 * 1000000L };
-        nanosleep(&ts, NULL);
         redisContext *w = redis_server_client(&small);
         static char value[8192];
         memset(value, 'x', sizeof value - 1);
-        for (int i = 0; i < 3000; i++)
-            redisAppendCommand(w, "SET cache:%d %s", i, value);
-        for (int i = 0; i < 3000; i++) {
-            redisReply *r;
-            if (redisGetReply(w, (void **)&r) != REDIS_OK)
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (int round = 0;; round++) {
+            for (int i = 0; i < 200; i++)
+                redisAppendCommand(w, "SET cache:%d:%d %s", round, i, value);
+            for (int i = 0; i < 200; i++) {
+                redisReply *r;
+                if (redisGetReply(w, (void **)&r) != REDIS_OK)
+                    _exit(0);
+                freeReplyObject(r);
+            }
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            if (t1.tv_sec - t0.tv_sec > 10)
                 break;
-            freeReplyObject(r);
         }
         redisFree(w);
         _exit(0);
@@ -155,6 +163,7 @@ static void test_evictions_critical(void **state)
     const char *argv[] = { harness_queuetop(), "--once", "--json", "--rate-interval", "1",
                            "--redis", redis_server_url(&small), NULL };
     json_t *doc = run_json(argv, 0);
+    kill(child, SIGKILL);
     waitpid(child, NULL, 0);
     json_t *s = server_of(doc);
     assert_true(json_integer_value(json_object_get(s, "evicted_keys")) > 0);
