@@ -165,9 +165,11 @@ static void draw_status(struct app *app, int y, int width)
         snprintf(line, sizeof line, " %s (retry in %s)", r->error, retry);
         role = ROLE_STATUS_ERR;
     } else if (app->view == &stream_view) {
-        snprintf(line, sizeof line, " Esc back  j/k scroll  r refresh  ? help  q quit");
+        snprintf(line, sizeof line, " Esc back  j/k scroll  2 server  r refresh  ? help  q quit");
+    } else if (app->view == &server_view) {
+        snprintf(line, sizeof line, " 1 streams  j/k scroll  r refresh  ? help  q quit");
     } else {
-        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  r refresh  q quit",
+        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  2 server  q quit",
                  stream_sort_name(app->sort), app->sort_reverse ? "(rev)" : "");
     }
     wattrset(stdscr, theme_attr(role));
@@ -211,6 +213,17 @@ static int global_key(struct app *app, int key)
         hub_request_refresh(app->hub);
         app_flash(app, "refreshing...");
         return ACT_REDRAW;
+    case '1':
+        app->view = app->open_key.len ? &stream_view : &streams_view;
+        return ACT_REDRAW;
+    case '2':
+        app->view = &server_view;
+        return ACT_REDRAW;
+    case '\t':
+        app->view = app->view == &server_view
+                        ? (app->open_key.len ? &stream_view : &streams_view)
+                        : &server_view;
+        return ACT_REDRAW;
     case 12: /* Ctrl-L */
         clearok(curscr, TRUE);
         return ACT_REDRAW;
@@ -223,6 +236,14 @@ static int global_key(struct app *app, int key)
 
 static void take_snapshot(struct app *app)
 {
+    struct snapshot *sv = hub_acquire(app->hub, SNAPSHOT_SERVER);
+    if (sv && (!app->server || app->server->server.sample_seq != sv->server.sample_seq)) {
+        hub_release(app->hub, app->server);
+        app->server = sv;
+        history_update_server(&app->history, &sv->server);
+    } else {
+        hub_release(app->hub, sv);
+    }
     struct snapshot *s = hub_acquire(app->hub, SNAPSHOT_REDIS);
     if (!s)
         return;
@@ -250,7 +271,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     app.hub = hub;
     app.view = &streams_view;
     app.utf8 = locale_is_utf8();
-    app.thresholds = &default_thresholds;
+    app.thresholds = &opts->thresholds;
     bytes_set(&app.selected_key, "", 0);
     bytes_set(&app.open_key, "", 0);
     history_init(&app.history);
@@ -310,6 +331,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     }
     app_restore_terminal();
     hub_release(hub, app.snap);
+    hub_release(hub, app.server);
     history_done(&app.history);
     free(app.rows);
     bytes_free(&app.selected_key);

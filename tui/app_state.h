@@ -16,9 +16,11 @@ struct app {
     const struct options *opts;
     struct hub *hub;
     struct snapshot *snap;          /* held reference, NULL before the first sample */
+    struct snapshot *server;        /* held reference to the newest server-health sample */
     struct history history;
     bool utf8;                      /* the locale can show UTF-8 */
     const struct thresholds *thresholds;
+    int server_scroll;              /* server view */
 
     const struct view *view;
     const struct view *under_help;  /* view to return to from help */

@@ -62,3 +62,23 @@ void fmt_rate(double v, char *buf, size_t len)
     else
         scaled(v, buf, len);
 }
+
+void fmt_bytes(long long v, char *buf, size_t len)
+{
+    static const char units[] = { 'K', 'M', 'G', 'T', 'P' };
+    if (v == QT_UNKNOWN || v < 0) {
+        snprintf(buf, len, "?");
+        return;
+    }
+    if (v < 1024) {
+        snprintf(buf, len, "%lldB", v);
+        return;
+    }
+    double d = (double)v;
+    int u = -1;
+    while (d >= 1023.95 && u < 4) {
+        d /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
+}

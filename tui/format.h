@@ -7,6 +7,8 @@
 
 /* 999, 1.2k, 12k, 1.2M, 3.4G; QT_UNKNOWN -> "?". */
 void fmt_count(long long v, char *buf, size_t len);
+/* 512B, 12.1K, 3.4M, 1.2G (powers of 1024); QT_UNKNOWN -> "?". */
+void fmt_bytes(long long v, char *buf, size_t len);
 /* 850ms, 12.3s, 4m05s, 2h07m, 3d04h; QT_UNKNOWN -> "?". */
 void fmt_duration_ms(long long ms, char *buf, size_t len);
 /* 0, 0.4, 12, 1.2k (per second, no unit); NAN -> "?". */

@@ -7,6 +7,7 @@
 
 static const struct help_line global_help[] = {
     { "?  F1", "this help (any key closes it)" },
+    { "1  2  Tab", "streams view / server view / switch" },
     { "r  F5", "sample now instead of waiting for the interval" },
     { "Ctrl-L", "repaint the whole screen" },
     { "q", "quit" },

@@ -90,9 +90,9 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
         enum severity sev = share >= t->memory_crit_share ? SEV_CRIT
                             : share >= t->memory_warn_share ? SEV_WARN : SEV_OK;
         if (sev != SEV_OK) {
-            fmt_count(s->used_memory, a, sizeof a);
-            fmt_count(s->maxmemory, b, sizeof b);
-            add(&k, sev, "memory %.0f%% of maxmemory (%sB of %sB)%s", share * 100.0, a, b,
+            fmt_bytes(s->used_memory, a, sizeof a);
+            fmt_bytes(s->maxmemory, b, sizeof b);
+            add(&k, sev, "memory %.0f%% of maxmemory (%s of %s)%s", share * 100.0, a, b,
                 strcmp(s->maxmemory_policy, "noeviction") == 0 ? ": writes will fail with OOM" : "");
         }
     }

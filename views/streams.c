@@ -9,6 +9,8 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "panels.h"
+#include "server_model.h"
 
 enum { COL_LEN = 7, COL_RATE = 6, COL_GRP = 4, COL_LAG = 7, COL_PEND = 7, COL_OLD = 8, COL_CONS = 4 };
 
@@ -52,12 +54,27 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
         app_puts(app, w, y, col, width - col, ROLE_OK, "  no problems");
     }
 
-    /* the worst problems, as many as fit */
+    server_strip_draw(app, w, y + 1, width);
+
+    /* the worst problems, as many as fit: server first when it is critical, then streams */
+    col = 1;
+    const struct server_snapshot *sv = app->server && app->server->server.state == CONN_UP
+                                           ? &app->server->server : NULL;
+    struct health_warning hw[HEALTH_WARNINGS_MAX];
+    size_t nhw = sv ? server_warnings(sv, &app->history.server, r, app->thresholds, wall_ms(), hw,
+                                      HEALTH_WARNINGS_MAX) : 0;
+    for (size_t i = 0; i < nhw && col < width - 12; i++) {
+        if (hw[i].sev == SEV_WARN && (crit || i > 0))
+            break;   /* one server warning at most ahead of critical streams */
+        int role = severity_role(hw[i].sev);
+        col += app_puts(app, w, y + 2, col, width - col, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
+        col += app_puts(app, w, y + 2, col, width - col, role, hw[i].text);
+        col += 3;
+    }
     if (!(crit || warn))
         return;
     size_t *order = xcalloc(r->stream_count, sizeof *order);
     size_t n = streams_select(r, &app->history, "", SORT_SEVERITY, false, app->thresholds, order);
-    col = 1;
     for (size_t i = 0; i < n && col < width - 12; i++) {
         const struct stream_info *s = &r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
@@ -71,12 +88,12 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
             key_room = 8;
         if (key_room > 30)
             key_room = 30;
-        col += app_puts(app, w, y + 1, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
-        col += app_put(app, w, y + 1, col, key_room < width - col ? key_room : width - col, role,
+        col += app_puts(app, w, y + 2, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
+        col += app_put(app, w, y + 2, col, key_room < width - col ? key_room : width - col, role,
                        s->key.ptr, s->key.len);
         if (why[0] && col < width - 3) {
-            col += app_puts(app, w, y + 1, col, width - col, ROLE_DEFAULT, ": ");
-            col += app_puts(app, w, y + 1, col, width - col, ROLE_DEFAULT, why);
+            col += app_puts(app, w, y + 2, col, width - col, ROLE_DEFAULT, ": ");
+            col += app_puts(app, w, y + 2, col, width - col, ROLE_DEFAULT, why);
         }
         col += 3;
     }
@@ -107,7 +124,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     int key_w = width - fixed - 3;
     if (key_w < 8)
         key_w = 8;
-    int y = top + 2;
+    int y = top + 3;
     wattrset(w, theme_attr(ROLE_COLUMN));
     mvwhline(w, y, 0, ' ', width);
     char head[256];
@@ -116,7 +133,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
              COL_OLD, "OLDEST", COL_CONS, "CONS");
     app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
 
-    int rows_h = height - 3;
+    int rows_h = height - 4;
     app->page_rows = rows_h > 1 ? rows_h : 1;
     if (app->row_count == 0) {
         const char *why = r->stream_count ? "no stream matches the filter"

@@ -30,5 +30,6 @@ struct view {
 extern const struct view streams_view;   /* the list of streams (home) */
 extern const struct view stream_view;    /* one stream: groups, consumers, sparklines */
 extern const struct view help_view;      /* keys of the view underneath */
+extern const struct view server_view;    /* server health: memory, evictions, slowlog, ... */
 
 #endif

@@ -1,0 +1,75 @@
+#!/bin/sh
+# End-to-end: the server strip and the server view in tmux at 80x24, against a redis-server
+# with a small maxmemory and allkeys-lru that a writer pushes into evicting. Prints TAP lines.
+set -u
+BUILD=${BUILD:-build}
+QUEUETOP=${QUEUETOP:-$BUILD/queuetop}
+case "$QUEUETOP" in /*) ;; *) QUEUETOP="$PWD/$QUEUETOP" ;; esac
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; echo "# screen was:"; sed 's/^/#   /' "$tmp/screen"; }
+
+tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
+sock="qt-e2e-srv-$$"
+port=$("$BUILD/tests/freeport")
+writer=""
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
+    --logfile "$tmp/redis.log" --maxmemory 8mb --maxmemory-policy allkeys-lru \
+    --daemonize no >/dev/null 2>&1 &
+redis_pid=$!
+cleanup() {
+    tmux -L "$sock" kill-server >/dev/null 2>&1
+    [ -n "$writer" ] && kill "$writer" >/dev/null 2>&1
+    kill -9 "$redis_pid" >/dev/null 2>&1
+    wait >/dev/null 2>&1
+    rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+i=0
+while ! redis-cli -p "$port" ping >/dev/null 2>&1; do
+    i=$((i + 1)); [ $i -gt 100 ] && { echo "not ok 1 - redis-server did not start"; exit 1; }; sleep 0.05
+done
+redis-cli -p "$port" XADD jobs '*' n 1 >/dev/null
+
+capture() { tmux -L "$sock" capture-pane -p -t qt >"$tmp/screen" 2>/dev/null; }
+wait_for() {
+    limit=$(( ${2:-10} * 10 )); i=0
+    while [ $i -lt $limit ]; do
+        capture
+        grep -qF -- "$1" "$tmp/screen" && return 0
+        i=$((i + 1)); sleep 0.1
+    done
+    return 1
+}
+keys() { tmux -L "$sock" send-keys -t qt "$@"; }
+
+# 2000 SETs of 8000 bytes in RESP, replayed for a few seconds (bounded) to keep Redis evicting
+awk 'BEGIN { v = sprintf("%8000s", ""); gsub(/ /, "x", v);
+             for (i = 0; i < 2000; i++) { k = "cache:" i;
+               printf "*3\r\n$3\r\nSET\r\n$%d\r\n%s\r\n$8000\r\n%s\r\n", length(k), k, v } }' \
+    >"$tmp/fill.resp"
+( end=$(($(date +%s) + 12)); while [ "$(date +%s)" -lt "$end" ]; do
+      redis-cli -p "$port" --pipe <"$tmp/fill.resp" >/dev/null 2>&1; sleep 0.2; done ) &
+writer=$!
+
+tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $QUEUETOP --redis redis://127.0.0.1:$port --interval 0.5"
+
+if wait_for "mem 8.0M/8.0M" 10; then pass "server strip shows memory against maxmemory"
+else fail "server strip shows memory against maxmemory"; fi
+if wait_for "!! evicting" 10 && grep -qF "queue data can be lost" "$tmp/screen"; then
+    pass "eviction under allkeys-lru is a critical problem on the first screen"
+else fail "eviction under allkeys-lru is a critical problem on the first screen"; fi
+if [ "$(wc -L <"$tmp/screen")" -le 80 ]; then pass "fits 80 columns"; else fail "fits 80 columns"; fi
+
+keys 2
+if wait_for "problems" 3 && wait_for "evictions" 3 && grep -qF "policy allkeys" "$tmp/screen"; then
+    pass "2 opens the server view with problems, memory and evictions"
+else fail "2 opens the server view with problems, memory and evictions"; fi
+if grep -qF "slowlog" "$tmp/screen" && grep -qF "PING min" "$tmp/screen"; then
+    pass "server view shows latency and slowlog"
+else fail "server view shows latency and slowlog"; fi
+keys 1
+if wait_for "STREAM " 3; then pass "1 goes back to the streams"; else fail "1 goes back to the streams"; fi
+keys q
+echo "1..$n"

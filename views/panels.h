@@ -1,0 +1,13 @@
+/* panels.h -- pieces of one view drawn inside another. */
+#ifndef QT_PANELS_H
+#define QT_PANELS_H
+
+#include <curses.h>
+
+struct app;
+
+/* One line of server health for the overview: memory, evictions, ops, clients, ping, slow
+ * commands, persistence. Draws "server: ..." dim when no sample exists yet. */
+void server_strip_draw(struct app *app, WINDOW *w, int y, int width);
+
+#endif

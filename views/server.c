@@ -1,0 +1,368 @@
+/* server.c -- server health: memory against maxmemory and the eviction policy judged against
+ * queue data, evictions, load, latency, persistence, replication, restarts (with the streams
+ * they cost) and the newest slow commands. Also the one-line strip on the overview. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+#include "../tui/sparkline.h"
+#include "panels.h"
+#include "server_model.h"
+
+static int sev_role(enum severity s)
+{
+    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
+}
+
+static const struct server_snapshot *server_of(const struct app *app)
+{
+    return app->server ? &app->server->server : NULL;
+}
+
+static double memory_share(const struct server_snapshot *s)
+{
+    return s->maxmemory > 0 && s->used_memory >= 0 ? (double)s->used_memory / (double)s->maxmemory
+                                                   : NAN;
+}
+
+void server_strip_draw(struct app *app, WINDOW *w, int y, int width)
+{
+    const struct server_snapshot *s = server_of(app);
+    if (!s || s->state != CONN_UP) {
+        app_puts(app, w, y, 1, width - 1, ROLE_DIM,
+                 s ? "server health: not connected" : "server health: waiting for a sample...");
+        return;
+    }
+    const struct server_history *h = &app->history.server;
+    const struct thresholds *t = app->thresholds;
+    char a[24], b[24], line[128];
+    int x = 1;
+    /* memory */
+    fmt_bytes(s->used_memory, a, sizeof a);
+    double share = memory_share(s);
+    if (isnan(share)) {
+        snprintf(line, sizeof line, "mem %s", a);
+    } else {
+        fmt_bytes(s->maxmemory, b, sizeof b);
+        snprintf(line, sizeof line, "mem %s/%s %.0f%%", a, b, share * 100.0);
+    }
+    int role = !isnan(share) && share >= t->memory_crit_share ? ROLE_CRIT
+               : !isnan(share) && share >= t->memory_warn_share ? ROLE_WARN : ROLE_DEFAULT;
+    x += app_puts(app, w, y, x, width - x, role, line);
+    /* evictions */
+    bool can_evict = s->maxmemory > 0 && policy_can_evict_queues(s->maxmemory_policy, false);
+    fmt_rate(h->evicted_per_sec, a, sizeof a);
+    snprintf(line, sizeof line, "  evict %s/s", a);
+    role = !isnan(h->evicted_per_sec) && h->evicted_per_sec > 0 ? (can_evict ? ROLE_CRIT : ROLE_WARN)
+           : can_evict ? ROLE_WARN : ROLE_DEFAULT;
+    x += app_puts(app, w, y, x, width - x, role, line);
+    /* load */
+    fmt_count(s->ops_per_sec, a, sizeof a);
+    snprintf(line, sizeof line, "  ops %s/s  cli %lld", a, s->connected_clients);
+    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    if (s->blocked_clients > 0) {
+        snprintf(line, sizeof line, "(%lld blk)", s->blocked_clients);
+        x += app_puts(app, w, y, x, width - x, ROLE_DIM, line);
+    }
+    /* latency */
+    snprintf(line, sizeof line, "  ping %.1fms", s->ping_avg_ms);
+    x += app_puts(app, w, y, x, width - x, s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT,
+                  line);
+    /* slowlog */
+    if (!s->unavailable.slowlog[0]) {
+        snprintf(line, sizeof line, "  slow +%lld", s->slowlog_new);
+        x += app_puts(app, w, y, x, width - x, s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
+    }
+    /* persistence */
+    bool none = s->config_known && !s->aof_enabled && !s->save_config[0];
+    snprintf(line, sizeof line, "  %s", s->aof_enabled ? "AOF" : none ? "unpersisted" : "RDB");
+    app_puts(app, w, y, x, width - x, none ? ROLE_WARN : ROLE_DEFAULT, line);
+}
+
+/* ---- the view ------------------------------------------------------------------------- */
+
+struct lines {
+    struct app *app;
+    WINDOW *w;
+    int top, height, width, scroll, n;
+};
+
+static int line_y(struct lines *l)
+{
+    int y = l->n - l->scroll;
+    return y >= 0 && y < l->height ? l->top + y : -1;
+}
+
+/* "label    text" on the next line, text in role. */
+static void row(struct lines *l, const char *label, int role, const char *text)
+{
+    int y = line_y(l);
+    if (y >= 0) {
+        app_puts(l->app, l->w, y, 1, 10, ROLE_TITLE, label);
+        app_puts(l->app, l->w, y, 11, l->width - 11, role, text);
+    }
+    l->n++;
+}
+
+static void spark_row(struct lines *l, const char *label, const struct ring *ring)
+{
+    int y = line_y(l);
+    if (y >= 0) {
+        float vals[HISTORY_RING];
+        char buf[HISTORY_RING * 3 + 1];
+        size_t n = ring_latest(ring, vals, HISTORY_RING);
+        int lw = app_puts(l->app, l->w, y, 11, 14, ROLE_DIM, label);
+        sparkline_render(vals, n, l->width - 12 - lw - 1, l->app->utf8, buf, sizeof buf);
+        wattrset(l->w, theme_attr(ROLE_SPARK));
+        mvwaddstr(l->w, y, 11 + lw + 1, buf);
+        wattrset(l->w, theme_attr(ROLE_DEFAULT));
+    }
+    l->n++;
+}
+
+static void gauge(char *out, size_t len, double share, int width, bool utf8)
+{
+    int fill = (int)(share * width + 0.5);
+    if (fill > width)
+        fill = width;
+    size_t o = 0;
+    for (int i = 0; i < width && o + 4 < len; i++) {
+        const char *c = i < fill ? (utf8 ? "\xE2\x96\x88" : "#") : (utf8 ? "\xE2\x96\x91" : ".");
+        size_t cl = strlen(c);
+        memcpy(out + o, c, cl);
+        o += cl;
+    }
+    out[o] = '\0';
+}
+
+static void draw_server(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    const struct server_snapshot *s = server_of(app);
+    const struct server_history *h = &app->history.server;
+    const struct thresholds *t = app->thresholds;
+    struct lines l = { app, w, top, height, width, app->server_scroll, 0 };
+    char line[400], a[24], b[24], c[24], d[24];
+
+    if (!s) {
+        row(&l, "server", ROLE_DIM, "waiting for the first sample...");
+        return;
+    }
+    if (s->state != CONN_UP) {
+        row(&l, "server", ROLE_CRIT, s->error);
+        if (!s->last_ok_mono_ms)
+            return;
+        row(&l, "", ROLE_DIM, "figures below are from the last successful sample");
+    }
+
+    /* ranked warnings first: the reason to open this view */
+    struct health_warning warn[HEALTH_WARNINGS_MAX];
+    size_t nw = server_warnings(s, h, app->snap ? &app->snap->redis : NULL, t, wall_ms(), warn,
+                                HEALTH_WARNINGS_MAX);
+    for (size_t i = 0; i < nw; i++)
+        row(&l, i == 0 ? "problems" : "", sev_role(warn[i].sev), warn[i].text);
+    if (nw == 0)
+        row(&l, "problems", ROLE_OK, "none");
+
+    /* restart */
+    if (s->last_restart_wall_ms) {
+        fmt_duration_ms(wall_ms() - s->last_restart_wall_ms, a, sizeof a);
+        snprintf(line, sizeof line, "restarted %s ago (run_id %.8s, was %.8s), %lld seen", a,
+                 s->run_id, s->previous_run_id, s->restarts_seen);
+        row(&l, "restart", ROLE_CRIT, line);
+        const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+        if (r && r->lost_known) {
+            for (size_t i = 0; i < r->lost_count; i++) {
+                int y = line_y(&l);
+                if (y >= 0) {
+                    snprintf(line, sizeof line, "lost: %lld -> %lld entries  ",
+                             r->lost[i].length_before, r->lost[i].length_after);
+                    int col = app_puts(app, w, y, 11, width - 11, ROLE_CRIT, line);
+                    app_put(app, w, y, 11 + col, width - 11 - col, ROLE_CRIT, r->lost[i].key.ptr,
+                            r->lost[i].key.len);
+                }
+                l.n++;
+            }
+            if (r->lost_count == 0)
+                row(&l, "", ROLE_OK, "no stream vanished or shrank");
+        } else if (r) {
+            row(&l, "", ROLE_DIM, "checking which streams survived (waiting for a full SCAN pass)");
+        }
+    }
+    l.n++;
+
+    /* memory */
+    fmt_bytes(s->used_memory, a, sizeof a);
+    fmt_bytes(s->used_memory_peak, b, sizeof b);
+    fmt_bytes(s->used_memory_rss, c, sizeof c);
+    snprintf(line, sizeof line, "used %s  peak %s  rss %s  frag %.2f", a, b, c,
+             s->mem_fragmentation_ratio);
+    row(&l, "memory", ROLE_DEFAULT, line);
+    double share = memory_share(s);
+    if (!isnan(share)) {
+        char g[40 * 3 + 1];
+        gauge(g, sizeof g, share, 20, app->utf8);
+        fmt_bytes(s->maxmemory, d, sizeof d);
+        int role = share >= t->memory_crit_share ? ROLE_CRIT : share >= t->memory_warn_share ? ROLE_WARN
+                   : ROLE_OK;
+        snprintf(line, sizeof line, "%s %3.0f%% of maxmemory %s, policy %s", g, share * 100.0, d,
+                 s->maxmemory_policy);
+        row(&l, "", role, line);
+    } else {
+        snprintf(line, sizeof line, "no maxmemory (policy %s)", s->maxmemory_policy);
+        row(&l, "", ROLE_DEFAULT, line);
+    }
+    spark_row(&l, "used", &h->memory_ring);
+
+    /* evictions */
+    fmt_rate(h->evicted_per_sec, a, sizeof a);
+    fmt_rate(h->expired_per_sec, b, sizeof b);
+    fmt_count(s->evicted_keys, c, sizeof c);
+    bool can_evict = s->maxmemory > 0 && policy_can_evict_queues(s->maxmemory_policy, false);
+    snprintf(line, sizeof line, "evicted %s/s (total %s)  expired %s/s", a, c, b);
+    row(&l, "evictions", !isnan(h->evicted_per_sec) && h->evicted_per_sec > 0
+                            ? (can_evict ? ROLE_CRIT : ROLE_WARN) : ROLE_DEFAULT, line);
+    spark_row(&l, "evicted/s", &h->evicted_ring);
+
+    /* load */
+    fmt_count(s->ops_per_sec, a, sizeof a);
+    fmt_bytes(isnan(h->net_in_per_sec) ? QT_UNKNOWN : (long long)h->net_in_per_sec, b, sizeof b);
+    fmt_bytes(isnan(h->net_out_per_sec) ? QT_UNKNOWN : (long long)h->net_out_per_sec, c, sizeof c);
+    fmt_rate(h->rejected_per_sec, d, sizeof d);
+    snprintf(line, sizeof line, "ops %s/s  clients %lld  blocked %lld  rejected %s/s  net in %s/s out %s/s",
+             a, s->connected_clients, s->blocked_clients, d, b, c);
+    row(&l, "load", ROLE_DEFAULT, line);
+    if (!isnan(h->hit_ratio)) {
+        snprintf(line, sizeof line, "keyspace hits %.1f%%", h->hit_ratio * 100.0);
+        row(&l, "", ROLE_DEFAULT, line);
+    }
+    spark_row(&l, "ops/s", &h->ops_ring);
+
+    /* latency */
+    snprintf(line, sizeof line, "PING min %.2f  avg %.2f  max %.2f ms  (budget %.0f ms)", s->ping_min_ms,
+             s->ping_avg_ms, s->ping_max_ms, t->ping_budget_ms);
+    row(&l, "latency", s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT, line);
+    spark_row(&l, "ping ms", &h->ping_ring);
+    if (s->unavailable.latency[0])
+        row(&l, "", ROLE_DIM, s->unavailable.latency);
+    for (size_t i = 0; i < s->latency_count; i++) {
+        fmt_duration_ms(s->server_time_ms ? s->server_time_ms - s->latency[i].time_s * 1000 : QT_UNKNOWN,
+                        a, sizeof a);
+        snprintf(line, sizeof line, "event %s: latest %lld ms, max %lld ms, %s ago", s->latency[i].name,
+                 s->latency[i].latest_ms, s->latency[i].max_ms, a);
+        row(&l, "", ROLE_DEFAULT, line);
+    }
+
+    /* persistence */
+    if (s->aof_enabled)
+        snprintf(line, sizeof line, "AOF on, fsync %s, last write %s%s", s->aof_fsync[0] ? s->aof_fsync : "?",
+                 s->aof_last_write_status, s->aof_rewrite_in_progress ? ", rewriting" : "");
+    else
+        snprintf(line, sizeof line, "AOF off");
+    row(&l, "persist", s->aof_enabled && strcmp(s->aof_last_write_status, "ok") ? ROLE_CRIT : ROLE_DEFAULT,
+        line);
+    fmt_duration_ms(s->rdb_last_save_time > 0 && s->server_time_ms
+                        ? s->server_time_ms - s->rdb_last_save_time * 1000 : QT_UNKNOWN, a, sizeof a);
+    snprintf(line, sizeof line, "RDB last save %s %s ago, %lld changes since; save points \"%s\"%s",
+             s->rdb_last_bgsave_status, a, s->rdb_changes_since_last_save,
+             s->config_known ? s->save_config : "?", s->rdb_bgsave_in_progress ? ", saving" : "");
+    row(&l, "", strcmp(s->rdb_last_bgsave_status, "ok") ? ROLE_CRIT : ROLE_DEFAULT, line);
+    if (s->unavailable.config[0])
+        row(&l, "", ROLE_DIM, s->unavailable.config);
+
+    /* replication */
+    if (strcmp(s->role, "slave") == 0)
+        snprintf(line, sizeof line, "replica, link to master %s", s->master_link_status);
+    else
+        snprintf(line, sizeof line, "%s, %lld replica%s", s->role, s->connected_replicas,
+                 s->connected_replicas == 1 ? "" : "s");
+    row(&l, "replicas", strcmp(s->role, "slave") == 0 && strcmp(s->master_link_status, "up")
+                            ? ROLE_CRIT : ROLE_DEFAULT, line);
+    for (size_t i = 0; i < s->replica_count; i++) {
+        fmt_bytes(s->replicas[i].lag_bytes, a, sizeof a);
+        snprintf(line, sizeof line, "%s %s, %s behind", s->replicas[i].addr, s->replicas[i].state, a);
+        row(&l, "", ROLE_DEFAULT, line);
+    }
+    fmt_duration_ms(s->uptime_s == QT_UNKNOWN ? QT_UNKNOWN : s->uptime_s * 1000, a, sizeof a);
+    snprintf(line, sizeof line, "redis %s, up %s, run_id %.12s", s->version, a, s->run_id);
+    row(&l, "server", ROLE_DIM, line);
+
+    /* slowlog */
+    l.n++;
+    if (s->unavailable.slowlog[0]) {
+        row(&l, "slowlog", ROLE_DIM, s->unavailable.slowlog);
+    } else {
+        fmt_duration_ms(s->slowlog_threshold_us == QT_UNKNOWN ? QT_UNKNOWN : s->slowlog_threshold_us / 1000,
+                        a, sizeof a);
+        fmt_rate(h->slowlog_per_sec, b, sizeof b);
+        snprintf(line, sizeof line, "+%lld new (%s/s), %lld since start, slower than %s", s->slowlog_new, b,
+                 s->slowlog_new_total, a);
+        row(&l, "slowlog", s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
+        for (size_t i = 0; i < s->slowlog_count; i++) {
+            const struct slowlog_entry *e = &s->slowlog[i];
+            int y = line_y(&l);
+            if (y >= 0) {
+                fmt_duration_ms(s->server_time_ms ? s->server_time_ms - e->time_s * 1000 : QT_UNKNOWN, a,
+                                sizeof a);
+                fmt_duration_ms(e->duration_us / 1000, b, sizeof b);
+                snprintf(line, sizeof line, "%7s ago %7s  ", a, b);
+                int col = 2 + app_puts(app, w, y, 2, width - 2, ROLE_DEFAULT, line);
+                int cmd_w = width - col - 24;
+                col += app_put(app, w, y, col, cmd_w > 10 ? cmd_w : 10, ROLE_DEFAULT, e->command.ptr,
+                               e->command.len);
+                app_put(app, w, y, col + 2, width - col - 2, ROLE_DIM, e->client.ptr, e->client.len);
+            }
+            l.n++;
+        }
+    }
+    app->detail_lines = l.n;
+    app->page_rows = height;
+}
+
+static int server_key(struct app *app, int key)
+{
+    int max_scroll = app->detail_lines - app->page_rows;
+    if (max_scroll < 0)
+        max_scroll = 0;
+    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    int scroll = app->server_scroll;
+    switch (key) {
+    case KEY_DOWN: case 'j': scroll++; break;
+    case KEY_UP: case 'k': scroll--; break;
+    case KEY_NPAGE: case ' ': scroll += page; break;
+    case KEY_PPAGE: scroll -= page; break;
+    case KEY_HOME: case 'g': scroll = 0; break;
+    case KEY_END: case 'G': scroll = max_scroll; break;
+    case 27: case KEY_BACKSPACE: case 127: case 8:
+        app->view = app->open_key.len ? &stream_view : &streams_view;
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+    if (scroll > max_scroll)
+        scroll = max_scroll;
+    if (scroll < 0)
+        scroll = 0;
+    app->server_scroll = scroll;
+    return ACT_REDRAW;
+}
+
+static const struct help_line server_help[] = {
+    { "Up/Down j/k PgUp/PgDn", "scroll" },
+    { "Esc  1", "back to the streams" },
+    { "problems", "ranked: critical first (evictions of queue data, restarts, failed writes)" },
+    { "evict", "red when keys are evicted under a policy that can drop queue keys" },
+    { "slowlog", "new slow commands since the last sample, each counted once" },
+    { "latency", "queuetop's own PING round trip against the budget (--config)" },
+    { NULL, NULL },
+};
+
+const struct view server_view = {
+    .name = "server",
+    .draw = draw_server,
+    .handle_key = server_key,
+    .help = server_help,
+};
