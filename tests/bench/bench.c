@@ -22,6 +22,7 @@
 #include "../../collectors/redis_streams.h"
 #include "../../collectors/snapshot.h"
 #include "../integration/harness.h"
+#include "../../collectors/redis_server.h"
 
 #define ENTRIES_PER_STREAM 20
 #define STREAMS_PER_PIPELINE 100
@@ -643,6 +644,66 @@ static void print_report(const struct options *opt, const struct ours_result *ou
            redis_ratio <= GOAL_OURS_OVER_REDIS ? "" : "   MISSED");
 }
 
+/* Redis-side time (commandstats usec) of everything between two reads, with the cost of the
+ * measuring INFO commandstats call itself taken out (measured with nothing in between). */
+static long long usec_between(const struct cmdstats *before, const struct cmdstats *after,
+                              long long measuring_info_usec)
+{
+    struct cmdstats delta;
+    cmdstats_delta(before, after, &delta);
+    long long total = 0;
+    for (int i = 0; i < delta.count; i++)
+        total += delta.row[i].usec;
+    return total - measuring_info_usec;
+}
+
+/* The server-health collector's cost per tick against the streams collector's sample. */
+static int bench_server(const struct redis_server *srv,
+                        redisContext *ctx, const struct ours_result *ours)
+{
+    struct server_config cfg;
+    char err[256];
+    server_config_defaults(&cfg);
+    if (redis_url_parse(redis_server_url(srv), &cfg.target, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    struct server_collector *c = server_collector_new(&cfg, NULL);
+    snapshot_free(server_collector_sample_full(c));   /* warm-up: connection, slowlog baseline */
+
+    struct cmdstats a, b;
+    if (read_cmdstats(ctx, &a) < 0 || read_cmdstats(ctx, &b) < 0)
+        return -1;
+    long long measuring = usec_between(&a, &b, 0);   /* one INFO commandstats */
+
+    /* many ticks between one pair of reads: the measuring INFO's own cost is amortised */
+    enum { TICKS = 20 };
+    double walls[TICKS];
+    if (read_cmdstats(ctx, &a) < 0)
+        return -1;
+    for (int i = 0; i < TICKS; i++) {
+        double t = now_ms();
+        struct snapshot *snap = server_collector_sample_full(c);
+        walls[i] = now_ms() - t;
+        bool up = snap->server.state == CONN_UP;
+        if (!up)
+            fprintf(stderr, "bench: server sample failed: %s\n", snap->server.error);
+        snapshot_free(snap);
+        if (!up)
+            return -1;
+    }
+    if (read_cmdstats(ctx, &b) < 0)
+        return -1;
+    double server_us = (double)usec_between(&a, &b, measuring) / TICKS;
+    printf("server collector: median %.2f ms per tick, %u round trips (3 of them timed PINGs),\n"
+           "        redis-side %.0f us per tick = %.1f%% of the streams sample's %lld us\n",
+           median(walls, TICKS), server_collector_round_trips(c), server_us,
+           ours->redis_usec > 0 ? 100.0 * server_us / (double)ours->redis_usec : 0.0,
+           ours->redis_usec);
+    server_collector_delete(c);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
@@ -667,6 +728,8 @@ int main(int argc, char **argv)
     if (bench_ours(&opt, &srv, ctx, &ours) < 0 || bench_naive(&opt, &srv, &naive, &naive_ms) < 0)
         goto out;
     print_report(&opt, &ours, &naive, naive_ms);
+    if (bench_server(&srv, ctx, &ours) < 0)
+        goto out;
     rc = 0;
 out:
     redisFree(ctx);

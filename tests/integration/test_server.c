@@ -126,10 +126,26 @@ static void test_health_figures(void **state)
     json_decref(doc);
 }
 
+/* A second, small server for the eviction test; stopped by its teardown even when an assertion
+ * fails half-way (no server may outlive the run). */
+static struct redis_server small;
+static pid_t small_writer;
+
+static int small_teardown(void **state)
+{
+    (void)state;
+    if (small_writer > 0) {
+        kill(small_writer, SIGKILL);
+        waitpid(small_writer, NULL, 0);
+        small_writer = 0;
+    }
+    redis_server_stop(&small);
+    return 0;
+}
+
 static void test_evictions_critical(void **state)
 {
     (void)state;
-    struct redis_server small;
     const char *extra[] = { "--maxmemory", "8mb", "--maxmemory-policy", "allkeys-lru", NULL };
     assert_int_equal(redis_server_start(&small, extra), 0);
     redisContext *c = redis_server_client(&small);
@@ -138,6 +154,7 @@ static void test_evictions_critical(void **state)
     /* A writer that keeps filling memory (bounded: 10 s at most) until the sample is taken,
      * so evictions happen during the rate interval however loaded the machine is. */
     pid_t child = fork();
+    small_writer = child;
     if (child == 0) {
         redisContext *w = redis_server_client(&small);
         static char value[8192];
@@ -165,6 +182,7 @@ static void test_evictions_critical(void **state)
     json_t *doc = run_json(argv, 0);
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
+    small_writer = 0;
     json_t *s = server_of(doc);
     assert_true(json_integer_value(json_object_get(s, "evicted_keys")) > 0);
     assert_true(json_number_value(json_object_get(s, "evicted_keys_per_sec")) > 0);
@@ -183,7 +201,6 @@ static void test_evictions_critical(void **state)
     free(out);
     free(err);
     redisFree(c);
-    redis_server_stop(&small);
 }
 
 static bool seen_after2;
@@ -386,7 +403,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_health_figures, flush),
-        cmocka_unit_test_setup(test_evictions_critical, flush),
+        cmocka_unit_test_setup_teardown(test_evictions_critical, flush, small_teardown),
         cmocka_unit_test_setup(test_slowlog_counted_once, flush),
         cmocka_unit_test_setup(test_acl_without_config_slowlog_latency, flush),
         cmocka_unit_test_setup(test_config_file, flush),
