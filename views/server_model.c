@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../tui/format.h"
 
@@ -59,12 +60,16 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
 
     if (s->last_restart_wall_ms && now_wall_ms - s->last_restart_wall_ms < t->restart_banner_ms) {
         fmt_duration_ms(now_wall_ms - s->last_restart_wall_ms, a, sizeof a);
+        time_t at = (time_t)(s->last_restart_wall_ms / 1000);
+        struct tm tm;
+        localtime_r(&at, &tm);
+        strftime(b, sizeof b, "%H:%M:%S", &tm);
         size_t lost = streams && streams->lost_known ? streams->lost_count : 0;
         if (lost)
-            add(&k, SEV_CRIT, "Redis restarted %s ago (run_id changed): %zu stream%s lost or shrank",
-                a, lost, lost == 1 ? "" : "s");
+            add(&k, SEV_CRIT, "Redis restarted at %s (%s ago): %zu stream%s lost or shrank", b, a,
+                lost, lost == 1 ? "" : "s");
         else
-            add(&k, SEV_CRIT, "Redis restarted %s ago (run_id changed)", a);
+            add(&k, SEV_CRIT, "Redis restarted at %s (%s ago)", b, a);
     }
     if (s->loading == 1)
         add(&k, SEV_WARN, "Redis is loading its dataset");

@@ -341,6 +341,78 @@ static void test_restart_and_lost_streams(void **state)
     close(fd);
 }
 
+/* A master and its replica, stopped by the teardown whatever happens. */
+static struct redis_server repl_master, repl_replica;
+
+static int repl_teardown(void **state)
+{
+    (void)state;
+    redis_server_stop(&repl_replica);
+    redis_server_stop(&repl_master);
+    return 0;
+}
+
+static json_t *once_server(const struct redis_server *s)
+{
+    const char *argv[] = { harness_queuetop(), "--once", "--json", "--rate-interval", "0",
+                           "--redis", redis_server_url(s), NULL };
+    return run_json(argv, 0);
+}
+
+static void test_replication(void **state)
+{
+    (void)state;
+    assert_int_equal(redis_server_start(&repl_master, NULL), 0);
+    char port[16];
+    snprintf(port, sizeof port, "%d", repl_master.port);
+    const char *extra[] = { "--replicaof", "127.0.0.1", port, NULL };
+    assert_int_equal(redis_server_start(&repl_replica, extra), 0);
+    redisContext *m = redis_server_client(&repl_master);
+    cmd_on(m, "XADD jobs * f v");
+    /* wait (bounded) for the replica to sync */
+    bool up = false;
+    for (int i = 0; i < 100 && !up; i++) {
+        redisContext *r = redis_server_client(&repl_replica);
+        redisReply *info = harness_cmd(r, "INFO replication");
+        up = strstr(info->str, "master_link_status:up") != NULL;
+        freeReplyObject(info);
+        redisFree(r);
+        if (!up) {
+            struct timespec ts = { 0, 50 * 1000000L };
+            nanosleep(&ts, NULL);
+        }
+    }
+    assert_true(up);
+
+    json_t *doc = once_server(&repl_master);
+    json_t *s = server_of(doc);
+    assert_string_equal(json_string_value(json_object_get(s, "role")), "master");
+    assert_int_equal(json_integer_value(json_object_get(s, "connected_replicas")), 1);
+    json_t *rep = json_array_get(json_object_get(s, "replicas"), 0);
+    assert_non_null(rep);
+    assert_string_equal(json_string_value(json_object_get(rep, "state")), "online");
+    assert_true(json_integer_value(json_object_get(rep, "lag_bytes")) >= 0);
+    char addr[32];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", repl_replica.port);
+    assert_string_equal(json_string_value(json_object_get(rep, "addr")), addr);
+    json_decref(doc);
+
+    doc = once_server(&repl_replica);
+    s = server_of(doc);
+    assert_string_equal(json_string_value(json_object_get(s, "role")), "slave");
+    assert_string_equal(json_string_value(json_object_get(s, "master_link_status")), "up");
+    assert_false(has_warning(s, "critical", "link to its master"));
+    json_decref(doc);
+
+    redisFree(m);
+    redis_server_kill(&repl_master);
+    doc = once_server(&repl_replica);
+    s = server_of(doc);
+    assert_string_equal(json_string_value(json_object_get(s, "master_link_status")), "down");
+    assert_true(has_warning(s, "critical", "link to its master is down"));
+    json_decref(doc);
+}
+
 static void test_acl_without_config_slowlog_latency(void **state)
 {
     (void)state;
@@ -406,6 +478,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_evictions_critical, flush, small_teardown),
         cmocka_unit_test_setup(test_slowlog_counted_once, flush),
         cmocka_unit_test_setup(test_acl_without_config_slowlog_latency, flush),
+        cmocka_unit_test_setup_teardown(test_replication, flush, repl_teardown),
         cmocka_unit_test_setup(test_config_file, flush),
         cmocka_unit_test_setup(test_restart_and_lost_streams, flush),
     };
