@@ -38,7 +38,7 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
     y = draw_lines(app, w, y, bottom, width, global_help);
     if (y + 1 < bottom)
         app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM,
-                 "queuetop only reads: SCAN, XINFO, XPENDING, TIME, INFO.");
+                 "queuetop only reads: SCAN XINFO XPENDING PTTL TIME INFO CONFIG-GET SLOWLOG LATENCY.");
 }
 
 static int help_key(struct app *app, int key)
