@@ -352,6 +352,23 @@ static int repl_teardown(void **state)
     return 0;
 }
 
+/* Polls INFO replication (5 s at most) until it contains needle. */
+static bool wait_info(const struct redis_server *srv_, const char *needle)
+{
+    for (int i = 0; i < 100; i++) {
+        redisContext *c = redis_server_client(srv_);
+        redisReply *info = harness_cmd(c, "INFO replication");
+        bool found = info->type == REDIS_REPLY_STRING && strstr(info->str, needle) != NULL;
+        freeReplyObject(info);
+        redisFree(c);
+        if (found)
+            return true;
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    return false;
+}
+
 static json_t *once_server(const struct redis_server *s)
 {
     const char *argv[] = { harness_queuetop(), "--once", "--json", "--rate-interval", "0",
@@ -369,20 +386,9 @@ static void test_replication(void **state)
     assert_int_equal(redis_server_start(&repl_replica, extra), 0);
     redisContext *m = redis_server_client(&repl_master);
     cmd_on(m, "XADD jobs * f v");
-    /* wait (bounded) for the replica to sync */
-    bool up = false;
-    for (int i = 0; i < 100 && !up; i++) {
-        redisContext *r = redis_server_client(&repl_replica);
-        redisReply *info = harness_cmd(r, "INFO replication");
-        up = strstr(info->str, "master_link_status:up") != NULL;
-        freeReplyObject(info);
-        redisFree(r);
-        if (!up) {
-            struct timespec ts = { 0, 50 * 1000000L };
-            nanosleep(&ts, NULL);
-        }
-    }
-    assert_true(up);
+    /* both sides must agree the replica is in sync before we look */
+    assert_true(wait_info(&repl_replica, "master_link_status:up"));
+    assert_true(wait_info(&repl_master, "state=online"));
 
     json_t *doc = once_server(&repl_master);
     json_t *s = server_of(doc);
@@ -406,6 +412,7 @@ static void test_replication(void **state)
 
     redisFree(m);
     redis_server_kill(&repl_master);
+    assert_true(wait_info(&repl_replica, "master_link_status:down"));   /* it noticed */
     doc = once_server(&repl_replica);
     s = server_of(doc);
     assert_string_equal(json_string_value(json_object_get(s, "master_link_status")), "down");
