@@ -58,6 +58,26 @@ int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, c
     return app_put(app, w, y, x, max_cols, role, text, strlen(text));
 }
 
+int app_scroll_key(struct app *app, int key, int *scroll)
+{
+    int max_scroll = app->detail_lines - app->page_rows;
+    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    int v = *scroll;
+    if (max_scroll < 0)
+        max_scroll = 0;
+    switch (key) {
+    case KEY_DOWN: case 'j': v++; break;
+    case KEY_UP: case 'k': v--; break;
+    case KEY_NPAGE: case ' ': v += page; break;
+    case KEY_PPAGE: v -= page; break;
+    case KEY_HOME: case 'g': v = 0; break;
+    case KEY_END: case 'G': v = max_scroll; break;
+    default: return ACT_NONE;
+    }
+    *scroll = v > max_scroll ? max_scroll : v < 0 ? 0 : v;
+    return ACT_REDRAW;
+}
+
 /* ---- rows of the streams list --------------------------------------------------------- */
 
 void app_select(struct app *app, long i)

@@ -54,6 +54,10 @@ void app_open_stream(struct app *app, const struct bytes *key);
 void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);
 
+/* Scrolling keys for a scrolled view (j/k, arrows, PgUp/PgDn, Home/End): updates *scroll,
+ * clamped to what the last draw reported (detail_lines, page_rows). ACT_NONE for other keys. */
+int app_scroll_key(struct app *app, int key, int *scroll);
+
 /* Drawing helpers for views: a sanitized, clipped string at (y, x) with a role. */
 int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
             size_t len);

@@ -324,30 +324,13 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
 
 static int server_key(struct app *app, int key)
 {
-    int max_scroll = app->detail_lines - app->page_rows;
-    if (max_scroll < 0)
-        max_scroll = 0;
-    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
-    int scroll = app->server_scroll;
     switch (key) {
-    case KEY_DOWN: case 'j': scroll++; break;
-    case KEY_UP: case 'k': scroll--; break;
-    case KEY_NPAGE: case ' ': scroll += page; break;
-    case KEY_PPAGE: scroll -= page; break;
-    case KEY_HOME: case 'g': scroll = 0; break;
-    case KEY_END: case 'G': scroll = max_scroll; break;
     case 27: case KEY_BACKSPACE: case 127: case 8:
         app->view = app->open_key.len ? &stream_view : &streams_view;
         return ACT_REDRAW;
     default:
-        return ACT_NONE;
+        return app_scroll_key(app, key, &app->server_scroll);
     }
-    if (scroll > max_scroll)
-        scroll = max_scroll;
-    if (scroll < 0)
-        scroll = 0;
-    app->server_scroll = scroll;
-    return ACT_REDRAW;
 }
 
 static const struct help_line server_help[] = {

@@ -259,30 +259,13 @@ static void draw_stream(struct app *app, WINDOW *w, int top, int height, int wid
 
 static int stream_key(struct app *app, int key)
 {
-    int max_scroll = app->detail_lines - app->page_rows;
-    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
-    if (max_scroll < 0)
-        max_scroll = 0;
-    int scroll = app->detail_scroll;
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
         app_close_stream(app);
         return ACT_REDRAW;
-    case KEY_DOWN: case 'j': scroll++; break;
-    case KEY_UP: case 'k': scroll--; break;
-    case KEY_NPAGE: case ' ': scroll += page; break;
-    case KEY_PPAGE: scroll -= page; break;
-    case KEY_HOME: case 'g': scroll = 0; break;
-    case KEY_END: case 'G': scroll = max_scroll; break;
     default:
-        return ACT_NONE;
+        return app_scroll_key(app, key, &app->detail_scroll);
     }
-    if (scroll > max_scroll)
-        scroll = max_scroll;
-    if (scroll < 0)
-        scroll = 0;
-    app->detail_scroll = scroll;
-    return ACT_REDRAW;
 }
 
 static const struct help_line stream_help[] = {

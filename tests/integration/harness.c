@@ -1,6 +1,8 @@
 /* harness.c -- see harness.h. */
 #include "harness.h"
 
+#include <jansson.h>
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -326,4 +328,18 @@ done:
     if (WIFEXITED(status))
         return WEXITSTATUS(status);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
+}
+
+json_t *harness_next_json(int fd, int timeout_ms)
+{
+    char *line = harness_read_line(fd, timeout_ms);
+    if (!line)
+        return NULL;
+    json_t *doc = json_loads(line, 0, NULL);
+    if (!doc) {
+        fprintf(stderr, "harness: not a JSON line: %.200s\n", line);
+        abort();
+    }
+    free(line);
+    return doc;
 }

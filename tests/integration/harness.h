@@ -46,6 +46,11 @@ pid_t harness_spawn(const char *const *argv, int *out_fd);
  * timeout_ms; NULL on timeout or EOF. Keeps partial data between calls in a static buffer
  * (one reader at a time). */
 char *harness_read_line(int fd, int timeout_ms);
+/* Reads and parses the next JSON line of a --json run (new reference; NULL on timeout or EOF).
+ * A line that is not JSON aborts the run: the output contract is broken. */
+struct json_t;
+struct json_t *harness_next_json(int fd, int timeout_ms);
+
 /* SIGTERM, then SIGKILL after 2 s; returns the exit status as harness_run does. */
 int harness_reap(pid_t pid);
 

@@ -88,16 +88,6 @@ static bool has_warning(json_t *server, const char *level, const char *text)
     return false;
 }
 
-static json_t *next_doc(int fd, int timeout_ms)
-{
-    char *line = harness_read_line(fd, timeout_ms);
-    if (!line)
-        return NULL;
-    json_t *doc = json_loads(line, 0, NULL);
-    free(line);
-    return doc;
-}
-
 static void test_health_figures(void **state)
 {
     (void)state;
@@ -212,7 +202,7 @@ static long long wait_total(int fd, long long want)
     long long total = -1;
     int stable = 0;
     for (int i = 0; i < 60 && stable < 4; i++) {
-        json_t *doc = next_doc(fd, 3000);
+        json_t *doc = harness_next_json(fd, 3000);
         assert_non_null(doc);
         json_t *s = server_of(doc);
         long long now = json_integer_value(json_object_get(s, "slowlog_new_total"));
@@ -250,7 +240,7 @@ static void test_slowlog_counted_once(void **state)
     json_t *doc = NULL;
     /* the baseline: a line that has server data */
     for (int i = 0; i < 20; i++) {
-        doc = next_doc(fd, 3000);
+        doc = harness_next_json(fd, 3000);
         assert_non_null(doc);
         if (json_object_get(json_object_get(doc, "redis"), "server"))
             break;
@@ -306,7 +296,7 @@ static void test_restart_and_lost_streams(void **state)
     pid_t pid = harness_spawn(argv, &fd);
     json_t *doc;
     bool ready = false;
-    for (int i = 0; i < 30 && !ready && (doc = next_doc(fd, 3000)); i++) {
+    for (int i = 0; i < 30 && !ready && (doc = harness_next_json(fd, 3000)); i++) {
         json_t *redis = json_object_get(doc, "redis");
         ready = json_array_size(json_object_get(redis, "streams")) == 3 &&
                 json_object_get(redis, "server");
@@ -322,7 +312,7 @@ static void test_restart_and_lost_streams(void **state)
     cmd_on(rc, "XADD c * n 0");           /* c is as long as before: not lost */
 
     bool banner = false, lost = false;
-    for (int i = 0; i < 80 && !(banner && lost) && (doc = next_doc(fd, 7000)); i++) {
+    for (int i = 0; i < 80 && !(banner && lost) && (doc = harness_next_json(fd, 7000)); i++) {
         json_t *s = json_object_get(json_object_get(doc, "redis"), "server");
         if (s && json_integer_value(json_object_get(s, "restarts_seen")) >= 1 &&
             has_warning(s, "critical", "Redis restarted")) {

@@ -83,19 +83,6 @@ static json_t *once_json(const char *url, const char *const *args)
     return doc;
 }
 
-/* Next JSON line of a streaming (--json) run, parsed; NULL on timeout or EOF. */
-static json_t *next_doc(int fd, int timeout_ms)
-{
-    char *line = harness_read_line(fd, timeout_ms);
-    if (!line)
-        return NULL;
-    json_t *doc = json_loads(line, 0, NULL);
-    if (!doc)
-        fail_msg("bad JSON line: %s", line);
-    free(line);
-    return doc;
-}
-
 static json_t *find_by(json_t *arr, const char *field, const char *value)
 {
     size_t i;
@@ -336,14 +323,14 @@ static void test_scan_spread_over_ticks(void **state)
                            redis_server_url(&srv), NULL };
     int fd;
     pid_t pid = harness_spawn(argv, &fd);
-    json_t *doc = next_doc(fd, 5000);
+    json_t *doc = harness_next_json(fd, 5000);
     assert_non_null(doc);
     json_t *redis = json_object_get(doc, "redis");
     assert_true(json_is_false(json_object_get(redis, "scan_complete")));
     assert_true(json_array_size(json_object_get(redis, "streams")) < 5);
     json_decref(doc);
     bool whole = false;
-    for (int i = 0; i < 50 && !whole && (doc = next_doc(fd, 5000)) != NULL; i++) {
+    for (int i = 0; i < 50 && !whole && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
         redis = json_object_get(doc, "redis");
         whole = json_is_true(json_object_get(redis, "scan_complete")) &&
                 json_array_size(json_object_get(redis, "streams")) == 5;
@@ -587,7 +574,7 @@ static void test_kill_and_restart(void **state)
     int fd;
     pid_t pid = harness_spawn(argv, &fd);
     assert_true(pid > 0);
-    json_t *doc = next_doc(fd, 5000);
+    json_t *doc = harness_next_json(fd, 5000);
     assert_non_null(doc);
     assert_string_equal(str(json_object_get(doc, "redis"), "state"), "up");
     stream_of(doc, "before");
@@ -596,7 +583,7 @@ static void test_kill_and_restart(void **state)
     redisFree(rc);
     redis_server_kill(&srv);
     bool saw_down = false;
-    for (int i = 0; i < 50 && !saw_down && (doc = next_doc(fd, 2000)) != NULL; i++) {
+    for (int i = 0; i < 50 && !saw_down && (doc = harness_next_json(fd, 2000)) != NULL; i++) {
         json_t *redis = json_object_get(doc, "redis");
         if (strcmp(str(redis, "state"), "down") == 0) {
             saw_down = true;
@@ -612,7 +599,7 @@ static void test_kill_and_restart(void **state)
     cmd_ok("XADD after 2-0 f v");
     cmd_ok("XGROUP CREATE after g 0");
     bool right = false;
-    for (int i = 0; i < 100 && !right && (doc = next_doc(fd, 7000)) != NULL; i++) {
+    for (int i = 0; i < 100 && !right && (doc = harness_next_json(fd, 7000)) != NULL; i++) {
         /* backoff is capped at 5 s */
         json_t *redis = json_object_get(doc, "redis");
         json_t *streams = json_object_get(redis, "streams");
