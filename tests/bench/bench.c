@@ -606,6 +606,14 @@ static int bench_naive(const struct options *opt, const struct redis_server *srv
     return rc;
 }
 
+/* The collector's own default, so the report cannot drift from it. */
+static int default_batch(void)
+{
+    struct streams_config cfg;
+    streams_config_defaults(&cfg);
+    return cfg.batch_streams;
+}
+
 static void print_report(const struct options *opt, const struct ours_result *ours,
                          const struct naive_result *naive, double naive_ms)
 {
@@ -615,7 +623,7 @@ static void print_report(const struct options *opt, const struct ours_result *ou
 
     printf("streams %d, groups %d, entries %d each (payload %d bytes), batch_streams %d\n",
            opt->streams, 2 * opt->streams, ENTRIES_PER_STREAM, opt->payload_bytes,
-           opt->batch_streams ? opt->batch_streams : 500);
+           opt->batch_streams ? opt->batch_streams : default_batch());
     printf("commands per sample ~%lld (+1 INFO replication)\n", ours->redis_calls);
     char trips[32];
     if (ours->round_trips_min == ours->round_trips_max)
