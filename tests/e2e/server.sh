@@ -2,15 +2,9 @@
 # End-to-end: the server strip and the server view in tmux at 80x24, against a redis-server
 # with a small maxmemory and allkeys-lru that a writer pushes into evicting. Prints TAP lines.
 set -u
-BUILD=${BUILD:-build}
-QUEUETOP=${QUEUETOP:-$BUILD/queuetop}
-case "$QUEUETOP" in /*) ;; *) QUEUETOP="$PWD/$QUEUETOP" ;; esac
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; echo "# screen was:"; sed 's/^/#   /' "$tmp/screen"; }
-
 tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
 sock="qt-e2e-srv-$$"
+. tests/e2e/common.inc
 port=$("$BUILD/tests/freeport")
 writer=""
 redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
@@ -25,23 +19,8 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-i=0
-while ! redis-cli -p "$port" ping >/dev/null 2>&1; do
-    i=$((i + 1)); [ $i -gt 100 ] && { echo "not ok 1 - redis-server did not start"; exit 1; }; sleep 0.05
-done
+wait_redis "$port" || { echo "not ok 1 - redis-server did not start"; exit 1; }
 redis-cli -p "$port" XADD jobs '*' n 1 >/dev/null
-
-capture() { tmux -L "$sock" capture-pane -p -t qt >"$tmp/screen" 2>/dev/null; }
-wait_for() {
-    limit=$(( ${2:-10} * 10 )); i=0
-    while [ $i -lt $limit ]; do
-        capture
-        grep -qF -- "$1" "$tmp/screen" && return 0
-        i=$((i + 1)); sleep 0.1
-    done
-    return 1
-}
-keys() { tmux -L "$sock" send-keys -t qt "$@"; }
 
 # 2000 SETs of 8000 bytes in RESP, replayed for a few seconds (bounded) to keep Redis evicting
 awk 'BEGIN { v = sprintf("%8000s", ""); gsub(/ /, "x", v);

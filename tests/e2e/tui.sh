@@ -3,30 +3,22 @@
 # user would (filter, open a stream, back, help, sort, quit), kills Redis under it, and asserts
 # what the screen shows. Prints TAP lines ("ok N - ..." / "not ok N - ...").
 set -u
-BUILD=${BUILD:-build}
-QUEUETOP=${QUEUETOP:-$BUILD/queuetop}
-case "$QUEUETOP" in /*) ;; *) QUEUETOP="$PWD/$QUEUETOP" ;; esac
-n=0
-pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; echo "# screen was:"; sed 's/^/#   /' "$tmp/screen"; }
+tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
+sock="qt-e2e-$$"
+. tests/e2e/common.inc
 
 if ! command -v tmux >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&1; then
     echo "not ok 1 - tmux and redis-server are needed (run: make deps)"
     exit 1
 fi
 
-tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
-sock="qt-e2e-$$"
 port=$("$BUILD/tests/freeport")
 redis_pid=""
 start_redis() {
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
         --logfile "$tmp/redis.log" --daemonize no >/dev/null 2>&1 &
     redis_pid=$!
-    i=0
-    while ! redis-cli -p "$port" ping >/dev/null 2>&1; do
-        i=$((i + 1)); [ $i -gt 100 ] && return 1; sleep 0.05
-    done
+    wait_redis "$port"
 }
 cleanup() {
     tmux -L "$sock" kill-server >/dev/null 2>&1
@@ -37,18 +29,6 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 R() { redis-cli -p "$port" "$@" >/dev/null; }
-capture() { tmux -L "$sock" capture-pane -p -t qt >"$tmp/screen" 2>/dev/null; }
-# wait_for TEXT [SECONDS]: polls the screen until it shows TEXT (fixed string)
-wait_for() {
-    limit=$(( ${2:-10} * 10 )); i=0
-    while [ $i -lt $limit ]; do
-        capture
-        grep -qF -- "$1" "$tmp/screen" && return 0
-        i=$((i + 1)); sleep 0.1
-    done
-    return 1
-}
-keys() { tmux -L "$sock" send-keys -t qt "$@"; }
 
 start_redis || { echo "not ok 1 - redis-server did not start"; exit 1; }
 for i in 1 2 3 4 5 6; do R XADD orders '*' n "$i"; done
