@@ -71,7 +71,12 @@ $(BUILD)/tests/harness.o: tests/integration/harness.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(INTEG_BIN): $(BUILD)/tests/harness.o
+$(BUILD)/tests/pg_harness.o: tests/integration/pg_harness.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(INTEG_BIN): $(BUILD)/tests/harness.o $(BUILD)/tests/pg_harness.o
 
 $(BUILD)/tests/sim: tests/sim/sim.c $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libcmocka-dev
-redis-server redis-tools tmux clang libclang-rt-14-dev"
+redis-server redis-tools tmux clang libclang-rt-14-dev postgresql"
 
 missing=""
 for p in $PKGS; do
@@ -30,11 +30,13 @@ $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 
 # Debian starts its own redis-server service on 6379 on install; we run private servers on free
 # ports and do not want a surprise one, but only stop it if this script just installed it.
-case "$missing" in
-    *redis-server*)
-        if command -v service >/dev/null 2>&1; then
-            $SUDO service redis-server stop >/dev/null 2>&1 || true
-        fi
-        ;;
-esac
+for svc in redis-server postgresql; do
+    case "$missing" in
+        *"$svc"*)
+            if command -v service >/dev/null 2>&1; then
+                $SUDO service "$svc" stop >/dev/null 2>&1 || true
+            fi
+            ;;
+    esac
+done
 echo "queuetop: packages installed" >&2

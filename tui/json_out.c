@@ -327,6 +327,53 @@ void json_add_server(json_t *doc, const struct server_snapshot *s, const struct 
     json_object_set_new(redis, "server", o);
 }
 
+/* A string that may be empty: "" becomes null (Conductor leaves unset fields out). */
+static void set_bytes_or_null(json_t *o, const char *name, const struct bytes *b)
+{
+    if (b->len)
+        json_set_bytes(o, name, b);
+    else
+        json_object_set_new(o, name, json_null());
+}
+
+json_t *json_from_workflow(const struct workflow_exec *w)
+{
+    json_t *o = json_object();
+    json_set_bytes(o, "id", &w->id);
+    set_bytes_or_null(o, "name", &w->name);
+    json_object_set_new(o, "version", ll_or_null(w->version));
+    set_bytes_or_null(o, "status", &w->status);
+    set_bytes_or_null(o, "correlation_id", &w->correlation_id);
+    json_object_set_new(o, "start_ms", ll_or_null(w->start_ms));
+    json_object_set_new(o, "end_ms", ll_or_null(w->end_ms));
+    json_object_set_new(o, "update_ms", ll_or_null(w->update_ms));
+    set_bytes_or_null(o, "reason", &w->reason);
+    set_bytes_or_null(o, "parent_id", &w->parent_id);
+    json_t *tasks = json_array();
+    for (size_t i = 0; i < w->task_count; i++) {
+        const struct task_exec *t = &w->tasks[i];
+        json_t *j = json_object();
+        json_set_bytes(j, "task_id", &t->task_id);
+        set_bytes_or_null(j, "ref", &t->ref);
+        set_bytes_or_null(j, "type", &t->type);
+        set_bytes_or_null(j, "status", &t->status);
+        json_object_set_new(j, "seq", ll_or_null(t->seq));
+        json_object_set_new(j, "retry_count", ll_or_null(t->retry_count));
+        json_object_set_new(j, "poll_count", ll_or_null(t->poll_count));
+        json_object_set_new(j, "scheduled_ms", ll_or_null(t->scheduled_ms));
+        json_object_set_new(j, "start_ms", ll_or_null(t->start_ms));
+        json_object_set_new(j, "end_ms", ll_or_null(t->end_ms));
+        set_bytes_or_null(j, "worker_id", &t->worker_id);
+        set_bytes_or_null(j, "reason", &t->reason);
+        set_bytes_or_null(j, "sub_workflow_id", &t->sub_workflow_id);
+        json_array_append_new(tasks, j);
+    }
+    json_object_set_new(o, "tasks", tasks);
+    json_t *doc = json_object();
+    json_object_set_new(doc, "workflow", o);
+    return doc;
+}
+
 int json_write_line(json_t *doc, FILE *out, int pretty)
 {
     size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |

@@ -9,6 +9,7 @@
 
 #include "../collectors/history.h"
 #include "../collectors/snapshot.h"
+#include "../collectors/workflow.h"
 #include "../views/streams_model.h"
 
 /* Builds the document for one Redis snapshot. history may be NULL (every rate null).
@@ -27,6 +28,10 @@ void json_add_server(json_t *doc, const struct server_snapshot *s, const struct 
  * escaped by jansson, so the text stays exact); otherwise a lossy string (U+FFFD for each bad
  * byte) plus obj[name + "_hex"] with the exact bytes in hex. */
 void json_set_bytes(json_t *obj, const char *name, const struct bytes *b);
+
+/* {"workflow": {...}}: one execution with its tasks in seq order (times epoch ms, null when
+ * unknown). The same data the timeline draws. */
+json_t *json_from_workflow(const struct workflow_exec *w);
 
 /* Writes doc followed by a newline; flushes. Returns 0 or -1. */
 int json_write_line(json_t *doc, FILE *out, int pretty);

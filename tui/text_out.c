@@ -61,3 +61,43 @@ void text_write_server(const struct server_snapshot *s, const struct history *h,
     for (size_t i = 0; i < n; i++)
         fprintf(out, "%s %s\n", w[i].sev == SEV_CRIT ? "CRITICAL" : "WARNING ", w[i].text);
 }
+
+static void rel(long long t, long long base, char *buf, size_t len)
+{
+    if (t == QT_UNKNOWN || base == QT_UNKNOWN)
+        snprintf(buf, len, "-");
+    else if (t < base)
+        snprintf(buf, len, "-%.3fs", (double)(base - t) / 1000.0);
+    else
+        snprintf(buf, len, "+%.3fs", (double)(t - base) / 1000.0);
+}
+
+void text_write_workflow(const struct workflow_exec *w, FILE *out)
+{
+    char id[160], name[160], status[40], reason[240];
+    sanitize_for_cell(w->id.ptr, w->id.len, id, sizeof id, 60, false);
+    sanitize_for_cell(w->name.ptr, w->name.len, name, sizeof name, 40, false);
+    sanitize_for_cell(w->status.ptr, w->status.len, status, sizeof status, 30, false);
+    sanitize_for_cell(w->reason.ptr, w->reason.len, reason, sizeof reason, 200, false);
+    char dur[32] = "-";
+    if (w->start_ms != QT_UNKNOWN && w->end_ms != QT_UNKNOWN)
+        fmt_duration_ms(w->end_ms - w->start_ms, dur, sizeof dur);
+    fprintf(out, "workflow %s  %s v%lld  %s  duration %s\n", id, name, w->version, status, dur);
+    if (reason[0])
+        fprintf(out, "reason: %s\n", reason);
+    fprintf(out, "%4s %-24s %-14s %-12s %5s %10s %10s %10s  %s\n", "SEQ", "REF", "TYPE", "STATUS",
+            "RETRY", "SCHEDULED", "START", "END", "WORKER");
+    for (size_t i = 0; i < w->task_count; i++) {
+        const struct task_exec *t = &w->tasks[i];
+        char ref[100], type[60], st[60], worker[100], a[24], b[24], c[24];
+        sanitize_for_cell(t->ref.ptr, t->ref.len, ref, sizeof ref, 24, false);
+        sanitize_for_cell(t->type.ptr, t->type.len, type, sizeof type, 14, false);
+        sanitize_for_cell(t->status.ptr, t->status.len, st, sizeof st, 12, false);
+        sanitize_for_cell(t->worker_id.ptr, t->worker_id.len, worker, sizeof worker, 30, false);
+        rel(t->scheduled_ms, w->start_ms, a, sizeof a);
+        rel(t->start_ms, w->start_ms, b, sizeof b);
+        rel(t->end_ms, w->start_ms, c, sizeof c);
+        fprintf(out, "%4lld %-24s %-14s %-12s %5lld %10s %10s %10s  %s\n", t->seq, ref, type, st,
+                t->retry_count, a, b, c, worker);
+    }
+}

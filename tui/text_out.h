@@ -13,6 +13,11 @@
 void text_write_server(const struct server_snapshot *s, const struct history *h,
                        const struct redis_snapshot *streams, const struct thresholds *t, FILE *out);
 
+#include "../collectors/workflow.h"
+
+/* One workflow execution and its tasks in seq order, times relative to its start. */
+void text_write_workflow(const struct workflow_exec *w, FILE *out);
+
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out);
 
 #endif

@@ -1,0 +1,288 @@
+/* queuetop --pg ... --workflow ID --once --json against a real PostgreSQL holding Conductor's
+ * schema (tests/fixtures/conductor_schema.sql) and executions whose JSON has the shapes Conductor
+ * writes, generated here with jansson: both the 2.x field names (workflowType, version) and the
+ * later ones (workflowName, workflowVersion), a running execution, a failed one with a retry,
+ * tasks stored out of order, and a worker id with escape sequences. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../unit/cm.h"
+#include "harness.h"
+#include "pg_harness.h"
+#include "../../collectors/pg_conn.h"
+
+static struct pg_server pg;
+static PGconn *db;
+static const long long T0 = 1700000000000LL;   /* the executions' start, epoch ms */
+
+/* ---- fixtures: Conductor-shaped rows ----------------------------------------------------- */
+
+static void insert_row(const char *sql, const char *a, const char *b, const char *c)
+{
+    const char *params[3] = { a, b, c };
+    int n = c ? 3 : b ? 2 : 1;
+    PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    PQclear(r);
+}
+
+/* legacy: 2.x names (workflowType, version); otherwise workflowName, workflowVersion. */
+static void add_workflow(const char *id, const char *name, int version, const char *status,
+                         long long end_ms, const char *reason, bool legacy)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "workflowId", json_string(id));
+    json_object_set_new(o, legacy ? "workflowType" : "workflowName", json_string(name));
+    json_object_set_new(o, legacy ? "version" : "workflowVersion", json_integer(version));
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "correlationId", json_string("order-42"));
+    json_object_set_new(o, "createTime", json_integer(T0));
+    json_object_set_new(o, legacy ? "updateTime" : "updatedTime", json_integer(T0 + 5000));
+    json_object_set_new(o, "endTime", json_integer(end_ms));
+    if (reason)
+        json_object_set_new(o, "reasonForIncompletion", json_string(reason));
+    json_object_set_new(o, "tasks", json_array());   /* Conductor stores tasks apart */
+    json_object_set_new(o, "input", json_pack("{s:i}", "orderId", 42));
+    char *text = json_dumps(o, JSON_COMPACT);
+    insert_row("INSERT INTO workflow (workflow_id, correlation_id, json_data) VALUES ($1, $2, $3)",
+               id, "order-42", text);
+    free(text);
+    json_decref(o);
+}
+
+static void add_task(const char *wf, const char *task_id, int seq, const char *ref,
+                     const char *type, const char *status, int retry, long long sched,
+                     long long start, long long end, const char *worker, const char *reason)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "taskId", json_string(task_id));
+    json_object_set_new(o, "workflowInstanceId", json_string(wf));
+    json_object_set_new(o, "seq", json_integer(seq));
+    json_object_set_new(o, "referenceTaskName", json_string(ref));
+    json_object_set_new(o, "taskType", json_string(type));
+    json_object_set_new(o, "taskDefName", json_string(type));
+    json_object_set_new(o, "status", json_string(status));
+    json_object_set_new(o, "retryCount", json_integer(retry));
+    json_object_set_new(o, "pollCount", json_integer(start ? 1 : 0));
+    json_object_set_new(o, "scheduledTime", json_integer(sched));
+    json_object_set_new(o, "startTime", json_integer(start));   /* 0: not started */
+    json_object_set_new(o, "endTime", json_integer(end));       /* 0: not ended */
+    json_object_set_new(o, "updateTime", json_integer(end ? end : start ? start : sched));
+    if (worker)
+        json_object_set_new(o, "workerId", json_string(worker));
+    if (reason)
+        json_object_set_new(o, "reasonForIncompletion", json_string(reason));
+    json_object_set_new(o, "inputData", json_object());
+    json_object_set_new(o, "outputData", json_object());
+    char *text = json_dumps(o, JSON_COMPACT);
+    insert_row("INSERT INTO task (task_id, json_data) VALUES ($1, $2)", task_id, text, NULL);
+    insert_row("INSERT INTO workflow_to_task (workflow_id, task_id) VALUES ($1, $2)", wf, task_id,
+               NULL);
+    free(text);
+    json_decref(o);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (pg_server_start(&pg) < 0)
+        return -1;
+    db = pg_server_client(&pg);
+    pg_exec_file(db, "tests/fixtures/conductor_schema.sql");
+
+    /* running, current field names; tasks inserted out of seq order */
+    add_workflow("wf-run-1", "order_fulfilment", 3, "RUNNING", 0, NULL, false);
+    add_task("wf-run-1", "t-3", 3, "ship", "SIMPLE", "SCHEDULED", 0, T0 + 3000, 0, 0, NULL, NULL);
+    add_task("wf-run-1", "t-1", 1, "reserve_stock", "SIMPLE", "COMPLETED", 0, T0 + 10, T0 + 50,
+             T0 + 900, "worker-a", NULL);
+    add_task("wf-run-1", "t-2", 2, "charge_card", "HTTP", "IN_PROGRESS", 0, T0 + 910, T0 + 1200, 0,
+             "evil\x1b]0;pwned\x07worker", NULL);
+
+    /* failed, 2.x field names, a task that failed once and was retried */
+    add_workflow("wf-fail-2", "refund", 1, "FAILED", T0 + 8000, "Task charge failed twice", true);
+    add_task("wf-fail-2", "f-1", 1, "lookup", "SIMPLE", "COMPLETED", 0, T0, T0 + 5, T0 + 100,
+             "worker-b", NULL);
+    add_task("wf-fail-2", "f-2", 2, "charge", "SIMPLE", "FAILED", 0, T0 + 110, T0 + 200, T0 + 2000,
+             "worker-c", "card declined");
+    add_task("wf-fail-2", "f-3", 3, "charge", "SIMPLE", "FAILED", 1, T0 + 2100, T0 + 2200, T0 + 7900,
+             "worker-c", "card declined again");
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    PQfinish(db);
+    pg_server_stop(&pg);
+    return 0;
+}
+
+/* ---- tests --------------------------------------------------------------------------------- */
+
+static json_t *workflow_json(const char *id, int want_status, char **err_out)
+{
+    const char *argv[] = { harness_queuetop(), "--pg", pg.conninfo, "--workflow", id, "--once",
+                           "--json", NULL };
+    char *out, *err;
+    int status = harness_run(argv, &out, &err, 20000);
+    if (status != want_status)
+        fail_msg("queuetop exited %d (wanted %d): %s", status, want_status, err);
+    json_t *doc = status == 0 ? json_loads(out, 0, NULL) : NULL;
+    free(out);
+    if (err_out)
+        *err_out = err;
+    else
+        free(err);
+    return doc;
+}
+
+static long long num(json_t *o, const char *f)
+{
+    json_t *v = json_object_get(o, f);
+    if (!json_is_integer(v))
+        fail_msg("%s is not an integer", f);
+    return json_integer_value(v);
+}
+
+static const char *str(json_t *o, const char *f)
+{
+    const char *s = json_string_value(json_object_get(o, f));
+    if (!s)
+        fail_msg("%s is not a string", f);
+    return s;
+}
+
+static void assert_null_field(json_t *o, const char *f)
+{
+    if (!json_is_null(json_object_get(o, f)))
+        fail_msg("%s should be null", f);
+}
+
+static void test_running_execution(void **state)
+{
+    (void)state;
+    json_t *doc = workflow_json("wf-run-1", 0, NULL);
+    json_t *w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "id"), "wf-run-1");
+    assert_string_equal(str(w, "name"), "order_fulfilment");
+    assert_int_equal(num(w, "version"), 3);
+    assert_string_equal(str(w, "status"), "RUNNING");
+    assert_string_equal(str(w, "correlation_id"), "order-42");
+    assert_true(num(w, "start_ms") == T0);
+    assert_null_field(w, "end_ms");            /* running: endTime 0 is not 1970 */
+    assert_null_field(w, "reason");
+    json_t *tasks = json_object_get(w, "tasks");
+    assert_int_equal(json_array_size(tasks), 3);
+    const char *refs[] = { "reserve_stock", "charge_card", "ship" };
+    for (int i = 0; i < 3; i++) {
+        json_t *t = json_array_get(tasks, (size_t)i);
+        assert_int_equal(num(t, "seq"), i + 1);   /* seq order, whatever the row order */
+        assert_string_equal(str(t, "ref"), refs[i]);
+    }
+    json_t *t1 = json_array_get(tasks, 0), *t2 = json_array_get(tasks, 1), *t3 = json_array_get(tasks, 2);
+    assert_string_equal(str(t1, "task_id"), "t-1");
+    assert_string_equal(str(t1, "type"), "SIMPLE");
+    assert_string_equal(str(t1, "status"), "COMPLETED");
+    assert_true(num(t1, "scheduled_ms") == T0 + 10 && num(t1, "start_ms") == T0 + 50 &&
+                num(t1, "end_ms") == T0 + 900);
+    assert_string_equal(str(t1, "worker_id"), "worker-a");
+    assert_string_equal(str(t2, "status"), "IN_PROGRESS");
+    assert_null_field(t2, "end_ms");
+    assert_string_equal(str(t2, "worker_id"), "evil\x1b]0;pwned\x07worker");   /* exact in JSON */
+    assert_string_equal(str(t3, "status"), "SCHEDULED");
+    assert_null_field(t3, "start_ms");
+    assert_null_field(t3, "worker_id");
+    json_decref(doc);
+}
+
+static void test_failed_execution_legacy_names(void **state)
+{
+    (void)state;
+    json_t *doc = workflow_json("wf-fail-2", 0, NULL);
+    json_t *w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "name"), "refund");          /* from workflowType */
+    assert_int_equal(num(w, "version"), 1);                 /* from version */
+    assert_string_equal(str(w, "status"), "FAILED");
+    assert_true(num(w, "end_ms") == T0 + 8000);
+    assert_string_equal(str(w, "reason"), "Task charge failed twice");
+    json_t *tasks = json_object_get(w, "tasks");
+    assert_int_equal(json_array_size(tasks), 3);
+    json_t *retry = json_array_get(tasks, 2);
+    assert_string_equal(str(retry, "ref"), "charge");
+    assert_int_equal(num(retry, "retry_count"), 1);
+    assert_string_equal(str(retry, "reason"), "card declined again");
+    assert_int_equal(num(json_array_get(tasks, 1), "retry_count"), 0);
+    json_decref(doc);
+}
+
+static void test_text_and_errors(void **state)
+{
+    (void)state;
+    char *out, *err;
+    const char *argv[] = { harness_queuetop(), "--pg", pg.conninfo, "--workflow", "wf-run-1",
+                           "--once", NULL };
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
+    assert_non_null(strstr(out, "order_fulfilment v3  RUNNING"));
+    assert_non_null(strstr(out, "reserve_stock"));
+    assert_null(strchr(out, 0x1b));                      /* escaped in text */
+    assert_non_null(strstr(out, "evil\\x1b]0;pwned"));
+    free(out);
+    free(err);
+
+    workflow_json("no-such-id", 1, &err);
+    assert_non_null(strstr(err, "no workflow execution with id 'no-such-id'"));
+    free(err);
+
+}
+
+static const char *show(PGconn *c, const char *setting, char *buf, size_t len)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SHOW %s", setting);
+    PGresult *r = PQexec(c, sql);
+    snprintf(buf, len, "%s", PQresultStatus(r) == PGRES_TUPLES_OK ? PQgetvalue(r, 0, 0) : "?");
+    PQclear(r);
+    return buf;
+}
+
+/* The session queuetop opens is read-only with a statement timeout and its name, even when the
+ * user's conninfo tries to say otherwise. */
+static void test_session_is_safe(void **state)
+{
+    (void)state;
+    char err[300], buf[64], conninfo[700];
+    snprintf(conninfo, sizeof conninfo, "%s application_name=mine options='-c default_transaction_read_only=off'",
+             pg.conninfo);
+    PGconn *c = pg_conn_open(conninfo, err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(show(c, "default_transaction_read_only", buf, sizeof buf), "on");
+    assert_string_equal(show(c, "statement_timeout", buf, sizeof buf), "5s");
+    assert_string_equal(show(c, "application_name", buf, sizeof buf), "queuetop");
+    PGresult *r = PQexec(c, "CREATE TABLE must_not_exist (x int)");
+    assert_int_equal(PQresultStatus(r), PGRES_FATAL_ERROR);
+    assert_non_null(strstr(PQresultErrorMessage(r), "read-only transaction"));
+    PQclear(r);
+    PQfinish(c);
+
+    /* a wrong port: one line, libpq's reason */
+    snprintf(conninfo, sizeof conninfo, "host=127.0.0.1 port=%d dbname=postgres connect_timeout=2",
+             harness_free_port());
+    assert_null(pg_conn_open(conninfo, err, sizeof err));
+    assert_non_null(strstr(err, "cannot connect to PostgreSQL"));
+    assert_null(strchr(err, '\n'));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_running_execution),
+        cmocka_unit_test(test_failed_execution_legacy_names),
+        cmocka_unit_test(test_text_and_errors),
+        cmocka_unit_test(test_session_is_safe),
+    };
+    return cmocka_run_group_tests_name("conductor_integration", tests, group_setup, group_teardown);
+}
