@@ -192,3 +192,189 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
     qsort(out->tasks, out->task_count, sizeof *out->tasks, by_seq);
     return 1;
 }
+
+/* ---- summary ---------------------------------------------------------------------------- */
+
+static void brief_free(struct exec_brief *b)
+{
+    bytes_free(&b->id);
+    bytes_free(&b->name);
+    bytes_free(&b->status);
+    bytes_free(&b->correlation_id);
+    bytes_free(&b->reason);
+    bytes_free(&b->failed_ref);
+    bytes_free(&b->failed_reason);
+}
+
+void workflow_summary_free(struct workflow_summary *s)
+{
+    for (size_t i = 0; i < s->count_n; i++)
+        bytes_free(&s->counts[i].type);
+    free(s->counts);
+    for (size_t i = 0; i < s->running_n; i++)
+        brief_free(&s->running[i]);
+    for (size_t i = 0; i < s->failures_n; i++)
+        brief_free(&s->failures[i]);
+    memset(s, 0, sizeof *s);
+}
+
+static void cell(PGresult *r, int row, int col, struct bytes *b)
+{
+    if (PQgetisnull(r, row, col))
+        bytes_set(b, "", 0);
+    else
+        bytes_set(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+}
+
+static long long cell_ll(PGresult *r, int row, int col)
+{
+    long long v;
+    const char *s = PQgetvalue(r, row, col);
+    if (PQgetisnull(r, row, col) || parse_ll(s, strlen(s), &v) < 0)
+        return QT_UNKNOWN;
+    return v;
+}
+
+static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params,
+                       const char *what, char *err, size_t errlen)
+{
+    PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        result_error(r, what, err, errlen);
+        PQclear(r);
+        return NULL;
+    }
+    return r;
+}
+
+/* The execution's reason and its last failed task (highest seq among FAILED/TIMED_OUT/...). */
+static int fill_failure(PGconn *conn, struct exec_brief *b, char *err, size_t errlen)
+{
+    struct workflow_exec w;
+    int found = conductor_fetch_workflow(conn, b->id.ptr, &w, err, errlen);
+    if (found < 0)
+        return -1;
+    b->failed_retry_count = QT_UNKNOWN;
+    bytes_set(&b->failed_ref, "", 0);
+    bytes_set(&b->failed_reason, "", 0);
+    if (found == 0) {
+        bytes_set(&b->reason, "", 0);
+        return 0;
+    }
+    bytes_set(&b->reason, w.reason.ptr, w.reason.len);
+    for (size_t i = w.task_count; i-- > 0;) {
+        const struct task_exec *t = &w.tasks[i];
+        if (strncmp(t->status.ptr, "FAILED", 6) == 0 || strcmp(t->status.ptr, "TIMED_OUT") == 0 ||
+            strcmp(t->status.ptr, "CANCELED") == 0) {
+            bytes_free(&b->failed_ref);
+            bytes_free(&b->failed_reason);
+            bytes_set(&b->failed_ref, t->ref.ptr, t->ref.len);
+            bytes_set(&b->failed_reason, t->reason.ptr, t->reason.len);
+            b->failed_retry_count = t->retry_count;
+            break;
+        }
+    }
+    workflow_exec_free(&w);
+    return 0;
+}
+
+int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *out, char *err,
+                      size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->window_hours = window_hours;
+    char hours[16];
+    snprintf(hours, sizeof hours, "%d", window_hours);
+    const char *p[1] = { hours };
+
+    /* A missing table fails a statement at parse time, so existence is asked first. */
+    PGresult *r = query(conn,
+                        "SELECT (extract(epoch FROM now()) * 1000)::bigint,"
+                        " to_regclass('workflow_index') IS NOT NULL",
+                        0, NULL, "checking the index tables", err, errlen);
+    if (!r)
+        return -1;
+    out->db_now_ms = cell_ll(r, 0, 0);
+    bool exists = PQgetvalue(r, 0, 1)[0] == 't';
+    PQclear(r);
+    if (!exists)
+        return 0;
+    r = query(conn, "SELECT EXISTS (SELECT 1 FROM workflow_index)", 0, NULL,
+              "checking the index tables", err, errlen);
+    if (!r)
+        return -1;
+    out->index_tables = PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    if (!out->index_tables)
+        return 0;
+
+    /* non-terminal executions whatever their age, terminal ones started in the window:
+     * a BitmapOr of the status and start_time indexes, never a scan of every row */
+    r = query(conn,
+              "SELECT workflow_type, status, count(*) FROM workflow_index"
+              " WHERE status IN ('RUNNING', 'PAUSED')"
+              "    OR start_time >= now() - make_interval(hours => $1::int)"
+              " GROUP BY 1, 2 ORDER BY 1, 2",
+              1, p, "counting executions", err, errlen);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    out->counts = n ? xcalloc((size_t)n, sizeof *out->counts) : NULL;
+    for (int i = 0; i < n; i++) {
+        struct status_count *c = &out->counts[out->count_n++];
+        cell(r, i, 0, &c->type);
+        snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, i, 1));
+        c->count = cell_ll(r, i, 2);
+    }
+    PQclear(r);
+
+    r = query(conn,
+              "SELECT workflow_id, workflow_type, correlation_id,"
+              " (extract(epoch FROM start_time) * 1000)::bigint"
+              " FROM workflow_index WHERE status = 'RUNNING' ORDER BY start_time LIMIT 10",
+              0, NULL, "listing running executions", err, errlen);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r) && out->running_n < SUMMARY_LIST_MAX; i++) {
+        struct exec_brief *b = &out->running[out->running_n++];
+        cell(r, i, 0, &b->id);
+        cell(r, i, 1, &b->name);
+        bytes_set(&b->status, "RUNNING", 7);
+        cell(r, i, 2, &b->correlation_id);
+        bytes_set(&b->reason, "", 0);
+        bytes_set(&b->failed_ref, "", 0);
+        bytes_set(&b->failed_reason, "", 0);
+        b->failed_retry_count = QT_UNKNOWN;
+        b->start_ms = cell_ll(r, i, 3);
+        b->end_ms = QT_UNKNOWN;
+    }
+    PQclear(r);
+
+    r = query(conn,
+              "SELECT workflow_id, workflow_type, status, correlation_id,"
+              " (extract(epoch FROM start_time) * 1000)::bigint,"
+              " (extract(epoch FROM end_time) * 1000)::bigint"
+              " FROM workflow_index"
+              " WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
+              "   AND end_time >= now() - make_interval(hours => $1::int)"
+              " ORDER BY end_time DESC LIMIT 10",
+              1, p, "listing recent failures", err, errlen);
+    if (!r)
+        return -1;
+    int rc = 0;
+    for (int i = 0; i < PQntuples(r) && out->failures_n < SUMMARY_LIST_MAX; i++) {
+        struct exec_brief *b = &out->failures[out->failures_n++];
+        cell(r, i, 0, &b->id);
+        cell(r, i, 1, &b->name);
+        cell(r, i, 2, &b->status);
+        cell(r, i, 3, &b->correlation_id);
+        b->start_ms = cell_ll(r, i, 4);
+        b->end_ms = cell_ll(r, i, 5);
+        if (fill_failure(conn, b, err, errlen) < 0) {
+            rc = -1;
+            break;
+        }
+    }
+    PQclear(r);
+    return rc;
+}

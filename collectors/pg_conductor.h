@@ -16,6 +16,14 @@
 int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec *out, char *err,
                              size_t errlen);
 
+/* Counts by status per workflow name, the oldest running executions and the newest failures,
+ * from Conductor's workflow_index (B-tree indexes on status, start_time, end_time) within a
+ * window of window_hours; failures get their reason and last failed task from the execution's
+ * own rows. When the index tables are absent or empty, out->index_tables is false and the
+ * figures stay empty. Returns 0, or -1 with a reason in err. */
+int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *out, char *err,
+                      size_t errlen);
+
 /* Parses Conductor's JSON of a workflow / a task (exposed for the unit tests). 0 or -1. */
 int conductor_parse_workflow(const char *json, struct workflow_exec *out);
 int conductor_parse_task(const char *json, struct task_exec *out);

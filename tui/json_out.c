@@ -374,6 +374,63 @@ json_t *json_from_workflow(const struct workflow_exec *w)
     return doc;
 }
 
+static json_t *brief_json(const struct exec_brief *b, int64_t now_ms, bool failure)
+{
+    json_t *o = json_object();
+    json_set_bytes(o, "id", &b->id);
+    set_bytes_or_null(o, "name", &b->name);
+    set_bytes_or_null(o, "status", &b->status);
+    set_bytes_or_null(o, "correlation_id", &b->correlation_id);
+    json_object_set_new(o, "start_ms", ll_or_null(b->start_ms));
+    if (failure) {
+        json_object_set_new(o, "end_ms", ll_or_null(b->end_ms));
+        set_bytes_or_null(o, "reason", &b->reason);
+        if (b->failed_ref.len) {
+            json_t *t = json_object();
+            json_set_bytes(t, "ref", &b->failed_ref);
+            json_object_set_new(t, "retry_count", ll_or_null(b->failed_retry_count));
+            set_bytes_or_null(t, "reason", &b->failed_reason);
+            json_object_set_new(o, "failed_task", t);
+        } else {
+            json_object_set_new(o, "failed_task", json_null());
+        }
+    } else {
+        json_object_set_new(o, "age_ms", b->start_ms != QT_UNKNOWN && now_ms > 0
+                                              ? json_integer(now_ms - b->start_ms) : json_null());
+    }
+    return o;
+}
+
+void json_add_postgres(json_t *doc, const char *source, const struct workflow_summary *s)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "source", json_string(source));
+    json_object_set_new(o, "index_tables", json_boolean(s->index_tables));
+    json_object_set_new(o, "window_hours", json_integer(s->window_hours));
+    json_t *by = json_object();
+    for (size_t i = 0; i < s->count_n; i++) {
+        const struct status_count *c = &s->counts[i];
+        char *type = xmemdup(c->type.ptr, c->type.len);
+        json_t *per = json_object_get(by, type);
+        if (!per) {
+            per = json_object();
+            json_object_set_new(by, type, per);
+        }
+        json_object_set_new(per, c->status, json_integer(c->count));
+        free(type);
+    }
+    json_object_set_new(o, "workflows_by_status", by);
+    json_t *run = json_array();
+    for (size_t i = 0; i < s->running_n; i++)
+        json_array_append_new(run, brief_json(&s->running[i], s->db_now_ms, false));
+    json_object_set_new(o, "running_oldest", run);
+    json_t *fail = json_array();
+    for (size_t i = 0; i < s->failures_n; i++)
+        json_array_append_new(fail, brief_json(&s->failures[i], s->db_now_ms, true));
+    json_object_set_new(o, "recent_failures", fail);
+    json_object_set_new(doc, "postgres", o);
+}
+
 int json_write_line(json_t *doc, FILE *out, int pretty)
 {
     size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |

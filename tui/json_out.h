@@ -33,6 +33,9 @@ void json_set_bytes(json_t *obj, const char *name, const struct bytes *b);
  * unknown). The same data the timeline draws. */
 json_t *json_from_workflow(const struct workflow_exec *w);
 
+/* Sets doc.postgres from a workflow summary (source names the schema, e.g. "conductor"). */
+void json_add_postgres(json_t *doc, const char *source, const struct workflow_summary *s);
+
 /* Writes doc followed by a newline; flushes. Returns 0 or -1. */
 int json_write_line(json_t *doc, FILE *out, int pretty);
 

@@ -256,6 +256,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (o->workflow_id && !o->once)
         usage_error("--workflow works with --once for now (the interactive timeline is not built"
                     " yet)%s", "");
+    if (o->pg_conninfo && !o->once)
+        usage_error("--pg works with --once for now (the interactive workflows view is not built"
+                    " yet)%s", "");
 
     char err[256];
     if (redis_url_parse(url, &o->streams.target, err, sizeof err) < 0) {
@@ -323,8 +326,42 @@ static int run_workflow_once(const struct options *o)
     return rc;
 }
 
+/* --pg with --once: the workflows summary added to doc; 0, or 2 with a message on stderr. */
+static int add_postgres_once(const struct options *o, json_t *doc, bool text)
+{
+    char err[300];
+    PGconn *conn = pg_conn_open(o->pg_conninfo, err, sizeof err);
+    if (!conn) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        return 2;
+    }
+    struct workflow_summary sum;
+    int rc = conductor_summary(conn, 24, &sum, err, sizeof err);
+    PQfinish(conn);
+    if (rc < 0) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        workflow_summary_free(&sum);
+        return 2;
+    }
+    if (text)
+        text_write_summary(&sum, stdout);
+    else
+        json_add_postgres(doc, "conductor", &sum);
+    workflow_summary_free(&sum);
+    return 0;
+}
+
 static int run_once(const struct options *o)
 {
+    if (o->pg_conninfo && !o->redis_named) {
+        /* only the sources a user names are contacted */
+        json_t *doc = json_object();
+        int rc = add_postgres_once(o, doc, !o->json);
+        if (rc == 0 && o->json && json_write_line(doc, stdout, o->pretty) < 0)
+            rc = 2;
+        json_decref(doc);
+        return rc;
+    }
     char err[256];
     struct streams_collector *c = streams_collector_new(&o->streams, NULL);
     struct server_collector *sc = server_collector_new(&o->server, NULL);
@@ -352,15 +389,16 @@ static int run_once(const struct options *o)
     } else {
         history_update(&h, &snap->redis);
         history_update_server(&h, &sv->server);
-        if (o->json) {
-            json_t *doc = document(o, snap, sv, &h, o->rate_interval_ms);
-            if (json_write_line(doc, stdout, o->pretty) < 0)
-                rc = 2;
-            json_decref(doc);
-        } else {
+        json_t *doc = document(o, snap, sv, &h, o->rate_interval_ms);
+        if (!o->json) {
             text_write_server(&sv->server, &h, &snap->redis, &o->thresholds, stdout);
             text_write_streams(&snap->redis, &h, stdout);
         }
+        if (o->pg_conninfo)
+            rc = add_postgres_once(o, doc, !o->json);
+        if (rc == 0 && o->json && json_write_line(doc, stdout, o->pretty) < 0)
+            rc = 2;
+        json_decref(doc);
     }
     snapshot_free(snap);
     snapshot_free(sv);

@@ -101,3 +101,36 @@ void text_write_workflow(const struct workflow_exec *w, FILE *out)
                 t->retry_count, a, b, c, worker);
     }
 }
+
+void text_write_summary(const struct workflow_summary *s, FILE *out)
+{
+    if (!s->index_tables) {
+        fprintf(out, "workflows: Conductor's index tables (workflow_index) are absent or empty;"
+                     " counts need indexing to PostgreSQL\n");
+        return;
+    }
+    fprintf(out, "workflows (running and paused: all; others: started in the last %d h)\n",
+            s->window_hours);
+    for (size_t i = 0; i < s->count_n; i++) {
+        char type[100];
+        sanitize_for_cell(s->counts[i].type.ptr, s->counts[i].type.len, type, sizeof type, 40, false);
+        fprintf(out, "  %-40s %-12s %lld\n", type, s->counts[i].status, s->counts[i].count);
+    }
+    for (size_t i = 0; i < s->running_n; i++) {
+        char id[100], age[24];
+        sanitize_for_cell(s->running[i].id.ptr, s->running[i].id.len, id, sizeof id, 40, false);
+        fmt_duration_ms(s->running[i].start_ms == QT_UNKNOWN ? QT_UNKNOWN
+                                                              : s->db_now_ms - s->running[i].start_ms,
+                        age, sizeof age);
+        fprintf(out, "running %-40s for %s\n", id, age);
+    }
+    for (size_t i = 0; i < s->failures_n; i++) {
+        char id[100], reason[160], ref[60], status[40];
+        const struct exec_brief *b = &s->failures[i];
+        sanitize_for_cell(b->status.ptr, b->status.len, status, sizeof status, 10, false);
+        sanitize_for_cell(b->id.ptr, b->id.len, id, sizeof id, 40, false);
+        sanitize_for_cell(b->reason.ptr, b->reason.len, reason, sizeof reason, 80, false);
+        sanitize_for_cell(b->failed_ref.ptr, b->failed_ref.len, ref, sizeof ref, 30, false);
+        fprintf(out, "%-10s %-40s %s%s%s\n", status, id, reason, ref[0] ? "  task " : "", ref);
+    }
+}

@@ -110,6 +110,23 @@ static int group_setup(void **state)
              "worker-c", "card declined");
     add_task("wf-fail-2", "f-3", 3, "charge", "SIMPLE", "FAILED", 1, T0 + 2100, T0 + 2200, T0 + 7900,
              "worker-c", "card declined again");
+
+    /* Conductor's index rows (filled when indexing goes to PostgreSQL), times relative to now */
+    pg_exec(db,
+        "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time, status,"
+        "  json_data, update_time, end_time) VALUES"
+        " ('wf-run-1',  'order-42', 'order_fulfilment', now() - interval '2 hours',  'RUNNING',"
+        "   '{}', now(), 'epoch'),"
+        " ('wf-run-old', NULL,      'order_fulfilment', now() - interval '30 hours', 'RUNNING',"
+        "   '{}', now(), 'epoch'),"
+        " ('wf-fail-2', 'order-42', 'refund',           now() - interval '3 hours',  'FAILED',"
+        "   '{}', now(), now() - interval '1 hour'),"
+        " ('done-new',  NULL,       'order_fulfilment', now() - interval '1 hour',   'COMPLETED',"
+        "   '{}', now(), now() - interval '50 minutes'),"
+        " ('done-old',  NULL,       'order_fulfilment', now() - interval '48 hours', 'COMPLETED',"
+        "   '{}', now(), now() - interval '47 hours'),"
+        " ('fail-old',  NULL,       'refund',           now() - interval '50 hours', 'TIMED_OUT',"
+        "   '{}', now(), now() - interval '49 hours')");
     return 0;
 }
 
@@ -276,6 +293,75 @@ static void test_session_is_safe(void **state)
     assert_null(strchr(err, '\n'));
 }
 
+/* --pg alone: the summary, and Redis is not contacted (no redis key, no connection attempt). */
+static void test_summary(void **state)
+{
+    (void)state;
+    const char *argv[] = { harness_queuetop(), "--pg", pg.conninfo, "--once", "--json", NULL };
+    char *out, *err;
+    unsetenv("REDIS_URL");
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    assert_null(json_object_get(doc, "redis"));
+    json_t *p = json_object_get(doc, "postgres");
+    assert_string_equal(str(p, "source"), "conductor");
+    assert_true(json_is_true(json_object_get(p, "index_tables")));
+    assert_int_equal(num(p, "window_hours"), 24);
+    json_t *by = json_object_get(p, "workflows_by_status");
+    json_t *of = json_object_get(by, "order_fulfilment"), *rf = json_object_get(by, "refund");
+    assert_int_equal(num(of, "RUNNING"), 2);      /* running: whatever their age */
+    assert_int_equal(num(of, "COMPLETED"), 1);    /* done-new; done-old is outside the window */
+    assert_int_equal(num(rf, "FAILED"), 1);
+    assert_null(json_object_get(rf, "TIMED_OUT"));   /* fail-old: outside the window */
+    assert_int_equal(json_object_size(by), 2);
+
+    json_t *run = json_object_get(p, "running_oldest");
+    assert_int_equal(json_array_size(run), 2);
+    assert_string_equal(str(json_array_get(run, 0), "id"), "wf-run-old");   /* oldest first */
+    long long age = num(json_array_get(run, 0), "age_ms");
+    assert_true(age >= 30LL * 3600 * 1000 && age < 31LL * 3600 * 1000);
+    assert_string_equal(str(json_array_get(run, 1), "id"), "wf-run-1");
+
+    json_t *fails = json_object_get(p, "recent_failures");
+    assert_int_equal(json_array_size(fails), 1);
+    json_t *f = json_array_get(fails, 0);
+    assert_string_equal(str(f, "id"), "wf-fail-2");
+    assert_string_equal(str(f, "status"), "FAILED");
+    assert_string_equal(str(f, "reason"), "Task charge failed twice");
+    json_t *ft = json_object_get(f, "failed_task");
+    assert_string_equal(str(ft, "ref"), "charge");
+    assert_int_equal(num(ft, "retry_count"), 1);
+    assert_string_equal(str(ft, "reason"), "card declined again");
+    json_decref(doc);
+    free(out);
+    free(err);
+}
+
+/* Conductor not indexing to PostgreSQL: no workflow_index, so no counts, said plainly. */
+static void test_summary_without_index_tables(void **state)
+{
+    (void)state;
+    pg_exec(db, "CREATE DATABASE bare");
+    char conninfo[600];
+    snprintf(conninfo, sizeof conninfo, "host=%s port=%d dbname=bare user=postgres", pg.dir, pg.port);
+    const char *argv[] = { harness_queuetop(), "--pg", conninfo, "--once", "--json", NULL };
+    char *out, *err;
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *p = json_object_get(doc, "postgres");
+    assert_true(json_is_false(json_object_get(p, "index_tables")));
+    assert_int_equal(json_object_size(json_object_get(p, "workflows_by_status")), 0);
+    json_decref(doc);
+    free(out);
+    free(err);
+    const char *targv[] = { harness_queuetop(), "--pg", conninfo, "--once", NULL };
+    assert_int_equal(harness_run(targv, &out, &err, 20000), 0);
+    assert_non_null(strstr(out, "index tables (workflow_index) are absent or empty"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +369,8 @@ int main(void)
         cmocka_unit_test(test_failed_execution_legacy_names),
         cmocka_unit_test(test_text_and_errors),
         cmocka_unit_test(test_session_is_safe),
+        cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_summary_without_index_tables),
     };
     return cmocka_run_group_tests_name("conductor_integration", tests, group_setup, group_teardown);
 }
