@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/freeport
+TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport
 
 ifeq ($(SAN),1)
 all: $(BUILD)/queuetop
@@ -86,6 +86,10 @@ $(BUILD)/tests/bench: tests/bench/bench.c $(BUILD)/tests/harness.o $(BUILD)/libq
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/pg_bench: tests/bench/pg_bench.c $(BUILD)/tests/pg_harness.o $(BUILD)/tests/harness.o $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/freeport: tests/tools/freeport.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -111,7 +115,7 @@ test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/
 demo: all $(BUILD)/tests/sim $(BUILD)/tests/freeport
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
-bench: all $(BUILD)/tests/bench
+bench: all $(BUILD)/tests/bench $(BUILD)/tests/pg_bench
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 
 install: all

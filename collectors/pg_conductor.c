@@ -26,6 +26,7 @@ void workflow_exec_free(struct workflow_exec *w)
         bytes_free(&t->worker_id);
         bytes_free(&t->reason);
         bytes_free(&t->sub_workflow_id);
+        bytes_free(&t->workflow_id);
     }
     free(w->tasks);
     memset(w, 0, sizeof *w);
@@ -107,6 +108,7 @@ int conductor_parse_task(const char *text, struct task_exec *t)
     get_str(o, &t->worker_id, "workerId", NULL);
     get_str(o, &t->reason, "reasonForIncompletion", NULL);
     get_str(o, &t->sub_workflow_id, "subWorkflowId", NULL);
+    get_str(o, &t->workflow_id, "workflowInstanceId", NULL);
     /* older records keep the child's id only in the task's output or input */
     const char *holders[] = { "outputData", "inputData" };
     for (size_t i = 0; i < 2 && t->sub_workflow_id.len == 0; i++) {
@@ -144,6 +146,32 @@ static void result_error(PGresult *res, const char *what, char *err, size_t errl
     snprintf(err, errlen, "%s: %.*s", what, (int)(n > 200 ? 200 : n), msg);
 }
 
+/* The first column of every row as a PostgreSQL array literal: {"a","b\\"c"} (caller frees). */
+static char *array_literal(PGresult *res)
+{
+    int n = PQntuples(res);
+    size_t cap = 3;
+    for (int i = 0; i < n; i++)
+        cap += 2 * (size_t)PQgetlength(res, i, 0) + 3;
+    char *out = xmalloc(cap);
+    size_t o = 0;
+    out[o++] = '{';
+    for (int i = 0; i < n; i++) {
+        if (i)
+            out[o++] = ',';
+        out[o++] = '"';
+        for (const char *p = PQgetvalue(res, i, 0); *p; p++) {
+            if (*p == '"' || *p == '\\')
+                out[o++] = '\\';
+            out[o++] = *p;
+        }
+        out[o++] = '"';
+    }
+    out[o++] = '}';
+    out[o] = '\0';
+    return out;
+}
+
 int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec *out, char *err,
                              size_t errlen)
 {
@@ -172,10 +200,22 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
         bytes_set(&out->id, id, strlen(id));
     }
 
-    res = PQexecParams(conn,
-                       "SELECT t.json_data FROM workflow_to_task wt JOIN task t ON t.task_id = wt.task_id"
-                       " WHERE wt.workflow_id = $1",
-                       1, NULL, params, NULL, NULL, 0);
+    /* Task ids first (workflow_to_task's index), then the rows by primary key, as Conductor's
+     * own DAO does: a join lets the planner pick a scan of the whole task table. */
+    res = PQexecParams(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = $1", 1, NULL,
+                       params, NULL, NULL, 0);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        result_error(res, "reading the task ids", err, errlen);
+        PQclear(res);
+        workflow_exec_free(out);
+        return -1;
+    }
+    char *ids = array_literal(res);
+    PQclear(res);
+    const char *task_params[1] = { ids };
+    res = PQexecParams(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1,
+                       NULL, task_params, NULL, NULL, 0);
+    free(ids);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         result_error(res, "reading the tasks", err, errlen);
         PQclear(res);
@@ -247,34 +287,102 @@ static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *
     return r;
 }
 
-/* The execution's reason and its last failed task (highest seq among FAILED/TIMED_OUT/...). */
-static int fill_failure(PGconn *conn, struct exec_brief *b, char *err, size_t errlen)
+/* For the listed failures, in three queries whatever their number: the executions' JSON (for
+ * reasonForIncompletion), their task ids, then those tasks by primary key; each failure gets
+ * its reason and its last failed task (highest seq among FAILED*, TIMED_OUT, CANCELED). */
+static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *err, size_t errlen)
 {
-    struct workflow_exec w;
-    int found = conductor_fetch_workflow(conn, b->id.ptr, &w, err, errlen);
-    if (found < 0)
-        return -1;
-    b->failed_retry_count = QT_UNKNOWN;
-    bytes_set(&b->failed_ref, "", 0);
-    bytes_set(&b->failed_reason, "", 0);
-    if (found == 0) {
-        bytes_set(&b->reason, "", 0);
+    if (n == 0)
         return 0;
-    }
-    bytes_set(&b->reason, w.reason.ptr, w.reason.len);
-    for (size_t i = w.task_count; i-- > 0;) {
-        const struct task_exec *t = &w.tasks[i];
-        if (strncmp(t->status.ptr, "FAILED", 6) == 0 || strcmp(t->status.ptr, "TIMED_OUT") == 0 ||
-            strcmp(t->status.ptr, "CANCELED") == 0) {
-            bytes_free(&b->failed_ref);
-            bytes_free(&b->failed_reason);
-            bytes_set(&b->failed_ref, t->ref.ptr, t->ref.len);
-            bytes_set(&b->failed_reason, t->reason.ptr, t->reason.len);
-            b->failed_retry_count = t->retry_count;
-            break;
+    size_t cap = 3;
+    for (size_t i = 0; i < n; i++)
+        cap += 2 * list[i].id.len + 3;
+    char *ids = xmalloc(cap);
+    size_t o = 0;
+    ids[o++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            ids[o++] = ',';
+        ids[o++] = '"';
+        for (size_t k = 0; k < list[i].id.len; k++) {
+            char ch = list[i].id.ptr[k];
+            if (ch == '"' || ch == '\\')
+                ids[o++] = '\\';
+            ids[o++] = ch;
         }
+        ids[o++] = '"';
     }
-    workflow_exec_free(&w);
+    ids[o++] = '}';
+    ids[o] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        bytes_set(&list[i].reason, "", 0);
+        bytes_set(&list[i].failed_ref, "", 0);
+        bytes_set(&list[i].failed_reason, "", 0);
+        list[i].failed_retry_count = QT_UNKNOWN;
+    }
+    const char *p1[1] = { ids };
+    PGresult *r = query(conn, "SELECT workflow_id, json_data FROM workflow"
+                              " WHERE workflow_id = ANY($1::varchar[])",
+                        1, p1, "reading failed executions", err, errlen);
+    if (!r) {
+        free(ids);
+        return -1;
+    }
+    for (int row = 0; row < PQntuples(r); row++) {
+        struct workflow_exec w;
+        if (conductor_parse_workflow(PQgetvalue(r, row, 1), &w) < 0)
+            continue;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(list[i].id.ptr, PQgetvalue(r, row, 0)) == 0) {
+                bytes_free(&list[i].reason);
+                bytes_set(&list[i].reason, w.reason.ptr, w.reason.len);
+            }
+        }
+        workflow_exec_free(&w);
+    }
+    PQclear(r);
+
+    r = query(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = ANY($1::varchar[])",
+              1, p1, "reading failed executions' task ids", err, errlen);
+    free(ids);
+    if (!r)
+        return -1;
+    char *task_ids = array_literal(r);
+    PQclear(r);
+    const char *p2[1] = { task_ids };
+    r = query(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1, p2,
+              "reading failed executions' tasks", err, errlen);
+    free(task_ids);
+    if (!r)
+        return -1;
+    long long *best_seq = xcalloc(n, sizeof *best_seq);
+    for (size_t i = 0; i < n; i++)
+        best_seq[i] = -1;
+    for (int row = 0; row < PQntuples(r); row++) {
+        struct task_exec t;
+        if (conductor_parse_task(PQgetvalue(r, row, 0), &t) < 0)
+            continue;
+        bool failed = t.status.ptr && (strncmp(t.status.ptr, "FAILED", 6) == 0 ||
+                                       strcmp(t.status.ptr, "TIMED_OUT") == 0 ||
+                                       strcmp(t.status.ptr, "CANCELED") == 0);
+        for (size_t i = 0; failed && i < n; i++) {
+            if (bytes_cmp(&list[i].id, &t.workflow_id) != 0 || t.seq <= best_seq[i])
+                continue;
+            best_seq[i] = t.seq;
+            bytes_free(&list[i].failed_ref);
+            bytes_free(&list[i].failed_reason);
+            bytes_set(&list[i].failed_ref, t.ref.ptr, t.ref.len);
+            bytes_set(&list[i].failed_reason, t.reason.ptr, t.reason.len);
+            list[i].failed_retry_count = t.retry_count;
+        }
+        struct workflow_exec holder = { 0 };
+        holder.tasks = xmalloc(sizeof t);
+        holder.tasks[0] = t;
+        holder.task_count = 1;
+        workflow_exec_free(&holder);
+    }
+    free(best_seq);
+    PQclear(r);
     return 0;
 }
 
@@ -370,11 +478,9 @@ int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *o
         cell(r, i, 3, &b->correlation_id);
         b->start_ms = cell_ll(r, i, 4);
         b->end_ms = cell_ll(r, i, 5);
-        if (fill_failure(conn, b, err, errlen) < 0) {
-            rc = -1;
-            break;
-        }
     }
     PQclear(r);
+    if (fill_failures(conn, out->failures, out->failures_n, err, errlen) < 0)
+        rc = -1;
     return rc;
 }

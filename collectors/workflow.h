@@ -10,6 +10,7 @@
 
 struct task_exec {
     struct bytes task_id, ref, type, status, worker_id, reason, sub_workflow_id;
+    struct bytes workflow_id;  /* workflowInstanceId: the execution it belongs to */
     long long seq;             /* order within the execution */
     long long retry_count;
     long long poll_count;

@@ -25,6 +25,37 @@ static int as_pg_user(const char *cmd)
     return system(full);
 }
 
+/* Servers still running when the process exits (a fatal error in a test or fixture) are
+ * stopped and removed by an exit handler: no PostgreSQL outlives its test run. */
+#define MAX_SERVERS 4
+static struct pg_server *live[MAX_SERVERS];
+
+static void stop_all(void)
+{
+    for (int i = 0; i < MAX_SERVERS; i++)
+        if (live[i])
+            pg_server_stop(live[i]);
+}
+
+static void track(struct pg_server *p, int on)
+{
+    static int registered;
+    if (!registered) {
+        atexit(stop_all);
+        registered = 1;
+    }
+    for (int i = 0; i < MAX_SERVERS; i++) {
+        if (on && !live[i]) {
+            live[i] = p;
+            return;
+        }
+        if (!on && live[i] == p) {
+            live[i] = NULL;
+            return;
+        }
+    }
+}
+
 int pg_server_start(struct pg_server *p)
 {
     memset(p, 0, sizeof *p);
@@ -57,6 +88,7 @@ int pg_server_start(struct pg_server *p)
         return -1;
     }
     p->running = 1;
+    track(p, 1);
     snprintf(p->conninfo, sizeof p->conninfo, "host=%s port=%d dbname=postgres user=postgres",
              p->dir, p->port);
     return 0;
@@ -65,6 +97,7 @@ int pg_server_start(struct pg_server *p)
 void pg_server_stop(struct pg_server *p)
 {
     char cmd[1024];
+    track(p, 0);
     if (p->running) {
         snprintf(cmd, sizeof cmd, "%s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1",
                  bindir(), p->dir);

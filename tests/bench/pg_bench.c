@@ -1,0 +1,176 @@
+/* pg_bench -- Conductor's tables at production size on a private PostgreSQL: 1,000,000
+ * executions in `workflow` and `workflow_index` (statuses and start times spread over 30 days),
+ * then the costs that matter: the workflows summary (goal < 50 ms) and opening one execution
+ * with 1000 tasks (goal < 100 ms), medians of several runs, with the EXPLAIN ANALYZE plans.
+ * Usage: pg_bench [--executions N] [--runs R]. Exit 1 only when the data read is wrong. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../../collectors/pg_conductor.h"
+#include "../../collectors/pg_conn.h"
+#include "../integration/pg_harness.h"
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void explain(PGconn *c, const char *title, const char *sql)
+{
+    char buf[2048];
+    snprintf(buf, sizeof buf, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) %s", sql);
+    PGresult *r = PQexec(c, buf);
+    printf("-- %s\n", title);
+    for (int i = 0; i < PQntuples(r); i++)
+        printf("   %s\n", PQgetvalue(r, i, 0));
+    PQclear(r);
+}
+
+int main(int argc, char **argv)
+{
+    long executions = 1000000;
+    int runs = 7;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--executions") == 0)
+            executions = atol(argv[i + 1]);
+        else if (strcmp(argv[i], "--runs") == 0)
+            runs = atoi(argv[i + 1]);
+    }
+    if (executions < 1000 || runs < 1 || runs > 50) {
+        fprintf(stderr, "usage: pg_bench [--executions N>=1000] [--runs 1..50]\n");
+        return 2;
+    }
+    struct pg_server pg;
+    if (pg_server_start(&pg) < 0)
+        return 1;
+    PGconn *db = pg_server_client(&pg);
+    pg_exec_file(db, "tests/fixtures/conductor_schema.sql");
+
+    double t0 = now_ms();
+    char sql[4096];
+    /* statuses: 2% RUNNING, 1% PAUSED, 88% COMPLETED, 5% FAILED, 2% TIMED_OUT, 2% TERMINATED;
+     * 20 workflow names; start times over the last 30 days */
+    snprintf(sql, sizeof sql,
+        "CREATE TEMP TABLE gen AS SELECT i, 'wf-' || i AS id, 'flow_' || (i %% 20) AS name,"
+        " CASE WHEN i %% 100 < 2 THEN 'RUNNING' WHEN i %% 100 < 3 THEN 'PAUSED'"
+        "      WHEN i %% 100 < 91 THEN 'COMPLETED' WHEN i %% 100 < 96 THEN 'FAILED'"
+        "      WHEN i %% 100 < 98 THEN 'TIMED_OUT' ELSE 'TERMINATED' END AS status,"
+        " now() - (random() * interval '30 days') AS start_time"
+        " FROM generate_series(1, %ld) i;"
+        "INSERT INTO workflow (workflow_id, correlation_id, json_data)"
+        " SELECT id, 'corr-' || i, json_build_object('workflowId', id, 'workflowName', name,"
+        "   'workflowVersion', 1, 'status', status,"
+        "   'createTime', (extract(epoch FROM start_time) * 1000)::bigint,"
+        "   'endTime', CASE WHEN status IN ('RUNNING', 'PAUSED') THEN 0"
+        "              ELSE (extract(epoch FROM start_time) * 1000)::bigint + 60000 END,"
+        "   'reasonForIncompletion', CASE WHEN status = 'FAILED' THEN 'task failed' END,"
+        "   'tasks', '[]'::json, 'input', json_build_object('orderId', i))::text FROM gen;"
+        "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time,"
+        "  status, json_data, update_time, end_time)"
+        " SELECT id, 'corr-' || i, name, start_time, status, '{}', start_time,"
+        "   CASE WHEN status IN ('RUNNING', 'PAUSED') THEN 'epoch'::timestamptz"
+        "        ELSE start_time + interval '1 minute' END FROM gen;"
+        /* one execution with 1000 tasks */
+        "INSERT INTO workflow (workflow_id, json_data) VALUES ('big-1',"
+        " '{\"workflowId\":\"big-1\",\"workflowName\":\"big\",\"workflowVersion\":1,"
+        "\"status\":\"RUNNING\",\"createTime\":1700000000000,\"endTime\":0,\"tasks\":[]}');"
+        "INSERT INTO task (task_id, json_data) SELECT 'big-1-t' || s, json_build_object("
+        " 'taskId', 'big-1-t' || s, 'seq', s, 'referenceTaskName', 'step_' || s,"
+        " 'taskType', 'SIMPLE', 'status', 'COMPLETED', 'retryCount', 0, 'pollCount', 1,"
+        " 'scheduledTime', 1700000000000 + s * 100, 'startTime', 1700000000000 + s * 100 + 5,"
+        " 'endTime', 1700000000000 + s * 100 + 90, 'workerId', 'worker-' || (s %% 8),"
+        " 'inputData', json_build_object('n', s), 'outputData', json_build_object('ok', true))::text"
+        " FROM generate_series(1, 1000) s;"
+        "INSERT INTO workflow_to_task (workflow_id, task_id)"
+        " SELECT 'big-1', 'big-1-t' || s FROM generate_series(1, 1000) s;"
+        /* other executions' tasks, so the task table is not trivially small */
+        "INSERT INTO task (task_id, json_data) SELECT 'wf-' || i || '-t' || k,"
+        " json_build_object('taskId', 'wf-' || i || '-t' || k, 'seq', k, 'status', 'COMPLETED')::text"
+        " FROM generate_series(1, %ld) i, generate_series(1, 2) k;"
+        "INSERT INTO workflow_to_task (workflow_id, task_id) SELECT 'wf-' || i, 'wf-' || i || '-t' || k"
+        " FROM generate_series(1, %ld) i, generate_series(1, 2) k;"
+        "ANALYZE;",
+        executions, executions / 10, executions / 10);
+    pg_exec(db, sql);
+    fprintf(stderr, "pg_bench: %ld executions, %ld tasks + one execution of 1000 loaded in %.1f s\n",
+            executions, executions / 5,
+            (now_ms() - t0) / 1000.0);
+
+    char err[300];
+    PGconn *conn = pg_conn_open(pg.conninfo, err, sizeof err);
+    if (!conn) {
+        fprintf(stderr, "pg_bench: %s\n", err);
+        return 1;
+    }
+    double sum_ms[50], open_ms[50];
+    int rc = 0;
+    for (int i = 0; i < runs; i++) {
+        struct workflow_summary s;
+        double t = now_ms();
+        if (conductor_summary(conn, 24, &s, err, sizeof err) < 0) {
+            fprintf(stderr, "pg_bench: %s\n", err);
+            return 1;
+        }
+        sum_ms[i] = now_ms() - t;
+        if (!s.index_tables || s.running_n != 10 || s.failures_n != 10) {
+            fprintf(stderr, "pg_bench: wrong summary (index %d, running %zu, failures %zu)\n",
+                    s.index_tables, s.running_n, s.failures_n);
+            rc = 1;
+        }
+        workflow_summary_free(&s);
+
+        struct workflow_exec w;
+        t = now_ms();
+        if (conductor_fetch_workflow(conn, "big-1", &w, err, sizeof err) != 1) {
+            fprintf(stderr, "pg_bench: %s\n", err);
+            return 1;
+        }
+        open_ms[i] = now_ms() - t;
+        if (w.task_count != 1000 || w.tasks[999].seq != 1000) {
+            fprintf(stderr, "pg_bench: wrong execution (%zu tasks)\n", w.task_count);
+            rc = 1;
+        }
+        workflow_exec_free(&w);
+    }
+    PQfinish(conn);
+    double s_med = median(sum_ms, runs), o_med = median(open_ms, runs);
+    printf("executions %ld, runs %d\n", executions, runs);
+    printf("summary (counts + oldest running + recent failures): median %.1f ms   (goal < 50 ms)%s\n",
+           s_med, s_med < 50 ? "" : "   MISSED");
+    printf("open one execution with 1000 tasks:                  median %.1f ms   (goal < 100 ms)%s\n",
+           o_med, o_med < 100 ? "" : "   MISSED");
+
+    explain(db, "counts by status",
+            "SELECT workflow_type, status, count(*) FROM workflow_index"
+            " WHERE status IN ('RUNNING', 'PAUSED') OR start_time >= now() - make_interval(hours => 24)"
+            " GROUP BY 1, 2");
+    explain(db, "oldest running",
+            "SELECT workflow_id, workflow_type, correlation_id, start_time FROM workflow_index"
+            " WHERE status = 'RUNNING' ORDER BY start_time LIMIT 10");
+    explain(db, "recent failures",
+            "SELECT workflow_id FROM workflow_index WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
+            " AND end_time >= now() - make_interval(hours => 24) ORDER BY end_time DESC LIMIT 10");
+    explain(db, "one execution's task ids",
+            "SELECT task_id FROM workflow_to_task WHERE workflow_id = 'big-1'");
+    explain(db, "its tasks by primary key (1000 ids, shown for 3)",
+            "SELECT json_data FROM task WHERE task_id = ANY('{big-1-t1,big-1-t2,big-1-t3}'::varchar[])");
+    PQfinish(db);
+    pg_server_stop(&pg);
+    return rc;
+}
