@@ -146,30 +146,48 @@ static void result_error(PGresult *res, const char *what, char *err, size_t errl
     snprintf(err, errlen, "%s: %.*s", what, (int)(n > 200 ? 200 : n), msg);
 }
 
-/* The first column of every row as a PostgreSQL array literal: {"a","b\\"c"} (caller frees). */
-static char *array_literal(PGresult *res)
+/* A PostgreSQL array literal of n strings: {"a","b\\"c"} (caller frees). */
+static char *array_literal(size_t n, const char *(*get)(const void *ctx, size_t i, size_t *len),
+                           const void *ctx)
 {
-    int n = PQntuples(res);
-    size_t cap = 3;
-    for (int i = 0; i < n; i++)
-        cap += 2 * (size_t)PQgetlength(res, i, 0) + 3;
+    size_t cap = 3, len;
+    for (size_t i = 0; i < n; i++) {
+        get(ctx, i, &len);
+        cap += 2 * len + 3;
+    }
     char *out = xmalloc(cap);
     size_t o = 0;
     out[o++] = '{';
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
+        const char *v = get(ctx, i, &len);
         if (i)
             out[o++] = ',';
         out[o++] = '"';
-        for (const char *p = PQgetvalue(res, i, 0); *p; p++) {
-            if (*p == '"' || *p == '\\')
+        for (size_t k = 0; k < len; k++) {
+            if (v[k] == '"' || v[k] == '\\')
                 out[o++] = '\\';
-            out[o++] = *p;
+            out[o++] = v[k];
         }
         out[o++] = '"';
     }
     out[o++] = '}';
     out[o] = '\0';
     return out;
+}
+
+/* Element i: the first column of row i of a result. */
+static const char *result_value(const void *ctx, size_t i, size_t *len)
+{
+    *len = (size_t)PQgetlength((PGresult *)ctx, (int)i, 0);
+    return PQgetvalue((PGresult *)ctx, (int)i, 0);
+}
+
+/* Element i: the id of exec_brief i. */
+static const char *brief_id(const void *ctx, size_t i, size_t *len)
+{
+    const struct exec_brief *b = (const struct exec_brief *)ctx + i;
+    *len = b->id.len;
+    return b->id.ptr;
 }
 
 int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec *out, char *err,
@@ -210,7 +228,7 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
         workflow_exec_free(out);
         return -1;
     }
-    char *ids = array_literal(res);
+    char *ids = array_literal((size_t)PQntuples(res), result_value, res);
     PQclear(res);
     const char *task_params[1] = { ids };
     res = PQexecParams(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1,
@@ -294,26 +312,7 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
 {
     if (n == 0)
         return 0;
-    size_t cap = 3;
-    for (size_t i = 0; i < n; i++)
-        cap += 2 * list[i].id.len + 3;
-    char *ids = xmalloc(cap);
-    size_t o = 0;
-    ids[o++] = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            ids[o++] = ',';
-        ids[o++] = '"';
-        for (size_t k = 0; k < list[i].id.len; k++) {
-            char ch = list[i].id.ptr[k];
-            if (ch == '"' || ch == '\\')
-                ids[o++] = '\\';
-            ids[o++] = ch;
-        }
-        ids[o++] = '"';
-    }
-    ids[o++] = '}';
-    ids[o] = '\0';
+    char *ids = array_literal(n, brief_id, list);
     for (size_t i = 0; i < n; i++) {
         bytes_set(&list[i].reason, "", 0);
         bytes_set(&list[i].failed_ref, "", 0);
@@ -347,7 +346,7 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
     free(ids);
     if (!r)
         return -1;
-    char *task_ids = array_literal(r);
+    char *task_ids = array_literal((size_t)PQntuples(r), result_value, r);
     PQclear(r);
     const char *p2[1] = { task_ids };
     r = query(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1, p2,
