@@ -253,7 +253,7 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
 
 /* ---- summary ---------------------------------------------------------------------------- */
 
-static void brief_free(struct exec_brief *b)
+void exec_brief_free(struct exec_brief *b)
 {
     bytes_free(&b->id);
     bytes_free(&b->name);
@@ -270,9 +270,9 @@ void workflow_summary_free(struct workflow_summary *s)
         bytes_free(&s->counts[i].type);
     free(s->counts);
     for (size_t i = 0; i < s->running_n; i++)
-        brief_free(&s->running[i]);
+        exec_brief_free(&s->running[i]);
     for (size_t i = 0; i < s->failures_n; i++)
-        brief_free(&s->failures[i]);
+        exec_brief_free(&s->failures[i]);
     memset(s, 0, sizeof *s);
 }
 
@@ -482,4 +482,48 @@ int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *o
     if (fill_failures(conn, out->failures, out->failures_n, err, errlen) < 0)
         rc = -1;
     return rc;
+}
+
+static int by_start_desc(const void *pa, const void *pb)
+{
+    const struct exec_brief *a = pa, *b = pb;
+    if (a->start_ms != b->start_ms)
+        return a->start_ms > b->start_ms ? -1 : 1;
+    return bytes_cmp(&a->id, &b->id);
+}
+
+int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size_t max, char *err,
+                   size_t errlen)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%zu", max);
+    const char *p[2] = { text, limit };
+    /* a BitmapOr of the primary key and the correlation_id index */
+    PGresult *r = query(conn, "SELECT workflow_id, json_data FROM workflow"
+                              " WHERE workflow_id = $1 OR correlation_id = $1 LIMIT $2::int",
+                        2, p, "searching executions", err, errlen);
+    if (!r)
+        return -1;
+    size_t n = 0;
+    for (int row = 0; row < PQntuples(r) && n < max; row++) {
+        struct workflow_exec w;
+        if (conductor_parse_workflow(PQgetvalue(r, row, 1), &w) < 0)
+            continue;
+        struct exec_brief *b = &list[n++];
+        memset(b, 0, sizeof *b);
+        cell(r, row, 0, &b->id);
+        bytes_set(&b->name, w.name.ptr, w.name.len);
+        bytes_set(&b->status, w.status.ptr, w.status.len);
+        bytes_set(&b->correlation_id, w.correlation_id.ptr, w.correlation_id.len);
+        bytes_set(&b->reason, w.reason.ptr, w.reason.len);
+        bytes_set(&b->failed_ref, "", 0);
+        bytes_set(&b->failed_reason, "", 0);
+        b->failed_retry_count = QT_UNKNOWN;
+        b->start_ms = w.start_ms;
+        b->end_ms = w.end_ms;
+        workflow_exec_free(&w);
+    }
+    PQclear(r);
+    qsort(list, n, sizeof *list, by_start_desc);
+    return (int)n;
 }

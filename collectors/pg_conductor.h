@@ -24,6 +24,13 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
 int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *out, char *err,
                       size_t errlen);
 
+/* Executions whose id or correlation id is `text` (both columns are indexed), newest start
+ * first, at most max. Fills list[] (caller frees each with its fields via
+ * workflow_summary-style freeing: exec_brief_free). Returns how many, or -1 with err. */
+int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size_t max, char *err,
+                   size_t errlen);
+void exec_brief_free(struct exec_brief *b);
+
 /* Parses Conductor's JSON of a workflow / a task (exposed for the unit tests). 0 or -1. */
 int conductor_parse_workflow(const char *json, struct workflow_exec *out);
 int conductor_parse_task(const char *json, struct task_exec *out);

@@ -431,6 +431,19 @@ void json_add_postgres(json_t *doc, const char *source, const struct workflow_su
     json_object_set_new(doc, "postgres", o);
 }
 
+json_t *json_from_found(const struct exec_brief *list, size_t n)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = brief_json(&list[i], 0, true);
+        json_object_del(o, "failed_task");   /* not looked up for a search */
+        json_array_append_new(arr, o);
+    }
+    json_t *doc = json_object();
+    json_object_set_new(doc, "executions", arr);
+    return doc;
+}
+
 int json_write_line(json_t *doc, FILE *out, int pretty)
 {
     size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |

@@ -36,6 +36,9 @@ json_t *json_from_workflow(const struct workflow_exec *w);
 /* Sets doc.postgres from a workflow summary (source names the schema, e.g. "conductor"). */
 void json_add_postgres(json_t *doc, const char *source, const struct workflow_summary *s);
 
+/* {"executions": [...]}: the result of a search by id or correlation id. */
+json_t *json_from_found(const struct exec_brief *list, size_t n);
+
 /* Writes doc followed by a newline; flushes. Returns 0 or -1. */
 int json_write_line(json_t *doc, FILE *out, int pretty);
 

@@ -101,6 +101,7 @@ static void usage(FILE *out)
         "      --pg CONNINFO        a conninfo string or postgresql:// URI (PG* variables,\n"
         "                           ~/.pgpass and services work as in psql); read-only session\n"
         "      --workflow ID        one Conductor execution with its tasks (with --once)\n"
+        "      --find TEXT          executions whose id or correlation id is TEXT (with --once)\n"
         "\n"
         "What to watch:\n"
         "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
@@ -148,7 +149,7 @@ static void usage_error(const char *fmt, const char *arg)
 static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
-           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW };
+           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "streams", required_argument, NULL, 'm' },
@@ -165,6 +166,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "config", required_argument, NULL, OPT_CONFIG },
         { "pg", required_argument, NULL, OPT_PG },
         { "workflow", required_argument, NULL, OPT_WORKFLOW },
+        { "find", required_argument, NULL, OPT_FIND },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -231,6 +233,11 @@ static void parse_args(int argc, char **argv, struct options *o)
                 usage_error("--workflow needs an execution id%s", "");
             o->workflow_id = optarg;
             break;
+        case OPT_FIND:
+            if (!*optarg)
+                usage_error("--find needs an execution id or correlation id%s", "");
+            o->find = optarg;
+            break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf("queuetop %s\n", QUEUETOP_VERSION); exit(0);
         case ':':
@@ -251,8 +258,10 @@ static void parse_args(int argc, char **argv, struct options *o)
         usage_error("unexpected argument '%s'", argv[optind]);
     if (o->pretty && !o->json)
         usage_error("--pretty goes with --json%s", "");
-    if (o->workflow_id && !o->pg_conninfo)
-        usage_error("--workflow reads PostgreSQL: give --pg CONNINFO%s", "");
+    if ((o->workflow_id || o->find) && !o->pg_conninfo)
+        usage_error("--workflow and --find read PostgreSQL: give --pg CONNINFO%s", "");
+    if (o->workflow_id && o->find)
+        usage_error("--workflow and --find do not go together%s", "");
     if (o->workflow_id && !o->once)
         usage_error("--workflow works with --once for now (the interactive timeline is not built"
                     " yet)%s", "");
@@ -291,6 +300,38 @@ static json_t *document(const struct options *o, const struct snapshot *streams,
     if (server)
         json_add_server(doc, &server->server, h, streams ? &streams->redis : NULL, &o->thresholds);
     return doc;
+}
+
+/* --find TEXT --once: executions by id or correlation id. Exit 1 when none. */
+static int run_find_once(const struct options *o)
+{
+    char err[300];
+    PGconn *conn = pg_conn_open(o->pg_conninfo, err, sizeof err);
+    if (!conn) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        return 2;
+    }
+    struct exec_brief list[20];
+    int n = conductor_find(conn, o->find, list, 20, err, sizeof err);
+    PQfinish(conn);
+    if (n < 0) {
+        fprintf(stderr, "queuetop: %s\n", err);
+        return 2;
+    }
+    int rc = n == 0 ? 1 : 0;
+    if (n == 0)
+        fprintf(stderr, "queuetop: no execution with id or correlation id '%s'\n", o->find);
+    if (o->json) {
+        json_t *doc = json_from_found(list, (size_t)n);
+        if (json_write_line(doc, stdout, o->pretty) < 0)
+            rc = 2;
+        json_decref(doc);
+    } else {
+        text_write_found(list, (size_t)n, stdout);
+    }
+    for (int i = 0; i < n; i++)
+        exec_brief_free(&list[i]);
+    return rc;
 }
 
 /* --workflow ID --once: one execution from Conductor's tables, as JSON or a text table.
@@ -454,6 +495,8 @@ int main(int argc, char **argv)
 
     if (opts.workflow_id)
         return run_workflow_once(&opts);
+    if (opts.find)
+        return run_find_once(&opts);
     if (opts.once)
         return run_once(&opts);
 

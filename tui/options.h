@@ -20,6 +20,7 @@ struct options {
     int rate_interval_ms;            /* --once: pause between the two samples; 0: one sample */
     const char *pg_conninfo;         /* --pg, NULL when not given */
     const char *workflow_id;         /* --workflow, NULL when not given */
+    const char *find;                /* --find: an execution id or correlation id */
     bool redis_named;                /* --redis or $REDIS_URL given */
     char theme[32];
     bool no_color;

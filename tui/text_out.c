@@ -134,3 +134,16 @@ void text_write_summary(const struct workflow_summary *s, FILE *out)
         fprintf(out, "%-10s %-40s %s%s%s\n", status, id, reason, ref[0] ? "  task " : "", ref);
     }
 }
+
+void text_write_found(const struct exec_brief *list, size_t n, FILE *out)
+{
+    for (size_t i = 0; i < n; i++) {
+        char id[100], name[60], status[40], corr[100];
+        sanitize_for_cell(list[i].id.ptr, list[i].id.len, id, sizeof id, 40, false);
+        sanitize_for_cell(list[i].name.ptr, list[i].name.len, name, sizeof name, 24, false);
+        sanitize_for_cell(list[i].status.ptr, list[i].status.len, status, sizeof status, 12, false);
+        sanitize_for_cell(list[i].correlation_id.ptr, list[i].correlation_id.len, corr, sizeof corr,
+                          30, false);
+        fprintf(out, "%-40s %-24s %-12s %s\n", id, name, status, corr);
+    }
+}

@@ -18,6 +18,9 @@ void text_write_server(const struct server_snapshot *s, const struct history *h,
 /* Counts by status per workflow, the oldest running executions and the newest failures. */
 void text_write_summary(const struct workflow_summary *s, FILE *out);
 
+/* Executions found by id or correlation id, newest first. */
+void text_write_found(const struct exec_brief *list, size_t n, FILE *out);
+
 /* One workflow execution and its tasks in seq order, times relative to its start. */
 void text_write_workflow(const struct workflow_exec *w, FILE *out);
 

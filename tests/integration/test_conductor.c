@@ -362,6 +362,45 @@ static void test_summary_without_index_tables(void **state)
     free(err);
 }
 
+/* --find: by correlation id (two executions, newest start first) or by execution id. */
+static void test_find(void **state)
+{
+    (void)state;
+    char *out, *err;
+    const char *argv[] = { harness_queuetop(), "--pg", pg.conninfo, "--find", "order-42", "--once",
+                           "--json", NULL };
+    assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *ex = json_object_get(doc, "executions");
+    assert_int_equal(json_array_size(ex), 2);
+    json_t *a = json_array_get(ex, 0), *b = json_array_get(ex, 1);
+    /* both started at T0: ties by id */
+    assert_string_equal(str(a, "id"), "wf-fail-2");
+    assert_string_equal(str(a, "status"), "FAILED");
+    assert_string_equal(str(a, "reason"), "Task charge failed twice");
+    assert_string_equal(str(b, "id"), "wf-run-1");
+    assert_string_equal(str(b, "name"), "order_fulfilment");
+    assert_string_equal(str(b, "correlation_id"), "order-42");
+    json_decref(doc);
+    free(out);
+    free(err);
+
+    const char *byid[] = { harness_queuetop(), "--pg", pg.conninfo, "--find", "wf-run-1", "--once",
+                           NULL };
+    assert_int_equal(harness_run(byid, &out, &err, 20000), 0);
+    assert_non_null(strstr(out, "wf-run-1"));
+    assert_null(strstr(out, "wf-fail-2"));
+    free(out);
+    free(err);
+
+    const char *none[] = { harness_queuetop(), "--pg", pg.conninfo, "--find", "nothing-here",
+                           "--once", NULL };
+    assert_int_equal(harness_run(none, &out, &err, 20000), 1);
+    assert_non_null(strstr(err, "no execution with id or correlation id 'nothing-here'"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -371,6 +410,7 @@ int main(void)
         cmocka_unit_test(test_session_is_safe),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_summary_without_index_tables),
+        cmocka_unit_test(test_find),
     };
     return cmocka_run_group_tests_name("conductor_integration", tests, group_setup, group_teardown);
 }
