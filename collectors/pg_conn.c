@@ -39,11 +39,3 @@ PGconn *pg_conn_open(const char *conninfo, char *err, size_t errlen)
     }
     return conn;
 }
-
-void pg_conn_describe(PGconn *conn, char *buf, size_t buflen)
-{
-    const char *host = PQhost(conn);
-    snprintf(buf, buflen, "postgresql://%s%s%s/%s", host && host[0] == '/' ? "" : (host ? host : ""),
-             host && host[0] == '/' ? "[socket]" : ":", host && host[0] == '/' ? "" : PQport(conn),
-             PQdb(conn));
-}

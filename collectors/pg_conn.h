@@ -17,7 +17,4 @@
  * message, password-free) in err. */
 PGconn *pg_conn_open(const char *conninfo, char *err, size_t errlen);
 
-/* The connection target for display: host:port/dbname, never a password. */
-void pg_conn_describe(PGconn *conn, char *buf, size_t buflen);
-
 #endif
