@@ -12,6 +12,7 @@
 #include "../unit/cm.h"
 #include "harness.h"
 #include "pg_harness.h"
+#include "json_fields.h"
 #include "../../collectors/pg_conn.h"
 
 static struct pg_server pg;
@@ -157,27 +158,8 @@ static json_t *workflow_json(const char *id, int want_status, char **err_out)
     return doc;
 }
 
-static long long num(json_t *o, const char *f)
-{
-    json_t *v = json_object_get(o, f);
-    if (!json_is_integer(v))
-        fail_msg("%s is not an integer", f);
-    return json_integer_value(v);
-}
 
-static const char *str(json_t *o, const char *f)
-{
-    const char *s = json_string_value(json_object_get(o, f));
-    if (!s)
-        fail_msg("%s is not a string", f);
-    return s;
-}
 
-static void assert_null_field(json_t *o, const char *f)
-{
-    if (!json_is_null(json_object_get(o, f)))
-        fail_msg("%s should be null", f);
-}
 
 static void test_running_execution(void **state)
 {

@@ -17,17 +17,6 @@
 
 #include "suite.h"
 
-static void cmd_on(redisContext *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(c, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    if (r->type == REDIS_REPLY_ERROR)
-        fail_msg("%s -> %s", fmt, r->str);
-    freeReplyObject(r);
-}
 
 static json_t *run_json(const char *const *argv, int want_status)
 {

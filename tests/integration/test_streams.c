@@ -16,18 +16,8 @@
 #include "../../collectors/redis_streams.h"
 
 #include "suite.h"
+#include "json_fields.h"
 
-static void cmd_ok(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    redisReply *r = redisvCommand(rc, fmt, ap);
-    va_end(ap);
-    assert_non_null(r);
-    if (r->type == REDIS_REPLY_ERROR)
-        fail_msg("%s -> %s", fmt, r->str);
-    freeReplyObject(r);
-}
 
 static long long server_ms(void)
 {
@@ -75,28 +65,8 @@ static json_t *stream_of(json_t *doc, const char *key)
     return find_by(json_object_get(json_object_get(doc, "redis"), "streams"), "key", key);
 }
 
-static long long num(json_t *obj, const char *field)
-{
-    json_t *v = json_object_get(obj, field);
-    if (!json_is_integer(v))
-        fail_msg("%s is not an integer", field);
-    return json_integer_value(v);
-}
 
-static void assert_null_field(json_t *obj, const char *field)
-{
-    json_t *v = json_object_get(obj, field);
-    if (!v || !json_is_null(v))
-        fail_msg("%s should be null", field);
-}
 
-static const char *str(json_t *obj, const char *field)
-{
-    const char *s = json_string_value(json_object_get(obj, field));
-    if (!s)
-        fail_msg("%s is not a string", field);
-    return s;
-}
 
 static void test_exact_state(void **state)
 {
@@ -106,16 +76,16 @@ static void test_exact_state(void **state)
     char id[5][32];
     for (int i = 0; i < 5; i++) {
         snprintf(id[i], sizeof id[i], "%lld-0", base + i * 1000);
-        cmd_ok("XADD orders %s order_id %d", id[i], i);
+        cmd_on(rc, "XADD orders %s order_id %d", id[i], i);
     }
-    cmd_ok("XGROUP CREATE orders billing 0");
-    cmd_ok("XGROUP CREATE orders audit $");
-    cmd_ok("XGROUP CREATE orders late 0");
-    cmd_ok("XREADGROUP GROUP billing c1 COUNT 3 STREAMS orders >");   /* delivers 0,1,2 */
-    cmd_ok("XACK orders billing %s", id[0]);                         /* 1,2 pending */
-    cmd_ok("XCLAIM orders billing c2 0 %s", id[1]);                  /* 1: c2, 2 deliveries */
-    cmd_ok("SET not-a-stream x");
-    cmd_ok("RPUSH a-list x");
+    cmd_on(rc, "XGROUP CREATE orders billing 0");
+    cmd_on(rc, "XGROUP CREATE orders audit $");
+    cmd_on(rc, "XGROUP CREATE orders late 0");
+    cmd_on(rc, "XREADGROUP GROUP billing c1 COUNT 3 STREAMS orders >");   /* delivers 0,1,2 */
+    cmd_on(rc, "XACK orders billing %s", id[0]);                         /* 1,2 pending */
+    cmd_on(rc, "XCLAIM orders billing c2 0 %s", id[1]);                  /* 1: c2, 2 deliveries */
+    cmd_on(rc, "SET not-a-stream x");
+    cmd_on(rc, "RPUSH a-list x");
 
     long long before = server_ms();
     json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
@@ -176,12 +146,12 @@ static void test_unknown_lag_and_empty(void **state)
 {
     (void)state;
     for (int i = 1; i <= 10; i++)
-        cmd_ok("XADD legacy %d-0 f v", i);
-    cmd_ok("XDEL legacy 5-0");
-    cmd_ok("XGROUP CREATE legacy workers 0");
-    cmd_ok("XREADGROUP GROUP workers w COUNT 2 STREAMS legacy >");
-    cmd_ok("XADD drained * f v");
-    cmd_ok("XTRIM drained MAXLEN 0");
+        cmd_on(rc, "XADD legacy %d-0 f v", i);
+    cmd_on(rc, "XDEL legacy 5-0");
+    cmd_on(rc, "XGROUP CREATE legacy workers 0");
+    cmd_on(rc, "XREADGROUP GROUP workers w COUNT 2 STREAMS legacy >");
+    cmd_on(rc, "XADD drained * f v");
+    cmd_on(rc, "XTRIM drained MAXLEN 0");
 
     json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
     json_t *s = stream_of(doc, "legacy");
@@ -247,9 +217,9 @@ static void test_hostile_names(void **state)
 static void test_match_glob(void **state)
 {
     (void)state;
-    cmd_ok("XADD orders:eu * f v");
-    cmd_ok("XADD orders:us * f v");
-    cmd_ok("XADD emails * f v");
+    cmd_on(rc, "XADD orders:eu * f v");
+    cmd_on(rc, "XADD orders:us * f v");
+    cmd_on(rc, "XADD emails * f v");
     json_t *doc = once_json(redis_server_url(&srv),
                             (const char *const[]){ "--rate-interval", "0", "--streams", "orders:*", NULL });
     json_t *streams = json_object_get(json_object_get(doc, "redis"), "streams");
@@ -270,9 +240,9 @@ static void test_many_keys_one_pass(void **state)
         assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
         freeReplyObject(r);
     }
-    cmd_ok("XADD s:1 * f v");
-    cmd_ok("XADD s:2 * f v");
-    cmd_ok("XADD s:3 * f v");
+    cmd_on(rc, "XADD s:1 * f v");
+    cmd_on(rc, "XADD s:2 * f v");
+    cmd_on(rc, "XADD s:3 * f v");
     json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
     json_t *redis = json_object_get(doc, "redis");
     assert_int_equal(json_array_size(json_object_get(redis, "streams")), 3);
@@ -293,7 +263,7 @@ static void test_scan_spread_over_ticks(void **state)
         freeReplyObject(r);
     }
     for (int i = 0; i < 5; i++)
-        cmd_ok("XADD q:%d * f v", i);
+        cmd_on(rc, "XADD q:%d * f v", i);
     const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.1", "--redis",
                            redis_server_url(&srv), NULL };
     int fd;
@@ -329,8 +299,8 @@ static void test_focus_outside_first_batch(void **state)
         assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
         freeReplyObject(r);
     }
-    cmd_ok("XGROUP CREATE s:449 g1 0");
-    cmd_ok("XREADGROUP GROUP g1 alice COUNT 1 STREAMS s:449 >");
+    cmd_on(rc, "XGROUP CREATE s:449 g1 0");
+    cmd_on(rc, "XREADGROUP GROUP g1 alice COUNT 1 STREAMS s:449 >");
 
     struct streams_config cfg;
     char err[256];
@@ -340,7 +310,7 @@ static void test_focus_outside_first_batch(void **state)
     streams_collector_set_focus(c, "s:449", 5);
     for (int round = 0; round < 3; round++) {
         if (round == 1)
-            cmd_ok("XGROUP CREATE s:449 g0 0");   /* sorts before g1: indexes shift */
+            cmd_on(rc, "XGROUP CREATE s:449 g0 0");   /* sorts before g1: indexes shift */
         struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
         assert_non_null(snap);
         assert_int_equal(snap->redis.stream_count, 450);
@@ -370,10 +340,10 @@ static void test_focus_outside_first_batch(void **state)
 static void test_rates(void **state)
 {
     (void)state;
-    cmd_ok("XADD jobs * n 0");
-    cmd_ok("XGROUP CREATE jobs workers 0");
+    cmd_on(rc, "XADD jobs * n 0");
+    cmd_on(rc, "XGROUP CREATE jobs workers 0");
     /* a group made at $ or 0 has entries-read nil until it reads: make it known first */
-    cmd_ok("XREADGROUP GROUP workers w COUNT 1 STREAMS jobs >");
+    cmd_on(rc, "XREADGROUP GROUP workers w COUNT 1 STREAMS jobs >");
     pid_t child = fork();
     if (child == 0) {
         /* during the 1 s between the two samples: 50 produced, 20 consumed */
@@ -468,9 +438,9 @@ static void test_connection_errors(void **state)
 static void test_unix_socket_and_db(void **state)
 {
     (void)state;
-    cmd_ok("SELECT 3");
-    cmd_ok("XADD in-db-3 * f v");
-    cmd_ok("SELECT 0");
+    cmd_on(rc, "SELECT 3");
+    cmd_on(rc, "XADD in-db-3 * f v");
+    cmd_on(rc, "SELECT 0");
     char url[400];
     snprintf(url, sizeof url, "unix://%s?db=3", srv.socket_path);
     json_t *doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
@@ -478,17 +448,17 @@ static void test_unix_socket_and_db(void **state)
     assert_int_equal(json_array_size(streams), 1);
     assert_string_equal(str(json_array_get(streams, 0), "key"), "in-db-3");
     json_decref(doc);
-    cmd_ok("SELECT 3");
-    cmd_ok("FLUSHDB");
-    cmd_ok("SELECT 0");
+    cmd_on(rc, "SELECT 3");
+    cmd_on(rc, "FLUSHDB");
+    cmd_on(rc, "SELECT 0");
 }
 
 static void test_acl_users(void **state)
 {
     (void)state;
-    cmd_ok("XADD guarded * f v");
-    cmd_ok("ACL SETUSER watcher on >w-pass ~* +scan +xinfo +xpending +time +info +ping");
-    cmd_ok("ACL SETUSER blind on >b-pass ~* +scan +time +info +ping");
+    cmd_on(rc, "XADD guarded * f v");
+    cmd_on(rc, "ACL SETUSER watcher on >w-pass ~* +scan +xinfo +xpending +time +info +ping");
+    cmd_on(rc, "ACL SETUSER blind on >b-pass ~* +scan +time +info +ping");
     char url[128];
     char *out, *err;
 
@@ -517,8 +487,8 @@ static void test_acl_users(void **state)
     free(err);
 
     /* a user limited to some keys sees those, and is told how many it could not read */
-    cmd_ok("XADD secret * f v");
-    cmd_ok("ACL SETUSER partial on >p-pass ~guard* +scan +xinfo +xpending +time +info +ping");
+    cmd_on(rc, "XADD secret * f v");
+    cmd_on(rc, "ACL SETUSER partial on >p-pass ~guard* +scan +xinfo +xpending +time +info +ping");
     snprintf(url, sizeof url, "redis://partial:p-pass@127.0.0.1:%d", srv.port);
     doc = once_json(url, (const char *const[]){ "--rate-interval", "0", NULL });
     json_t *redis = json_object_get(doc, "redis");
@@ -535,7 +505,7 @@ static void test_acl_users(void **state)
     stream_of(doc, "guarded");
     json_decref(doc);
     unsetenv("REDISCLI_AUTH");
-    cmd_ok("ACL DELUSER watcher blind partial");
+    cmd_on(rc, "ACL DELUSER watcher blind partial");
 }
 
 /* --json without --once streams one line per sample; kill Redis under it, start it again with
@@ -543,7 +513,7 @@ static void test_acl_users(void **state)
 static void test_kill_and_restart(void **state)
 {
     (void)state;
-    cmd_ok("XADD before * f v");
+    cmd_on(rc, "XADD before * f v");
     const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--redis",
                            redis_server_url(&srv), NULL };
     int fd;
@@ -570,9 +540,9 @@ static void test_kill_and_restart(void **state)
 
     assert_int_equal(redis_server_restart(&srv), 0);
     rc = redis_server_client(&srv);
-    cmd_ok("XADD after 1-0 f v");
-    cmd_ok("XADD after 2-0 f v");
-    cmd_ok("XGROUP CREATE after g 0");
+    cmd_on(rc, "XADD after 1-0 f v");
+    cmd_on(rc, "XADD after 2-0 f v");
+    cmd_on(rc, "XGROUP CREATE after g 0");
     bool right = false;
     for (int i = 0; i < 100 && !right && (doc = harness_next_json(fd, 7000)) != NULL; i++) {
         /* backoff is capped at 5 s */
