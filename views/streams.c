@@ -73,13 +73,11 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
     }
     if (!(crit || warn))
         return;
-    size_t *order = xcalloc(r->stream_count, sizeof *order);
-    size_t n = streams_select(r, &app->history, "", SORT_SEVERITY, false, app->thresholds, order);
+    size_t *order = xcalloc(crit + warn, sizeof *order);
+    size_t n = streams_problems(r, &app->history, app->thresholds, order);
     for (size_t i = 0; i < n && col < width - 12; i++) {
         const struct stream_info *s = &r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
-        if (sev == SEV_OK)
-            break;
         char why[96];
         stream_problem(s, app->thresholds, why, sizeof why);
         int role = severity_role(sev);

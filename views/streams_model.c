@@ -172,3 +172,17 @@ size_t streams_select(const struct redis_snapshot *r, const struct history *h, c
     qsort(out, n, sizeof *out, compare_rows);
     return n;
 }
+
+size_t streams_problems(const struct redis_snapshot *r, const struct history *h,
+                        const struct thresholds *t, size_t *out)
+{
+    if (!t)
+        t = &default_thresholds;
+    size_t n = 0;
+    for (size_t i = 0; i < r->stream_count; i++)
+        if (stream_severity(&r->streams[i], t) != SEV_OK)
+            out[n++] = i;
+    sort_ctx = (struct sort_ctx){ r, h, t, SORT_SEVERITY, false };
+    qsort(out, n, sizeof *out, compare_rows);
+    return n;
+}

@@ -55,4 +55,9 @@ size_t streams_select(const struct redis_snapshot *r, const struct history *h, c
                       enum stream_sort sort, bool reverse, const struct thresholds *t,
                       size_t *out);
 
+/* Like streams_select with SORT_SEVERITY, but only the streams with a problem (warning or
+ * critical): a linear pass, then a sort of just those. Returns how many. */
+size_t streams_problems(const struct redis_snapshot *r, const struct history *h,
+                        const struct thresholds *t, size_t *out);
+
 #endif

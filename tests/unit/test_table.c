@@ -72,6 +72,15 @@ static void test_sort_severity(void **state)
     keys_in_order(rows, 5, (const char *const[]){ "Emails", "beta", "orders", "alpha", "gamma" });
 }
 
+static void test_problems_only(void **state)
+{
+    (void)state;
+    size_t rows[8];
+    /* the same order as the severity sort, without the streams that are fine */
+    assert_int_equal(streams_problems(&r, NULL, NULL, rows), 3);
+    keys_in_order(rows, 3, (const char *const[]){ "Emails", "beta", "orders" });
+}
+
 static void test_sort_numeric_unknown_last(void **state)
 {
     (void)state;
@@ -145,6 +154,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_filter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_severity, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_problems_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_numeric_unknown_last, setup, teardown),
         cmocka_unit_test_setup_teardown(test_severity, setup, teardown),
         cmocka_unit_test(test_format),
