@@ -31,7 +31,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport
+TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
+            $(BUILD)/tests/pg_fixture
 
 ifeq ($(SAN),1)
 all: $(BUILD)/queuetop
@@ -76,7 +77,12 @@ $(BUILD)/tests/pg_harness.o: tests/integration/pg_harness.c
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(INTEG_BIN): $(BUILD)/tests/harness.o $(BUILD)/tests/pg_harness.o
+$(BUILD)/tests/conductor_fixture.o: tests/integration/conductor_fixture.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(INTEG_BIN): $(BUILD)/tests/harness.o $(BUILD)/tests/pg_harness.o $(BUILD)/tests/conductor_fixture.o
 
 $(BUILD)/tests/sim: tests/sim/sim.c $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)
@@ -87,6 +93,10 @@ $(BUILD)/tests/bench: tests/bench/bench.c $(BUILD)/tests/harness.o $(BUILD)/libq
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/pg_bench: tests/bench/pg_bench.c $(BUILD)/tests/pg_harness.o $(BUILD)/tests/harness.o $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/pg_fixture: tests/tools/pg_fixture.c $(BUILD)/tests/pg_harness.o $(BUILD)/tests/harness.o $(BUILD)/tests/conductor_fixture.o $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 

@@ -126,6 +126,45 @@ void hub_get_focus(struct hub *hub, struct bytes *out)
     pthread_mutex_unlock(&hub->lock);
 }
 
+/* Copies s into a 128-byte slot; true when it changed. */
+static bool set_slot(char *slot, const char *s)
+{
+    char next[128];
+    str_copy(next, s ? s : "", sizeof next);
+    if (strcmp(slot, next) == 0)
+        return false;
+    memcpy(slot, next, sizeof next);
+    return true;
+}
+
+void hub_set_workflow(struct hub *hub, const char *id)
+{
+    pthread_mutex_lock(&hub->lock);
+    if (set_slot(hub->workflow_id, id)) {
+        hub->refresh_gen++;
+        pthread_cond_broadcast(&hub->cond);
+    }
+    pthread_mutex_unlock(&hub->lock);
+}
+
+void hub_set_find(struct hub *hub, const char *text)
+{
+    pthread_mutex_lock(&hub->lock);
+    if (set_slot(hub->find_text, text)) {
+        hub->refresh_gen++;
+        pthread_cond_broadcast(&hub->cond);
+    }
+    pthread_mutex_unlock(&hub->lock);
+}
+
+void hub_get_workflow(struct hub *hub, char *id_out, char *find_out)
+{
+    pthread_mutex_lock(&hub->lock);
+    memcpy(id_out, hub->workflow_id, sizeof hub->workflow_id);
+    memcpy(find_out, hub->find_text, sizeof hub->find_text);
+    pthread_mutex_unlock(&hub->lock);
+}
+
 bool hub_wait(struct hub *hub, int64_t timeout_ms, uint64_t *seen_gen)
 {
     struct timespec deadline;

@@ -13,7 +13,7 @@
 
 #include "snapshot.h"
 
-#define HUB_KINDS 2
+#define HUB_KINDS 3
 
 struct hub {
     pthread_mutex_t lock;
@@ -24,6 +24,8 @@ struct hub {
     uint64_t refresh_gen;             /* bumped by hub_request_refresh */
     char *focus;                      /* stream key whose consumers to read; NULL for none */
     size_t focus_len;
+    char workflow_id[128];            /* the execution the UI opened; "" for none */
+    char find_text[128];              /* the UI's last search; "" for none */
 };
 
 /* Returns 0, or -1 when the pipe cannot be made (errno set). */
@@ -46,6 +48,13 @@ bool hub_stopping(struct hub *hub);
 void hub_set_focus(struct hub *hub, const char *key, size_t len);
 /* Copies the focus key into *out (caller frees out->ptr); out->len 0 when none. */
 void hub_get_focus(struct hub *hub, struct bytes *out);
+
+/* The execution to read every tick ("" or NULL for none), and the search to run; both are
+ * copied (cut to 127 bytes) and wake the collectors. */
+void hub_set_workflow(struct hub *hub, const char *id);
+void hub_set_find(struct hub *hub, const char *text);
+/* Copies them into out (size 128 each). */
+void hub_get_workflow(struct hub *hub, char *id_out, char *find_out);
 
 /* Waits up to timeout_ms, returning early on stop or on a refresh newer than *seen_gen
  * (which it updates). Returns true when a stop was requested. */

@@ -7,30 +7,9 @@
 
 #include <jansson.h>
 
+#include "pg_conn.h"
 #include "util.h"
 
-void workflow_exec_free(struct workflow_exec *w)
-{
-    bytes_free(&w->id);
-    bytes_free(&w->name);
-    bytes_free(&w->status);
-    bytes_free(&w->correlation_id);
-    bytes_free(&w->reason);
-    bytes_free(&w->parent_id);
-    for (size_t i = 0; i < w->task_count; i++) {
-        struct task_exec *t = &w->tasks[i];
-        bytes_free(&t->task_id);
-        bytes_free(&t->ref);
-        bytes_free(&t->type);
-        bytes_free(&t->status);
-        bytes_free(&t->worker_id);
-        bytes_free(&t->reason);
-        bytes_free(&t->sub_workflow_id);
-        bytes_free(&t->workflow_id);
-    }
-    free(w->tasks);
-    memset(w, 0, sizeof *w);
-}
 
 /* The first of the names that holds a string, copied into b ("" when none does). */
 static void get_str(json_t *o, struct bytes *b, const char *name1, const char *name2)
@@ -55,6 +34,15 @@ static long long get_ll(json_t *o, const char *name1, const char *name2)
     if (json_is_real(v))
         return (long long)json_real_value(v);
     return QT_UNKNOWN;
+}
+
+/* A JSON member as compact text ("" when absent or null). */
+static void get_json(json_t *o, struct bytes *b, const char *name)
+{
+    json_t *v = json_object_get(o, name);
+    char *text = v && !json_is_null(v) ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    bytes_set(b, text ? text : "", text ? strlen(text) : 0);
+    free(text);
 }
 
 /* Conductor writes 0 for a time that has not happened: unknown, not 1970. */
@@ -86,6 +74,8 @@ int conductor_parse_workflow(const char *text, struct workflow_exec *w)
     get_str(o, &w->correlation_id, "correlationId", NULL);
     get_str(o, &w->reason, "reasonForIncompletion", NULL);
     get_str(o, &w->parent_id, "parentWorkflowId", NULL);
+    get_json(o, &w->input, "input");
+    get_json(o, &w->output, "output");
     w->start_ms = get_time(o, "startTime", "createTime");
     w->end_ms = get_time(o, "endTime", NULL);
     w->update_ms = get_time(o, "updatedTime", "updateTime");
@@ -118,6 +108,8 @@ int conductor_parse_task(const char *text, struct task_exec *t)
             get_str(h, &t->sub_workflow_id, "subWorkflowId", NULL);
         }
     }
+    get_json(o, &t->input, "inputData");
+    get_json(o, &t->output, "outputData");
     t->seq = get_ll(o, "seq", NULL);
     t->retry_count = get_ll(o, "retryCount", NULL);
     t->poll_count = get_ll(o, "pollCount", NULL);
@@ -129,58 +121,9 @@ int conductor_parse_task(const char *text, struct task_exec *t)
     return 0;
 }
 
-static int by_seq(const void *pa, const void *pb)
-{
-    const struct task_exec *a = pa, *b = pb;
-    if (a->seq != b->seq)
-        return a->seq < b->seq ? -1 : 1;
-    if (a->scheduled_ms != b->scheduled_ms)
-        return a->scheduled_ms < b->scheduled_ms ? -1 : 1;
-    return bytes_cmp(&a->task_id, &b->task_id);
-}
 
-static void result_error(PGresult *res, const char *what, char *err, size_t errlen)
-{
-    const char *msg = res ? PQresultErrorMessage(res) : "no result";
-    size_t n = strcspn(msg, "\n");
-    snprintf(err, errlen, "%s: %.*s", what, (int)(n > 200 ? 200 : n), msg);
-}
 
-/* A PostgreSQL array literal of n strings: {"a","b\\"c"} (caller frees). */
-static char *array_literal(size_t n, const char *(*get)(const void *ctx, size_t i, size_t *len),
-                           const void *ctx)
-{
-    size_t cap = 3, len;
-    for (size_t i = 0; i < n; i++) {
-        get(ctx, i, &len);
-        cap += 2 * len + 3;
-    }
-    char *out = xmalloc(cap);
-    size_t o = 0;
-    out[o++] = '{';
-    for (size_t i = 0; i < n; i++) {
-        const char *v = get(ctx, i, &len);
-        if (i)
-            out[o++] = ',';
-        out[o++] = '"';
-        for (size_t k = 0; k < len; k++) {
-            if (v[k] == '"' || v[k] == '\\')
-                out[o++] = '\\';
-            out[o++] = v[k];
-        }
-        out[o++] = '"';
-    }
-    out[o++] = '}';
-    out[o] = '\0';
-    return out;
-}
 
-/* Element i: the first column of row i of a result. */
-static const char *result_value(const void *ctx, size_t i, size_t *len)
-{
-    *len = (size_t)PQgetlength((PGresult *)ctx, (int)i, 0);
-    return PQgetvalue((PGresult *)ctx, (int)i, 0);
-}
 
 /* Element i: the id of exec_brief i. */
 static const char *brief_id(const void *ctx, size_t i, size_t *len)
@@ -196,13 +139,10 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
     const char *params[1] = { id };
     memset(out, 0, sizeof *out);
     /* The primary keys make both lookups index scans, whatever the table sizes. */
-    PGresult *res = PQexecParams(conn, "SELECT json_data FROM workflow WHERE workflow_id = $1",
-                                 1, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result_error(res, "reading the workflow", err, errlen);
-        PQclear(res);
+    PGresult *res = pg_query(conn, "SELECT json_data FROM workflow WHERE workflow_id = $1", 1,
+                             params, "reading the workflow", err, errlen);
+    if (!res)
         return -1;
-    }
     if (PQntuples(res) == 0) {
         PQclear(res);
         return 0;
@@ -220,23 +160,19 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
 
     /* Task ids first (workflow_to_task's index), then the rows by primary key, as Conductor's
      * own DAO does: a join lets the planner pick a scan of the whole task table. */
-    res = PQexecParams(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = $1", 1, NULL,
-                       params, NULL, NULL, 0);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result_error(res, "reading the task ids", err, errlen);
-        PQclear(res);
+    res = pg_query(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = $1", 1, params,
+                   "reading the task ids", err, errlen);
+    if (!res) {
         workflow_exec_free(out);
         return -1;
     }
-    char *ids = array_literal((size_t)PQntuples(res), result_value, res);
+    char *ids = pg_array_literal((size_t)PQntuples(res), pg_result_column0, res);
     PQclear(res);
     const char *task_params[1] = { ids };
-    res = PQexecParams(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1,
-                       NULL, task_params, NULL, NULL, 0);
+    res = pg_query(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1,
+                   task_params, "reading the tasks", err, errlen);
     free(ids);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        result_error(res, "reading the tasks", err, errlen);
-        PQclear(res);
+    if (!res) {
         workflow_exec_free(out);
         return -1;
     }
@@ -247,72 +183,26 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
             out->task_count++;
     }
     PQclear(res);
-    qsort(out->tasks, out->task_count, sizeof *out->tasks, by_seq);
+    workflow_sort_tasks(out);
     return 1;
 }
 
 /* ---- summary ---------------------------------------------------------------------------- */
 
-void exec_brief_free(struct exec_brief *b)
-{
-    bytes_free(&b->id);
-    bytes_free(&b->name);
-    bytes_free(&b->status);
-    bytes_free(&b->correlation_id);
-    bytes_free(&b->reason);
-    bytes_free(&b->failed_ref);
-    bytes_free(&b->failed_reason);
-}
 
-void workflow_summary_free(struct workflow_summary *s)
-{
-    for (size_t i = 0; i < s->count_n; i++)
-        bytes_free(&s->counts[i].type);
-    free(s->counts);
-    for (size_t i = 0; i < s->running_n; i++)
-        exec_brief_free(&s->running[i]);
-    for (size_t i = 0; i < s->failures_n; i++)
-        exec_brief_free(&s->failures[i]);
-    memset(s, 0, sizeof *s);
-}
 
-static void cell(PGresult *r, int row, int col, struct bytes *b)
-{
-    if (PQgetisnull(r, row, col))
-        bytes_set(b, "", 0);
-    else
-        bytes_set(b, PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
-}
 
-static long long cell_ll(PGresult *r, int row, int col)
-{
-    long long v;
-    const char *s = PQgetvalue(r, row, col);
-    if (PQgetisnull(r, row, col) || parse_ll(s, strlen(s), &v) < 0)
-        return QT_UNKNOWN;
-    return v;
-}
 
-static PGresult *query(PGconn *conn, const char *sql, int n, const char *const *params,
-                       const char *what, char *err, size_t errlen)
-{
-    PGresult *r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-        result_error(r, what, err, errlen);
-        PQclear(r);
-        return NULL;
-    }
-    return r;
-}
 
 /* For the listed failures, in three queries whatever their number: the executions' JSON (for
  * reasonForIncompletion), their task ids, then those tasks by primary key; each failure gets
- * its reason and its last failed task (highest seq among FAILED*, TIMED_OUT, CANCELED). */
+ * its reason and its last failed task (highest seq among FAILED* and TIMED_OUT, else among
+ * CANCELED). */
 static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *err, size_t errlen)
 {
     if (n == 0)
         return 0;
-    char *ids = array_literal(n, brief_id, list);
+    char *ids = pg_array_literal(n, brief_id, list);
     for (size_t i = 0; i < n; i++) {
         bytes_set(&list[i].reason, "", 0);
         bytes_set(&list[i].failed_ref, "", 0);
@@ -320,7 +210,7 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
         list[i].failed_retry_count = QT_UNKNOWN;
     }
     const char *p1[1] = { ids };
-    PGresult *r = query(conn, "SELECT workflow_id, json_data FROM workflow"
+    PGresult *r = pg_query(conn, "SELECT workflow_id, json_data FROM workflow"
                               " WHERE workflow_id = ANY($1::varchar[])",
                         1, p1, "reading failed executions", err, errlen);
     if (!r) {
@@ -341,15 +231,15 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
     }
     PQclear(r);
 
-    r = query(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = ANY($1::varchar[])",
+    r = pg_query(conn, "SELECT task_id FROM workflow_to_task WHERE workflow_id = ANY($1::varchar[])",
               1, p1, "reading failed executions' task ids", err, errlen);
     free(ids);
     if (!r)
         return -1;
-    char *task_ids = array_literal((size_t)PQntuples(r), result_value, r);
+    char *task_ids = pg_array_literal((size_t)PQntuples(r), pg_result_column0, r);
     PQclear(r);
     const char *p2[1] = { task_ids };
-    r = query(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1, p2,
+    r = pg_query(conn, "SELECT json_data FROM task WHERE task_id = ANY($1::varchar[])", 1, p2,
               "reading failed executions' tasks", err, errlen);
     free(task_ids);
     if (!r)
@@ -361,32 +251,142 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
         struct task_exec t;
         if (conductor_parse_task(PQgetvalue(r, row, 0), &t) < 0)
             continue;
+        /* a task that failed or timed out outranks one canceled because of it (a TERMINATED
+         * execution cancels its open JOIN); among equals the highest seq wins */
         bool failed = t.status.ptr && (strncmp(t.status.ptr, "FAILED", 6) == 0 ||
-                                       strcmp(t.status.ptr, "TIMED_OUT") == 0 ||
-                                       strcmp(t.status.ptr, "CANCELED") == 0);
-        for (size_t i = 0; failed && i < n; i++) {
-            if (bytes_cmp(&list[i].id, &t.workflow_id) != 0 || t.seq <= best_seq[i])
+                                       strcmp(t.status.ptr, "TIMED_OUT") == 0);
+        bool canceled = t.status.ptr && strcmp(t.status.ptr, "CANCELED") == 0;
+        long long rank = (failed ? (1LL << 40) : 0) + (t.seq > 0 ? t.seq : 0);
+        for (size_t i = 0; (failed || canceled) && i < n; i++) {
+            if (bytes_cmp(&list[i].id, &t.workflow_id) != 0 || rank <= best_seq[i])
                 continue;
-            best_seq[i] = t.seq;
+            best_seq[i] = rank;
             bytes_free(&list[i].failed_ref);
             bytes_free(&list[i].failed_reason);
             bytes_set(&list[i].failed_ref, t.ref.ptr, t.ref.len);
             bytes_set(&list[i].failed_reason, t.reason.ptr, t.reason.len);
             list[i].failed_retry_count = t.retry_count;
         }
-        struct workflow_exec holder = { 0 };
-        holder.tasks = xmalloc(sizeof t);
-        holder.tasks[0] = t;
-        holder.task_count = 1;
-        workflow_exec_free(&holder);
+        task_exec_free(&t);
     }
     free(best_seq);
     PQclear(r);
     return 0;
 }
 
-int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *out, char *err,
-                      size_t errlen)
+/* Non-terminal executions whatever their age, terminal ones started in the window: a BitmapOr
+ * of the status and start_time indexes, never a scan of every row. */
+static int summary_counts(PGconn *conn, const char *const *hours, struct workflow_summary *out,
+                          char *err, size_t errlen)
+{
+    PGresult *r = pg_query(conn,
+                           "SELECT workflow_type, status, count(*) FROM workflow_index"
+                           " WHERE status IN ('RUNNING', 'PAUSED')"
+                           "    OR start_time >= now() - make_interval(hours => $1::int)"
+                           " GROUP BY 1, 2 ORDER BY 1, 2",
+                           1, hours, "counting executions", err, errlen);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    out->counts = n ? xcalloc((size_t)n, sizeof *out->counts) : NULL;
+    for (int i = 0; i < n; i++) {
+        struct status_count *c = &out->counts[out->count_n++];
+        pg_cell(r, i, 0, &c->type);
+        snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, i, 1));
+        c->count = pg_cell_ll(r, i, 2);
+    }
+    PQclear(r);
+    return 0;
+}
+
+#define RATE_WINDOW_MIN 5
+
+/* Starts and ends per type over the last RATE_WINDOW_MIN minutes: a BitmapOr of the
+ * start_time and end_time indexes over a few minutes of rows. */
+static int summary_rates(PGconn *conn, struct workflow_summary *out, char *err, size_t errlen)
+{
+    PGresult *r = pg_query(conn,
+        "SELECT workflow_type,"
+        " count(*) FILTER (WHERE start_time >= now() - interval '5 minutes'),"
+        " count(*) FILTER (WHERE status = 'COMPLETED' AND end_time >= now() - interval '5 minutes'),"
+        " count(*) FILTER (WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
+        "                    AND end_time >= now() - interval '5 minutes')"
+        " FROM workflow_index"
+        " WHERE start_time >= now() - interval '5 minutes' OR end_time >= now() - interval '5 minutes'"
+        " GROUP BY 1 ORDER BY 1",
+        0, NULL, "reading start and end rates", err, errlen);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    out->rate_window_min = RATE_WINDOW_MIN;
+    out->rates = n ? xcalloc((size_t)n, sizeof *out->rates) : NULL;
+    for (int i = 0; i < n; i++) {
+        struct type_rate *t = &out->rates[out->rate_n++];
+        pg_cell(r, i, 0, &t->type);
+        t->started = pg_cell_ll(r, i, 1);
+        t->completed = pg_cell_ll(r, i, 2);
+        t->failed = pg_cell_ll(r, i, 3);
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int summary_running(PGconn *conn, struct workflow_summary *out, char *err, size_t errlen)
+{
+    PGresult *r = pg_query(conn,
+                           "SELECT workflow_id, workflow_type, correlation_id,"
+                           " (extract(epoch FROM start_time) * 1000)::bigint"
+                           " FROM workflow_index WHERE status = 'RUNNING'"
+                           " ORDER BY start_time LIMIT 10",
+                           0, NULL, "listing running executions", err, errlen);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r) && out->running_n < SUMMARY_LIST_MAX; i++) {
+        struct exec_brief *b = &out->running[out->running_n++];
+        pg_cell(r, i, 0, &b->id);
+        pg_cell(r, i, 1, &b->name);
+        bytes_set(&b->status, "RUNNING", 7);
+        pg_cell(r, i, 2, &b->correlation_id);
+        bytes_set(&b->reason, "", 0);
+        bytes_set(&b->failed_ref, "", 0);
+        bytes_set(&b->failed_reason, "", 0);
+        b->failed_retry_count = QT_UNKNOWN;
+        b->start_ms = pg_cell_ll(r, i, 3);
+        b->end_ms = QT_UNKNOWN;
+    }
+    PQclear(r);
+    return 0;
+}
+
+static int summary_failures(PGconn *conn, const char *const *hours, struct workflow_summary *out,
+                            char *err, size_t errlen)
+{
+    PGresult *r = pg_query(conn,
+                           "SELECT workflow_id, workflow_type, status, correlation_id,"
+                           " (extract(epoch FROM start_time) * 1000)::bigint,"
+                           " (extract(epoch FROM end_time) * 1000)::bigint"
+                           " FROM workflow_index"
+                           " WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
+                           "   AND end_time >= now() - make_interval(hours => $1::int)"
+                           " ORDER BY end_time DESC LIMIT 10",
+                           1, hours, "listing recent failures", err, errlen);
+    if (!r)
+        return -1;
+    for (int i = 0; i < PQntuples(r) && out->failures_n < SUMMARY_LIST_MAX; i++) {
+        struct exec_brief *b = &out->failures[out->failures_n++];
+        pg_cell(r, i, 0, &b->id);
+        pg_cell(r, i, 1, &b->name);
+        pg_cell(r, i, 2, &b->status);
+        pg_cell(r, i, 3, &b->correlation_id);
+        b->start_ms = pg_cell_ll(r, i, 4);
+        b->end_ms = pg_cell_ll(r, i, 5);
+    }
+    PQclear(r);
+    return fill_failures(conn, out->failures, out->failures_n, err, errlen);
+}
+
+int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
+                      struct workflow_summary *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     out->window_hours = window_hours;
@@ -395,18 +395,18 @@ int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *o
     const char *p[1] = { hours };
 
     /* A missing table fails a statement at parse time, so existence is asked first. */
-    PGresult *r = query(conn,
+    PGresult *r = pg_query(conn,
                         "SELECT (extract(epoch FROM now()) * 1000)::bigint,"
                         " to_regclass('workflow_index') IS NOT NULL",
                         0, NULL, "checking the index tables", err, errlen);
     if (!r)
         return -1;
-    out->db_now_ms = cell_ll(r, 0, 0);
+    out->db_now_ms = pg_cell_ll(r, 0, 0);
     bool exists = PQgetvalue(r, 0, 1)[0] == 't';
     PQclear(r);
     if (!exists)
         return 0;
-    r = query(conn, "SELECT EXISTS (SELECT 1 FROM workflow_index)", 0, NULL,
+    r = pg_query(conn, "SELECT EXISTS (SELECT 1 FROM workflow_index)", 0, NULL,
               "checking the index tables", err, errlen);
     if (!r)
         return -1;
@@ -415,73 +415,15 @@ int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *o
     if (!out->index_tables)
         return 0;
 
-    /* non-terminal executions whatever their age, terminal ones started in the window:
-     * a BitmapOr of the status and start_time indexes, never a scan of every row */
-    r = query(conn,
-              "SELECT workflow_type, status, count(*) FROM workflow_index"
-              " WHERE status IN ('RUNNING', 'PAUSED')"
-              "    OR start_time >= now() - make_interval(hours => $1::int)"
-              " GROUP BY 1, 2 ORDER BY 1, 2",
-              1, p, "counting executions", err, errlen);
-    if (!r)
+    if ((parts & SUMMARY_COUNTS) && summary_counts(conn, p, out, err, errlen) < 0)
         return -1;
-    int n = PQntuples(r);
-    out->counts = n ? xcalloc((size_t)n, sizeof *out->counts) : NULL;
-    for (int i = 0; i < n; i++) {
-        struct status_count *c = &out->counts[out->count_n++];
-        cell(r, i, 0, &c->type);
-        snprintf(c->status, sizeof c->status, "%s", PQgetvalue(r, i, 1));
-        c->count = cell_ll(r, i, 2);
-    }
-    PQclear(r);
-
-    r = query(conn,
-              "SELECT workflow_id, workflow_type, correlation_id,"
-              " (extract(epoch FROM start_time) * 1000)::bigint"
-              " FROM workflow_index WHERE status = 'RUNNING' ORDER BY start_time LIMIT 10",
-              0, NULL, "listing running executions", err, errlen);
-    if (!r)
+    if ((parts & SUMMARY_RATES) && summary_rates(conn, out, err, errlen) < 0)
         return -1;
-    for (int i = 0; i < PQntuples(r) && out->running_n < SUMMARY_LIST_MAX; i++) {
-        struct exec_brief *b = &out->running[out->running_n++];
-        cell(r, i, 0, &b->id);
-        cell(r, i, 1, &b->name);
-        bytes_set(&b->status, "RUNNING", 7);
-        cell(r, i, 2, &b->correlation_id);
-        bytes_set(&b->reason, "", 0);
-        bytes_set(&b->failed_ref, "", 0);
-        bytes_set(&b->failed_reason, "", 0);
-        b->failed_retry_count = QT_UNKNOWN;
-        b->start_ms = cell_ll(r, i, 3);
-        b->end_ms = QT_UNKNOWN;
-    }
-    PQclear(r);
-
-    r = query(conn,
-              "SELECT workflow_id, workflow_type, status, correlation_id,"
-              " (extract(epoch FROM start_time) * 1000)::bigint,"
-              " (extract(epoch FROM end_time) * 1000)::bigint"
-              " FROM workflow_index"
-              " WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
-              "   AND end_time >= now() - make_interval(hours => $1::int)"
-              " ORDER BY end_time DESC LIMIT 10",
-              1, p, "listing recent failures", err, errlen);
-    if (!r)
+    if ((parts & SUMMARY_RUNNING) && summary_running(conn, out, err, errlen) < 0)
         return -1;
-    int rc = 0;
-    for (int i = 0; i < PQntuples(r) && out->failures_n < SUMMARY_LIST_MAX; i++) {
-        struct exec_brief *b = &out->failures[out->failures_n++];
-        cell(r, i, 0, &b->id);
-        cell(r, i, 1, &b->name);
-        cell(r, i, 2, &b->status);
-        cell(r, i, 3, &b->correlation_id);
-        b->start_ms = cell_ll(r, i, 4);
-        b->end_ms = cell_ll(r, i, 5);
-    }
-    PQclear(r);
-    if (fill_failures(conn, out->failures, out->failures_n, err, errlen) < 0)
-        rc = -1;
-    return rc;
+    if ((parts & SUMMARY_FAILURES) && summary_failures(conn, p, out, err, errlen) < 0)
+        return -1;
+    return 0;
 }
 
 static int by_start_desc(const void *pa, const void *pb)
@@ -499,7 +441,7 @@ int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size
     snprintf(limit, sizeof limit, "%zu", max);
     const char *p[2] = { text, limit };
     /* a BitmapOr of the primary key and the correlation_id index */
-    PGresult *r = query(conn, "SELECT workflow_id, json_data FROM workflow"
+    PGresult *r = pg_query(conn, "SELECT workflow_id, json_data FROM workflow"
                               " WHERE workflow_id = $1 OR correlation_id = $1 LIMIT $2::int",
                         2, p, "searching executions", err, errlen);
     if (!r)
@@ -511,7 +453,7 @@ int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size
             continue;
         struct exec_brief *b = &list[n++];
         memset(b, 0, sizeof *b);
-        cell(r, row, 0, &b->id);
+        pg_cell(r, row, 0, &b->id);
         bytes_set(&b->name, w.name.ptr, w.name.len);
         bytes_set(&b->status, w.status.ptr, w.status.len);
         bytes_set(&b->correlation_id, w.correlation_id.ptr, w.correlation_id.len);

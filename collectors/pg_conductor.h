@@ -20,16 +20,15 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
  * from Conductor's workflow_index (B-tree indexes on status, start_time, end_time) within a
  * window of window_hours; failures get their reason and last failed task from the execution's
  * own rows. When the index tables are absent or empty, out->index_tables is false and the
- * figures stay empty. Returns 0, or -1 with a reason in err. */
-int conductor_summary(PGconn *conn, int window_hours, struct workflow_summary *out, char *err,
-                      size_t errlen);
+ * figures stay empty. Only the SUMMARY_* parts asked for are read. Returns 0, or -1 with a reason in err. */
+int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
+                      struct workflow_summary *out, char *err, size_t errlen);
 
 /* Executions whose id or correlation id is `text` (both columns are indexed), newest start
  * first, at most max. Fills list[] (caller frees each with its fields via
  * workflow_summary-style freeing: exec_brief_free). Returns how many, or -1 with err. */
 int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size_t max, char *err,
                    size_t errlen);
-void exec_brief_free(struct exec_brief *b);
 
 /* Parses Conductor's JSON of a workflow / a task (exposed for the unit tests). 0 or -1. */
 int conductor_parse_workflow(const char *json, struct workflow_exec *out);

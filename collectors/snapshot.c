@@ -127,6 +127,11 @@ void snapshot_free(struct snapshot *snap)
         bytes_free(&sv->slowlog[i].command);
         bytes_free(&sv->slowlog[i].client);
     }
+    struct pg_snapshot *pg = &snap->pg;
+    workflow_summary_free(&pg->summary);
+    workflow_exec_free(&pg->open);
+    for (int i = 0; i < pg->find_n; i++)
+        exec_brief_free(&pg->found[i]);
     free(snap);
 }
 

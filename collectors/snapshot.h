@@ -15,14 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "stream_id.h"
+#include "workflow.h"
 
+#ifndef QT_UNKNOWN
 #define QT_UNKNOWN (-1LL)
+#endif
 
-struct bytes {
-    char *ptr;   /* owned by the snapshot; NUL-terminated; may contain NUL bytes */
-    size_t len;
-};
 
 struct consumer_info {
     struct bytes name;
@@ -214,22 +214,51 @@ struct server_snapshot {
     struct unavailable unavailable;
 };
 
-enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1 };
+/* ---- workflows from PostgreSQL (collectors/pg_workflows.c) ------------------------------- */
+
+#define PG_FOUND_MAX 20
+
+struct pg_snapshot {
+    char target[256];              /* host:port/db as libpq reports it, "" until connected */
+    char source[16];               /* "conductor", "prefect", "mapping"; "" until resolved */
+    enum conn_state state;
+    char error[256];               /* why the last attempt failed; "" when up */
+    int64_t retry_in_ms;
+    int64_t sampled_mono_ms;
+    int64_t last_ok_mono_ms;
+    uint64_t sample_seq;
+    int64_t query_ms;              /* wall time of this tick's queries */
+    int64_t slow_age_ms;           /* age of the counts and failures (refreshed less often) */
+
+    struct workflow_summary summary;
+
+    /* the execution the UI opened (hub_set_workflow), re-read every tick while open */
+    char open_id[128];             /* "" when none */
+    int open_found;                /* 1 found, 0 no such execution, -1 the read failed */
+    char open_error[256];
+    struct workflow_exec open;     /* valid when open_found == 1 */
+
+    /* the last search the UI asked for (hub_set_find) */
+    char find_text[128];           /* "" when none */
+    int find_n;                    /* results, or -1 when the search failed (see find_error) */
+    char find_error[256];
+    struct exec_brief found[PG_FOUND_MAX];
+};
+
+enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2 };
 
 struct snapshot {
     enum snapshot_kind kind;
     int refcount;                  /* touched only under the hub's lock */
     struct redis_snapshot redis;   /* valid when kind == SNAPSHOT_REDIS */
     struct server_snapshot server; /* valid when kind == SNAPSHOT_SERVER */
+    struct pg_snapshot pg;         /* valid when kind == SNAPSHOT_PG */
 };
 
 struct snapshot *snapshot_new(enum snapshot_kind kind);
 /* Frees the snapshot and all it owns. Use snapshot_release for shared ones. */
 void snapshot_free(struct snapshot *snap);
 
-void bytes_set(struct bytes *b, const char *p, size_t len);
-void bytes_free(struct bytes *b);
-int bytes_cmp(const struct bytes *a, const struct bytes *b);
 
 /* Deep copies: the result owns new memory. */
 void stream_info_copy(struct stream_info *dst, const struct stream_info *src);

@@ -31,6 +31,12 @@ static const struct theme themes[] = {
         [ROLE_STATUS_ERR] = { COLOR_WHITE, COLOR_RED, A_BOLD },
         [ROLE_KEY]        = { COLOR_CYAN, -1, A_BOLD },
         [ROLE_SPARK]      = { COLOR_CYAN, -1, A_NORMAL },
+        [ROLE_BAR_DONE]    = { COLOR_GREEN, -1, A_NORMAL },
+        [ROLE_BAR_ACTIVE]  = { COLOR_BLUE, -1, A_BOLD },
+        [ROLE_BAR_FAILED]  = { COLOR_RED, -1, A_BOLD },
+        [ROLE_BAR_WARN]    = { COLOR_YELLOW, -1, A_NORMAL },
+        [ROLE_BAR_SKIPPED] = { COLOR_WHITE, -1, A_DIM },
+        [ROLE_BAR_WAIT]    = { -1, -1, A_DIM },
     } },
     { "light", true, {
         [ROLE_DEFAULT]    = { -1, -1, A_NORMAL },
@@ -46,6 +52,12 @@ static const struct theme themes[] = {
         [ROLE_STATUS_ERR] = { COLOR_WHITE, COLOR_RED, A_BOLD },
         [ROLE_KEY]        = { COLOR_BLUE, -1, A_BOLD },
         [ROLE_SPARK]      = { COLOR_BLUE, -1, A_NORMAL },
+        [ROLE_BAR_DONE]    = { COLOR_GREEN, -1, A_NORMAL },
+        [ROLE_BAR_ACTIVE]  = { COLOR_BLUE, -1, A_BOLD },
+        [ROLE_BAR_FAILED]  = { COLOR_RED, -1, A_BOLD },
+        [ROLE_BAR_WARN]    = { COLOR_MAGENTA, -1, A_NORMAL },
+        [ROLE_BAR_SKIPPED] = { COLOR_BLACK, -1, A_DIM },
+        [ROLE_BAR_WAIT]    = { -1, -1, A_DIM },
     } },
     { "mono", false, {
         [ROLE_DEFAULT]    = { -1, -1, A_NORMAL },
@@ -61,6 +73,12 @@ static const struct theme themes[] = {
         [ROLE_STATUS_ERR] = { -1, -1, A_REVERSE | A_BOLD },
         [ROLE_KEY]        = { -1, -1, A_BOLD },
         [ROLE_SPARK]      = { -1, -1, A_NORMAL },
+        [ROLE_BAR_DONE]    = { -1, -1, A_NORMAL },
+        [ROLE_BAR_ACTIVE]  = { -1, -1, A_BOLD },
+        [ROLE_BAR_FAILED]  = { -1, -1, A_BOLD | A_UNDERLINE },
+        [ROLE_BAR_WARN]    = { -1, -1, A_UNDERLINE },
+        [ROLE_BAR_SKIPPED] = { -1, -1, A_DIM },
+        [ROLE_BAR_WAIT]    = { -1, -1, A_DIM },
     } },
 };
 

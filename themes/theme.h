@@ -21,6 +21,12 @@ enum role {
     ROLE_STATUS_ERR,   /* bottom/top line when the connection is down */
     ROLE_KEY,          /* key names in hints and help */
     ROLE_SPARK,        /* sparklines */
+    ROLE_BAR_DONE,     /* timeline bars by task status: completed */
+    ROLE_BAR_ACTIVE,   /* in progress, scheduled */
+    ROLE_BAR_FAILED,   /* failed, timed out, canceled */
+    ROLE_BAR_WARN,     /* completed with errors, paused */
+    ROLE_BAR_SKIPPED,  /* skipped */
+    ROLE_BAR_WAIT,     /* scheduled -> started: waiting for a worker */
     ROLE_COUNT
 };
 

@@ -137,10 +137,74 @@ void app_close_stream(struct app *app)
     hub_set_focus(app->hub, "", 0);
 }
 
+void app_open_workflow(struct app *app, const char *id, bool as_child)
+{
+    if (as_child && app->wf_open[0] && app->wf_parent_n < (int)ARRAY_LEN(app->wf_parents))
+        str_copy(app->wf_parents[app->wf_parent_n++], app->wf_open, sizeof app->wf_parents[0]);
+    if (!as_child) {
+        app->wf_parent_n = 0;
+        if (app->view != &timeline_view)
+            app->wf_return = app->view;
+    }
+    str_copy(app->wf_open, id, sizeof app->wf_open);
+    app->axis_fit = true;
+    app->tl_selected = app->tl_scroll = 0;
+    app->task_detail = false;
+    app->task_scroll = 0;
+    app->view = &timeline_view;
+    hub_set_workflow(app->hub, app->wf_open);
+}
+
+void app_close_workflow(struct app *app)
+{
+    if (app->wf_parent_n > 0) {
+        char parent[128];
+        str_copy(parent, app->wf_parents[--app->wf_parent_n], sizeof parent);
+        str_copy(app->wf_open, parent, sizeof app->wf_open);
+        app->axis_fit = true;
+        app->tl_selected = app->tl_scroll = 0;
+        app->task_detail = false;
+        hub_set_workflow(app->hub, app->wf_open);
+        return;
+    }
+    app->wf_open[0] = '\0';
+    hub_set_workflow(app->hub, "");
+    app->view = app->wf_return ? app->wf_return : &workflows_view;
+}
+
 /* ---- frame ---------------------------------------------------------------------------- */
+
+/* The top line when only PostgreSQL is read. */
+static void draw_pg_header(struct app *app, int width)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    char line[800], age[32] = "";
+    bool down = p && p->state == CONN_DOWN;
+    int role = down ? ROLE_STATUS_ERR : ROLE_HEADER;
+    wattrset(stdscr, theme_attr(role));
+    mvhline(0, 0, ' ', width);
+    if (!p) {
+        snprintf(line, sizeof line, " queuetop  postgres  connecting...");
+    } else if (!down) {
+        snprintf(age, sizeof age, "%.1fs", (double)(mono_ms() - p->sampled_mono_ms) / 1000.0);
+        snprintf(line, sizeof line, " queuetop  pg %s  %s  [up]  %s ago", p->target, p->source,
+                 age);
+    } else {
+        if (p->last_ok_mono_ms)
+            fmt_duration_ms(mono_ms() - p->last_ok_mono_ms, age, sizeof age);
+        snprintf(line, sizeof line, " queuetop  pg %s  [DOWN]  %s%s%s", p->target,
+                 p->last_ok_mono_ms ? "data shown is " : "no data yet",
+                 p->last_ok_mono_ms ? age : "", p->last_ok_mono_ms ? " old" : "");
+    }
+    app_puts(app, stdscr, 0, 0, width, role, line);
+}
 
 static void draw_header(struct app *app, int width)
 {
+    if (!app->opts->watch_redis) {
+        draw_pg_header(app, width);
+        return;
+    }
     const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
     char line[1024], age[32] = "";
     bool down = r && r->state == CONN_DOWN;
@@ -178,6 +242,28 @@ static void draw_status(struct app *app, int y, int width)
         snprintf(line, sizeof line, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
     } else if (app->message[0] && mono_ms() < app->message_until_ms) {
         snprintf(line, sizeof line, " %s", app->message);
+    } else if (app->editing_find) {
+        snprintf(line, sizeof line, " Find id or correlation id: %s_   (Enter: search, Esc: cancel)",
+                 app->find);
+    } else if ((app->view == &workflows_view || app->view == &timeline_view) && app->pg &&
+               app->pg->pg.state == CONN_DOWN) {
+        char retry[32];
+        const struct pg_snapshot *p = &app->pg->pg;
+        int64_t left = p->retry_in_ms - (mono_ms() - p->sampled_mono_ms);
+        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
+        snprintf(line, sizeof line, " %s (retry in %s)", p->error, retry);
+        role = ROLE_STATUS_ERR;
+    } else if ((app->view == &workflows_view || app->view == &timeline_view) && app->pg &&
+               app->pg->pg.error[0]) {
+        snprintf(line, sizeof line, " %s", app->pg->pg.error);   /* a query failed, still up */
+        role = ROLE_STATUS_ERR;
+    } else if (app->view == &timeline_view) {
+        snprintf(line, sizeof line, app->task_detail
+                     ? " Esc back  j/k scroll  o open sub-workflow  ? help  q quit"
+                     : " Esc back  j/k task  Enter details  +/- zoom  h/l scroll  f fit  ? help");
+    } else if (app->view == &workflows_view) {
+        snprintf(line, sizeof line, " j/k move  Enter timeline  / find  1 streams  2 server  ? help"
+                                    "  q quit");
     } else if (r && r->state == CONN_DOWN) {
         char retry[32];
         int64_t left = r->retry_in_ms - (mono_ms() - r->sampled_mono_ms);
@@ -234,16 +320,37 @@ static int global_key(struct app *app, int key)
         app_flash(app, "refreshing...");
         return ACT_REDRAW;
     case '1':
-        app->view = app->open_key.len ? &stream_view : &streams_view;
-        return ACT_REDRAW;
     case '2':
-        app->view = &server_view;
+        if (!app->opts->watch_redis) {
+            app_flash(app, "Redis is not watched: start queuetop with --redis URL as well");
+            return ACT_REDRAW;
+        }
+        app->view = key == '2' ? &server_view : app->open_key.len ? &stream_view : &streams_view;
         return ACT_REDRAW;
-    case '\t':
-        app->view = app->view == &server_view
-                        ? (app->open_key.len ? &stream_view : &streams_view)
-                        : &server_view;
+    case '3':
+        if (!app->opts->pg_conninfo) {
+            app_flash(app, "no workflows: start queuetop with --pg CONNINFO as well");
+            return ACT_REDRAW;
+        }
+        app->view = app->wf_open[0] ? &timeline_view : &workflows_view;
         return ACT_REDRAW;
+    case '\t': {
+        /* streams -> server -> workflows -> streams, over the sources being watched */
+        const struct view *streams = app->open_key.len ? &stream_view : &streams_view;
+        const struct view *wf = app->wf_open[0] ? &timeline_view : &workflows_view;
+        const struct view *order[3] = { app->opts->watch_redis ? streams : NULL,
+                                        app->opts->watch_redis ? &server_view : NULL,
+                                        app->opts->pg_conninfo ? wf : NULL };
+        int cur = app->view == &server_view ? 1
+                  : (app->view == &workflows_view || app->view == &timeline_view) ? 2 : 0;
+        for (int i = 1; i <= 3; i++) {
+            if (order[(cur + i) % 3]) {
+                app->view = order[(cur + i) % 3];
+                break;
+            }
+        }
+        return ACT_REDRAW;
+    }
     case 12: /* Ctrl-L */
         clearok(curscr, TRUE);
         return ACT_REDRAW;
@@ -256,6 +363,13 @@ static int global_key(struct app *app, int key)
 
 static void take_snapshot(struct app *app)
 {
+    struct snapshot *pg = hub_acquire(app->hub, SNAPSHOT_PG);
+    if (pg && (!app->pg || app->pg->pg.sample_seq != pg->pg.sample_seq)) {
+        hub_release(app->hub, app->pg);
+        app->pg = pg;
+    } else {
+        hub_release(app->hub, pg);
+    }
     struct snapshot *sv = hub_acquire(app->hub, SNAPSHOT_SERVER);
     if (sv && (!app->server || app->server->server.sample_seq != sv->server.sample_seq)) {
         hub_release(app->hub, app->server);
@@ -289,7 +403,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     memset(&app, 0, sizeof app);
     app.opts = opts;
     app.hub = hub;
-    app.view = &streams_view;
+    app.view = opts->watch_redis ? &streams_view : &workflows_view;
     app.utf8 = locale_is_utf8();
     app.thresholds = &opts->thresholds;
     bytes_set(&app.selected_key, "", 0);
@@ -310,6 +424,11 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     nodelay(stdscr, TRUE);
     curs_set(0);
     theme_init(opts->theme, opts->no_color);
+
+    if (opts->workflow_id) {
+        app_open_workflow(&app, opts->workflow_id, false);
+        app.wf_return = &workflows_view;
+    }
 
     bool dirty = true, quit = false;
     int64_t last_draw = 0;
@@ -352,6 +471,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     app_restore_terminal();
     hub_release(hub, app.snap);
     hub_release(hub, app.server);
+    hub_release(hub, app.pg);
     history_done(&app.history);
     free(app.rows);
     bytes_free(&app.selected_key);

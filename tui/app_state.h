@@ -9,6 +9,7 @@
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
 #include "../views/streams_model.h"
+#include "../views/timeline_model.h"
 #include "../views/view.h"
 #include "options.h"
 
@@ -42,6 +43,24 @@ struct app {
     int detail_scroll;
     int detail_lines;               /* lines the last draw had, for scrolling bounds */
 
+    /* workflows (PostgreSQL) */
+    struct snapshot *pg;            /* held reference to the newest PostgreSQL sample */
+    int wf_selected;                /* index into the view's selectable rows */
+    int wf_rows;                    /* selectable rows the last draw had */
+    char find[128];                 /* the search being typed or last submitted */
+    bool editing_find;
+
+    /* one execution's timeline */
+    char wf_open[128];              /* the execution shown; "" when none */
+    char wf_parents[8][128];        /* executions opened before, for Esc out of a sub-workflow */
+    int wf_parent_n;
+    const struct view *wf_return;   /* where Esc from the top execution goes */
+    struct tl_axis axis;
+    bool axis_fit;                  /* refit on every draw until the user zooms or scrolls */
+    int tl_selected, tl_scroll;     /* task row under the cursor, first task row shown */
+    bool task_detail;               /* Enter on a task: its details instead of the chart */
+    int task_scroll;
+
     char message[200];              /* transient status line text */
     int64_t message_until_ms;
 };
@@ -53,6 +72,11 @@ void app_select(struct app *app, long i);
 void app_open_stream(struct app *app, const struct bytes *key);
 void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);
+/* Shows execution id's timeline (remembering the current one when it is a child being opened
+ * from its parent), and asks the PostgreSQL collector to read it every tick. */
+void app_open_workflow(struct app *app, const char *id, bool as_child);
+/* Back to the parent execution, or out of the timeline to wf_return. */
+void app_close_workflow(struct app *app);
 
 /* Scrolling keys for a scrolled view (j/k, arrows, PgUp/PgDn, Home/End): updates *scroll,
  * clamped to what the last draw reported (detail_lines, page_rows). ACT_NONE for other keys. */

@@ -336,6 +336,13 @@ static void set_bytes_or_null(json_t *o, const char *name, const struct bytes *b
         json_object_set_new(o, name, json_null());
 }
 
+/* JSON text held as bytes, parsed back into a value; null when empty or not JSON. */
+static json_t *parsed_or_null(const struct bytes *b)
+{
+    json_t *v = b->len ? json_loadb(b->ptr, b->len, JSON_DECODE_ANY, NULL) : NULL;
+    return v ? v : json_null();
+}
+
 json_t *json_from_workflow(const struct workflow_exec *w)
 {
     json_t *o = json_object();
@@ -366,6 +373,8 @@ json_t *json_from_workflow(const struct workflow_exec *w)
         set_bytes_or_null(j, "worker_id", &t->worker_id);
         set_bytes_or_null(j, "reason", &t->reason);
         set_bytes_or_null(j, "sub_workflow_id", &t->sub_workflow_id);
+        json_object_set_new(j, "input", parsed_or_null(&t->input));
+        json_object_set_new(j, "output", parsed_or_null(&t->output));
         json_array_append_new(tasks, j);
     }
     json_object_set_new(o, "tasks", tasks);

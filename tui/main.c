@@ -15,7 +15,8 @@
 
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
-#include "../collectors/pg_conductor.h"
+#include "../collectors/pg_mapping.h"
+#include "../collectors/wf_source.h"
 #include "../collectors/pg_conn.h"
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
@@ -86,7 +87,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "Usage: queuetop [OPTION]...\n"
-        "Top for queues: live Redis Streams length, consumer lag, pending entries and their age.\n"
+        "Top for queues and workflows: live Redis Streams length, consumer lag, pending entries\n"
+        "and their age; server health; workflow executions from PostgreSQL and their timelines.\n"
         "Read-only: safe to point at production.\n"
         "\n"
         "Connection:\n"
@@ -100,8 +102,12 @@ static void usage(FILE *out)
         "Workflows (PostgreSQL):\n"
         "      --pg CONNINFO        a conninfo string or postgresql:// URI (PG* variables,\n"
         "                           ~/.pgpass and services work as in psql); read-only session\n"
-        "      --workflow ID        one Conductor execution with its tasks (with --once)\n"
-        "      --find TEXT          executions whose id or correlation id is TEXT (with --once)\n"
+        "      --source KIND        conductor, prefect, mapping FILE, or auto (default: found\n"
+        "                           from the tables present)\n"
+        "      --pg-timeout S       statement_timeout of queuetop's queries (default 5)\n"
+        "      --workflow ID        open one execution's timeline (with --once: print it)\n"
+        "      --find TEXT          with --once: executions whose id or correlation id is TEXT\n"
+        "  With --pg alone only PostgreSQL is read; add --redis to watch both.\n"
         "\n"
         "What to watch:\n"
         "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
@@ -121,8 +127,8 @@ static void usage(FILE *out)
         "  -h, --help               this text\n"
         "  -V, --version            version\n"
         "\n"
-        "Keys in the dashboard: ? help, q quit, 1 streams, 2 server, / filter, s/S sort,\n"
-        "Enter open, Esc back, r refresh now.\n"
+        "Keys in the dashboard: ? help, q quit, 1 streams, 2 server, 3 workflows, / filter or\n"
+        "search, s/S sort, Enter open, Esc back, +/- zoom a timeline, r refresh now.\n"
         "\n"
         "Exit status: 0 ok; 1 no such workflow execution; 2 bad usage, or a server could not\n"
         "be reached or read.\n");
@@ -149,7 +155,7 @@ static void usage_error(const char *fmt, const char *arg)
 static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
-           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND };
+           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "streams", required_argument, NULL, 'm' },
@@ -167,6 +173,8 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "pg", required_argument, NULL, OPT_PG },
         { "workflow", required_argument, NULL, OPT_WORKFLOW },
         { "find", required_argument, NULL, OPT_FIND },
+        { "source", required_argument, NULL, OPT_SOURCE },
+        { "pg-timeout", required_argument, NULL, OPT_PGTIMEOUT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -179,6 +187,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     memset(o, 0, sizeof *o);
     streams_config_defaults(&o->streams);
     server_config_defaults(&o->server);
+    pg_config_defaults(&o->pg);
     o->thresholds = default_thresholds;
     const char *config_path = NULL;
     o->rate_interval_ms = 1000;
@@ -233,6 +242,28 @@ static void parse_args(int argc, char **argv, struct options *o)
                 usage_error("--workflow needs an execution id%s", "");
             o->workflow_id = optarg;
             break;
+        case OPT_PGTIMEOUT:
+            if (parse_seconds(optarg, &o->pg.statement_timeout_ms, 0.001) < 0)
+                usage_error("--pg-timeout: '%s' is not a number of seconds", optarg);
+            break;
+        case OPT_SOURCE:
+            if (strcmp(optarg, "conductor") == 0) {
+                o->pg.source.kind = WF_SOURCE_CONDUCTOR;
+            } else if (strcmp(optarg, "prefect") == 0) {
+                o->pg.source.kind = WF_SOURCE_PREFECT;
+            } else if (strcmp(optarg, "auto") == 0) {
+                o->pg.source.kind = WF_SOURCE_AUTO;
+            } else if (strcmp(optarg, "mapping") == 0) {
+                /* --source mapping FILE: the file is the next word */
+                if (optind >= argc || argv[optind][0] == '\0')
+                    usage_error("--source mapping needs a FILE: --source mapping FILE%s", "");
+                o->pg.source.kind = WF_SOURCE_MAPPING;
+                o->mapping_path = argv[optind++];
+            } else {
+                usage_error("--source: '%s' is not conductor, prefect, mapping FILE or auto",
+                            optarg);
+            }
+            break;
         case OPT_FIND:
             if (!*optarg)
                 usage_error("--find needs an execution id or correlation id%s", "");
@@ -262,17 +293,27 @@ static void parse_args(int argc, char **argv, struct options *o)
         usage_error("--workflow and --find read PostgreSQL: give --pg CONNINFO%s", "");
     if (o->workflow_id && o->find)
         usage_error("--workflow and --find do not go together%s", "");
-    if (o->workflow_id && !o->once)
-        usage_error("--workflow works with --once for now (the interactive timeline is not built"
-                    " yet)%s", "");
-    if (o->pg_conninfo && !o->once)
-        usage_error("--pg works with --once for now (the interactive workflows view is not built"
-                    " yet)%s", "");
+    if (o->find && !o->once)
+        usage_error("--find prints its matches with --once; in the dashboard press / in the"
+                    " workflows view (3)%s", "");
+    if (o->pg.source.kind != WF_SOURCE_AUTO && !o->pg_conninfo)
+        usage_error("--source describes the PostgreSQL tables: give --pg CONNINFO%s", "");
+    if (o->pg_conninfo && o->json && !o->once)
+        usage_error("--json without --once streams Redis samples; with --pg use --once%s", "");
+    o->pg.conninfo = o->pg_conninfo;
+    o->watch_redis = o->redis_named || !o->pg_conninfo;
 
-    char err[256];
+    char err[512];
     if (redis_url_parse(url, &o->streams.target, err, sizeof err) < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         exit(2);
+    }
+    if (o->mapping_path) {
+        o->pg.source.mapping = wf_mapping_load(o->mapping_path, err, sizeof err);
+        if (!o->pg.source.mapping) {
+            fprintf(stderr, "queuetop: %s\n", err);
+            exit(2);
+        }
     }
     if (config_path && config_load(config_path, &o->thresholds, err, sizeof err) < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
@@ -282,6 +323,8 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->server.interval_ms = o->streams.interval_ms;
     o->server.connect_timeout_ms = o->streams.connect_timeout_ms;
     o->server.command_timeout_ms = o->streams.command_timeout_ms;
+    if (o->streams.interval_ms > o->pg.interval_ms)
+        o->pg.interval_ms = o->streams.interval_ms;
 }
 
 /* Sleeps ms unless a stop signal arrives; returns true when interrupted. */
@@ -306,14 +349,17 @@ static json_t *document(const struct options *o, const struct snapshot *streams,
 static int run_find_once(const struct options *o)
 {
     char err[300];
-    PGconn *conn = pg_conn_open(o->pg_conninfo, err, sizeof err);
+    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
+                                         sizeof err);
     if (!conn) {
         fprintf(stderr, "queuetop: %s\n", err);
         return 2;
     }
     struct exec_brief list[20];
-    int n = conductor_find(conn, o->find, list, 20, err, sizeof err);
-    PQfinish(conn);
+    struct wf_source src = o->pg.source;
+    int n = wf_source_resolve(&src, conn, err, sizeof err) < 0
+                ? -1 : wf_find(&src, conn, o->find, list, 20, err, sizeof err);
+    pg_conn_close(conn);
     if (n < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         return 2;
@@ -339,14 +385,17 @@ static int run_find_once(const struct options *o)
 static int run_workflow_once(const struct options *o)
 {
     char err[300];
-    PGconn *conn = pg_conn_open(o->pg_conninfo, err, sizeof err);
+    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
+                                         sizeof err);
     if (!conn) {
         fprintf(stderr, "queuetop: %s\n", err);
         return 2;
     }
     struct workflow_exec w;
-    int found = conductor_fetch_workflow(conn, o->workflow_id, &w, err, sizeof err);
-    PQfinish(conn);
+    struct wf_source src = o->pg.source;
+    int found = wf_source_resolve(&src, conn, err, sizeof err) < 0
+                    ? -1 : wf_fetch_workflow(&src, conn, o->workflow_id, &w, err, sizeof err);
+    pg_conn_close(conn);
     if (found < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         return 2;
@@ -371,14 +420,19 @@ static int run_workflow_once(const struct options *o)
 static int add_postgres_once(const struct options *o, json_t *doc, bool text)
 {
     char err[300];
-    PGconn *conn = pg_conn_open(o->pg_conninfo, err, sizeof err);
+    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
+                                         sizeof err);
     if (!conn) {
         fprintf(stderr, "queuetop: %s\n", err);
         return 2;
     }
     struct workflow_summary sum;
-    int rc = conductor_summary(conn, 24, &sum, err, sizeof err);
-    PQfinish(conn);
+    memset(&sum, 0, sizeof sum);
+    struct wf_source src = o->pg.source;
+    int rc = wf_source_resolve(&src, conn, err, sizeof err);
+    if (rc == 0)
+        rc = wf_summary(&src, conn, o->pg.window_hours, SUMMARY_ALL, &sum, err, sizeof err);
+    pg_conn_close(conn);
     if (rc < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         workflow_summary_free(&sum);
@@ -387,7 +441,7 @@ static int add_postgres_once(const struct options *o, json_t *doc, bool text)
     if (text)
         text_write_summary(&sum, stdout);
     else
-        json_add_postgres(doc, "conductor", &sum);
+        json_add_postgres(doc, wf_source_name(src.kind), &sum);
     workflow_summary_free(&sum);
     return 0;
 }
@@ -486,14 +540,23 @@ static int run_json_lines(const struct options *o, struct hub *hub)
     return 0;
 }
 
+static int run(struct options *o);
+
 int main(int argc, char **argv)
 {
     struct options opts;
     setlocale(LC_ALL, "");
     parse_args(argc, argv, &opts);
     install_signals();
+    int rc = run(&opts);
+    wf_mapping_free(opts.pg.source.mapping);
+    return rc;
+}
 
-    if (opts.workflow_id)
+static int run(struct options *o)
+{
+    struct options opts = *o;
+    if (opts.workflow_id && opts.once)
         return run_workflow_once(&opts);
     if (opts.find)
         return run_find_once(&opts);
@@ -509,17 +572,29 @@ int main(int argc, char **argv)
         fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));
         return 2;
     }
-    struct streams_collector *c = streams_collector_new(&opts.streams, &hub);
-    struct server_collector *sc = server_collector_new(&opts.server, &hub);
-    if (streams_collector_start(c) < 0 || server_collector_start(sc) < 0) {
+    /* only the sources a user names are contacted */
+    struct streams_collector *c = opts.watch_redis ? streams_collector_new(&opts.streams, &hub)
+                                                   : NULL;
+    struct server_collector *sc = opts.watch_redis ? server_collector_new(&opts.server, &hub)
+                                                   : NULL;
+    struct pg_collector *pc = opts.pg_conninfo ? pg_collector_new(&opts.pg, &hub) : NULL;
+    if (opts.workflow_id)
+        hub_set_workflow(&hub, opts.workflow_id);   /* read from the first tick on */
+    if ((c && streams_collector_start(c) < 0) || (sc && server_collector_start(sc) < 0) ||
+        (pc && pg_collector_start(pc) < 0)) {
         fprintf(stderr, "queuetop: cannot start the collector threads\n");
         return 2;
     }
     int rc = opts.json ? run_json_lines(&opts, &hub) : app_run(&opts, &hub, signal_pipe[0]);
-    streams_collector_stop(c);
-    server_collector_stop(sc);
+    if (c)
+        streams_collector_stop(c);
+    if (sc)
+        server_collector_stop(sc);
+    if (pc)
+        pg_collector_stop(pc);
     streams_collector_delete(c);
     server_collector_delete(sc);
+    pg_collector_delete(pc);
     hub_done(&hub);
     return rc;
 }

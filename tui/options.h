@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 
+#include "../collectors/pg_workflows.h"
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
 #include "../views/streams_model.h"
@@ -19,9 +20,12 @@ struct options {
     bool pretty;
     int rate_interval_ms;            /* --once: pause between the two samples; 0: one sample */
     const char *pg_conninfo;         /* --pg, NULL when not given */
+    struct pg_config pg;             /* conninfo, --source (AUTO when not given) */
+    const char *mapping_path;        /* --source mapping FILE */
     const char *workflow_id;         /* --workflow, NULL when not given */
     const char *find;                /* --find: an execution id or correlation id */
     bool redis_named;                /* --redis or $REDIS_URL given */
+    bool watch_redis;                /* Redis is read: named, or no --pg (the default target) */
     char theme[32];
     bool no_color;
 };

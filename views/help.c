@@ -7,7 +7,7 @@
 
 static const struct help_line global_help[] = {
     { "?  F1", "this help (any key closes it)" },
-    { "1  2  Tab", "streams view / server view / switch" },
+    { "1  2  3  Tab", "streams / server / workflows view; Tab: the next one" },
     { "r  F5", "sample now instead of waiting for the interval" },
     { "Ctrl-L", "repaint the whole screen" },
     { "q", "quit" },
@@ -38,7 +38,8 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
     y = draw_lines(app, w, y, bottom, width, global_help);
     if (y + 1 < bottom)
         app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM,
-                 "queuetop only reads: SCAN XINFO XPENDING PTTL TIME INFO CONFIG-GET SLOWLOG LATENCY.");
+                 "queuetop only reads: SCAN XINFO XPENDING PTTL TIME INFO CONFIG-GET SLOWLOG LATENCY;"
+                 " PostgreSQL in read-only transactions.");
 }
 
 static int help_key(struct app *app, int key)

@@ -10,49 +10,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
-
-/* A scrolled canvas: virtual line numbers, drawn only when they fall inside the area. */
-struct canvas {
-    struct app *app;
-    WINDOW *w;
-    int top, height, width, scroll, line;
-};
-
-static bool visible(const struct canvas *c)
-{
-    int y = c->line - c->scroll;
-    return y >= 0 && y < c->height;
-}
-
-static int row_y(const struct canvas *c)
-{
-    return c->top + c->line - c->scroll;
-}
-
-static void text_line(struct canvas *c, int x, int role, const char *text)
-{
-    if (visible(c))
-        app_puts(c->app, c->w, row_y(c), x, c->width - x, role, text);
-}
-
-static void column_line(struct canvas *c, const char *text)
-{
-    if (visible(c)) {
-        wattrset(c->w, theme_attr(ROLE_COLUMN));
-        mvwhline(c->w, row_y(c), 0, ' ', c->width);
-        app_puts(c->app, c->w, row_y(c), 0, c->width, ROLE_COLUMN, text);
-    }
-    c->line++;
-}
-
-static void right(struct canvas *c, int end, int w, int role, const char *text)
-{
-    int len = (int)strlen(text);
-    if (len > w)
-        len = w;
-    if (visible(c))
-        app_puts(c->app, c->w, row_y(c), end - len, w, role, text);
-}
+#include "canvas.h"
 
 static int sev_role(enum severity s)
 {
@@ -103,16 +61,16 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
         name_w = 8;
     int ends[GC_N];
     group_col_ends(name_w, ends);
-    if (visible(c)) {
+    if (canvas_visible(c)) {
         wattrset(c->w, theme_attr(ROLE_COLUMN));
-        mvwhline(c->w, row_y(c), 0, ' ', c->width);
-        app_puts(app, c->w, row_y(c), 1, name_w, ROLE_COLUMN, "GROUP");
+        mvwhline(c->w, canvas_y(c), 0, ' ', c->width);
+        app_puts(app, c->w, canvas_y(c), 1, name_w, ROLE_COLUMN, "GROUP");
     }
     for (int i = 0; i < GC_N; i++)
-        right(c, ends[i], group_cols[i].width, ROLE_COLUMN, group_cols[i].title);
+        canvas_right(c, ends[i], group_cols[i].width, ROLE_COLUMN, group_cols[i].title);
     c->line++;
     if (s->group_len == 0) {
-        text_line(c, 2, ROLE_DIM, "no consumer groups: nothing reads this stream with XREADGROUP");
+        canvas_text(c, 2, ROLE_DIM, "no consumer groups: nothing reads this stream with XREADGROUP");
         c->line++;
         return;
     }
@@ -143,30 +101,30 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
             str_copy(idle, "-", sizeof idle);
             str_copy(dl, "-", sizeof dl);
         }
-        if (visible(c)) {
-            int y = row_y(c);
+        if (canvas_visible(c)) {
+            int y = canvas_y(c);
             app_puts(app, c->w, y, 0, 1, sev_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
             app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
         }
         const struct thresholds *t = app->thresholds;
-        right(c, ends[GC_CONS], 4, ROLE_DEFAULT, cons);
-        right(c, ends[GC_PEND], 6, ROLE_DEFAULT, pend);
-        right(c, ends[GC_LAG], 6, g->lag == QT_UNKNOWN ? ROLE_DIM : g->lag >= t->lag_crit ? ROLE_CRIT
+        canvas_right(c, ends[GC_CONS], 4, ROLE_DEFAULT, cons);
+        canvas_right(c, ends[GC_PEND], 6, ROLE_DEFAULT, pend);
+        canvas_right(c, ends[GC_LAG], 6, g->lag == QT_UNKNOWN ? ROLE_DIM : g->lag >= t->lag_crit ? ROLE_CRIT
                                   : g->lag >= t->lag_warn ? ROLE_WARN : ROLE_DEFAULT, lag);
-        right(c, ends[GC_TREND], 6, gr && gr->lag_per_sec > 0 ? ROLE_WARN : ROLE_DEFAULT, trend);
-        right(c, ends[GC_OUT], 6, ROLE_DEFAULT, out);
-        right(c, ends[GC_DRAIN], 6, ROLE_OK, drain);
-        right(c, ends[GC_OLDEST], 7, g->has_oldest && g->oldest_age_ms >= t->oldest_crit_ms ? ROLE_CRIT
+        canvas_right(c, ends[GC_TREND], 6, gr && gr->lag_per_sec > 0 ? ROLE_WARN : ROLE_DEFAULT, trend);
+        canvas_right(c, ends[GC_OUT], 6, ROLE_DEFAULT, out);
+        canvas_right(c, ends[GC_DRAIN], 6, ROLE_OK, drain);
+        canvas_right(c, ends[GC_OLDEST], 7, g->has_oldest && g->oldest_age_ms >= t->oldest_crit_ms ? ROLE_CRIT
                                     : g->has_oldest && g->oldest_age_ms >= t->oldest_warn_ms ? ROLE_WARN
                                     : ROLE_DEFAULT, old);
-        right(c, ends[GC_IDLE], 7, ROLE_DEFAULT, idle);
-        right(c, ends[GC_DELIV], 5, g->has_oldest && g->oldest_deliveries >= t->deliveries_crit ? ROLE_CRIT
+        canvas_right(c, ends[GC_IDLE], 7, ROLE_DEFAULT, idle);
+        canvas_right(c, ends[GC_DELIV], 5, g->has_oldest && g->oldest_deliveries >= t->deliveries_crit ? ROLE_CRIT
                                    : g->has_oldest && g->oldest_deliveries >= t->deliveries_warn ? ROLE_WARN
                                    : ROLE_DEFAULT, dl);
         c->line++;
-        if (g->has_oldest && visible(c)) {
+        if (g->has_oldest && canvas_visible(c)) {
             char line[200];
-            int y = row_y(c);
+            int y = canvas_y(c);
             snprintf(line, sizeof line, "   oldest pending %s held by ", g->oldest_id);
             int col = app_puts(app, c->w, y, 0, c->width, ROLE_DIM, line);
             col += app_put(app, c->w, y, col, c->width - col - 17, ROLE_DIM, g->oldest_consumer.ptr,
@@ -186,7 +144,7 @@ static void draw_consumers(struct canvas *c, const struct stream_info *s)
     char head[256];
     snprintf(head, sizeof head, " %-*s %-*s %7s %8s %8s", name_w, "GROUP", name_w, "CONSUMER",
              "PENDING", "IDLE", "INACTIVE");
-    column_line(c, head);
+    canvas_column(c, head);
     bool any = false;
     for (size_t i = 0; i < s->group_len; i++) {
         const struct group_info *g = &s->groups[i];
@@ -200,18 +158,18 @@ static void draw_consumers(struct canvas *c, const struct stream_info *s)
             else
                 fmt_duration_ms(ci->inactive_ms, inact, sizeof inact);
             bool stuck = ci->pending > 0 && ci->idle_ms >= app->thresholds->idle_warn_ms;
-            if (visible(c)) {
-                int y = row_y(c);
+            if (canvas_visible(c)) {
+                int y = canvas_y(c);
                 app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
                 app_put(app, c->w, y, 2 + name_w, name_w, stuck ? ROLE_WARN : ROLE_DEFAULT,
                         ci->name.ptr, ci->name.len);
             }
             int x = 2 + 2 * name_w;
-            right(c, x += 8, 7, ROLE_DEFAULT, pend);
-            right(c, x += 9, 8, stuck ? ROLE_WARN : ROLE_DEFAULT, idle);
-            right(c, x += 9, 8, ROLE_DEFAULT, inact);
+            canvas_right(c, x += 8, 7, ROLE_DEFAULT, pend);
+            canvas_right(c, x += 9, 8, stuck ? ROLE_WARN : ROLE_DEFAULT, idle);
+            canvas_right(c, x += 9, 8, ROLE_DEFAULT, inact);
             if (stuck)
-                text_line(c, x + 1, ROLE_WARN, "stuck?");
+                canvas_text(c, x + 1, ROLE_WARN, "stuck?");
             c->line++;
             any = true;
         }
@@ -220,7 +178,7 @@ static void draw_consumers(struct canvas *c, const struct stream_info *s)
         bool loaded = false;
         for (size_t i = 0; i < s->group_len; i++)
             loaded |= s->groups[i].has_consumer_list;
-        text_line(c, 2, ROLE_DIM, loaded || !s->group_len ? "no consumers" : "reading consumers...");
+        canvas_text(c, 2, ROLE_DIM, loaded || !s->group_len ? "no consumers" : "reading consumers...");
         c->line++;
     }
 }

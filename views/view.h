@@ -31,5 +31,7 @@ extern const struct view streams_view;   /* the list of streams (home) */
 extern const struct view stream_view;    /* one stream: groups, consumers, sparklines */
 extern const struct view help_view;      /* keys of the view underneath */
 extern const struct view server_view;    /* server health: memory, evictions, slowlog, ... */
+extern const struct view workflows_view; /* workflow executions from PostgreSQL */
+extern const struct view timeline_view;  /* one execution: its tasks as a Gantt chart */
 
 #endif

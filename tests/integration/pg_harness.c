@@ -79,6 +79,15 @@ int pg_server_start(struct pg_server *p)
         return -1;
     }
     p->port = harness_free_port();
+    track(p, 1);
+    snprintf(p->conninfo, sizeof p->conninfo, "host=%s port=%d dbname=postgres user=postgres",
+             p->dir, p->port);
+    return pg_server_resume(p);
+}
+
+int pg_server_resume(struct pg_server *p)
+{
+    char cmd[1536];
     snprintf(cmd, sizeof cmd,
              "%s/pg_ctl -D %s/data -w -t 30 -l %s/server.log -o \"-p %d -k %s "
              "-c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null",
@@ -88,10 +97,19 @@ int pg_server_start(struct pg_server *p)
         return -1;
     }
     p->running = 1;
-    track(p, 1);
-    snprintf(p->conninfo, sizeof p->conninfo, "host=%s port=%d dbname=postgres user=postgres",
-             p->dir, p->port);
     return 0;
+}
+
+void pg_server_kill(struct pg_server *p)
+{
+    char cmd[1024];
+    if (!p->running)
+        return;
+    snprintf(cmd, sizeof cmd, "%s/pg_ctl -D %s/data -m immediate -w stop >/dev/null 2>&1",
+             bindir(), p->dir);
+    if (as_pg_user(cmd) != 0)
+        fprintf(stderr, "pg harness: pg_ctl stop failed\n");
+    p->running = 0;
 }
 
 void pg_server_stop(struct pg_server *p)

@@ -16,6 +16,10 @@ struct pg_server {
 /* 0, or -1 with a message on stderr. Binaries from $PG_BINDIR, else Debian's PostgreSQL 15. */
 int pg_server_start(struct pg_server *p);
 void pg_server_stop(struct pg_server *p);
+/* Stops the server as a crash would (immediate shutdown), keeping its data, port and dir;
+ * pg_server_resume starts it again on them (0 or -1). */
+void pg_server_kill(struct pg_server *p);
+int pg_server_resume(struct pg_server *p);
 /* A superuser connection (caller PQfinish'es it); aborts the run on failure. */
 PGconn *pg_server_client(const struct pg_server *p);
 /* Runs SQL (several statements allowed); aborts the run on error. */

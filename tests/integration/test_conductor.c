@@ -12,6 +12,7 @@
 #include "../unit/cm.h"
 #include "harness.h"
 #include "pg_harness.h"
+#include "conductor_fixture.h"
 #include "json_fields.h"
 #include "../../collectors/pg_conn.h"
 
@@ -21,70 +22,21 @@ static const long long T0 = 1700000000000LL;   /* the executions' start, epoch m
 
 /* ---- fixtures: Conductor-shaped rows ----------------------------------------------------- */
 
-static void insert_row(const char *sql, const char *a, const char *b, const char *c)
-{
-    const char *params[3] = { a, b, c };
-    int n = c ? 3 : b ? 2 : 1;
-    PGresult *r = PQexecParams(db, sql, n, NULL, params, NULL, NULL, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    PQclear(r);
-}
-
-/* legacy: 2.x names (workflowType, version); otherwise workflowName, workflowVersion. */
 static void add_workflow(const char *id, const char *name, int version, const char *status,
                          long long end_ms, const char *reason, bool legacy)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "workflowId", json_string(id));
-    json_object_set_new(o, legacy ? "workflowType" : "workflowName", json_string(name));
-    json_object_set_new(o, legacy ? "version" : "workflowVersion", json_integer(version));
-    json_object_set_new(o, "status", json_string(status));
-    json_object_set_new(o, "correlationId", json_string("order-42"));
-    json_object_set_new(o, "createTime", json_integer(T0));
-    json_object_set_new(o, legacy ? "updateTime" : "updatedTime", json_integer(T0 + 5000));
-    json_object_set_new(o, "endTime", json_integer(end_ms));
-    if (reason)
-        json_object_set_new(o, "reasonForIncompletion", json_string(reason));
-    json_object_set_new(o, "tasks", json_array());   /* Conductor stores tasks apart */
-    json_object_set_new(o, "input", json_pack("{s:i}", "orderId", 42));
-    char *text = json_dumps(o, JSON_COMPACT);
-    insert_row("INSERT INTO workflow (workflow_id, correlation_id, json_data) VALUES ($1, $2, $3)",
-               id, "order-42", text);
-    free(text);
-    json_decref(o);
+    struct cf_workflow w = { id, name, status, version, "order-42", T0, end_ms, reason, NULL,
+                             legacy };
+    cf_add_workflow(db, &w);
 }
 
 static void add_task(const char *wf, const char *task_id, int seq, const char *ref,
                      const char *type, const char *status, int retry, long long sched,
                      long long start, long long end, const char *worker, const char *reason)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "taskId", json_string(task_id));
-    json_object_set_new(o, "workflowInstanceId", json_string(wf));
-    json_object_set_new(o, "seq", json_integer(seq));
-    json_object_set_new(o, "referenceTaskName", json_string(ref));
-    json_object_set_new(o, "taskType", json_string(type));
-    json_object_set_new(o, "taskDefName", json_string(type));
-    json_object_set_new(o, "status", json_string(status));
-    json_object_set_new(o, "retryCount", json_integer(retry));
-    json_object_set_new(o, "pollCount", json_integer(start ? 1 : 0));
-    json_object_set_new(o, "scheduledTime", json_integer(sched));
-    json_object_set_new(o, "startTime", json_integer(start));   /* 0: not started */
-    json_object_set_new(o, "endTime", json_integer(end));       /* 0: not ended */
-    json_object_set_new(o, "updateTime", json_integer(end ? end : start ? start : sched));
-    if (worker)
-        json_object_set_new(o, "workerId", json_string(worker));
-    if (reason)
-        json_object_set_new(o, "reasonForIncompletion", json_string(reason));
-    json_object_set_new(o, "inputData", json_object());
-    json_object_set_new(o, "outputData", json_object());
-    char *text = json_dumps(o, JSON_COMPACT);
-    insert_row("INSERT INTO task (task_id, json_data) VALUES ($1, $2)", task_id, text, NULL);
-    insert_row("INSERT INTO workflow_to_task (workflow_id, task_id) VALUES ($1, $2)", wf, task_id,
-               NULL);
-    free(text);
-    json_decref(o);
+    struct cf_task t = { task_id, seq, ref, type, status, retry, sched, start, end, worker,
+                         reason, NULL, NULL, NULL };
+    cf_add_task(db, wf, &t);
 }
 
 static int group_setup(void **state)
@@ -111,6 +63,33 @@ static int group_setup(void **state)
              "worker-c", "card declined");
     add_task("wf-fail-2", "f-3", 3, "charge", "SIMPLE", "FAILED", 1, T0 + 2100, T0 + 2200, T0 + 7900,
              "worker-c", "card declined again");
+
+    /* a fork/join whose second branch started a sub-workflow (a child execution) */
+    struct cf_workflow fork = { "wf-fork-3", "nightly_report", "COMPLETED", 2, "batch-7", T0,
+                                T0 + 9000, NULL, NULL, false };
+    cf_add_workflow(db, &fork);
+    const struct cf_task fork_tasks[] = {
+        { "k-1", 1, "prepare", "SIMPLE", "COMPLETED", 0, T0, T0 + 10, T0 + 500, "w1", NULL, NULL,
+          "{\"day\": \"2026-11-22\"}", "{\"rows\": 1200}" },
+        { "k-2", 2, "fan_out", "FORK", "COMPLETED", 0, T0 + 500, T0 + 500, T0 + 500, NULL, NULL,
+          NULL, NULL, NULL },
+        { "k-3", 3, "render_pdf", "SIMPLE", "COMPLETED", 0, T0 + 510, T0 + 600, T0 + 4000, "w2",
+          NULL, NULL, NULL, NULL },
+        { "k-4", 4, "archive", "SUB_WORKFLOW", "COMPLETED", 0, T0 + 510, T0 + 520, T0 + 8000,
+          NULL, NULL, "wf-child-4", NULL, "{\"subWorkflowId\": \"wf-child-4\"}" },
+        { "k-5", 5, "fan_in", "JOIN", "COMPLETED", 0, T0 + 510, T0 + 8000, T0 + 8000, NULL, NULL,
+          NULL, "{\"joinOn\": [\"render_pdf\", \"archive\"]}", NULL },
+        { "k-6", 6, "notify", "SIMPLE", "COMPLETED", 0, T0 + 8000, T0 + 8100, T0 + 9000, "w1",
+          NULL, NULL, NULL, NULL },
+    };
+    for (size_t i = 0; i < sizeof fork_tasks / sizeof fork_tasks[0]; i++)
+        cf_add_task(db, "wf-fork-3", &fork_tasks[i]);
+    struct cf_workflow child = { "wf-child-4", "archive_report", "COMPLETED", 1, NULL,
+                                 T0 + 520, T0 + 7990, NULL, "wf-fork-3", false };
+    cf_add_workflow(db, &child);
+    const struct cf_task child_task = { "c-1", 1, "upload", "SIMPLE", "COMPLETED", 0, T0 + 520,
+                                        T0 + 530, T0 + 7990, "w3", NULL, NULL, NULL, NULL };
+    cf_add_task(db, "wf-child-4", &child_task);
 
     /* Conductor's index rows (filled when indexing goes to PostgreSQL), times relative to now */
     pg_exec(db,
@@ -218,6 +197,40 @@ static void test_failed_execution_legacy_names(void **state)
     json_decref(doc);
 }
 
+/* A fork/join with a sub-workflow: the FORK and JOIN rows, the branches between them, the
+ * sub-workflow's id on its task and the child's parent; inputs and outputs as JSON. */
+static void test_fork_join_and_sub_workflow(void **state)
+{
+    (void)state;
+    json_t *doc = workflow_json("wf-fork-3", 0, NULL);
+    json_t *w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "name"), "nightly_report");
+    assert_int_equal(num(w, "version"), 2);
+    json_t *tasks = json_object_get(w, "tasks");
+    assert_int_equal(json_array_size(tasks), 6);
+    const char *types[] = { "SIMPLE", "FORK", "SIMPLE", "SUB_WORKFLOW", "JOIN", "SIMPLE" };
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(str(json_array_get(tasks, i), "type"), types[i]);
+    json_t *sub = json_array_get(tasks, 3);
+    assert_string_equal(str(sub, "sub_workflow_id"), "wf-child-4");
+    assert_null_field(json_array_get(tasks, 2), "sub_workflow_id");
+    json_t *join_in = json_object_get(json_array_get(tasks, 4), "input");
+    assert_int_equal(json_array_size(json_object_get(join_in, "joinOn")), 2);
+    json_t *prep = json_array_get(tasks, 0);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(prep, "input"), "day")),
+                        "2026-11-22");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(prep, "output"), "rows")),
+                     1200);
+    json_decref(doc);
+
+    doc = workflow_json("wf-child-4", 0, NULL);
+    w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "parent_id"), "wf-fork-3");
+    assert_null_field(w, "correlation_id");
+    assert_int_equal(json_array_size(json_object_get(w, "tasks")), 1);
+    json_decref(doc);
+}
+
 static void test_text_and_errors(void **state)
 {
     (void)state;
@@ -320,15 +333,29 @@ static void test_summary(void **state)
     free(err);
 }
 
-/* Conductor not indexing to PostgreSQL: no workflow_index, so no counts, said plainly. */
+/* Conductor not indexing to PostgreSQL: no workflow_index, so no counts, said plainly; and a
+ * database without any engine's tables. */
 static void test_summary_without_index_tables(void **state)
 {
     (void)state;
     pg_exec(db, "CREATE DATABASE bare");
     char conninfo[600];
     snprintf(conninfo, sizeof conninfo, "host=%s port=%d dbname=bare user=postgres", pg.dir, pg.port);
-    const char *argv[] = { harness_queuetop(), "--pg", conninfo, "--once", "--json", NULL };
     char *out, *err;
+
+    /* no engine's tables at all: auto-detection says what it looked for and what to do */
+    const char *empty[] = { harness_queuetop(), "--pg", conninfo, "--once", "--json", NULL };
+    assert_int_equal(harness_run(empty, &out, &err, 20000), 2);
+    assert_non_null(strstr(err, "no Conductor tables"));
+    assert_non_null(strstr(err, "--source mapping FILE"));
+    free(out);
+    free(err);
+
+    PGconn *bare = PQconnectdb(conninfo);
+    pg_exec_file(bare, "tests/fixtures/conductor_schema.sql");
+    pg_exec(bare, "DROP TABLE workflow_index; DROP TABLE task_index");
+    PQfinish(bare);
+    const char *argv[] = { harness_queuetop(), "--pg", conninfo, "--once", "--json", NULL };
     assert_int_equal(harness_run(argv, &out, &err, 20000), 0);
     json_t *doc = json_loads(out, 0, NULL);
     json_t *p = json_object_get(doc, "postgres");
@@ -388,6 +415,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_running_execution),
         cmocka_unit_test(test_failed_execution_legacy_names),
+        cmocka_unit_test(test_fork_join_and_sub_workflow),
         cmocka_unit_test(test_text_and_errors),
         cmocka_unit_test(test_session_is_safe),
         cmocka_unit_test(test_summary),

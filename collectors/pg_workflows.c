@@ -1,0 +1,270 @@
+/* pg_workflows.c -- see pg_workflows.h. */
+#include "pg_workflows.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "pg_conn.h"
+#include "util.h"
+
+struct pg_collector {
+    struct pg_config cfg;
+    struct hub *hub;
+    struct collector_thread thread;
+    PGconn *conn;
+    struct wf_source source;          /* resolved for the current connection */
+    char target[256];
+
+    struct workflow_summary summary;  /* the latest of every part */
+    int64_t slow_mono_ms;             /* when counts and failures were read; 0 never */
+    uint64_t seq;
+    int64_t last_ok_mono_ms, query_ms;
+    char query_error[256];            /* a failed query on a live connection, this tick */
+
+    char want_id[128], want_find[128];   /* the UI's requests, read before each tick */
+    char open_id[128];
+    int open_found;
+    char open_error[256];
+    struct workflow_exec open;
+
+    char find_text[128];
+    int find_n;
+    char find_error[256];
+    struct exec_brief found[PG_FOUND_MAX];
+};
+
+void pg_config_defaults(struct pg_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->conninfo = "";
+    cfg->interval_ms = 2000;
+    cfg->slow_ms = 10000;
+    cfg->window_hours = 24;
+    cfg->statement_timeout_ms = PG_STATEMENT_TIMEOUT_MS;
+}
+
+struct pg_collector *pg_collector_new(const struct pg_config *cfg, struct hub *hub)
+{
+    struct pg_collector *c = xcalloc(1, sizeof *c);
+    c->cfg = *cfg;
+    c->hub = hub;
+    c->source = cfg->source;
+    return c;
+}
+
+static void clear_found(struct pg_collector *c)
+{
+    for (int i = 0; i < c->find_n; i++)
+        exec_brief_free(&c->found[i]);
+    c->find_n = 0;
+}
+
+static void pg_disconnect(void *self)
+{
+    struct pg_collector *c = self;
+    pg_conn_close(c->conn);
+    c->conn = NULL;
+}
+
+void pg_collector_delete(struct pg_collector *c)
+{
+    if (!c)
+        return;
+    pg_disconnect(c);
+    workflow_summary_free(&c->summary);
+    workflow_exec_free(&c->open);
+    clear_found(c);
+    free(c);
+}
+
+static void pg_before_tick(void *self, struct hub *hub)
+{
+    struct pg_collector *c = self;
+    hub_get_workflow(hub, c->want_id, c->want_find);
+}
+
+/* A query failed: true when the connection itself is gone (the tick fails and reconnects),
+ * false when only the statement did (timeout, permission): shown, and the tick goes on. */
+static bool connection_lost(struct pg_collector *c, const char *err)
+{
+    if (PQstatus(c->conn) == CONNECTION_BAD)
+        return true;
+    if (!c->query_error[0])
+        str_copy(c->query_error, err, sizeof c->query_error);
+    return false;
+}
+
+/* Moves the parts read into the kept summary. */
+static void merge_summary(struct workflow_summary *keep, struct workflow_summary *fresh,
+                          unsigned parts)
+{
+    keep->index_tables = fresh->index_tables;
+    keep->window_hours = fresh->window_hours;
+    keep->db_now_ms = fresh->db_now_ms;
+    if (!fresh->index_tables) {
+        workflow_summary_free(keep);
+        *keep = *fresh;
+        memset(fresh, 0, sizeof *fresh);
+        return;
+    }
+    struct workflow_summary old = *keep;
+    if (parts & SUMMARY_COUNTS) {
+        keep->counts = fresh->counts, keep->count_n = fresh->count_n;
+        fresh->counts = old.counts, fresh->count_n = old.count_n;
+    }
+    if (parts & SUMMARY_RUNNING) {
+        memcpy(keep->running, fresh->running, sizeof keep->running);
+        keep->running_n = fresh->running_n;
+        memcpy(fresh->running, old.running, sizeof old.running);
+        fresh->running_n = old.running_n;
+    }
+    if (parts & SUMMARY_FAILURES) {
+        memcpy(keep->failures, fresh->failures, sizeof keep->failures);
+        keep->failures_n = fresh->failures_n;
+        memcpy(fresh->failures, old.failures, sizeof old.failures);
+        fresh->failures_n = old.failures_n;
+    }
+    if (parts & SUMMARY_RATES) {
+        keep->rates = fresh->rates, keep->rate_n = fresh->rate_n;
+        keep->rate_window_min = fresh->rate_window_min;
+        fresh->rates = old.rates, fresh->rate_n = old.rate_n;
+    }
+    workflow_summary_free(fresh);   /* now holds the replaced parts */
+}
+
+static int pg_tick(void *self, char *err, size_t errlen)
+{
+    struct pg_collector *c = self;
+    int64_t start = mono_ms();
+    c->query_error[0] = '\0';
+    if (!c->conn) {
+        c->conn = pg_conn_open_timeout(c->cfg.conninfo, c->cfg.statement_timeout_ms, err, errlen);
+        if (!c->conn)
+            return -1;
+        snprintf(c->target, sizeof c->target, "%s:%s/%s", PQhost(c->conn), PQport(c->conn),
+                 PQdb(c->conn));
+        c->source = c->cfg.source;
+        if (wf_source_resolve(&c->source, c->conn, err, errlen) < 0)
+            return -1;
+        c->slow_mono_ms = 0;   /* a new connection may be a new server: read everything */
+    }
+
+    unsigned parts = SUMMARY_RUNNING | SUMMARY_RATES;
+    if (!c->slow_mono_ms || start - c->slow_mono_ms >= c->cfg.slow_ms)
+        parts |= SUMMARY_COUNTS | SUMMARY_FAILURES;
+    struct workflow_summary fresh;
+    char qerr[256];
+    if (wf_summary(&c->source, c->conn, c->cfg.window_hours, parts, &fresh, qerr,
+                   sizeof qerr) < 0) {
+        workflow_summary_free(&fresh);
+        if (connection_lost(c, qerr)) {
+            str_copy(err, qerr, errlen);
+            return -1;
+        }
+    } else {
+        merge_summary(&c->summary, &fresh, parts);
+        if (parts & SUMMARY_COUNTS)
+            c->slow_mono_ms = start;
+    }
+
+    /* the opened execution, every tick: its bars grow while it runs */
+    if (strcmp(c->open_id, c->want_id) != 0) {
+        workflow_exec_free(&c->open);
+        memcpy(c->open_id, c->want_id, sizeof c->open_id);
+        c->open_found = 0;
+        c->open_error[0] = '\0';
+    }
+    if (c->open_id[0]) {
+        struct workflow_exec w;
+        int found = wf_fetch_workflow(&c->source, c->conn, c->open_id, &w, qerr, sizeof qerr);
+        if (found < 0) {
+            if (connection_lost(c, qerr)) {
+                str_copy(err, qerr, errlen);
+                return -1;
+            }
+            str_copy(c->open_error, qerr, sizeof c->open_error);
+            c->open_found = c->open.id.ptr ? 1 : -1;   /* keep showing the last good read */
+        } else {
+            workflow_exec_free(&c->open);
+            c->open = w;
+            c->open_found = found;
+            c->open_error[0] = '\0';
+        }
+    }
+
+    /* a search runs once per new text */
+    if (strcmp(c->find_text, c->want_find) != 0) {
+        clear_found(c);
+        memcpy(c->find_text, c->want_find, sizeof c->find_text);
+        c->find_error[0] = '\0';
+        if (c->find_text[0]) {
+            int n = wf_find(&c->source, c->conn, c->find_text, c->found, PG_FOUND_MAX, qerr,
+                            sizeof qerr);
+            if (n < 0) {
+                if (connection_lost(c, qerr)) {
+                    c->find_text[0] = '\0';   /* asked again after the reconnect */
+                    str_copy(err, qerr, errlen);
+                    return -1;
+                }
+                str_copy(c->find_error, qerr, sizeof c->find_error);
+                c->find_n = -1;
+            } else {
+                c->find_n = n;
+            }
+        }
+    }
+    c->query_ms = mono_ms() - start;
+    c->last_ok_mono_ms = mono_ms();
+    return 0;
+}
+
+static struct snapshot *pg_build(void *self, enum conn_state state, const char *error,
+                                 int64_t retry_in_ms)
+{
+    struct pg_collector *c = self;
+    struct snapshot *snap = snapshot_new(SNAPSHOT_PG);
+    struct pg_snapshot *p = &snap->pg;
+    str_copy(p->target, c->target, sizeof p->target);
+    if (c->source.kind != WF_SOURCE_AUTO)
+        str_copy(p->source, wf_source_name(c->source.kind), sizeof p->source);
+    p->state = state;
+    str_copy(p->error, error ? error : c->query_error, sizeof p->error);
+    p->retry_in_ms = retry_in_ms;
+    p->sampled_mono_ms = mono_ms();
+    p->last_ok_mono_ms = c->last_ok_mono_ms;
+    p->sample_seq = ++c->seq;
+    p->query_ms = c->query_ms;
+    p->slow_age_ms = c->slow_mono_ms ? p->sampled_mono_ms - c->slow_mono_ms : QT_UNKNOWN;
+    workflow_summary_copy(&p->summary, &c->summary);
+    str_copy(p->open_id, c->open_id, sizeof p->open_id);
+    p->open_found = c->open_found;
+    str_copy(p->open_error, c->open_error, sizeof p->open_error);
+    if (c->open_found == 1)
+        workflow_exec_copy(&p->open, &c->open);
+    str_copy(p->find_text, c->find_text, sizeof p->find_text);
+    p->find_n = c->find_n;
+    str_copy(p->find_error, c->find_error, sizeof p->find_error);
+    for (int i = 0; i < c->find_n; i++)
+        exec_brief_copy(&p->found[i], &c->found[i]);
+    return snap;
+}
+
+static const struct collector_class pg_class = {
+    .name = "postgres",
+    .before_tick = pg_before_tick,
+    .tick = pg_tick,
+    .build = pg_build,
+    .disconnect = pg_disconnect,
+};
+
+int pg_collector_start(struct pg_collector *c)
+{
+    return collector_thread_start(&c->thread, &pg_class, c, c->hub, c->cfg.interval_ms);
+}
+
+void pg_collector_stop(struct pg_collector *c)
+{
+    collector_thread_stop(&c->thread);
+}

@@ -1,0 +1,481 @@
+/* timeline.c -- one workflow execution as a Gantt chart: a header (name, version, status,
+ * times, correlation id, parent, reason), then one row per task in seq order (a retry is its
+ * own row, "#2" for the second attempt) with a dim bar from scheduled to start and a bar in
+ * the status' colour from start to end; bars of running tasks grow with the clock. The axis
+ * fits the execution until the user zooms (+/-) or scrolls (h/l). Enter shows a task's
+ * details with its input and output JSON; o opens a sub-workflow, Esc goes back up. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+#include "canvas.h"
+#include "panels.h"
+#include "timeline_model.h"
+
+#define HEADER_LINES 3
+
+/* The execution the snapshot holds for the one the UI opened, or NULL (with why in *why). */
+static const struct workflow_exec *opened(const struct app *app, const char **why)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    static char msg[400];
+    if (!p || strcmp(p->open_id, app->wf_open) != 0) {
+        snprintf(msg, sizeof msg, "reading execution %.120s...", app->wf_open);
+    } else if (p->open_found == 0) {
+        snprintf(msg, sizeof msg, "no workflow execution with id '%.120s'", app->wf_open);
+    } else if (p->open_found < 0) {
+        snprintf(msg, sizeof msg, "%s", p->open_error);
+    } else {
+        return &p->open;
+    }
+    *why = msg;
+    return NULL;
+}
+
+/* The database's clock now: the snapshot's reading advanced by our monotonic clock. */
+static int64_t db_now(const struct app *app)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    if (p && p->summary.db_now_ms > 0)
+        return p->summary.db_now_ms + (mono_ms() - p->sampled_mono_ms);
+    return wall_ms();
+}
+
+static void clock_text(long long ms, bool with_date, char *buf, size_t len)
+{
+    if (ms <= 0) {
+        snprintf(buf, len, "-");
+        return;
+    }
+    time_t t = (time_t)(ms / 1000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char s[32];
+    strftime(s, sizeof s, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03lld", s, ms % 1000);
+}
+
+static void draw_header(struct app *app, WINDOW *w, int top, int width,
+                        const struct workflow_exec *x, int64_t now)
+{
+    char line[600], a[48], b[48], d[32];
+    int xpos = 1;
+    xpos += app_put(app, w, top, xpos, width - xpos, ROLE_TITLE, x->name.ptr, x->name.len);
+    if (x->version != QT_UNKNOWN) {
+        snprintf(line, sizeof line, " v%lld", x->version);
+        xpos += app_puts(app, w, top, xpos, width - xpos, ROLE_TITLE, line);
+    }
+    xpos += 2;
+    xpos += app_put(app, w, top, xpos, width - xpos, workflow_status_role(x->status.ptr),
+                    x->status.ptr, x->status.len);
+    xpos += 2;
+    app_put(app, w, top, xpos, width - xpos, ROLE_DIM, x->id.ptr, x->id.len);
+
+    clock_text(x->start_ms, true, a, sizeof a);
+    clock_text(x->end_ms, false, b, sizeof b);
+    bool running = x->end_ms <= 0;
+    if (x->start_ms > 0)
+        fmt_duration_ms((running ? now : x->end_ms) - x->start_ms, d, sizeof d);
+    else
+        snprintf(d, sizeof d, "?");
+    snprintf(line, sizeof line, " start %s  end %s  took %s%s", a, b, d,
+             running ? " so far" : "");
+    xpos = app_puts(app, w, top + 1, 0, width, ROLE_DEFAULT, line);
+    if (x->correlation_id.len && xpos + 8 < width) {
+        xpos += app_puts(app, w, top + 1, xpos, width - xpos, ROLE_DIM, "  corr ");
+        xpos += app_put(app, w, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->correlation_id.ptr,
+                        x->correlation_id.len);
+    }
+    if (x->parent_id.len && xpos + 10 < width) {
+        xpos += app_puts(app, w, top + 1, xpos, width - xpos, ROLE_DIM, "  parent ");
+        app_put(app, w, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->parent_id.ptr,
+                x->parent_id.len);
+    }
+    if (x->reason.len) {
+        xpos = app_puts(app, w, top + 2, 1, width - 1, ROLE_CRIT, "reason: ");
+        app_put(app, w, top + 2, 1 + xpos, width - 1 - xpos, ROLE_CRIT, x->reason.ptr, x->reason.len);
+    } else {
+        size_t failed = 0, retried = 0, active = 0;
+        for (size_t i = 0; i < x->task_count; i++) {
+            enum wf_status_class cls = wf_status_class(x->tasks[i].status.ptr);
+            failed += cls == WF_ST_FAILED;
+            active += cls == WF_ST_ACTIVE;
+            retried += x->tasks[i].retry_count > 0;
+        }
+        snprintf(line, sizeof line, " %zu tasks: %zu active, %zu failed, %zu retries", x->task_count,
+                 active, failed, retried);
+        app_puts(app, w, top + 2, 0, width, ROLE_DIM, line);
+    }
+}
+
+/* Left block: seq, fork mark, reference name (#n for a retry), status. */
+#define SEQ_W 4
+#define MARK_W 2
+#define STATUS_W 9
+
+static int ref_width(int width)
+{
+    int w = width / 4;
+    return w < 10 ? 10 : w > 28 ? 28 : w;
+}
+
+static int bar_x(int width)
+{
+    return SEQ_W + MARK_W + ref_width(width) + 1 + STATUS_W + 1;
+}
+
+static void draw_axis(struct app *app, WINDOW *w, int y, int width, const struct tl_axis *a,
+                      int64_t span_from)
+{
+    int x0 = bar_x(width);
+    wattrset(w, theme_attr(ROLE_COLUMN));
+    mvwhline(w, y, 0, ' ', width);
+    char head[128];
+    snprintf(head, sizeof head, " SEQ  %-*s %-*s", ref_width(width), "TASK", STATUS_W, "STATUS");
+    app_puts(app, w, y, 0, x0, ROLE_COLUMN, head);
+    int64_t tick = tl_tick_ms(a, 10);
+    /* first tick at or after t0, on the grid anchored at the execution's start */
+    int64_t k = (a->t0_ms - span_from) / tick;
+    if (span_from + k * tick < a->t0_ms)
+        k++;
+    for (int64_t t = span_from + k * tick; ; t += tick) {
+        long col = tl_col(a, t);
+        if (col >= a->cols)
+            break;
+        if (col < 0)
+            continue;
+        char label[32], d[24];
+        if (t == span_from)
+            snprintf(d, sizeof d, "0s");
+        else
+            fmt_duration_ms(t - span_from >= 0 ? t - span_from : span_from - t, d, sizeof d);
+        snprintf(label, sizeof label, "|%s%s", t < span_from ? "-" : "+", d);
+        app_puts(app, w, y, x0 + (int)col, a->cols - (int)col, ROLE_COLUMN, label);
+    }
+}
+
+static void fill(WINDOW *w, int y, int x, int n, int role, const char *glyph)
+{
+    wattrset(w, theme_attr(role));
+    for (int i = 0; i < n; i++)
+        mvwaddstr(w, y, x + i, glyph);
+    wattrset(w, theme_attr(ROLE_DEFAULT));
+}
+
+static void draw_task_row(struct app *app, WINDOW *w, int y, int width, const struct tl_axis *a,
+                          const struct task_exec *t, int depth, int64_t now, bool selected)
+{
+    int refw = ref_width(width), x0 = bar_x(width);
+    int base = selected ? ROLE_SELECTED : ROLE_DEFAULT;
+    if (selected) {
+        wattrset(w, theme_attr(ROLE_SELECTED));
+        mvwhline(w, y, 0, ' ', x0);
+    }
+    char buf[64];
+    if (t->seq != QT_UNKNOWN)
+        snprintf(buf, sizeof buf, "%3lld ", t->seq);
+    else
+        snprintf(buf, sizeof buf, "  ? ");
+    app_puts(app, w, y, 0, SEQ_W, base, buf);
+    const char *mark = tl_is_fork(t) ? (app->utf8 ? "┬" : "+")
+                       : tl_is_join(t) ? (app->utf8 ? "┴" : "+")
+                       : depth > 0 ? (app->utf8 ? "│" : "|") : " ";
+    app_puts(app, w, y, SEQ_W, 1, selected ? base : ROLE_DIM, mark);
+    int x = SEQ_W + MARK_W;
+    int used = app_put(app, w, y, x, refw, base, t->ref.ptr, t->ref.len);
+    if (t->retry_count > 0 && used + 3 < refw) {
+        snprintf(buf, sizeof buf, " #%lld", t->retry_count + 1);
+        app_puts(app, w, y, x + used, refw - used, selected ? base : ROLE_WARN, buf);
+    }
+    x += refw + 1;
+    snprintf(buf, sizeof buf, "%-*.*s", STATUS_W, STATUS_W, workflow_status_short(t->status.ptr));
+    app_puts(app, w, y, x, STATUS_W, selected ? base : workflow_status_role(t->status.ptr), buf);
+
+    struct tl_bar b;
+    tl_task_bar(a, t, now, &b);
+    int role = workflow_status_role(t->status.ptr);
+    if (role == ROLE_DEFAULT)
+        role = ROLE_BAR_ACTIVE;
+    fill(w, y, x0 + b.wait_from, b.wait_to - b.wait_from, ROLE_BAR_WAIT, app->utf8 ? "░" : ".");
+    fill(w, y, x0 + b.run_from, b.run_to - b.run_from, role, app->utf8 ? "█" : "#");
+    if (b.off_left)
+        app_puts(app, w, y, x0, 1, ROLE_DIM, "<");
+    if (b.off_right)
+        app_puts(app, w, y, width - 1, 1, ROLE_DIM, ">");
+}
+
+/* ---- task details ------------------------------------------------------------------------ */
+
+
+static void kv(struct canvas *c, const char *key, int role, const char *val, size_t len)
+{
+    if (canvas_visible(c)) {
+        app_puts(c->app, c->w, canvas_y(c), 2, 16, ROLE_DIM, key);
+        app_put(c->app, c->w, canvas_y(c), 19, c->width - 19, role, val, len);
+    }
+    c->line++;
+}
+
+static void kvs(struct canvas *c, const char *key, const char *val)
+{
+    kv(c, key, ROLE_DEFAULT, val, strlen(val));
+}
+
+#define JSON_SHOWN_MAX (256 * 1024)
+
+/* JSON text pretty-printed, one canvas line per line; sanitized by app_put. */
+static void json_block(struct canvas *c, const char *title, const struct bytes *text)
+{
+    c->line++;
+    canvas_text(c, 1, ROLE_TITLE, title);
+    c->line++;
+    if (!text->len) {
+        canvas_text(c, 4, ROLE_DIM, "(none)");
+        c->line++;
+        return;
+    }
+    json_t *v = json_loadb(text->ptr, text->len, JSON_DECODE_ANY, NULL);
+    char *pretty = v ? json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(v);
+    const char *p = pretty ? pretty : text->ptr;
+    size_t len = pretty ? strlen(pretty) : text->len;
+    bool cut = len > JSON_SHOWN_MAX;
+    if (cut)
+        len = JSON_SHOWN_MAX;
+    for (size_t i = 0; i < len;) {
+        size_t n = 0;
+        while (i + n < len && p[i + n] != '\n')
+            n++;
+        if (canvas_visible(c))
+            app_put(c->app, c->w, canvas_y(c), 4, c->width - 4, ROLE_DEFAULT, p + i, n);
+        c->line++;
+        i += n + 1;
+    }
+    if (cut) {
+        canvas_text(c, 4, ROLE_DIM, "... (cut at 256 KiB)");
+        c->line++;
+    }
+    free(pretty);
+}
+
+static void draw_detail(struct app *app, WINDOW *w, int top, int height, int width,
+                        const struct task_exec *t, int64_t now)
+{
+    struct canvas c = { app, w, top, height, width, app->task_scroll, 0 };
+    char line[300], a[48], d[32];
+    if (canvas_visible(&c)) {
+        int x = app_puts(app, w, canvas_y(&c), 0, width, ROLE_TITLE, " Task ");
+        x += app_put(app, w, canvas_y(&c), x, width - x, ROLE_TITLE, t->ref.ptr, t->ref.len);
+        x += 2;
+        app_put(app, w, canvas_y(&c), x, width - x, workflow_status_role(t->status.ptr),
+                t->status.ptr, t->status.len);
+    }
+    c.line += 2;
+    kv(&c, "type", ROLE_DEFAULT, t->type.ptr, t->type.len);
+    kv(&c, "task id", ROLE_DEFAULT, t->task_id.ptr, t->task_id.len);
+    snprintf(line, sizeof line, "%lld", t->seq);
+    kvs(&c, "seq", t->seq != QT_UNKNOWN ? line : "?");
+    kv(&c, "worker", t->worker_id.len ? ROLE_DEFAULT : ROLE_DIM,
+       t->worker_id.len ? t->worker_id.ptr : "-", t->worker_id.len ? t->worker_id.len : 1);
+    snprintf(line, sizeof line, "%s", "?");
+    if (t->poll_count != QT_UNKNOWN)
+        snprintf(line, sizeof line, "%lld", t->poll_count);
+    kvs(&c, "polls", line);
+    snprintf(line, sizeof line, "%s", "?");
+    if (t->retry_count != QT_UNKNOWN)
+        snprintf(line, sizeof line, "%lld%s", t->retry_count,
+                 t->retry_count > 0 ? " (this row is a retry)" : "");
+    kvs(&c, "retries", line);
+    clock_text(t->scheduled_ms, true, a, sizeof a);
+    kvs(&c, "scheduled", a);
+    clock_text(t->start_ms, true, a, sizeof a);
+    if (t->start_ms > 0 && t->scheduled_ms > 0) {
+        fmt_duration_ms(t->start_ms - t->scheduled_ms, d, sizeof d);
+        snprintf(line, sizeof line, "%s   waited %s for a worker", a, d);
+    } else {
+        snprintf(line, sizeof line, "%s", a);
+    }
+    kvs(&c, "started", line);
+    clock_text(t->end_ms, true, a, sizeof a);
+    if (t->start_ms > 0) {
+        bool running = t->end_ms <= 0;
+        fmt_duration_ms((running ? now : t->end_ms) - t->start_ms, d, sizeof d);
+        snprintf(line, sizeof line, "%s   ran %s%s", a, d, running ? " so far" : "");
+    } else {
+        snprintf(line, sizeof line, "%s", a);
+    }
+    kvs(&c, "ended", line);
+    if (t->reason.len)
+        kv(&c, "reason", ROLE_CRIT, t->reason.ptr, t->reason.len);
+    if (t->sub_workflow_id.len) {
+        snprintf(line, sizeof line, "%.*s   (o opens it)",
+                 (int)(t->sub_workflow_id.len > 200 ? 200 : t->sub_workflow_id.len),
+                 t->sub_workflow_id.ptr);
+        kv(&c, "sub-workflow", ROLE_KEY, line, strlen(line));
+    }
+    json_block(&c, "Input", &t->input);
+    json_block(&c, "Output", &t->output);
+    app->detail_lines = c.line;
+    app->page_rows = height;
+}
+
+/* ---- the view -------------------------------------------------------------------------- */
+
+static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    const char *why = NULL;
+    const struct workflow_exec *x = opened(app, &why);
+    if (!x) {
+        app_puts(app, w, top + 1, 2, width - 4, why && strncmp(why, "reading", 7) == 0 ? ROLE_DIM
+                                                                                    : ROLE_CRIT,
+                 why ? why : "");
+        return;
+    }
+    int64_t now = db_now(app);
+    if (app->tl_selected >= (int)x->task_count)
+        app->tl_selected = x->task_count ? (int)x->task_count - 1 : 0;
+    if (app->task_detail && x->task_count) {
+        draw_detail(app, w, top, height, width, &x->tasks[app->tl_selected], now);
+        return;
+    }
+    draw_header(app, w, top, width, x, now);
+    int cols = width - bar_x(width) - 1;
+    if (cols < 4)
+        cols = 4;
+    if (app->axis_fit || app->axis.ms_per_col <= 0)
+        tl_axis_fit(&app->axis, x, now, cols);
+    app->axis.cols = cols;
+    int64_t span_from, span_to;
+    tl_span(x, now, &span_from, &span_to);
+    draw_axis(app, w, top + HEADER_LINES, width, &app->axis, span_from);
+
+    int rows = height - HEADER_LINES - 1;
+    if (rows < 1)
+        return;
+    if (app->tl_selected < app->tl_scroll)
+        app->tl_scroll = app->tl_selected;
+    if (app->tl_selected >= app->tl_scroll + rows)
+        app->tl_scroll = app->tl_selected - rows + 1;
+    int *depth = xcalloc(x->task_count + 1, sizeof *depth);
+    tl_fork_depth(x, depth);
+    for (int r = 0; r < rows && app->tl_scroll + r < (int)x->task_count; r++) {
+        int i = app->tl_scroll + r;
+        draw_task_row(app, w, top + HEADER_LINES + 1 + r, width, &app->axis, &x->tasks[i],
+                      depth[i], now, i == app->tl_selected);
+    }
+    free(depth);
+    if (x->task_count == 0)
+        app_puts(app, w, top + HEADER_LINES + 1, 2, width - 4, ROLE_DIM, "no tasks yet");
+    app->page_rows = rows;
+}
+
+static int detail_key(struct app *app, int key, const struct workflow_exec *x)
+{
+    switch (key) {
+    case 27: case KEY_LEFT: case KEY_BACKSPACE: case 127:
+        app->task_detail = false;
+        return ACT_REDRAW;
+    case 'o':
+        if (x && x->task_count && x->tasks[app->tl_selected].sub_workflow_id.len)
+            app_open_workflow(app, x->tasks[app->tl_selected].sub_workflow_id.ptr, true);
+        else
+            app_flash(app, "this task has no sub-workflow");
+        return ACT_REDRAW;
+    default:
+        return app_scroll_key(app, key, &app->task_scroll) ? ACT_REDRAW : ACT_NONE;
+    }
+}
+
+static int timeline_key(struct app *app, int key)
+{
+    const char *why;
+    const struct workflow_exec *x = opened(app, &why);
+    if (app->task_detail)
+        return detail_key(app, key, x);
+    int n = x ? (int)x->task_count : 0;
+    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    switch (key) {
+    case 27: case KEY_BACKSPACE: case 127:
+        app_close_workflow(app);
+        return ACT_REDRAW;
+    case KEY_DOWN: case 'j': app->tl_selected++; break;
+    case KEY_UP: case 'k': app->tl_selected--; break;
+    case KEY_NPAGE: case ' ': app->tl_selected += page; break;
+    case KEY_PPAGE: app->tl_selected -= page; break;
+    case KEY_HOME: case 'g': app->tl_selected = 0; break;
+    case KEY_END: case 'G': app->tl_selected = n - 1; break;
+    case '+': case '=':
+        tl_axis_zoom(&app->axis, 0.5, app->axis.cols / 2);
+        app->axis_fit = false;
+        return ACT_REDRAW;
+    case '-': case '_':
+        tl_axis_zoom(&app->axis, 2.0, app->axis.cols / 2);
+        app->axis_fit = false;
+        return ACT_REDRAW;
+    case 'h': case KEY_LEFT:
+        tl_axis_scroll(&app->axis, -(app->axis.cols / 4 > 0 ? app->axis.cols / 4 : 1));
+        app->axis_fit = false;
+        return ACT_REDRAW;
+    case 'l': case KEY_RIGHT:
+        tl_axis_scroll(&app->axis, app->axis.cols / 4 > 0 ? app->axis.cols / 4 : 1);
+        app->axis_fit = false;
+        return ACT_REDRAW;
+    case 'f': case '0':
+        app->axis_fit = true;
+        return ACT_REDRAW;
+    case '\n': case '\r': case KEY_ENTER:
+        if (n > 0) {
+            app->task_detail = true;
+            app->task_scroll = 0;
+        }
+        return ACT_REDRAW;
+    case 'o':
+        if (n > 0 && app->tl_selected < n && x->tasks[app->tl_selected].sub_workflow_id.len)
+            app_open_workflow(app, x->tasks[app->tl_selected].sub_workflow_id.ptr, true);
+        else
+            app_flash(app, "this task has no sub-workflow");
+        return ACT_REDRAW;
+    case 'p':
+        if (x && x->parent_id.len)
+            app_open_workflow(app, x->parent_id.ptr, false);
+        else
+            app_flash(app, "this execution has no parent");
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+    if (app->tl_selected >= n)
+        app->tl_selected = n - 1;
+    if (app->tl_selected < 0)
+        app->tl_selected = 0;
+    return ACT_REDRAW;
+}
+
+static const struct help_line timeline_help[] = {
+    { "j k  Up Down", "move through the tasks (seq order; #2 is a task's second attempt)" },
+    { "Enter", "the task's details: worker, polls, retries, times, reason, input, output" },
+    { "+  -", "zoom the time axis in / out" },
+    { "h l  Left Right", "scroll the time axis" },
+    { "f  0", "fit the whole execution again (it follows a running one)" },
+    { "o", "open the selected task's sub-workflow (Esc comes back)" },
+    { "p", "open this execution's parent" },
+    { "Esc", "back: task details -> chart -> parent -> list" },
+    { "", "bars: dim scheduled->started (waiting), coloured started->ended" },
+    { "", "green done, blue running, red failed/timed out/canceled, amber with errors" },
+    { "", "fork/join: a FORK row, its branches marked with a bar, then the JOIN row" },
+    { NULL, NULL },
+};
+
+const struct view timeline_view = {
+    .name = "timeline",
+    .draw = draw_timeline,
+    .handle_key = timeline_key,
+    .help = timeline_help,
+};

@@ -1,0 +1,380 @@
+/* workflows.c -- workflow executions from PostgreSQL: counts by status per workflow type with
+ * starts, completions and failures per minute; the running executions, oldest first (the stuck
+ * ones lead); the recent failures with their reason and failed task; a search by id or
+ * correlation id. Enter opens an execution's timeline. */
+#include <stdio.h>
+#include <string.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+#include "canvas.h"
+#include "panels.h"
+
+int workflow_status_role(const char *status)
+{
+    switch (wf_status_class(status)) {
+    case WF_ST_DONE: return ROLE_BAR_DONE;
+    case WF_ST_ACTIVE: return ROLE_BAR_ACTIVE;
+    case WF_ST_FAILED: return ROLE_BAR_FAILED;
+    case WF_ST_WARN: return ROLE_BAR_WARN;
+    case WF_ST_SKIPPED: return ROLE_BAR_SKIPPED;
+    case WF_ST_OTHER: break;
+    }
+    return ROLE_DEFAULT;
+}
+
+const char *workflow_status_short(const char *status)
+{
+    static const struct { const char *name, *brief; } map[] = {
+        { "COMPLETED", "DONE" },        { "COMPLETED_WITH_ERRORS", "DONE_ERR" },
+        { "TIMED_OUT", "TIMEOUT" },     { "TERMINATED", "TERM" },
+        { "IN_PROGRESS", "IN_PROG" },   { "SCHEDULED", "SCHED" },
+        { "CANCELLED", "CANCEL" },      { "CANCELED", "CANCEL" },
+        { "CANCELLING", "CANCELNG" },   { "FAILED_WITH_TERMINAL_ERROR", "FAIL_END" },
+    };
+    for (size_t i = 0; status && i < ARRAY_LEN(map); i++) {
+        if (strcmp(status, map[i].name) == 0)
+            return map[i].brief;
+    }
+    return status ? status : "?";
+}
+
+/* The selectable rows, in the order drawn: search results, running, failures. */
+static const struct exec_brief *selectable(const struct pg_snapshot *p, int i)
+{
+    int found = p->find_text[0] && p->find_n > 0 ? p->find_n : 0;
+    if (i < found)
+        return &p->found[i];
+    i -= found;
+    if (i < (int)p->summary.running_n)
+        return &p->summary.running[i];
+    i -= (int)p->summary.running_n;
+    if (i < (int)p->summary.failures_n)
+        return &p->summary.failures[i];
+    return NULL;
+}
+
+/* Status columns: the statuses present, active ones first, then warnings, done, failures. */
+static size_t status_columns(const struct workflow_summary *s, const char **cols, size_t max)
+{
+    static const enum wf_status_class order[] = { WF_ST_ACTIVE, WF_ST_WARN, WF_ST_DONE,
+                                                  WF_ST_FAILED, WF_ST_OTHER, WF_ST_SKIPPED };
+    size_t n = 0;
+    for (size_t k = 0; k < ARRAY_LEN(order); k++) {
+        for (size_t i = 0; i < s->count_n && n < max; i++) {
+            const char *st = s->counts[i].status;
+            if (wf_status_class(st) != order[k])
+                continue;
+            bool seen = false;
+            for (size_t j = 0; j < n && !seen; j++)
+                seen = strcmp(cols[j], st) == 0;
+            if (!seen)
+                cols[n++] = st;
+        }
+    }
+    return n;
+}
+
+static const struct type_rate *rate_of(const struct workflow_summary *s, const struct bytes *type)
+{
+    for (size_t i = 0; i < s->rate_n; i++) {
+        if (bytes_cmp(&s->rates[i].type, type) == 0)
+            return &s->rates[i];
+    }
+    return NULL;
+}
+
+static void per_minute(long long n, int window_min, char *buf, size_t len)
+{
+    if (window_min <= 0 || n < 0)
+        snprintf(buf, len, "?");
+    else
+        fmt_rate((double)n / window_min, buf, len);
+}
+
+#define STATUS_W 9
+#define RATE_W 8
+
+/* Counts by status per type, with the rates; one line per type. */
+static void draw_counts(struct canvas *c, const struct workflow_summary *s)
+{
+    const char *cols[12];
+    int room = c->width - 14 - 3 * RATE_W;
+    size_t max = room > 0 ? (size_t)room / STATUS_W : 0;
+    size_t ncols = status_columns(s, cols, max < ARRAY_LEN(cols) ? max : ARRAY_LEN(cols));
+    int type_w = c->width - (int)ncols * STATUS_W - 3 * RATE_W - 1;
+    char line[512], cell[32];
+    int o = snprintf(line, sizeof line, " %-*.*s", type_w - 1, type_w - 1, "TYPE");
+    for (size_t k = 0; k < ncols && o < (int)sizeof line; k++)
+        o += snprintf(line + o, sizeof line - (size_t)o, "%*.*s", STATUS_W, STATUS_W - 1,
+                      workflow_status_short(cols[k]));
+    if (o < (int)sizeof line)
+        snprintf(line + o, sizeof line - (size_t)o, "%*s%*s%*s", RATE_W, "start/m", RATE_W,
+                 "done/m", RATE_W, "fail/m");
+    canvas_column(c, line);
+
+    for (size_t i = 0; i < s->count_n;) {
+        const struct bytes *type = &s->counts[i].type;
+        if (canvas_visible(c)) {
+            int y = canvas_y(c);
+            app_put(c->app, c->w, y, 1, type_w - 2, ROLE_DEFAULT, type->ptr, type->len);
+            for (size_t k = 0; k < ncols; k++) {
+                long long n = 0;
+                for (size_t j = i; j < s->count_n && bytes_cmp(&s->counts[j].type, type) == 0; j++)
+                    if (strcmp(s->counts[j].status, cols[k]) == 0)
+                        n = s->counts[j].count;
+                fmt_count(n, cell, sizeof cell);
+                snprintf(line, sizeof line, "%*s", STATUS_W, cell);
+                enum wf_status_class cls = wf_status_class(cols[k]);
+                int role = n == 0 ? ROLE_DIM
+                           : cls == WF_ST_FAILED ? ROLE_CRIT
+                           : cls == WF_ST_WARN ? ROLE_WARN : ROLE_DEFAULT;
+                app_puts(c->app, c->w, y, type_w + (int)k * STATUS_W, STATUS_W, role, line);
+            }
+            const struct type_rate *r = rate_of(s, type);
+            int x = type_w + (int)ncols * STATUS_W;
+            long long v[3] = { r ? r->started : 0, r ? r->completed : 0, r ? r->failed : 0 };
+            for (int k = 0; k < 3; k++) {
+                per_minute(v[k], s->rate_window_min, cell, sizeof cell);
+                snprintf(line, sizeof line, "%*s", RATE_W, cell);
+                app_puts(c->app, c->w, y, x + k * RATE_W, RATE_W,
+                         k == 2 && v[k] > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
+            }
+        }
+        c->line++;
+        while (i < s->count_n && bytes_cmp(&s->counts[i].type, type) == 0)
+            i++;
+    }
+    if (s->count_n == 0) {
+        canvas_text(c, 2, ROLE_DIM, "no executions in the window");
+        c->line++;
+    }
+}
+
+/* One execution row: age or end, status, type, id, then the correlation id or the reason. */
+static void draw_brief(struct canvas *c, const struct exec_brief *b, int64_t now_ms,
+                       bool selected, bool failure)
+{
+    if (!canvas_visible(c)) {
+        c->line++;
+        return;
+    }
+    int y = canvas_y(c);
+    char age[24], text[64];
+    int64_t at = failure && b->end_ms > 0 ? b->end_ms : b->start_ms;
+    if (at > 0 && now_ms > 0)
+        fmt_duration_ms(now_ms - at > 0 ? now_ms - at : 0, age, sizeof age);
+    else
+        snprintf(age, sizeof age, "?");
+    if (selected) {
+        wattrset(c->w, theme_attr(ROLE_SELECTED));
+        mvwhline(c->w, y, 0, ' ', c->width);
+    }
+    int base = selected ? ROLE_SELECTED : ROLE_DEFAULT;
+    snprintf(text, sizeof text, " %8s", age);
+    int x = app_puts(c->app, c->w, y, 0, 10, base, text) + 1;
+    int st_role = selected ? ROLE_SELECTED : workflow_status_role(b->status.ptr);
+    snprintf(text, sizeof text, "%-9.9s", workflow_status_short(b->status.ptr));
+    x += app_puts(c->app, c->w, y, x, 9, st_role, text) + 1;
+    app_put(c->app, c->w, y, x, 18, base, b->name.ptr, b->name.len);
+    x += 19;
+    int id_w = c->width - x > 60 ? 36 : 18;
+    app_put(c->app, c->w, y, x, id_w, base, b->id.ptr, b->id.len);
+    x += id_w + 1;
+    if (x >= c->width) {
+        c->line++;
+        return;
+    }
+    if (failure) {
+        const struct bytes *why = b->reason.len ? &b->reason : &b->failed_reason;
+        x += app_put(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_CRIT, why->ptr,
+                     why->len);
+        if (b->failed_ref.len && x + 4 < c->width) {
+            char tail[300];
+            char retries[32] = "";
+            if (b->failed_retry_count > 0)
+                snprintf(retries, sizeof retries, ", retry %lld", b->failed_retry_count);
+            snprintf(tail, sizeof tail, " (%.*s%s)", (int)(b->failed_ref.len > 200 ? 200
+                                                                                    : b->failed_ref.len),
+                     b->failed_ref.ptr, retries);
+            app_puts(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_DIM, tail);
+        }
+    } else if (b->correlation_id.len) {
+        app_put(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_DIM, b->correlation_id.ptr,
+                b->correlation_id.len);
+    }
+    c->line++;
+}
+
+static void section(struct canvas *c, const char *title)
+{
+    c->line++;
+    canvas_text(c, 0, ROLE_TITLE, title);
+    c->line++;
+}
+
+static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    if (!p) {
+        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first PostgreSQL sample...");
+        return;
+    }
+    const struct workflow_summary *s = &p->summary;
+    char line[512], age[24] = "?", q[24];
+    if (p->slow_age_ms >= 0)
+        fmt_duration_ms(p->slow_age_ms, age, sizeof age);
+    fmt_duration_ms(p->query_ms, q, sizeof q);
+    snprintf(line, sizeof line, " Workflows  %s  last %dh  counts %s old  queries %s",
+             p->source[0] ? p->source : "(source not known yet)", s->window_hours ? s->window_hours : 24,
+             age, q);
+    app_puts(app, w, top, 0, width, ROLE_TITLE, line);
+    int y0 = top + 1;
+    if (p->error[0]) {
+        app_puts(app, w, y0++, 1, width - 2, p->state == CONN_DOWN ? ROLE_CRIT : ROLE_WARN, p->error);
+    }
+    if (p->state == CONN_UP && !s->index_tables && p->source[0] &&
+        strcmp(p->source, "conductor") == 0) {
+        app_puts(app, w, y0++, 1, width - 2, ROLE_WARN,
+                 "workflow_index is empty: Conductor indexes elsewhere; counts and lists need it");
+    }
+
+    /* keep the selection on screen: rows before the lists are counted by a dry run */
+    int rows = (p->find_text[0] && p->find_n > 0 ? p->find_n : 0) + (int)s->running_n +
+               (int)s->failures_n;
+    app->wf_rows = rows;
+    if (app->wf_selected >= rows)
+        app->wf_selected = rows > 0 ? rows - 1 : 0;
+    struct canvas c = { app, w, y0, top + height - y0, width, 0, 0 };
+    int64_t now = s->db_now_ms > 0 ? s->db_now_ms + (mono_ms() - p->sampled_mono_ms) : wall_ms();
+
+    for (int pass = 0; pass < 2; pass++) {
+        /* pass 0 only measures where the selected row lands, pass 1 draws */
+        struct canvas dry = c;
+        struct canvas *cv = pass ? &c : &dry;
+        if (!pass)
+            dry.height = 0;
+        int sel_line = -1, idx = 0;
+        if (p->find_text[0]) {
+            snprintf(line, sizeof line, " Search \"%.100s\": %s", p->find_text,
+                     p->find_n < 0 ? p->find_error : "");
+            canvas_text(cv, 0, ROLE_TITLE, line);
+            if (p->find_n >= 0) {
+                snprintf(line, sizeof line, "%d found", p->find_n);
+                canvas_right(cv, width, 20, ROLE_TITLE, line);
+            }
+            cv->line++;
+            for (int i = 0; i < p->find_n; i++, idx++) {
+                if (idx == app->wf_selected)
+                    sel_line = cv->line;
+                draw_brief(cv, &p->found[i], now, pass && idx == app->wf_selected, false);
+            }
+            cv->line++;
+        }
+        draw_counts(cv, s);
+        snprintf(line, sizeof line, " Running, oldest first (%zu shown)", s->running_n);
+        section(cv, line);
+        for (size_t i = 0; i < s->running_n; i++, idx++) {
+            if (idx == app->wf_selected)
+                sel_line = cv->line;
+            draw_brief(cv, &s->running[i], now, pass && idx == app->wf_selected, false);
+        }
+        if (s->running_n == 0) {
+            canvas_text(cv, 2, ROLE_DIM, "none running");
+            cv->line++;
+        }
+        snprintf(line, sizeof line, " Failures and timeouts, newest first (last %dh)",
+                 s->window_hours ? s->window_hours : 24);
+        section(cv, line);
+        for (size_t i = 0; i < s->failures_n; i++, idx++) {
+            if (idx == app->wf_selected)
+                sel_line = cv->line;
+            draw_brief(cv, &s->failures[i], now, pass && idx == app->wf_selected, true);
+        }
+        if (s->failures_n == 0) {
+            canvas_text(cv, 2, ROLE_OK, "no failures");
+            cv->line++;
+        }
+        if (!pass) {
+            /* scroll so the selected row shows, and the end of the lists when possible */
+            int scroll = 0;
+            if (sel_line >= 0 && sel_line >= c.height - 1)
+                scroll = sel_line - c.height + 2;
+            c.scroll = scroll;
+        }
+    }
+}
+
+static int workflows_key(struct app *app, int key)
+{
+    if (app->editing_find) {
+        size_t len = strlen(app->find);
+        if (key == 27) {
+            app->editing_find = false;
+            app->find[0] = '\0';
+            hub_set_find(app->hub, "");
+        } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
+            app->editing_find = false;
+            app->wf_selected = 0;
+            hub_set_find(app->hub, app->find);
+        } else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len > 0) {
+            app->find[len - 1] = '\0';
+        } else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof app->find) {
+            app->find[len] = (char)key;
+            app->find[len + 1] = '\0';
+        }
+        return ACT_REDRAW;
+    }
+    switch (key) {
+    case '/':
+        app->editing_find = true;
+        app->find[0] = '\0';
+        return ACT_REDRAW;
+    case 27:
+        if (app->find[0]) {
+            app->find[0] = '\0';
+            hub_set_find(app->hub, "");
+        }
+        return ACT_REDRAW;
+    case KEY_DOWN: case 'j':
+        if (app->wf_selected + 1 < app->wf_rows)
+            app->wf_selected++;
+        return ACT_REDRAW;
+    case KEY_UP: case 'k':
+        if (app->wf_selected > 0)
+            app->wf_selected--;
+        return ACT_REDRAW;
+    case KEY_HOME: case 'g':
+        app->wf_selected = 0;
+        return ACT_REDRAW;
+    case KEY_END: case 'G':
+        app->wf_selected = app->wf_rows > 0 ? app->wf_rows - 1 : 0;
+        return ACT_REDRAW;
+    case '\n': case '\r': case KEY_ENTER: {
+        const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, app->wf_selected) : NULL;
+        if (b && b->id.len)
+            app_open_workflow(app, b->id.ptr, false);
+        return ACT_REDRAW;
+    }
+    default:
+        return ACT_NONE;
+    }
+}
+
+static const struct help_line workflows_help[] = {
+    { "j k  Up Down", "move through the executions listed" },
+    { "Enter", "open the execution's timeline" },
+    { "/", "find executions by id or correlation id; Esc clears" },
+    { "", "counts: running ones whatever their age, the rest started in the window" },
+    { "", "start/m done/m fail/m: per minute over the last 5 minutes" },
+    { NULL, NULL },
+};
+
+const struct view workflows_view = {
+    .name = "workflows",
+    .draw = draw_workflows,
+    .handle_key = workflows_key,
+    .help = workflows_help,
+};
