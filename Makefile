@@ -31,7 +31,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
+TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
             $(BUILD)/tests/pg_fixture
 
 ifeq ($(SAN),1)
@@ -88,6 +88,10 @@ $(BUILD)/tests/sim: tests/sim/sim.c $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/wf_sim: tests/sim/wf_sim.c $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/bench: tests/bench/bench.c $(BUILD)/tests/harness.o $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -122,7 +126,7 @@ fuzz: build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
 test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
 	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
-demo: all $(BUILD)/tests/sim $(BUILD)/tests/freeport
+demo: all $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/freeport
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
 bench: all $(BUILD)/tests/bench $(BUILD)/tests/pg_bench

@@ -275,8 +275,9 @@ static void draw_status(struct app *app, int y, int width)
     } else if (app->view == &server_view) {
         snprintf(line, sizeof line, " 1 streams  j/k scroll  r refresh  ? help  q quit");
     } else {
-        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  2 server  q quit",
-                 stream_sort_name(app->sort), app->sort_reverse ? "(rev)" : "");
+        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  2 server  %sq quit",
+                 stream_sort_name(app->sort), app->sort_reverse ? "(rev)" : "",
+                 app->opts->pg_conninfo ? "3 workflows  " : "");
     }
     wattrset(stdscr, theme_attr(role));
     mvhline(y, 0, ' ', width);

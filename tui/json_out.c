@@ -437,6 +437,22 @@ void json_add_postgres(json_t *doc, const char *source, const struct workflow_su
     for (size_t i = 0; i < s->failures_n; i++)
         json_array_append_new(fail, brief_json(&s->failures[i], s->db_now_ms, true));
     json_object_set_new(o, "recent_failures", fail);
+    /* per type: executions started, completed and failed in the last rate_window_min minutes */
+    json_object_set_new(o, "rate_window_minutes", s->rate_window_min > 0
+                                                      ? json_integer(s->rate_window_min)
+                                                      : json_null());
+    json_t *rates = json_object();
+    for (size_t i = 0; i < s->rate_n && s->rate_window_min > 0; i++) {
+        const struct type_rate *r = &s->rates[i];
+        char *type = xmemdup(r->type.ptr, r->type.len);
+        double m = s->rate_window_min;
+        json_object_set_new(rates, type, json_pack("{s:f,s:f,s:f}", "started_per_min",
+                                                   (double)r->started / m, "completed_per_min",
+                                                   (double)r->completed / m, "failed_per_min",
+                                                   (double)r->failed / m));
+        free(type);
+    }
+    json_object_set_new(o, "rates_per_minute", rates);
     json_object_set_new(doc, "postgres", o);
 }
 

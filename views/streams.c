@@ -20,7 +20,7 @@ static int severity_role(enum severity s)
 }
 
 /* Line 1: totals and counts of problems. Line 2: the worst streams, worst first, with why. */
-static void draw_summary(struct app *app, WINDOW *w, int y, int width)
+static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strips)
 {
     const struct redis_snapshot *r = &app->snap->redis;
     long long groups = 0, pending = 0;
@@ -55,6 +55,9 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width)
     }
 
     server_strip_draw(app, w, y + 1, width);
+    if (strips > 1)
+        workflows_strip_draw(app, w, y + 2, width);
+    y += strips - 1;   /* the problems line goes under the strips */
 
     /* the worst problems, as many as fit: server first when it is critical, then streams */
     col = 1;
@@ -116,7 +119,10 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         return;
     }
     const struct redis_snapshot *r = &app->snap->redis;
-    draw_summary(app, w, top, width);
+    int strips = app->opts->pg_conninfo ? 2 : 1;   /* server, and workflows when watched */
+    draw_summary(app, w, top, width, strips);
+    top += strips - 1;
+    height -= strips - 1;
 
     int fixed = COL_LEN + COL_RATE + COL_GRP + COL_LAG + COL_PEND + COL_OLD + COL_CONS + 7;
     int key_w = width - fixed - 3;

@@ -41,6 +41,65 @@ const char *workflow_status_short(const char *status)
     return status ? status : "?";
 }
 
+static void per_minute(long long n, int window_min, char *buf, size_t len)
+{
+    if (window_min <= 0 || n < 0)
+        snprintf(buf, len, "?");
+    else
+        fmt_rate((double)n / window_min, buf, len);
+}
+
+#define STUCK_RUNNING_MS (60LL * 60 * 1000)   /* an execution running longer is worth a look */
+
+void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    if (!p || (p->state != CONN_UP && !p->last_ok_mono_ms)) {
+        app_puts(app, w, y, 1, width - 1, p ? ROLE_WARN : ROLE_DIM,
+                 p ? "workflows: PostgreSQL not connected (3 for details)"
+                   : "workflows: waiting for a sample...");
+        return;
+    }
+    const struct workflow_summary *s = &p->summary;
+    long long running = 0, failed = 0, started = 0, done = 0, failing = 0;
+    for (size_t i = 0; i < s->count_n; i++) {
+        enum wf_status_class cls = wf_status_class(s->counts[i].status);
+        if (cls == WF_ST_ACTIVE)
+            running += s->counts[i].count;
+        else if (cls == WF_ST_FAILED)
+            failed += s->counts[i].count;
+    }
+    for (size_t i = 0; i < s->rate_n; i++) {
+        started += s->rates[i].started;
+        done += s->rates[i].completed;
+        failing += s->rates[i].failed;
+    }
+    char line[160], a[24], b[24], c[24];
+    int x = 1;
+    x += app_puts(app, w, y, x, width - x, p->state == CONN_UP ? ROLE_DEFAULT : ROLE_WARN,
+                  p->state == CONN_UP ? "wf " : "wf (stale) ");
+    fmt_count(running, a, sizeof a);
+    snprintf(line, sizeof line, "%s running", a);
+    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    if (s->running_n && s->running[0].start_ms > 0 && s->db_now_ms > 0) {
+        long long age = s->db_now_ms - s->running[0].start_ms;
+        fmt_duration_ms(age > 0 ? age : 0, a, sizeof a);
+        snprintf(line, sizeof line, " (oldest %s)", a);
+        x += app_puts(app, w, y, x, width - x, age >= STUCK_RUNNING_MS ? ROLE_WARN : ROLE_DIM,
+                      line);
+    }
+    per_minute(started, s->rate_window_min, a, sizeof a);
+    per_minute(done, s->rate_window_min, b, sizeof b);
+    snprintf(line, sizeof line, "  start %s/m done %s/m", a, b);
+    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    per_minute(failing, s->rate_window_min, c, sizeof c);
+    snprintf(line, sizeof line, " fail %s/m", c);
+    x += app_puts(app, w, y, x, width - x, failing > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
+    fmt_count(failed, a, sizeof a);
+    snprintf(line, sizeof line, "  failed %dh %s", s->window_hours ? s->window_hours : 24, a);
+    app_puts(app, w, y, x, width - x, failed > 0 ? ROLE_WARN : ROLE_DIM, line);
+}
+
 /* The selectable rows, in the order drawn: search results, running, failures. */
 static const struct exec_brief *selectable(const struct pg_snapshot *p, int i)
 {
@@ -84,14 +143,6 @@ static const struct type_rate *rate_of(const struct workflow_summary *s, const s
             return &s->rates[i];
     }
     return NULL;
-}
-
-static void per_minute(long long n, int window_min, char *buf, size_t len)
-{
-    if (window_min <= 0 || n < 0)
-        snprintf(buf, len, "?");
-    else
-        fmt_rate((double)n / window_min, buf, len);
 }
 
 #define STATUS_W 9

@@ -310,6 +310,9 @@ static void test_summary(void **state)
     assert_int_equal(num(rf, "FAILED"), 1);
     assert_null(json_object_get(rf, "TIMED_OUT"));   /* fail-old: outside the window */
     assert_int_equal(json_object_size(by), 2);
+    /* nothing started or ended in the last 5 minutes: no rates */
+    assert_int_equal(num(p, "rate_window_minutes"), 5);
+    assert_int_equal(json_object_size(json_object_get(p, "rates_per_minute")), 0);
 
     json_t *run = json_object_get(p, "running_oldest");
     assert_int_equal(json_array_size(run), 2);

@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "../unit/cm.h"
+#include "harness.h"
+#include "json_fields.h"
 #include "pg_harness.h"
 #include "../../collectors/pg_conn.h"
 #include "../../collectors/pg_mapping.h"
@@ -538,6 +540,59 @@ static void test_missing_optional_sections(void **state)
     wf_mapping_free(m);
 }
 
+/* Through queuetop itself: --source mapping FILE reads the summary and one execution; a
+ * broken file stops it before any connection, naming the file and the field. */
+static void test_command_line(void **state)
+{
+    (void)state;
+    char *out, *errs;
+    const char *summary[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "mapping",
+                              "tests/fixtures/mapping_example.json", "--once", "--json", NULL };
+    assert_int_equal(harness_run(summary, &out, &errs, 20000), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *p = json_object_get(doc, "postgres");
+    assert_string_equal(str(p, "source"), "mapping");
+    json_t *by = json_object_get(p, "workflows_by_status");
+    assert_int_equal(num(json_object_get(by, "invoice"), "RUNNING"), 3);
+    json_decref(doc);
+    free(out);
+    free(errs);
+
+    const char *one[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "mapping",
+                          "tests/fixtures/mapping_example.json", "--workflow", "job-run-1",
+                          "--once", "--json", NULL };
+    assert_int_equal(harness_run(one, &out, &errs, 20000), 0);
+    doc = json_loads(out, 0, NULL);
+    json_t *w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "id"), "job-run-1");
+    assert_string_equal(str(w, "name"), "invoice");
+    assert_true(json_array_size(json_object_get(w, "tasks")) > 0);
+    json_decref(doc);
+    free(out);
+    free(errs);
+
+    char path[128];
+    snprintf(path, sizeof path, "%s/typo.json", tmpdir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"workflow\": {\"sql\": \"SELECT 1\", \"colums\": {}}}\n", f);
+    fclose(f);
+    const char *bad[] = { harness_queuetop(), "--pg", "host=/nonexistent", "--source", "mapping",
+                          path, "--once", NULL };
+    assert_int_equal(harness_run(bad, &out, &errs, 20000), 2);
+    assert_non_null(strstr(errs, path));
+    assert_non_null(strstr(errs, "colums"));
+    assert_null(strstr(errs, "connect"));   /* the file is checked before any connection */
+    free(out);
+    free(errs);
+
+    const char *nofile[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "mapping", NULL };
+    assert_int_equal(harness_run(nofile, &out, &errs, 20000), 2);
+    assert_non_null(strstr(errs, "--source mapping needs a FILE"));
+    free(out);
+    free(errs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -550,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_server_errors_name_the_section),
         cmocka_unit_test(test_header_must_be_one_row),
         cmocka_unit_test(test_missing_optional_sections),
+        cmocka_unit_test(test_command_line),
     };
     return cmocka_run_group_tests_name("mapping_integration", tests, group_setup, group_teardown);
 }

@@ -13,7 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "../unit/cm.h"
+#include "harness.h"
+#include "json_fields.h"
 #include "pg_harness.h"
 #include "../../collectors/pg_conn.h"
 #include "../../collectors/pg_prefect.h"
@@ -887,6 +891,48 @@ static void test_queries_use_prefect_indexes(void **state)
     pg_conn_close(c);
 }
 
+/* Through queuetop itself: the tables alone select Prefect, and --source prefect --workflow
+ * prints the flow run with its task runs. */
+static void test_command_line(void **state)
+{
+    (void)state;
+    char *out, *err;
+    const char *summary[] = { harness_queuetop(), "--pg", pg.conninfo, "--once", "--json", NULL };
+    assert_int_equal(harness_run(summary, &out, &err, 20000), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *p = json_object_get(doc, "postgres");
+    assert_string_equal(str(p, "source"), "prefect");
+    json_t *by = json_object_get(p, "workflows_by_status");
+    assert_int_equal(num(json_object_get(by, "etl-orders"), "RUNNING"), 2);
+    assert_int_equal(num(json_object_get(by, "billing"), "CRASHED"), 1);
+    assert_int_equal(num(p, "rate_window_minutes"), 5);
+    json_decref(doc);
+    free(out);
+    free(err);
+
+    const char *one[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "prefect",
+                          "--workflow", R_RUNNING, "--once", "--json", NULL };
+    assert_int_equal(harness_run(one, &out, &err, 20000), 0);
+    doc = json_loads(out, 0, NULL);
+    json_t *w = json_object_get(doc, "workflow");
+    assert_string_equal(str(w, "id"), R_RUNNING);
+    assert_string_equal(str(w, "name"), "etl-orders");
+    assert_string_equal(str(w, "status"), "RUNNING");
+    assert_string_equal(str(w, "correlation_id"), "crimson-otter");
+    assert_int_equal(json_array_size(json_object_get(w, "tasks")), 5);
+    json_decref(doc);
+    free(out);
+    free(err);
+
+    /* --source conductor on Prefect's tables: the Conductor query fails and says which */
+    const char *wrong[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "conductor",
+                            "--workflow", R_RUNNING, "--once", NULL };
+    assert_int_equal(harness_run(wrong, &out, &err, 20000), 2);
+    assert_non_null(strstr(err, "reading the workflow"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -902,6 +948,7 @@ int main(void)
         cmocka_unit_test(test_fetch_not_found),
         cmocka_unit_test(test_find),
         cmocka_unit_test(test_queries_use_prefect_indexes),
+        cmocka_unit_test(test_command_line),
     };
     return cmocka_run_group_tests_name("prefect_integration", tests, group_setup, group_teardown);
 }
