@@ -126,10 +126,10 @@ void hub_get_focus(struct hub *hub, struct bytes *out)
     pthread_mutex_unlock(&hub->lock);
 }
 
-/* Copies s into a 128-byte slot; true when it changed. */
+/* Copies s into a QT_WF_ID_MAX-byte slot; true when it changed. */
 static bool set_slot(char *slot, const char *s)
 {
-    char next[128];
+    char next[QT_WF_ID_MAX];
     str_copy(next, s ? s : "", sizeof next);
     if (strcmp(slot, next) == 0)
         return false;
@@ -150,16 +150,17 @@ void hub_set_workflow(struct hub *hub, const char *id)
 void hub_set_find(struct hub *hub, const char *text)
 {
     pthread_mutex_lock(&hub->lock);
-    if (set_slot(hub->find_text, text)) {
-        hub->refresh_gen++;
-        pthread_cond_broadcast(&hub->cond);
-    }
+    set_slot(hub->find_text, text);
+    hub->find_gen++;
+    hub->refresh_gen++;
+    pthread_cond_broadcast(&hub->cond);
     pthread_mutex_unlock(&hub->lock);
 }
 
-void hub_get_workflow(struct hub *hub, char *id_out, char *find_out)
+void hub_get_workflow(struct hub *hub, char *id_out, char *find_out, uint64_t *find_gen)
 {
     pthread_mutex_lock(&hub->lock);
+    *find_gen = hub->find_gen;
     memcpy(id_out, hub->workflow_id, sizeof hub->workflow_id);
     memcpy(find_out, hub->find_text, sizeof hub->find_text);
     pthread_mutex_unlock(&hub->lock);

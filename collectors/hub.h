@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "snapshot.h"
+#include "workflow.h"
 
 #define HUB_KINDS 3
 
@@ -24,8 +25,9 @@ struct hub {
     uint64_t refresh_gen;             /* bumped by hub_request_refresh */
     char *focus;                      /* stream key whose consumers to read; NULL for none */
     size_t focus_len;
-    char workflow_id[128];            /* the execution the UI opened; "" for none */
-    char find_text[128];              /* the UI's last search; "" for none */
+    char workflow_id[QT_WF_ID_MAX];   /* the execution the UI opened; "" for none */
+    char find_text[QT_WF_ID_MAX];     /* the UI's last search; "" for none */
+    uint64_t find_gen;                /* bumped by every hub_set_find, same text or not */
 };
 
 /* Returns 0, or -1 when the pipe cannot be made (errno set). */
@@ -49,12 +51,14 @@ void hub_set_focus(struct hub *hub, const char *key, size_t len);
 /* Copies the focus key into *out (caller frees out->ptr); out->len 0 when none. */
 void hub_get_focus(struct hub *hub, struct bytes *out);
 
-/* The execution to read every tick ("" or NULL for none), and the search to run; both are
- * copied (cut to 127 bytes) and wake the collectors. */
+/* The execution to read every tick ("" or NULL for none), and the search to run (again, when
+ * the text is the same); both are copied (up to QT_WF_ID_MAX - 1 bytes) and wake the
+ * collectors. */
 void hub_set_workflow(struct hub *hub, const char *id);
 void hub_set_find(struct hub *hub, const char *text);
-/* Copies them into out (size 128 each). */
-void hub_get_workflow(struct hub *hub, char *id_out, char *find_out);
+/* Copies them into id_out and find_out (QT_WF_ID_MAX bytes each), and the search's
+ * generation into *find_gen. */
+void hub_get_workflow(struct hub *hub, char *id_out, char *find_out, uint64_t *find_gen);
 
 /* Waits up to timeout_ms, returning early on stop or on a refresh newer than *seen_gen
  * (which it updates). Returns true when a stop was requested. */

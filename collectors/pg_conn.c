@@ -123,6 +123,18 @@ static bool remember(const PGconn *conn, uint64_t hash)
     return ok;
 }
 
+static void forget_statement(const PGconn *conn, uint64_t hash)
+{
+    pthread_mutex_lock(&prepared_lock);
+    for (size_t i = 0; i < prepared_n; i++) {
+        if (prepared[i].conn == conn && prepared[i].hash == hash) {
+            prepared[i] = prepared[--prepared_n];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&prepared_lock);
+}
+
 static void forget_conn(const PGconn *conn)
 {
     pthread_mutex_lock(&prepared_lock);
@@ -155,19 +167,21 @@ PGresult *pg_query(PGconn *conn, const char *sql, int n, const char *const *para
                 snprintf(err, errlen, "%s: connection lost", what);
             PQclear(r);
             /* not prepared after all: a later call (say, once a table exists) tries again */
-            pthread_mutex_lock(&prepared_lock);
-            for (size_t i = 0; i < prepared_n; i++) {
-                if (prepared[i].conn == conn && prepared[i].hash == hash) {
-                    prepared[i] = prepared[--prepared_n];
-                    break;
-                }
-            }
-            pthread_mutex_unlock(&prepared_lock);
+            forget_statement(conn, hash);
             return NULL;
         }
         PQclear(r);
     }
     r = PQexecPrepared(conn, name, n, params, NULL, NULL, 0);
+    if (PQresultStatus(r) == PGRES_FATAL_ERROR &&
+        strcmp(PQresultErrorField(r, PG_DIAG_SQLSTATE) ? PQresultErrorField(r, PG_DIAG_SQLSTATE)
+                                                       : "", "26000") == 0) {
+        /* the server does not know the statement (a pooler in transaction mode hands each
+         * statement to another backend; DISCARD ALL): forget it, run this one unnamed */
+        PQclear(r);
+        forget_statement(conn, hash);
+        r = PQexecParams(conn, sql, n, NULL, params, NULL, NULL, 0);
+    }
 done:
     if (!r) {
         /* no result at all: the connection is gone; libpq says why on the connection */

@@ -23,13 +23,14 @@ struct pg_collector {
     int64_t last_ok_mono_ms, query_ms;
     char query_error[256];            /* a failed query on a live connection, this tick */
 
-    char want_id[128], want_find[128];   /* the UI's requests, read before each tick */
-    char open_id[128];
+    char want_id[QT_WF_ID_MAX], want_find[QT_WF_ID_MAX];   /* the UI's requests */
+    uint64_t want_find_gen, find_gen;
+    char open_id[QT_WF_ID_MAX];
     int open_found;
     char open_error[256];
     struct workflow_exec open;
 
-    char find_text[128];
+    char find_text[QT_WF_ID_MAX];
     int find_n;
     char find_error[256];
     struct exec_brief found[PG_FOUND_MAX];
@@ -82,7 +83,7 @@ void pg_collector_delete(struct pg_collector *c)
 static void pg_before_tick(void *self, struct hub *hub)
 {
     struct pg_collector *c = self;
-    hub_get_workflow(hub, c->want_id, c->want_find);
+    hub_get_workflow(hub, c->want_id, c->want_find, &c->want_find_gen);
 }
 
 /* A query failed: true when the connection itself is gone (the tick fails and reconnects),
@@ -152,28 +153,34 @@ static int pg_tick(void *self, char *err, size_t errlen)
     }
 
     unsigned parts = SUMMARY_RUNNING | SUMMARY_RATES;
-    if (!c->slow_mono_ms || start - c->slow_mono_ms >= c->cfg.slow_ms)
+    if (!c->slow_mono_ms || start - c->slow_mono_ms >= c->cfg.slow_ms) {
         parts |= SUMMARY_COUNTS | SUMMARY_FAILURES;
-    struct workflow_summary fresh;
+        c->slow_mono_ms = start;   /* a slow part that fails waits its turn too */
+    }
+    /* one part at a time: a statement that times out costs only its own part, and the others
+     * (running, above all) keep updating */
     char qerr[256];
-    if (wf_summary(&c->source, c->conn, c->cfg.window_hours, parts, &fresh, qerr,
-                   sizeof qerr) < 0) {
-        workflow_summary_free(&fresh);
-        if (connection_lost(c, qerr)) {
-            str_copy(err, qerr, errlen);
-            return -1;
+    for (unsigned part = 1; part <= SUMMARY_ALL; part <<= 1) {
+        if (!(parts & part))
+            continue;
+        struct workflow_summary fresh;
+        if (wf_summary(&c->source, c->conn, c->cfg.window_hours, part, &fresh, qerr,
+                       sizeof qerr) < 0) {
+            workflow_summary_free(&fresh);
+            if (connection_lost(c, qerr)) {
+                str_copy(err, qerr, errlen);
+                return -1;
+            }
+        } else {
+            merge_summary(&c->summary, &fresh, part);
         }
-    } else {
-        merge_summary(&c->summary, &fresh, parts);
-        if (parts & SUMMARY_COUNTS)
-            c->slow_mono_ms = start;
     }
 
     /* the opened execution, every tick: its bars grow while it runs */
     if (strcmp(c->open_id, c->want_id) != 0) {
         workflow_exec_free(&c->open);
         memcpy(c->open_id, c->want_id, sizeof c->open_id);
-        c->open_found = 0;
+        c->open_found = PG_OPEN_PENDING;   /* until a read answers, found or not */
         c->open_error[0] = '\0';
     }
     if (c->open_id[0]) {
@@ -194,8 +201,9 @@ static int pg_tick(void *self, char *err, size_t errlen)
         }
     }
 
-    /* a search runs once per new text */
-    if (strcmp(c->find_text, c->want_find) != 0) {
+    /* a search runs once per request (hub_set_find), also for the same text again */
+    if (c->find_gen != c->want_find_gen) {
+        c->find_gen = c->want_find_gen;
         clear_found(c);
         memcpy(c->find_text, c->want_find, sizeof c->find_text);
         c->find_error[0] = '\0';
@@ -204,7 +212,7 @@ static int pg_tick(void *self, char *err, size_t errlen)
                             sizeof qerr);
             if (n < 0) {
                 if (connection_lost(c, qerr)) {
-                    c->find_text[0] = '\0';   /* asked again after the reconnect */
+                    c->find_gen--;   /* asked again after the reconnect */
                     str_copy(err, qerr, errlen);
                     return -1;
                 }

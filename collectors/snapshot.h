@@ -217,6 +217,8 @@ struct server_snapshot {
 /* ---- workflows from PostgreSQL (collectors/pg_workflows.c) ------------------------------- */
 
 #define PG_FOUND_MAX 20
+#define PG_OPEN_PENDING 2
+
 
 struct pg_snapshot {
     char target[256];              /* host:port/db as libpq reports it, "" until connected */
@@ -233,13 +235,14 @@ struct pg_snapshot {
     struct workflow_summary summary;
 
     /* the execution the UI opened (hub_set_workflow), re-read every tick while open */
-    char open_id[128];             /* "" when none */
-    int open_found;                /* 1 found, 0 no such execution, -1 the read failed */
+    char open_id[QT_WF_ID_MAX];    /* "" when none */
+    int open_found;                /* 1 found, 0 no such execution, -1 the read failed,
+                                    * PG_OPEN_PENDING not read yet */
     char open_error[256];
     struct workflow_exec open;     /* valid when open_found == 1 */
 
     /* the last search the UI asked for (hub_set_find) */
-    char find_text[128];           /* "" when none */
+    char find_text[QT_WF_ID_MAX];  /* "" when none */
     int find_n;                    /* results, or -1 when the search failed (see find_error) */
     char find_error[256];
     struct exec_brief found[PG_FOUND_MAX];

@@ -11,6 +11,9 @@
 
 #include "bytes.h"
 
+/* Longest execution id the dashboard keeps (Conductor's workflow_id is VARCHAR(255)). */
+#define QT_WF_ID_MAX 256
+
 #ifndef QT_UNKNOWN
 #define QT_UNKNOWN (-1LL)   /* as in snapshot.h */
 #endif

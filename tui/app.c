@@ -139,8 +139,19 @@ void app_close_stream(struct app *app)
 
 void app_open_workflow(struct app *app, const char *id, bool as_child)
 {
-    if (as_child && app->wf_open[0] && app->wf_parent_n < (int)ARRAY_LEN(app->wf_parents))
+    if (strlen(id) >= sizeof app->wf_open) {
+        app_flash(app, "that execution id is too long to open here; use --workflow ID --once");
+        return;
+    }
+    if (as_child && app->wf_open[0]) {
+        int max = (int)ARRAY_LEN(app->wf_parents);
+        if (app->wf_parent_n == max) {   /* full: forget the outermost */
+            memmove(app->wf_parents[0], app->wf_parents[1],
+                    (size_t)(max - 1) * sizeof app->wf_parents[0]);
+            app->wf_parent_n--;
+        }
         str_copy(app->wf_parents[app->wf_parent_n++], app->wf_open, sizeof app->wf_parents[0]);
+    }
     if (!as_child) {
         app->wf_parent_n = 0;
         if (app->view != &timeline_view)
@@ -158,7 +169,7 @@ void app_open_workflow(struct app *app, const char *id, bool as_child)
 void app_close_workflow(struct app *app)
 {
     if (app->wf_parent_n > 0) {
-        char parent[128];
+        char parent[QT_WF_ID_MAX];
         str_copy(parent, app->wf_parents[--app->wf_parent_n], sizeof parent);
         str_copy(app->wf_open, parent, sizeof app->wf_open);
         app->axis_fit = true;
@@ -240,11 +251,11 @@ static void draw_status(struct app *app, int y, int width)
     int role = ROLE_STATUS;
     if (app->editing_filter) {
         snprintf(line, sizeof line, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
+    } else if (app->editing_find) {
+        snprintf(line, sizeof line, " Find id or correlation id: %.200s_   (Enter: search, Esc: cancel)",
+                 app->find);
     } else if (app->message[0] && mono_ms() < app->message_until_ms) {
         snprintf(line, sizeof line, " %s", app->message);
-    } else if (app->editing_find) {
-        snprintf(line, sizeof line, " Find id or correlation id: %s_   (Enter: search, Esc: cancel)",
-                 app->find);
     } else if ((app->view == &workflows_view || app->view == &timeline_view) && app->pg &&
                app->pg->pg.state == CONN_DOWN) {
         char retry[32];
@@ -262,8 +273,8 @@ static void draw_status(struct app *app, int y, int width)
                      ? " Esc back  j/k scroll  o open sub-workflow  ? help  q quit"
                      : " Esc back  j/k task  Enter details  +/- zoom  h/l scroll  f fit  ? help");
     } else if (app->view == &workflows_view) {
-        snprintf(line, sizeof line, " j/k move  Enter timeline  / find  1 streams  2 server  ? help"
-                                    "  q quit");
+        snprintf(line, sizeof line, " j/k move  Enter timeline  / find  %s? help  q quit",
+                 app->opts->watch_redis ? "1 streams  2 server  " : "r refresh  ");
     } else if (r && r->state == CONN_DOWN) {
         char retry[32];
         int64_t left = r->retry_in_ms - (mono_ms() - r->sampled_mono_ms);

@@ -47,12 +47,14 @@ struct app {
     struct snapshot *pg;            /* held reference to the newest PostgreSQL sample */
     int wf_selected;                /* index into the view's selectable rows */
     int wf_rows;                    /* selectable rows the last draw had */
-    char find[128];                 /* the search being typed or last submitted */
+    char find[QT_WF_ID_MAX];        /* the search being typed or last submitted */
+    char wf_selected_id[QT_WF_ID_MAX];   /* keeps the cursor on its execution across refreshes */
+    bool wf_to_found;               /* a search was submitted: the cursor goes to its first result */
     bool editing_find;
 
     /* one execution's timeline */
-    char wf_open[128];              /* the execution shown; "" when none */
-    char wf_parents[8][128];        /* executions opened before, for Esc out of a sub-workflow */
+    char wf_open[QT_WF_ID_MAX];     /* the execution shown; "" when none */
+    char wf_parents[16][QT_WF_ID_MAX];   /* executions opened before, for Esc out of a child */
     int wf_parent_n;
     const struct view *wf_return;   /* where Esc from the top execution goes */
     struct tl_axis axis;

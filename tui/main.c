@@ -179,12 +179,12 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
     };
+    memset(o, 0, sizeof *o);
     const char *url = getenv("REDIS_URL");
     if (!url || !*url)
         url = "redis://127.0.0.1:6379";
     else
         o->redis_named = true;
-    memset(o, 0, sizeof *o);
     streams_config_defaults(&o->streams);
     server_config_defaults(&o->server);
     pg_config_defaults(&o->pg);
@@ -255,7 +255,7 @@ static void parse_args(int argc, char **argv, struct options *o)
                 o->pg.source.kind = WF_SOURCE_AUTO;
             } else if (strcmp(optarg, "mapping") == 0) {
                 /* --source mapping FILE: the file is the next word */
-                if (optind >= argc || argv[optind][0] == '\0')
+                if (optind >= argc || argv[optind][0] == '\0' || argv[optind][0] == '-')
                     usage_error("--source mapping needs a FILE: --source mapping FILE%s", "");
                 o->pg.source.kind = WF_SOURCE_MAPPING;
                 o->mapping_path = argv[optind++];

@@ -26,7 +26,7 @@ static const struct workflow_exec *opened(const struct app *app, const char **wh
 {
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     static char msg[400];
-    if (!p || strcmp(p->open_id, app->wf_open) != 0) {
+    if (!p || strcmp(p->open_id, app->wf_open) != 0 || p->open_found == PG_OPEN_PENDING) {
         snprintf(msg, sizeof msg, "reading execution %.120s...", app->wf_open);
     } else if (p->open_found == 0) {
         snprintf(msg, sizeof msg, "no workflow execution with id '%.120s'", app->wf_open);
@@ -198,6 +198,8 @@ static void draw_task_row(struct app *app, WINDOW *w, int y, int width, const st
     snprintf(buf, sizeof buf, "%-*.*s", STATUS_W, STATUS_W, workflow_status_short(t->status.ptr));
     app_puts(app, w, y, x, STATUS_W, selected ? base : workflow_status_role(t->status.ptr), buf);
 
+    if (a->cols <= 0)
+        return;
     struct tl_bar b;
     tl_task_bar(a, t, now, &b);
     int role = workflow_status_role(t->status.ptr);
@@ -348,7 +350,7 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
     draw_header(app, w, top, width, x, now);
     int cols = width - bar_x(width) - 1;
     if (cols < 4)
-        cols = 4;
+        cols = 0;   /* too narrow for bars: the rows still list the tasks and statuses */
     if (app->axis_fit || app->axis.ms_per_col <= 0)
         tl_axis_fit(&app->axis, x, now, cols);
     app->axis.cols = cols;
@@ -383,7 +385,8 @@ static int detail_key(struct app *app, int key, const struct workflow_exec *x)
         app->task_detail = false;
         return ACT_REDRAW;
     case 'o':
-        if (x && x->task_count && x->tasks[app->tl_selected].sub_workflow_id.len)
+        if (x && app->tl_selected >= 0 && app->tl_selected < (int)x->task_count &&
+            x->tasks[app->tl_selected].sub_workflow_id.len)
             app_open_workflow(app, x->tasks[app->tl_selected].sub_workflow_id.ptr, true);
         else
             app_flash(app, "this task has no sub-workflow");

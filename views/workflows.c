@@ -151,6 +151,11 @@ static const struct type_rate *rate_of(const struct workflow_summary *s, const s
 /* Counts by status per type, with the rates; one line per type. */
 static void draw_counts(struct canvas *c, const struct workflow_summary *s)
 {
+    if (c->width < 40) {   /* no room for the columns: one line says where they are */
+        canvas_text(c, 1, ROLE_DIM, "(widen the terminal for the counts)");
+        c->line++;
+        return;
+    }
     const char *cols[12];
     int room = c->width - 14 - 3 * RATE_W;
     size_t max = room > 0 ? (size_t)room / STATUS_W : 0;
@@ -308,6 +313,21 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
         if (!pass)
             dry.height = 0;
         int sel_line = -1, idx = 0;
+        if (!pass && app->wf_to_found && strcmp(p->find_text, app->find) == 0 &&
+            p->find_n >= 0) {
+            app->wf_to_found = false;   /* the answer is here: its first row */
+            app->wf_selected = 0;
+            app->wf_selected_id[0] = '\0';
+        } else if (!pass && app->wf_selected_id[0]) {
+            /* the cursor follows its execution when rows move (a new failure on top) */
+            for (int i = 0; i < rows; i++) {
+                const struct exec_brief *b = selectable(p, i);
+                if (b && strcmp(b->id.ptr, app->wf_selected_id) == 0) {
+                    app->wf_selected = i;
+                    break;
+                }
+            }
+        }
         if (p->find_text[0]) {
             snprintf(line, sizeof line, " Search \"%.100s\": %s", p->find_text,
                      p->find_n < 0 ? p->find_error : "");
@@ -349,11 +369,15 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
             cv->line++;
         }
         if (!pass) {
-            /* scroll so the selected row shows, and the end of the lists when possible */
+            /* scroll so the selected row shows, with one line of what follows when possible */
             int scroll = 0;
             if (sel_line >= 0 && sel_line >= c.height - 1)
                 scroll = sel_line - c.height + 2;
-            c.scroll = scroll;
+            if (sel_line >= 0 && scroll > sel_line)
+                scroll = sel_line;
+            c.scroll = scroll < 0 ? 0 : scroll;
+            const struct exec_brief *b = selectable(p, app->wf_selected);
+            str_copy(app->wf_selected_id, b ? b->id.ptr : "", sizeof app->wf_selected_id);
         }
     }
 }
@@ -363,12 +387,12 @@ static int workflows_key(struct app *app, int key)
     if (app->editing_find) {
         size_t len = strlen(app->find);
         if (key == 27) {
-            app->editing_find = false;
-            app->find[0] = '\0';
-            hub_set_find(app->hub, "");
+            app->editing_find = false;   /* cancel the typing; the results shown stay */
         } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
             app->editing_find = false;
             app->wf_selected = 0;
+            app->wf_selected_id[0] = '\0';
+            app->wf_to_found = app->find[0] != '\0';
             hub_set_find(app->hub, app->find);
         } else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len > 0) {
             app->find[len - 1] = '\0';
@@ -392,16 +416,20 @@ static int workflows_key(struct app *app, int key)
     case KEY_DOWN: case 'j':
         if (app->wf_selected + 1 < app->wf_rows)
             app->wf_selected++;
+        app->wf_selected_id[0] = '\0';
         return ACT_REDRAW;
     case KEY_UP: case 'k':
         if (app->wf_selected > 0)
             app->wf_selected--;
+        app->wf_selected_id[0] = '\0';
         return ACT_REDRAW;
     case KEY_HOME: case 'g':
         app->wf_selected = 0;
+        app->wf_selected_id[0] = '\0';
         return ACT_REDRAW;
     case KEY_END: case 'G':
         app->wf_selected = app->wf_rows > 0 ? app->wf_rows - 1 : 0;
+        app->wf_selected_id[0] = '\0';
         return ACT_REDRAW;
     case '\n': case '\r': case KEY_ENTER: {
         const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, app->wf_selected) : NULL;

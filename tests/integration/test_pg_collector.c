@@ -137,7 +137,8 @@ static bool has_counts(const struct pg_snapshot *p, void *arg)
 
 static bool open_read(const struct pg_snapshot *p, void *arg)
 {
-    return p->state == CONN_UP && strcmp(p->open_id, (const char *)arg) == 0 && p->open_found != 0;
+    return p->state == CONN_UP && strcmp(p->open_id, (const char *)arg) == 0 &&
+           (p->open_found == 1 || p->open_found == -1);
 }
 
 static bool newer(const struct pg_snapshot *p, void *arg)
@@ -210,6 +211,19 @@ static void test_summary_open_and_find(void **state)
     assert_int_equal(s->pg.open.task_count, 5);
     hub_release(&f->hub, s);
 
+    /* a 200-byte id (Conductor's column takes 255) opens like any other */
+    char long_id[201];
+    memset(long_id, 'x', 200);
+    long_id[200] = '\0';
+    struct cf_workflow longw = { long_id, "long_ids", "COMPLETED", 1, NULL, now0 - 1000, now0,
+                                 NULL, NULL, false };
+    cf_add_workflow(db, &longw);
+    hub_set_workflow(&f->hub, long_id);
+    s = wait_pg(f, open_read, long_id, 10000, "the execution with a long id");
+    assert_int_equal(s->pg.open_found, 1);
+    assert_string_equal(s->pg.open.name.ptr, "long_ids");
+    hub_release(&f->hub, s);
+
     hub_set_workflow(&f->hub, "no-such");
     s = wait_pg(f, open_missing, "no-such", 10000, "a missing execution");
     hub_release(&f->hub, s);
@@ -226,6 +240,12 @@ static bool timed_out(const struct pg_snapshot *p, void *arg)
 {
     (void)arg;
     return p->state == CONN_UP && strstr(p->error, "statement timeout") != NULL;
+}
+
+static bool two_running(const struct pg_snapshot *p, void *arg)
+{
+    (void)arg;
+    return p->state == CONN_UP && p->summary.running_n == 2;
 }
 
 /* A lock held by someone else makes the summary queries time out (200 ms here): the panel
@@ -252,6 +272,22 @@ static void test_statement_timeout_survived(void **state)
 
     s = wait_pg(f, has_counts, NULL, 10000, "the summary after the lock");
     hub_release(&f->hub, s);
+
+    /* a lock on `workflow` stalls only the failures' details (and the opened execution): the
+     * running list, read from workflow_index, keeps moving */
+    locker = pg_server_client(&pg);
+    pg_exec(locker, "BEGIN; LOCK TABLE workflow IN ACCESS EXCLUSIVE MODE");
+    s = wait_pg(f, timed_out, NULL, 10000, "a statement timeout on workflow");
+    hub_release(&f->hub, s);
+    pg_exec(db, "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time,"
+                " status, json_data, update_time, end_time) VALUES ('wf-stuck', NULL,"
+                " 'order_fulfilment', now() - interval '1 hour', 'RUNNING', '{}', now(), 'epoch')");
+    s = wait_pg(f, two_running, NULL, 10000, "the new running execution under the lock");
+    assert_string_equal(s->pg.summary.running[0].id.ptr, "wf-stuck");   /* oldest first */
+    hub_release(&f->hub, s);
+    pg_exec(locker, "COMMIT");
+    PQfinish(locker);
+    pg_exec(db, "DELETE FROM workflow_index WHERE workflow_id = 'wf-stuck'");
     stop(f);
 }
 
