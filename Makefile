@@ -119,11 +119,21 @@ build-fuzz/fuzz_sanitize: tests/fuzz/fuzz_sanitize.c tui/sanitize.c
 build-fuzz/fuzz_url: tests/fuzz/fuzz_url.c collectors/redis_conn.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis)
+build-fuzz/fuzz_conductor_json: tests/fuzz/fuzz_conductor_json.c collectors/pg_conductor.c \
+                                collectors/workflow.c collectors/pg_conn.c collectors/snapshot.c collectors/util.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
+build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping.c \
+                             collectors/workflow.c collectors/pg_conn.c collectors/snapshot.c collectors/util.c
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 
-fuzz: build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
+fuzz: build-fuzz/fuzz_sanitize build-fuzz/fuzz_url build-fuzz/fuzz_conductor_json \
+      build-fuzz/fuzz_mapping_sql
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 
-test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/fuzz_url
+test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/fuzz_url \
+      build-fuzz/fuzz_conductor_json build-fuzz/fuzz_mapping_sql
 	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
 demo: all $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/freeport

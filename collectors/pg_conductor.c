@@ -31,8 +31,10 @@ static long long get_ll(json_t *o, const char *name1, const char *name2)
         v = json_object_get(o, name2);
     if (json_is_integer(v))
         return json_integer_value(v);
-    if (json_is_real(v))
-        return (long long)json_real_value(v);
+    if (json_is_real(v)) {
+        double d = json_real_value(v);   /* untrusted: 1e300 does not fit */
+        return d >= -9.2e18 && d <= 9.2e18 ? (long long)d : QT_UNKNOWN;
+    }
     return QT_UNKNOWN;
 }
 

@@ -12,14 +12,6 @@
 
 static void forget_conn(const PGconn *conn);
 
-/* First line of a libpq message, control characters replaced. */
-static void one_line(const char *msg, char *out, size_t outlen)
-{
-    size_t o = 0;
-    for (const char *p = msg ? msg : ""; *p && *p != '\n' && o + 1 < outlen; p++)
-        out[o++] = ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f) ? '?' : *p;
-    out[o] = '\0';
-}
 
 /* libpq prints notices (and the server's "terminating connection" on a shutdown) to stderr
  * by default, which would scroll the dashboard's screen: errors reach the user through
@@ -55,7 +47,7 @@ PGconn *pg_conn_open_timeout(const char *conninfo, int statement_timeout_ms, cha
     PQsetNoticeProcessor(conn, quiet_notice, NULL);
     if (PQstatus(conn) != CONNECTION_OK) {
         char line[256];
-        one_line(PQerrorMessage(conn), line, sizeof line);
+        str_one_line(line, sizeof line, PQerrorMessage(conn));
         snprintf(err, errlen, "cannot connect to PostgreSQL: %s", line);
         PQfinish(conn);
         return NULL;
@@ -74,7 +66,7 @@ void pg_conn_close(PGconn *conn)
 void pg_result_error(const PGresult *res, const char *what, char *err, size_t errlen)
 {
     char line[256];
-    one_line(res ? PQresultErrorMessage(res) : "no result (connection lost?)", line, sizeof line);
+    str_one_line(line, sizeof line, res ? PQresultErrorMessage(res) : "no result (connection lost?)");
     if (!line[0])
         str_copy(line, "no message", sizeof line);
     snprintf(err, errlen, "%s: %s", what, line);
@@ -186,7 +178,7 @@ done:
     if (!r) {
         /* no result at all: the connection is gone; libpq says why on the connection */
         char line[256];
-        one_line(PQerrorMessage(conn), line, sizeof line);
+        str_one_line(line, sizeof line, PQerrorMessage(conn));
         snprintf(err, errlen, "%s: %s", what, line[0] ? line : "connection lost");
         return NULL;
     }

@@ -600,10 +600,12 @@ struct wf_mapping *wf_mapping_load(const char *path, char *err, size_t errlen)
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &je);
     fclose(f);
     if (!root) {
+        char text[160];
+        str_one_line(text, sizeof text, je.text);   /* jansson quotes the file's bytes */
         if (je.line > 0)
-            snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, je.text);
+            snprintf(err, errlen, "%s:%d:%d: %s", path, je.line, je.column, text);
         else
-            snprintf(err, errlen, "%s: %s", path, je.text);
+            snprintf(err, errlen, "%s: %s", path, text);
         return NULL;
     }
     if (!json_is_object(root)) {

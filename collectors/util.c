@@ -99,3 +99,13 @@ int parse_ll(const char *s, size_t len, long long *out)
     *out = v;
     return 0;
 }
+
+void str_one_line(char *out, size_t outlen, const char *msg)
+{
+    size_t o = 0;
+    if (outlen == 0)
+        return;
+    for (const char *p = msg ? msg : ""; *p && *p != '\n' && o + 1 < outlen; p++)
+        out[o++] = ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f) ? '?' : *p;
+    out[o] = '\0';
+}

@@ -26,6 +26,9 @@ size_t str_copy(char *dst, const char *src, size_t dstsize);
 /* Parses a whole decimal string into *out; 0 on success, -1 on junk or overflow. */
 int parse_ll(const char *s, size_t len, long long *out);
 
+/* The first line of msg (NULL: "") with control characters replaced by '?', into out. */
+void str_one_line(char *out, size_t outlen, const char *msg);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Runs each libFuzzer target for FUZZ_SECONDS (default 5) from its seed corpus; prints TAP.
+# Runs each libFuzzer target in build-fuzz/ for FUZZ_SECONDS (default 5) from its seed corpus
+# (tests/fuzz/seeds/<target>/, copied into build-fuzz/corpus-<target>/); prints TAP.
 # A crash leaves the input in build-fuzz/ and fails the suite.
 set -u
 secs=${FUZZ_SECONDS:-5}
@@ -12,7 +13,7 @@ for f in build-fuzz/fuzz_*; do
     [ -d "tests/fuzz/seeds/$name" ] && cp tests/fuzz/seeds/"$name"/* "$corpus"/ 2>/dev/null
     n=$((n + 1))
     if "$f" -max_total_time="$secs" -print_final_stats=1 -artifact_prefix=build-fuzz/ "$corpus" >"build-fuzz/$name.log" 2>&1; then
-        echo "ok $n - $name ran ${secs}s: $(grep -o 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$') inputs"
+        echo "ok $n - $name ran ${secs}s: $(grep -ao 'stat::number_of_executed_units: *[0-9]*' "build-fuzz/$name.log" | grep -o '[0-9]*$' | tail -1) inputs"
     else
         echo "not ok $n - $name found a failure (see build-fuzz/$name.log)"
         tail -20 "build-fuzz/$name.log" | sed 's/^/# /'

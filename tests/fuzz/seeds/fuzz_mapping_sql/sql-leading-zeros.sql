@@ -1,0 +1,1 @@
+SELECT * FROM t WHERE a = $01 AND b = $0002
