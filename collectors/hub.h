@@ -14,7 +14,7 @@
 #include "snapshot.h"
 #include "workflow.h"
 
-#define HUB_KINDS 3
+#define HUB_KINDS 4
 
 struct hub {
     pthread_mutex_t lock;

@@ -132,6 +132,7 @@ void snapshot_free(struct snapshot *snap)
     workflow_exec_free(&pg->open);
     for (int i = 0; i < pg->find_n; i++)
         exec_brief_free(&pg->found[i]);
+    keys_snapshot_free(&snap->keys);
     free(snap);
 }
 
@@ -159,4 +160,27 @@ const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, co
     struct bytes k = { (char *)key, key_len };
     return bytes_bsearch(r->streams, r->stream_count, sizeof *r->streams,
                          offsetof(struct stream_info, key), &k);
+}
+
+void keys_snapshot_free(struct keys_snapshot *k)
+{
+    for (size_t i = 0; i < k->queue_count; i++) {
+        bytes_free(&k->queues[i].name);
+        for (size_t j = 0; j < k->queues[i].key_count; j++)
+            bytes_free(&k->queues[i].keys[j]);
+        free(k->queues[i].keys);
+    }
+    free(k->queues);
+    for (size_t i = 0; i < k->lock_count; i++) {
+        bytes_free(&k->locks[i].key);
+        bytes_free(&k->locks[i].owner);
+    }
+    free(k->locks);
+    for (size_t i = 0; i < k->prefix_count; i++)
+        bytes_free(&k->prefixes[i].prefix);
+    free(k->prefixes);
+    k->queues = NULL;
+    k->locks = NULL;
+    k->prefixes = NULL;
+    k->queue_count = k->lock_count = k->prefix_count = 0;
 }

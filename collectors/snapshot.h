@@ -248,7 +248,71 @@ struct pg_snapshot {
     struct exec_brief found[PG_FOUND_MAX];
 };
 
-enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2 };
+/* ---- queues beyond streams, locks and key hygiene (collectors/redis_keys.c) ---------------- */
+
+/* One queue, whatever its shape: a layout's keys read with O(1)/O(log n) commands. Figures the
+ * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
+struct queue_info {
+    struct bytes name;             /* the queue's name inside its layout ("default", "emails") */
+    char layout[16];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
+                                    * list, zset, or "file" (a --layouts file) */
+    char kind[16];                 /* list, zset, mixed */
+    long long depth;               /* waiting to be taken */
+    long long in_flight;           /* taken, not finished (active list, unacked, wip, lease) */
+    long long delayed;             /* scheduled for later, retries included */
+    long long due_now;             /* delayed whose time has come (score <= now): late jobs */
+    long long failed;              /* failed / dead / archived, as the layout keeps them */
+    long long processed_total;     /* lifetime counters where the layout keeps them */
+    long long failed_total;
+    double enqueue_per_sec;        /* from the counters and depth changes between two ticks;
+                                    * NAN when the layout keeps no counter to tell them apart */
+    double dequeue_per_sec;
+    double depth_change_per_sec;   /* net change of depth + in_flight + delayed; NAN first */
+    struct bytes *keys;            /* the keys read for it */
+    size_t key_count;
+};
+
+struct lock_info {
+    struct bytes key;
+    long long ttl_ms;              /* -1: no expiry (critical) */
+    struct bytes owner;            /* the value, cut to 64 bytes; untrusted */
+};
+
+struct prefix_info {
+    struct bytes prefix;           /* the key's first `:`-separated segment, with the colon */
+    long long keys;                /* keys seen with it in the last complete SCAN pass */
+    long long no_ttl;              /* of those, how many had no expiry */
+    long long sampled;             /* keys measured with MEMORY USAGE */
+    long long sampled_bytes;       /* their total */
+};
+
+struct keys_snapshot {
+    char url[512];
+    enum conn_state state;
+    char error[256];
+    int64_t retry_in_ms;
+    int64_t sampled_mono_ms;
+    int64_t last_ok_mono_ms;
+    int64_t server_time_ms;
+    uint64_t sample_seq;
+    unsigned round_trips;
+
+    long long dbsize;              /* DBSIZE at the last tick */
+    long long pass_keys;           /* keys the current SCAN pass has seen so far */
+    long long passes;              /* complete SCAN passes; the figures below need one */
+    long long memory_denied;       /* MEMORY USAGE refused (ACL, managed service) */
+
+    struct queue_info *queues;     /* sorted by layout, then name */
+    size_t queue_count;
+    struct lock_info *locks;       /* sorted: no expiry first, then shortest TTL */
+    size_t lock_count;
+    struct prefix_info *prefixes;  /* most keys first */
+    size_t prefix_count;
+    char layout_error[200];        /* a --layouts file problem found at run time; "" */
+};
+
+enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2,
+                     SNAPSHOT_KEYS = 3 };
 
 struct snapshot {
     enum snapshot_kind kind;
@@ -256,9 +320,12 @@ struct snapshot {
     struct redis_snapshot redis;   /* valid when kind == SNAPSHOT_REDIS */
     struct server_snapshot server; /* valid when kind == SNAPSHOT_SERVER */
     struct pg_snapshot pg;         /* valid when kind == SNAPSHOT_PG */
+    struct keys_snapshot keys;     /* valid when kind == SNAPSHOT_KEYS */
 };
 
 struct snapshot *snapshot_new(enum snapshot_kind kind);
+/* Frees what a keys snapshot owns (its arrays), leaving it empty. */
+void keys_snapshot_free(struct keys_snapshot *k);
 /* Frees the snapshot and all it owns. Use snapshot_release for shared ones. */
 void snapshot_free(struct snapshot *snap);
 

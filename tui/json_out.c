@@ -478,3 +478,88 @@ int json_write_line(json_t *doc, FILE *out, int pretty)
     fputc('\n', out);
     return fflush(out) == 0 ? 0 : -1;
 }
+
+static json_t *bytes_array(const struct bytes *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *holder = json_object();
+        json_set_bytes(holder, "k", &v[i]);
+        json_array_append(a, json_object_get(holder, "k"));
+        json_decref(holder);
+    }
+    return a;
+}
+
+void json_add_keys(json_t *doc, const struct keys_snapshot *k)
+{
+    json_t *redis = json_object_get(doc, "redis");
+    if (!redis) {
+        redis = json_object();
+        json_object_set_new(doc, "redis", redis);
+    }
+    json_t *queues = json_array();
+    for (size_t i = 0; i < k->queue_count; i++) {
+        const struct queue_info *q = &k->queues[i];
+        json_t *o = json_object();
+        json_set_bytes(o, "name", &q->name);
+        json_object_set_new(o, "layout", json_string(q->layout));
+        json_object_set_new(o, "kind", json_string(q->kind));
+        json_object_set_new(o, "depth", ll_or_null(q->depth));
+        json_object_set_new(o, "in_flight", ll_or_null(q->in_flight));
+        json_object_set_new(o, "delayed", ll_or_null(q->delayed));
+        json_object_set_new(o, "due_now", ll_or_null(q->due_now));
+        json_object_set_new(o, "failed", ll_or_null(q->failed));
+        json_object_set_new(o, "processed_total", ll_or_null(q->processed_total));
+        json_object_set_new(o, "failed_total", ll_or_null(q->failed_total));
+        json_object_set_new(o, "enqueue_per_sec", real_or_null(q->enqueue_per_sec));
+        json_object_set_new(o, "dequeue_per_sec", real_or_null(q->dequeue_per_sec));
+        json_object_set_new(o, "depth_change_per_sec", real_or_null(q->depth_change_per_sec));
+        json_object_set_new(o, "keys", bytes_array(q->keys, q->key_count));
+        json_array_append_new(queues, o);
+    }
+    json_object_set_new(redis, "queues", queues);
+    json_t *locks = json_array();
+    for (size_t i = 0; i < k->lock_count; i++) {
+        const struct lock_info *l = &k->locks[i];
+        json_t *o = json_object();
+        json_set_bytes(o, "key", &l->key);
+        json_object_set_new(o, "ttl_ms", l->ttl_ms >= 0 ? json_integer(l->ttl_ms) : json_null());
+        json_set_bytes(o, "owner", &l->owner);
+        json_array_append_new(locks, o);
+    }
+    json_object_set_new(redis, "locks", locks);
+    json_t *prefixes = json_array();
+    for (size_t i = 0; i < k->prefix_count; i++) {
+        const struct prefix_info *p = &k->prefixes[i];
+        json_t *o = json_object();
+        json_set_bytes(o, "prefix", &p->prefix);
+        json_object_set_new(o, "keys_est", json_integer(p->keys));
+        json_object_set_new(o, "no_ttl_share",
+                            p->keys > 0 ? json_real((double)p->no_ttl / (double)p->keys)
+                                        : json_null());
+        json_object_set_new(o, "bytes_est",
+                            p->sampled > 0 ? json_integer((json_int_t)((double)p->sampled_bytes /
+                                                                       (double)p->sampled *
+                                                                       (double)p->keys))
+                                           : json_null());
+        json_object_set_new(o, "sample", json_integer(p->sampled));
+        json_array_append_new(prefixes, o);
+    }
+    json_object_set_new(redis, "prefixes", prefixes);
+    json_t *scan = json_object();
+    json_object_set_new(scan, "passes", json_integer(k->passes));
+    json_object_set_new(scan, "dbsize", ll_or_null(k->dbsize));
+    json_object_set_new(scan, "memory_usage_refused", json_boolean(k->memory_denied > 0));
+    json_object_set_new(redis, "keyspace", scan);
+}
+
+void json_add_keys_error(json_t *doc, const char *error)
+{
+    json_t *redis = json_object_get(doc, "redis");
+    if (!redis) {
+        redis = json_object();
+        json_object_set_new(doc, "redis", redis);
+    }
+    json_object_set_new(redis, "keyspace", json_pack("{s:s}", "error", error));
+}

@@ -113,6 +113,9 @@ static void usage(FILE *out)
         "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
         "  -i, --interval S         seconds between samples (default 1)\n"
         "      --budget MS          time per sample before the rest waits a tick (default 250)\n"
+        "      --layouts FILE       queue layouts of your own (JSON; see docs/layouts.md)\n"
+        "      --lock-pattern GLOB  keys that are locks (repeatable; default lock:* *:lock:*\n"
+        "                           *:lock)\n"
         "\n"
         "Output:\n"
         "      --once               take one sample, print it and exit\n"
@@ -155,7 +158,8 @@ static void usage_error(const char *fmt, const char *arg)
 static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
-           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT };
+           OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT,
+           OPT_LAYOUTS, OPT_LOCKPAT };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "streams", required_argument, NULL, 'm' },
@@ -175,6 +179,8 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "find", required_argument, NULL, OPT_FIND },
         { "source", required_argument, NULL, OPT_SOURCE },
         { "pg-timeout", required_argument, NULL, OPT_PGTIMEOUT },
+        { "layouts", required_argument, NULL, OPT_LAYOUTS },
+        { "lock-pattern", required_argument, NULL, OPT_LOCKPAT },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -188,6 +194,9 @@ static void parse_args(int argc, char **argv, struct options *o)
     streams_config_defaults(&o->streams);
     server_config_defaults(&o->server);
     pg_config_defaults(&o->pg);
+    keys_config_defaults(&o->keys);
+    const char *layouts_path = NULL;
+    bool lock_patterns_given = false;
     o->thresholds = default_thresholds;
     const char *config_path = NULL;
     o->rate_interval_ms = 1000;
@@ -241,6 +250,16 @@ static void parse_args(int argc, char **argv, struct options *o)
             if (!*optarg)
                 usage_error("--workflow needs an execution id%s", "");
             o->workflow_id = optarg;
+            break;
+        case OPT_LAYOUTS: layouts_path = optarg; break;
+        case OPT_LOCKPAT:
+            if (!lock_patterns_given) {   /* the first one replaces the defaults */
+                o->keys.lock_pattern_count = 0;
+                lock_patterns_given = true;
+            }
+            if (!*optarg || o->keys.lock_pattern_count >= KEYS_LOCK_PATTERNS_MAX)
+                usage_error("--lock-pattern: an empty glob, or more than 16%s", "");
+            o->keys.lock_patterns[o->keys.lock_pattern_count++] = optarg;
             break;
         case OPT_PGTIMEOUT:
             if (parse_seconds(optarg, &o->pg.statement_timeout_ms, 0.001) < 0)
@@ -315,6 +334,14 @@ static void parse_args(int argc, char **argv, struct options *o)
             exit(2);
         }
     }
+    if (layouts_path) {
+        o->layouts = layout_file_load(layouts_path, err, sizeof err);
+        if (!o->layouts) {
+            fprintf(stderr, "queuetop: %s\n", err);
+            exit(2);
+        }
+        o->keys.layouts = o->layouts;
+    }
     if (config_path && config_load(config_path, &o->thresholds, err, sizeof err) < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         exit(2);
@@ -323,6 +350,10 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->server.interval_ms = o->streams.interval_ms;
     o->server.connect_timeout_ms = o->streams.connect_timeout_ms;
     o->server.command_timeout_ms = o->streams.command_timeout_ms;
+    o->keys.target = o->streams.target;
+    o->keys.interval_ms = o->streams.interval_ms;
+    o->keys.connect_timeout_ms = o->streams.connect_timeout_ms;
+    o->keys.command_timeout_ms = o->streams.command_timeout_ms;
     if (o->streams.interval_ms > o->pg.interval_ms)
         o->pg.interval_ms = o->streams.interval_ms;
 }
@@ -462,17 +493,22 @@ static int run_once(const struct options *o)
     struct server_collector *sc = server_collector_new(&o->server, NULL);
     struct history h;
     history_init(&h);
+    struct keys_collector *kc = keys_collector_new(&o->keys, NULL);
     struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
     struct snapshot *sv = snap ? server_collector_sample_full(sc) : NULL;
+    char kerr[256] = "";
+    struct snapshot *ks = snap ? keys_collector_sample_full(kc, 10000, kerr, sizeof kerr) : NULL;
     if (snap && o->rate_interval_ms > 0) {
         history_update(&h, &snap->redis);
         history_update_server(&h, &sv->server);
         snapshot_free(snap);
         snapshot_free(sv);
-        snap = sv = NULL;
+        snapshot_free(ks);
+        snap = sv = ks = NULL;
         if (!sleep_interruptible(o->rate_interval_ms)) {
             snap = streams_collector_sample_full(c, err, sizeof err);
             sv = snap ? server_collector_sample_full(sc) : NULL;
+            ks = snap ? keys_collector_sample_full(kc, 10000, kerr, sizeof kerr) : NULL;
         } else {
             str_copy(err, "interrupted", sizeof err);
         }
@@ -485,6 +521,12 @@ static int run_once(const struct options *o)
         history_update(&h, &snap->redis);
         history_update_server(&h, &sv->server);
         json_t *doc = document(o, snap, sv, &h, o->rate_interval_ms);
+        /* queues, locks and prefixes are extra: a refusal there (SCAN of every key, TYPE,
+         * PTTL) is reported in the document and the rest stands */
+        if (ks)
+            json_add_keys(doc, &ks->keys);
+        else
+            json_add_keys_error(doc, kerr);
         if (!o->json) {
             text_write_server(&sv->server, &h, &snap->redis, &o->thresholds, stdout);
             text_write_streams(&snap->redis, &h, stdout);
@@ -497,9 +539,11 @@ static int run_once(const struct options *o)
     }
     snapshot_free(snap);
     snapshot_free(sv);
+    snapshot_free(ks);
     history_done(&h);
     streams_collector_delete(c);
     server_collector_delete(sc);
+    keys_collector_delete(kc);
     return rc;
 }
 
@@ -550,6 +594,7 @@ int main(int argc, char **argv)
     install_signals();
     int rc = run(&opts);
     wf_mapping_free(opts.pg.source.mapping);
+    layout_file_free(opts.layouts);
     return rc;
 }
 
@@ -577,11 +622,12 @@ static int run(struct options *o)
                                                    : NULL;
     struct server_collector *sc = opts.watch_redis ? server_collector_new(&opts.server, &hub)
                                                    : NULL;
+    struct keys_collector *kc = opts.watch_redis ? keys_collector_new(&opts.keys, &hub) : NULL;
     struct pg_collector *pc = opts.pg_conninfo ? pg_collector_new(&opts.pg, &hub) : NULL;
     if (opts.workflow_id)
         hub_set_workflow(&hub, opts.workflow_id);   /* read from the first tick on */
     if ((c && streams_collector_start(c) < 0) || (sc && server_collector_start(sc) < 0) ||
-        (pc && pg_collector_start(pc) < 0)) {
+        (kc && keys_collector_start(kc) < 0) || (pc && pg_collector_start(pc) < 0)) {
         fprintf(stderr, "queuetop: cannot start the collector threads\n");
         return 2;
     }
@@ -592,6 +638,9 @@ static int run(struct options *o)
         server_collector_stop(sc);
     if (pc)
         pg_collector_stop(pc);
+    if (kc)
+        keys_collector_stop(kc);
+    keys_collector_delete(kc);
     streams_collector_delete(c);
     server_collector_delete(sc);
     pg_collector_delete(pc);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "../collectors/pg_workflows.h"
+#include "../collectors/redis_keys.h"
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
 #include "../views/streams_model.h"
@@ -14,6 +15,8 @@
 struct options {
     struct streams_config streams;   /* includes the Redis target */
     struct server_config server;     /* same target */
+    struct keys_config keys;         /* same target; queues, locks, prefixes */
+    struct layout_file *layouts;     /* --layouts FILE, or NULL */
     struct thresholds thresholds;    /* defaults, or from --config */
     bool once;
     bool json;

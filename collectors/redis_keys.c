@@ -1,0 +1,1355 @@
+/* redis_keys.c -- see redis_keys.h. The layouts and why each figure is read the way it is are
+ * in docs/queue-layouts.md (which names the library versions matched); the comments here only
+ * point at the part that matters for the code. */
+#include "redis_keys.h"
+
+#include <fnmatch.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector.h"
+#include "util.h"
+
+#define SCAN_COUNT 1000
+#define CATALOGUE_MAX 50000       /* candidate keys kept per pass */
+#define PREFIXES_MAX 256          /* distinct prefixes tracked; the rest fold into "(other)" */
+#define QUEUES_MAX 2000
+#define LOCKS_MAX 1000
+#define REGISTRY_MAX 10000        /* members read from a registry set (SCARD checked first) */
+#define OWNER_MAX 64
+
+/* ---- the catalogue: keys a pass found that may belong to a queue ------------------------- */
+
+enum { T_LIST = 'l', T_ZSET = 'z', T_SET = 's', T_HASH = 'h', T_STRING = 't', T_OTHER = '?' };
+
+struct cat_key {
+    struct bytes key;
+    char type;
+    bool has_ttl;
+    bool claimed;            /* a layout took it: not a generic queue */
+};
+
+struct catalogue {
+    struct cat_key *v;
+    size_t n, cap;
+};
+
+static void catalogue_free(struct catalogue *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        bytes_free(&c->v[i].key);
+    free(c->v);
+    memset(c, 0, sizeof *c);
+}
+
+static void catalogue_add(struct catalogue *c, const char *key, size_t len, char type, bool ttl)
+{
+    if (c->n >= CATALOGUE_MAX)
+        return;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 256;
+        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
+    }
+    struct cat_key *k = &c->v[c->n++];
+    bytes_set(&k->key, key, len);
+    k->type = type;
+    k->has_ttl = ttl;
+    k->claimed = false;
+}
+
+static int cat_cmp(const void *a, const void *b)
+{
+    return bytes_cmp(&((const struct cat_key *)a)->key, &((const struct cat_key *)b)->key);
+}
+
+/* Sorts and drops duplicates (SCAN may return a key twice). */
+static void catalogue_sort(struct catalogue *c)
+{
+    if (c->n == 0)
+        return;
+    qsort(c->v, c->n, sizeof *c->v, cat_cmp);
+    size_t o = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        if (o > 0 && bytes_cmp(&c->v[o - 1].key, &c->v[i].key) == 0) {
+            bytes_free(&c->v[i].key);
+            continue;
+        }
+        c->v[o++] = c->v[i];
+    }
+    c->n = o;
+}
+
+static struct cat_key *cat_find(struct catalogue *c, const char *key)
+{
+    struct cat_key probe = { { (char *)key, strlen(key) }, 0, false, false };
+    if (c->n == 0)
+        return NULL;
+    return bsearch(&probe, c->v, c->n, sizeof *c->v, cat_cmp);
+}
+
+static bool ends_with(const struct bytes *b, const char *suffix)
+{
+    size_t n = strlen(suffix);
+    return b->len >= n && memcmp(b->ptr + b->len - n, suffix, n) == 0;
+}
+
+static bool starts_with(const struct bytes *b, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return b->len >= n && memcmp(b->ptr, prefix, n) == 0;
+}
+
+/* ---- queue definitions: what to read for each queue -------------------------------------- */
+
+enum metric { M_DEPTH, M_IN_FLIGHT, M_DELAYED, M_DUE, M_FAILED, M_PROCESSED, M_FAILED_TOTAL,
+              M_COUNT };
+enum cmd { C_LLEN, C_ZCARD, C_ZCOUNT_DUE, C_ZCOUNT_FUTURE, C_HLEN, C_GET, C_HGET_COUNT };
+enum unit { U_S, U_MS, U_BULL };   /* score units: seconds, ms, BullMQ's ms*4096 */
+
+struct measure {
+    enum metric metric;
+    enum cmd cmd;
+    enum unit unit;
+    struct bytes key;
+};
+
+struct qdef {
+    struct bytes name;
+    char layout[16], kind[16];
+    struct measure *m;
+    size_t mn, mcap;
+    /* the previous reading, for rates */
+    bool have_prev;
+    int64_t prev_ms;
+    long long prev_total, prev_processed, prev_failed;
+};
+
+static void qdef_free(struct qdef *q)
+{
+    bytes_free(&q->name);
+    for (size_t i = 0; i < q->mn; i++)
+        bytes_free(&q->m[i].key);
+    free(q->m);
+    memset(q, 0, sizeof *q);
+}
+
+static void measure_add(struct qdef *q, enum metric metric, enum cmd cmd, enum unit unit,
+                        const char *key, size_t len)
+{
+    if (q->mn == q->mcap) {
+        q->mcap = q->mcap ? q->mcap * 2 : 8;
+        q->m = xrealloc(q->m, q->mcap * sizeof *q->m);
+    }
+    struct measure *m = &q->m[q->mn++];
+    m->metric = metric;
+    m->cmd = cmd;
+    m->unit = unit;
+    bytes_set(&m->key, key, len);
+}
+
+/* measure_addf: the key from a format. */
+static void measure_addf(struct qdef *q, enum metric metric, enum cmd cmd, enum unit unit,
+                         const char *fmt, const char *a, size_t alen)
+{
+    /* fmt has one %.*s for the queue part; keys stay binary-safe through the lengths */
+    size_t cap = strlen(fmt) + alen + 1;
+    char *key = xmalloc(cap);
+    int n = snprintf(key, cap, fmt, (int)alen, a);
+    measure_add(q, metric, cmd, unit, key, n > 0 ? (size_t)n : 0);
+    free(key);
+}
+
+struct qdefs {
+    struct qdef *v;
+    size_t n, cap;
+};
+
+static struct qdef *qdef_new(struct qdefs *d, const char *layout, const char *kind,
+                             const char *name, size_t len)
+{
+    if (d->n >= QUEUES_MAX)
+        return NULL;
+    for (size_t i = 0; i < d->n; i++) {   /* one row per layout + name */
+        if (strcmp(d->v[i].layout, layout) == 0 && d->v[i].name.len == len &&
+            memcmp(d->v[i].name.ptr, name, len) == 0)
+            return &d->v[i];
+    }
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 32;
+        d->v = xrealloc(d->v, d->cap * sizeof *d->v);
+    }
+    struct qdef *q = &d->v[d->n++];
+    memset(q, 0, sizeof *q);
+    bytes_set(&q->name, name, len);
+    str_copy(q->layout, layout, sizeof q->layout);
+    str_copy(q->kind, kind, sizeof q->kind);
+    return q;
+}
+
+static void qdefs_free(struct qdefs *d)
+{
+    for (size_t i = 0; i < d->n; i++)
+        qdef_free(&d->v[i]);
+    free(d->v);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- prefixes ------------------------------------------------------------------------------ */
+
+struct prefix_acc {
+    struct bytes prefix;
+    long long keys, no_ttl, sampled, sampled_bytes;
+};
+
+struct prefixes {
+    struct prefix_acc *v;
+    size_t n, cap;
+};
+
+static void prefixes_free(struct prefixes *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        bytes_free(&p->v[i].prefix);
+    free(p->v);
+    memset(p, 0, sizeof *p);
+}
+
+/* The key's first segment with its colon ("orders:"), "(no colon)" without one. */
+static struct prefix_acc *prefix_of(struct prefixes *p, const char *key, size_t len)
+{
+    const char *colon = memchr(key, ':', len);
+    const char *name = colon ? key : "(no colon)";
+    size_t nlen = colon ? (size_t)(colon - key) + 1 : strlen("(no colon)");
+    for (size_t i = 0; i < p->n; i++) {
+        if (p->v[i].prefix.len == nlen && memcmp(p->v[i].prefix.ptr, name, nlen) == 0)
+            return &p->v[i];
+    }
+    if (p->n >= PREFIXES_MAX) {
+        name = "(other)";
+        nlen = strlen(name);
+        for (size_t i = 0; i < p->n; i++) {
+            if (p->v[i].prefix.len == nlen && memcmp(p->v[i].prefix.ptr, name, nlen) == 0)
+                return &p->v[i];
+        }
+    }
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 32;
+        p->v = xrealloc(p->v, p->cap * sizeof *p->v);
+    }
+    struct prefix_acc *a = &p->v[p->n++];
+    memset(a, 0, sizeof *a);
+    bytes_set(&a->prefix, name, nlen);
+    return a;
+}
+
+/* ---- the collector ----------------------------------------------------------------------- */
+
+struct lock_state {
+    struct bytes key;
+    long long ttl_ms;
+    struct bytes owner;
+};
+
+struct keys_collector {
+    struct keys_config cfg;
+    struct hub *hub;
+    struct collector_thread thread;
+    redisContext *ctx;
+    char url[512];
+    uint64_t seq;
+    int64_t last_ok_mono_ms;
+    unsigned round_trips;
+
+    /* the pass under way */
+    char cursor[32];
+    bool pass_started;
+    long long pass_keys;
+    struct catalogue cat;
+    struct prefixes pass_prefixes;
+    struct bytes *lock_keys;
+    size_t lock_key_n, lock_key_cap;
+
+    /* from the last complete pass */
+    long long passes;
+    struct prefixes prefixes;
+    struct qdefs queues;
+    struct lock_state *locks;
+    size_t lock_n;
+
+    /* this tick */
+    long long dbsize;
+    int64_t server_ms;
+    long long memory_denied;
+    struct queue_info *readings;   /* parallel to queues.v */
+};
+
+void keys_config_defaults(struct keys_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->interval_ms = 1000;
+    cfg->keys_per_tick = 5000;
+    cfg->memory_samples_per_prefix = 16;
+    cfg->connect_timeout_ms = 2000;
+    cfg->command_timeout_ms = 5000;
+    static const char *const defaults[] = { "lock:*", "*:lock:*", "*:lock" };
+    for (size_t i = 0; i < ARRAY_LEN(defaults); i++)
+        cfg->lock_patterns[cfg->lock_pattern_count++] = defaults[i];
+}
+
+struct keys_collector *keys_collector_new(const struct keys_config *cfg, struct hub *hub)
+{
+    struct keys_collector *c = xcalloc(1, sizeof *c);
+    c->cfg = *cfg;
+    c->hub = hub;
+    str_copy(c->cursor, "0", sizeof c->cursor);
+    redis_target_display(&cfg->target, c->url, sizeof c->url);
+    return c;
+}
+
+static void free_locks(struct lock_state *l, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        bytes_free(&l[i].key);
+        bytes_free(&l[i].owner);
+    }
+    free(l);
+}
+
+static void free_lock_keys(struct keys_collector *c)
+{
+    for (size_t i = 0; i < c->lock_key_n; i++)
+        bytes_free(&c->lock_keys[i]);
+    free(c->lock_keys);
+    c->lock_keys = NULL;
+    c->lock_key_n = c->lock_key_cap = 0;
+}
+
+static void keys_disconnect(void *self)
+{
+    struct keys_collector *c = self;
+    if (c->ctx)
+        redisFree(c->ctx);
+    c->ctx = NULL;
+    /* a pass cannot resume on another connection's cursor safely after a restart: start over */
+    str_copy(c->cursor, "0", sizeof c->cursor);
+    c->pass_started = false;
+    c->pass_keys = 0;
+    catalogue_free(&c->cat);
+    prefixes_free(&c->pass_prefixes);
+    free_lock_keys(c);
+}
+
+void keys_collector_delete(struct keys_collector *c)
+{
+    if (!c)
+        return;
+    keys_disconnect(c);
+    prefixes_free(&c->prefixes);
+    qdefs_free(&c->queues);
+    free_locks(c->locks, c->lock_n);
+    free(c->readings);
+    free(c);
+}
+
+static bool is_lock_name(const struct keys_collector *c, const char *key)
+{
+    for (size_t i = 0; i < c->cfg.lock_pattern_count; i++)
+        if (fnmatch(c->cfg.lock_patterns[i], key, 0) == 0)
+            return true;
+    const struct layout_file *f = c->cfg.layouts;
+    for (size_t i = 0; f && i < f->lock_pattern_count; i++)
+        if (fnmatch(f->lock_patterns[i], key, 0) == 0)
+            return true;
+    return false;
+}
+
+static char type_code(const redisReply *r)
+{
+    if (!r || r->type != REDIS_REPLY_STATUS)
+        return T_OTHER;
+    if (strcmp(r->str, "list") == 0) return T_LIST;
+    if (strcmp(r->str, "zset") == 0) return T_ZSET;
+    if (strcmp(r->str, "set") == 0) return T_SET;
+    if (strcmp(r->str, "hash") == 0) return T_HASH;
+    if (strcmp(r->str, "string") == 0) return T_STRING;
+    return T_OTHER;
+}
+
+/* Whether a key of that type is worth keeping for the detectors (docs/queue-layouts.md §8). */
+static bool keep_for_layouts(const struct bytes *k, char type)
+{
+    switch (type) {
+    case T_LIST:
+    case T_ZSET:
+        return true;
+    case T_SET:   /* registries */
+        return strcmp(k->ptr, "queues") == 0 || strcmp(k->ptr, "rq:queues") == 0 ||
+               strcmp(k->ptr, "asynq:queues") == 0 || strcmp(k->ptr, "processes") == 0 ||
+               starts_with(k, "_kombu.binding.");
+    case T_HASH:
+        return ends_with(k, ":meta") || strcmp(k->ptr, "unacked") == 0 ||
+               ends_with(k, ":metrics:completed") || ends_with(k, ":metrics:failed");
+    case T_STRING:
+        return ends_with(k, ":id");   /* Bull's job counter */
+    default:
+        return false;
+    }
+}
+
+static long long reply_ll(const redisReply *r)
+{
+    long long v;
+    if (!r)
+        return QT_UNKNOWN;
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
+    if (r->type == REDIS_REPLY_NIL)
+        return 0;   /* a counter not created yet */
+    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
+        return v;
+    return QT_UNKNOWN;
+}
+
+static int fail_io(struct keys_collector *c, const char *what, char *err, size_t errlen)
+{
+    snprintf(err, errlen, "%s: %s", what,
+             c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "connection lost");
+    return -1;
+}
+
+/* Reads n replies into rep[] (all or none). */
+static int get_replies(struct keys_collector *c, redisReply **rep, size_t n, const char *what,
+                       char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (redisGetReply(c->ctx, (void **)&rep[i]) != REDIS_OK) {
+            for (size_t j = 0; j < i; j++)
+                freeReplyObject(rep[j]);
+            return fail_io(c, what, err, errlen);
+        }
+    }
+    c->round_trips++;
+    return 0;
+}
+
+static void free_replies(redisReply **rep, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        freeReplyObject(rep[i]);
+}
+
+/* One SCAN call and the TYPE/PTTL (and sampled MEMORY USAGE) of what it returned.
+ * 0, 1 when the pass ended, -1 on a lost connection. */
+static int scan_step(struct keys_collector *c, char *err, size_t errlen)
+{
+    const char *argv[] = { "SCAN", c->cursor, "COUNT", "1000" };
+    redisReply *r = redisCommandArgv(c->ctx, 4, argv, NULL);
+    c->round_trips++;
+    if (!r)
+        return fail_io(c, "SCAN", err, errlen);
+    if (r->type == REDIS_REPLY_ERROR) {
+        redis_describe_error("SCAN refused", r->str, err, errlen);
+        freeReplyObject(r);
+        return -1;
+    }
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+        r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY) {
+        snprintf(err, errlen, "SCAN: unexpected reply");
+        freeReplyObject(r);
+        return -1;
+    }
+    c->pass_started = true;
+    str_copy(c->cursor, r->element[0]->str, sizeof c->cursor);
+    redisReply *keys = r->element[1];
+    size_t n = keys->elements;
+    /* which keys get a MEMORY USAGE: the first few of each prefix in this pass */
+    bool *sample = n ? xcalloc(n, sizeof *sample) : NULL;
+    size_t cmds = 0;
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *k = keys->element[i];
+        const char *a[2] = { "TYPE", k->str };
+        size_t al[2] = { 4, k->len };
+        redisAppendCommandArgv(c->ctx, 2, a, al);
+        a[0] = "PTTL";
+        redisAppendCommandArgv(c->ctx, 2, a, al);
+        cmds += 2;
+        struct prefix_acc *p = prefix_of(&c->pass_prefixes, k->str, k->len);
+        if (p->sampled < c->cfg.memory_samples_per_prefix && c->memory_denied == 0) {
+            const char *m[3] = { "MEMORY", "USAGE", k->str };
+            size_t ml[3] = { 6, 5, k->len };
+            redisAppendCommandArgv(c->ctx, 3, m, ml);
+            sample[i] = true;
+            p->sampled++;   /* counted as asked; a refusal undoes it below */
+            cmds++;
+        }
+    }
+    redisReply **rep = cmds ? xcalloc(cmds, sizeof *rep) : NULL;
+    if (cmds && get_replies(c, rep, cmds, "TYPE", err, errlen) < 0) {
+        free(rep);
+        free(sample);
+        freeReplyObject(r);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *k = keys->element[i];
+        char type = type_code(rep[at]);
+        long long ttl = reply_ll(rep[at + 1]);
+        at += 2;
+        struct prefix_acc *p = prefix_of(&c->pass_prefixes, k->str, k->len);
+        if (type != T_OTHER || (rep[at - 2] && rep[at - 2]->type == REDIS_REPLY_STATUS &&
+                                strcmp(rep[at - 2]->str, "none") != 0)) {
+            p->keys++;
+            c->pass_keys++;
+            if (ttl == -1)
+                p->no_ttl++;
+        }
+        if (sample[i]) {
+            redisReply *m = rep[at++];
+            if (m && m->type == REDIS_REPLY_INTEGER) {
+                p->sampled_bytes += m->integer;
+            } else {
+                p->sampled--;
+                if (m && m->type == REDIS_REPLY_ERROR)
+                    c->memory_denied++;   /* NOPERM / unknown command: stop asking */
+            }
+        }
+        struct bytes kb = { k->str, k->len };
+        if (memchr(k->str, '\0', k->len))
+            continue;   /* patterns cannot describe it; counted in its prefix only */
+        if (type == T_STRING && is_lock_name(c, k->str) && c->lock_key_n < LOCKS_MAX) {
+            if (c->lock_key_n == c->lock_key_cap) {
+                c->lock_key_cap = c->lock_key_cap ? c->lock_key_cap * 2 : 32;
+                c->lock_keys = xrealloc(c->lock_keys, c->lock_key_cap * sizeof *c->lock_keys);
+            }
+            bytes_set(&c->lock_keys[c->lock_key_n++], k->str, k->len);
+        }
+        if (keep_for_layouts(&kb, type))
+            catalogue_add(&c->cat, k->str, k->len, type, ttl >= 0);
+    }
+    free_replies(rep, cmds);
+    free(rep);
+    free(sample);
+    freeReplyObject(r);
+    return strcmp(c->cursor, "0") == 0 ? 1 : 0;
+}
+
+/* ---- detection ----------------------------------------------------------------------------- */
+
+/* Members of a small set (registries), via SCARD then SMEMBERS; NULL when absent or too big. */
+static redisReply *set_members(struct keys_collector *c, const char *key)
+{
+    const char *a[2] = { "SCARD", key };
+    redisReply *n = redisCommandArgv(c->ctx, 2, a, NULL);
+    c->round_trips++;
+    bool ok = n && n->type == REDIS_REPLY_INTEGER && n->integer > 0 &&
+              n->integer <= REGISTRY_MAX;
+    freeReplyObject(n);
+    if (!ok)
+        return NULL;
+    a[0] = "SMEMBERS";
+    redisReply *r = redisCommandArgv(c->ctx, 2, a, NULL);
+    c->round_trips++;
+    if (r && r->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(r);
+        return NULL;
+    }
+    return r;
+}
+
+static void claim(struct catalogue *cat, const char *key)
+{
+    struct cat_key *k = cat_find(cat, key);
+    if (k)
+        k->claimed = true;
+}
+
+static void claim_prefix(struct catalogue *cat, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    for (size_t i = 0; i < cat->n; i++)
+        if (cat->v[i].key.len >= n && memcmp(cat->v[i].key.ptr, prefix, n) == 0)
+            cat->v[i].claimed = true;
+}
+
+/* BullMQ (and Bull 3/4): <prefix>:<queue>:<suffix>, found by the meta hash (BullMQ) or the id
+ * counter with a state key beside it (Bull). */
+static void detect_bull(struct catalogue *cat, struct qdefs *out)
+{
+    for (size_t i = 0; i < cat->n; i++) {
+        const struct cat_key *k = &cat->v[i];
+        bool meta = k->type == T_HASH && ends_with(&k->key, ":meta");
+        bool id = k->type == T_STRING && ends_with(&k->key, ":id");
+        if (!meta && !id)
+            continue;
+        size_t base_len = k->key.len - (meta ? 5 : 3);
+        char *base = xmemdup(k->key.ptr, base_len);
+        const char *colon = strrchr(base, ':');
+        char probe[600];
+        if (!colon || base_len > 500) {
+            free(base);
+            continue;
+        }
+        bool bullmq = meta;
+        if (id) {
+            snprintf(probe, sizeof probe, "%s:meta", base);
+            struct cat_key *m = cat_find(cat, probe);
+            if (m && m->type == T_HASH) {   /* handled through the meta hash */
+                free(base);
+                continue;
+            }
+            static const char *const states[] = { "wait", "active", "delayed", "completed",
+                                                  "failed", "paused" };
+            bool any = false;
+            for (size_t s = 0; s < ARRAY_LEN(states) && !any; s++) {
+                snprintf(probe, sizeof probe, "%s:%s", base, states[s]);
+                any = cat_find(cat, probe) != NULL;
+            }
+            if (!any) {
+                free(base);
+                continue;
+            }
+        }
+        const char *qname = colon + 1;
+        struct qdef *q = qdef_new(out, bullmq ? "bullmq" : "bull", "mixed", qname,
+                                  strlen(qname));
+        if (!q) {
+            free(base);
+            continue;
+        }
+        size_t bl = strlen(base);
+        measure_addf(q, M_DEPTH, C_LLEN, U_MS, "%.*s:wait", base, bl);
+        measure_addf(q, M_DEPTH, C_ZCARD, U_MS, "%.*s:prioritized", base, bl);
+        measure_addf(q, M_DEPTH, C_LLEN, U_MS, "%.*s:paused", base, bl);
+        measure_addf(q, M_IN_FLIGHT, C_LLEN, U_MS, "%.*s:active", base, bl);
+        measure_addf(q, M_DELAYED, C_ZCARD, U_MS, "%.*s:delayed", base, bl);
+        measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_BULL, "%.*s:delayed", base, bl);
+        measure_addf(q, M_FAILED, C_ZCARD, U_MS, "%.*s:failed", base, bl);
+        snprintf(probe, sizeof probe, "%s:metrics:completed", base);
+        if (cat_find(cat, probe))
+            measure_addf(q, M_PROCESSED, C_HGET_COUNT, U_MS, "%.*s:metrics:completed", base, bl);
+        snprintf(probe, sizeof probe, "%s:metrics:failed", base);
+        if (cat_find(cat, probe))
+            measure_addf(q, M_FAILED_TOTAL, C_HGET_COUNT, U_MS, "%.*s:metrics:failed", base, bl);
+        snprintf(probe, sizeof probe, "%s:", base);
+        claim_prefix(cat, probe);   /* its state keys, job logs, metrics data */
+        free(base);
+    }
+}
+
+/* Sidekiq (7+, no namespace): `queues` names the queues, `queue:<name>` lists; schedule, retry
+ * and dead zsets (scores in float seconds) and the stat counters are shared by all queues and
+ * form the row named "*"; in flight is each process's `<identity>:work` hash. */
+static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
+{
+    struct cat_key *reg = cat_find(cat, "queues");
+    bool others = cat_find(cat, "schedule") || cat_find(cat, "retry") || cat_find(cat, "dead");
+    for (size_t i = 0; i < cat->n && !others; i++)
+        others = cat->v[i].type == T_LIST && starts_with(&cat->v[i].key, "queue:");
+    if (!reg || reg->type != T_SET || !others)
+        return;
+    reg->claimed = true;
+    redisReply *names = set_members(c, "queues");
+    for (size_t i = 0; names && i < names->elements; i++) {
+        const redisReply *m = names->element[i];
+        if (m->type != REDIS_REPLY_STRING)
+            continue;
+        struct qdef *q = qdef_new(out, "sidekiq", "list", m->str, m->len);
+        if (q && q->mn == 0)
+            measure_addf(q, M_DEPTH, C_LLEN, U_S, "queue:%.*s", m->str, m->len);
+    }
+    freeReplyObject(names);
+    for (size_t i = 0; i < cat->n; i++) {   /* lists pushed to without SADD (still queues) */
+        struct cat_key *k = &cat->v[i];
+        if (k->type != T_LIST || !starts_with(&k->key, "queue:"))
+            continue;
+        k->claimed = true;
+        struct qdef *q = qdef_new(out, "sidekiq", "list", k->key.ptr + 6, k->key.len - 6);
+        if (q && q->mn == 0)
+            measure_add(q, M_DEPTH, C_LLEN, U_S, k->key.ptr, k->key.len);
+    }
+    struct qdef *all = qdef_new(out, "sidekiq", "zset", "*", 1);
+    if (!all)
+        return;
+    measure_add(all, M_DELAYED, C_ZCARD, U_S, "schedule", 8);
+    measure_add(all, M_DELAYED, C_ZCARD, U_S, "retry", 5);
+    measure_add(all, M_DUE, C_ZCOUNT_DUE, U_S, "schedule", 8);
+    measure_add(all, M_DUE, C_ZCOUNT_DUE, U_S, "retry", 5);
+    measure_add(all, M_FAILED, C_ZCARD, U_S, "dead", 4);
+    measure_add(all, M_PROCESSED, C_GET, U_S, "stat:processed", 14);
+    measure_add(all, M_FAILED_TOTAL, C_GET, U_S, "stat:failed", 11);
+    claim(cat, "schedule");
+    claim(cat, "retry");
+    claim(cat, "dead");
+    redisReply *procs = set_members(c, "processes");
+    for (size_t i = 0; procs && i < procs->elements; i++) {
+        const redisReply *m = procs->element[i];
+        if (m->type == REDIS_REPLY_STRING)
+            measure_addf(all, M_IN_FLIGHT, C_HLEN, U_S, "%.*s:work", m->str, m->len);
+    }
+    freeReplyObject(procs);
+    claim(cat, "processes");
+}
+
+/* The first "\x06\x16" in p[0..len), or NULL. */
+static const char *find_sep(const char *p, size_t len)
+{
+    for (size_t i = 0; i + 1 < len; i++)
+        if (p[i] == '\x06' && p[i + 1] == '\x16')
+            return p + i;
+    return NULL;
+}
+
+/* Celery on kombu: queue names come from the `_kombu.binding.<exchange>` sets (member:
+ * routing_key \x06\x16 pattern \x06\x16 queue); a queue is its list plus the priority bands
+ * `<q>\x06\x16{3,6,9}`; `unacked` (in flight) is shared by every queue: the "*" row. */
+static void detect_celery(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
+{
+    static const char sep[] = "\x06\x16";
+    bool found = false;
+    for (size_t i = 0; i < cat->n; i++) {
+        struct cat_key *k = &cat->v[i];
+        if (k->type != T_SET || !starts_with(&k->key, "_kombu.binding."))
+            continue;
+        k->claimed = true;
+        const char *exchange = k->key.ptr + strlen("_kombu.binding.");
+        if (strcmp(exchange, "celeryev") == 0 || ends_with(&k->key, ".pidbox"))
+            continue;   /* events and remote control, not task queues */
+        redisReply *members = set_members(c, k->key.ptr);
+        for (size_t j = 0; members && j < members->elements; j++) {
+            const redisReply *m = members->element[j];
+            if (m->type != REDIS_REPLY_STRING)
+                continue;
+            /* the queue is after the second separator */
+            const char *a = find_sep(m->str, m->len);
+            const char *b = a ? find_sep(a + 2, m->len - (size_t)(a + 2 - m->str)) : NULL;
+            if (!b)
+                continue;
+            const char *qn = b + 2;
+            size_t ql = m->len - (size_t)(qn - m->str);
+            struct qdef *q = qdef_new(out, "celery", "list", qn, ql);
+            if (!q || q->mn)
+                continue;
+            found = true;
+            measure_add(q, M_DEPTH, C_LLEN, U_S, qn, ql);
+            static const char *const bands[] = { "3", "6", "9" };
+            for (size_t s = 0; s < ARRAY_LEN(bands); s++) {
+                char band[600];
+                int bl = snprintf(band, sizeof band, "%.*s%s%s", (int)(ql > 500 ? 500 : ql), qn,
+                                  sep, bands[s]);
+                measure_add(q, M_DEPTH, C_LLEN, U_S, band, (size_t)bl);
+                claim(cat, band);
+            }
+            char name[600];
+            snprintf(name, sizeof name, "%.*s", (int)(ql > 500 ? 500 : ql), qn);
+            claim(cat, name);
+        }
+        freeReplyObject(members);
+    }
+    struct cat_key *unacked = cat_find(cat, "unacked");
+    if (found || (unacked && unacked->type == T_HASH)) {
+        struct qdef *all = qdef_new(out, "celery", "mixed", "*", 1);
+        if (all && all->mn == 0)
+            measure_add(all, M_IN_FLIGHT, C_HLEN, U_S, "unacked", 7);
+        claim(cat, "unacked_index");
+    }
+}
+
+/* RQ: `rq:queues` holds the full list keys; the registries are zsets named after the queue. */
+static void add_rq_queue(struct qdefs *out, const char *name, size_t len)
+{
+    struct qdef *q = qdef_new(out, "rq", "mixed", name, len);
+    if (!q || q->mn)
+        return;
+    measure_addf(q, M_DEPTH, C_LLEN, U_S, "rq:queue:%.*s", name, len);
+    measure_addf(q, M_DEPTH, C_LLEN, U_S, "rq:queue:%.*s:intermediate", name, len);
+    measure_addf(q, M_IN_FLIGHT, C_ZCARD, U_S, "rq:wip:%.*s", name, len);
+    measure_addf(q, M_DELAYED, C_ZCARD, U_S, "rq:scheduled:%.*s", name, len);
+    measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_S, "rq:scheduled:%.*s", name, len);
+    measure_addf(q, M_FAILED, C_ZCARD, U_S, "rq:failed:%.*s", name, len);
+}
+
+static void detect_rq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
+{
+    struct cat_key *reg = cat_find(cat, "rq:queues");
+    if (reg && reg->type == T_SET) {
+        reg->claimed = true;
+        redisReply *names = set_members(c, "rq:queues");
+        for (size_t i = 0; names && i < names->elements; i++) {
+            const redisReply *m = names->element[i];
+            struct bytes b = { m->str, m->len };
+            if (m->type == REDIS_REPLY_STRING && starts_with(&b, "rq:queue:"))
+                add_rq_queue(out, m->str + 9, m->len - 9);
+        }
+        freeReplyObject(names);
+    }
+    for (size_t i = 0; i < cat->n; i++) {
+        struct cat_key *k = &cat->v[i];
+        if (!starts_with(&k->key, "rq:"))
+            continue;
+        k->claimed = true;
+        if (k->type == T_LIST && starts_with(&k->key, "rq:queue:") &&
+            !ends_with(&k->key, ":intermediate"))
+            add_rq_queue(out, k->key.ptr + 9, k->key.len - 9);
+    }
+}
+
+/* asynq: `asynq:queues` names the queues; every per-queue key is asynq:{<q>}:<suffix>. */
+static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
+{
+    struct cat_key *reg = cat_find(cat, "asynq:queues");
+    if (!reg || reg->type != T_SET)
+        return;
+    redisReply *names = set_members(c, "asynq:queues");
+    for (size_t i = 0; names && i < names->elements; i++) {
+        const redisReply *m = names->element[i];
+        if (m->type != REDIS_REPLY_STRING)
+            continue;
+        struct qdef *q = qdef_new(out, "asynq", "mixed", m->str, m->len);
+        if (!q || q->mn)
+            continue;
+        measure_addf(q, M_DEPTH, C_LLEN, U_S, "asynq:{%.*s}:pending", m->str, m->len);
+        measure_addf(q, M_IN_FLIGHT, C_LLEN, U_S, "asynq:{%.*s}:active", m->str, m->len);
+        measure_addf(q, M_DELAYED, C_ZCARD, U_S, "asynq:{%.*s}:scheduled", m->str, m->len);
+        measure_addf(q, M_DELAYED, C_ZCARD, U_S, "asynq:{%.*s}:retry", m->str, m->len);
+        measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_S, "asynq:{%.*s}:scheduled", m->str, m->len);
+        measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_S, "asynq:{%.*s}:retry", m->str, m->len);
+        measure_addf(q, M_FAILED, C_ZCARD, U_S, "asynq:{%.*s}:archived", m->str, m->len);
+        measure_addf(q, M_PROCESSED, C_GET, U_S, "asynq:{%.*s}:processed", m->str, m->len);
+        measure_addf(q, M_FAILED_TOTAL, C_GET, U_S, "asynq:{%.*s}:failed", m->str, m->len);
+    }
+    freeReplyObject(names);
+    claim_prefix(cat, "asynq:");
+}
+
+/* Conductor: one zset per task queue, <ns>.QUEUE.<queue>.<shard>, scores in ms. Ready is
+ * score <= now; later scores mix delayed and taken-but-unacked messages (Redis cannot tell
+ * them apart), except in the older dyno layout whose .UNACK. zset holds the taken ones. */
+static void detect_conductor(struct catalogue *cat, struct qdefs *out)
+{
+    for (size_t i = 0; i < cat->n; i++) {
+        struct cat_key *k = &cat->v[i];
+        if (k->type != T_ZSET)
+            continue;
+        const char *s = k->key.ptr;
+        const char *dot = strrchr(s, '.');
+        const char *q = strstr(s, ".QUEUE.");
+        if (!dot || !q || q + 7 >= dot || dot[1] == '\0' || dot[2] != '\0')
+            continue;
+        const char *name = q + 7;
+        size_t len = (size_t)(dot - name);
+        struct qdef *d = qdef_new(out, "conductor", "zset", name, len);
+        if (!d || d->mn)
+            continue;
+        k->claimed = true;
+        measure_add(d, M_DEPTH, C_ZCOUNT_DUE, U_MS, k->key.ptr, k->key.len);
+        measure_add(d, M_DELAYED, C_ZCOUNT_FUTURE, U_MS, k->key.ptr, k->key.len);
+        /* dyno-queues: <ns>.UNACK.<queue>.<shard> */
+        size_t nslen = (size_t)(q - s);
+        char *unack = xmalloc(k->key.len + 8);
+        int n = snprintf(unack, k->key.len + 8, "%.*s.UNACK.%s", (int)nslen, s, name);
+        struct cat_key *u = cat_find(cat, unack);
+        if (u && u->type == T_ZSET) {
+            u->claimed = true;
+            measure_add(d, M_IN_FLIGHT, C_ZCARD, U_MS, unack, (size_t)n);
+        }
+        free(unack);
+    }
+}
+
+/* A layout file: each pattern's '*' is the queue's name. */
+static bool pattern_name(const char *pattern, const struct bytes *key, const char **name,
+                         size_t *len)
+{
+    const char *star = strchr(pattern, '*');
+    size_t pre = (size_t)(star - pattern), post = strlen(star + 1);
+    if (key->len < pre + post + 1 || memcmp(key->ptr, pattern, pre) != 0 ||
+        memcmp(key->ptr + key->len - post, star + 1, post) != 0)
+        return false;
+    *name = key->ptr + pre;
+    *len = key->len - pre - post;
+    return true;
+}
+
+static void detect_file(const struct layout_file *f, struct catalogue *cat, struct qdefs *out)
+{
+    for (size_t p = 0; f && p < f->pattern_count; p++) {
+        const struct layout_pattern *lp = &f->patterns[p];
+        for (size_t i = 0; i < cat->n; i++) {
+            struct cat_key *k = &cat->v[i];
+            const char *name;
+            size_t len;
+            if (k->claimed || !pattern_name(lp->pattern, &k->key, &name, &len))
+                continue;
+            bool list = k->type == T_LIST, zset = k->type == T_ZSET;
+            if (!(list || zset) || ((lp->role == ROLE_PENDING || lp->role == ROLE_PROCESSING) && !list) ||
+                (lp->role == ROLE_DELAYED && !zset))
+                continue;   /* not the type the role needs */
+            struct qdef *q = qdef_new(out, f->name, "mixed", name, len);
+            if (!q)
+                continue;
+            k->claimed = true;
+            enum unit u = lp->score_ms ? U_MS : U_S;
+            switch (lp->role) {
+            case ROLE_PENDING:
+                measure_add(q, M_DEPTH, C_LLEN, u, k->key.ptr, k->key.len);
+                break;
+            case ROLE_PROCESSING:
+                measure_add(q, M_IN_FLIGHT, C_LLEN, u, k->key.ptr, k->key.len);
+                break;
+            case ROLE_DELAYED:
+                measure_add(q, M_DELAYED, C_ZCARD, u, k->key.ptr, k->key.len);
+                measure_add(q, M_DUE, C_ZCOUNT_DUE, u, k->key.ptr, k->key.len);
+                break;
+            case ROLE_DEAD:
+                measure_add(q, M_FAILED, list ? C_LLEN : C_ZCARD, u, k->key.ptr, k->key.len);
+                break;
+            }
+        }
+    }
+}
+
+/* What is left: every list is a queue; a zset without a TTL whose lowest score looks like an
+ * epoch time (seconds or ms) is a delay queue (a rate-limiter window has a TTL and is left out;
+ * a leaderboard's scores do not look like times). */
+static void detect_generic(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
+{
+    size_t *zsets = xcalloc(cat->n + 1, sizeof *zsets);
+    size_t nz = 0;
+    for (size_t i = 0; i < cat->n; i++) {
+        struct cat_key *k = &cat->v[i];
+        if (k->claimed)
+            continue;
+        if (k->type == T_LIST) {
+            struct qdef *q = qdef_new(out, "list", "list", k->key.ptr, k->key.len);
+            if (q && q->mn == 0)
+                measure_add(q, M_DEPTH, C_LLEN, U_S, k->key.ptr, k->key.len);
+        } else if (k->type == T_ZSET && !k->has_ttl && nz < QUEUES_MAX) {
+            zsets[nz++] = i;
+        }
+    }
+    for (size_t i = 0; i < nz; i++) {
+        const struct cat_key *k = &cat->v[zsets[i]];
+        const char *a[5] = { "ZRANGE", k->key.ptr, "0", "0", "WITHSCORES" };
+        size_t al[5] = { 6, k->key.len, 1, 1, 10 };
+        redisAppendCommandArgv(c->ctx, 5, a, al);
+    }
+    redisReply **rep = nz ? xcalloc(nz, sizeof *rep) : NULL;
+    char err[64];
+    if (nz && get_replies(c, rep, nz, "ZRANGE", err, sizeof err) < 0) {
+        free(rep);
+        free(zsets);
+        return;
+    }
+    for (size_t i = 0; i < nz; i++) {
+        const struct cat_key *k = &cat->v[zsets[i]];
+        const redisReply *r = rep[i];
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[1]->type != REDIS_REPLY_STRING)
+            continue;
+        double score = strtod(r->element[1]->str, NULL);
+        enum unit u;
+        if (score >= 1e9 && score < 1e10)
+            u = U_S;
+        else if (score >= 1e12 && score < 1e13)
+            u = U_MS;
+        else
+            continue;
+        struct qdef *q = qdef_new(out, "zset", "zset", k->key.ptr, k->key.len);
+        if (q && q->mn == 0) {
+            measure_add(q, M_DELAYED, C_ZCARD, u, k->key.ptr, k->key.len);
+            measure_add(q, M_DUE, C_ZCOUNT_DUE, u, k->key.ptr, k->key.len);
+        }
+    }
+    free_replies(rep, nz);
+    free(rep);
+    free(zsets);
+}
+
+static int qdef_cmp(const void *pa, const void *pb)
+{
+    const struct qdef *a = pa, *b = pb;
+    int c = strcmp(a->layout, b->layout);
+    return c ? c : bytes_cmp(&a->name, &b->name);
+}
+
+/* The pass ended: find the queues and locks in what it saw, and keep its prefix figures. */
+static void finish_pass(struct keys_collector *c)
+{
+    catalogue_sort(&c->cat);
+    struct qdefs found = { 0 };
+    detect_file(c->cfg.layouts, &c->cat, &found);   /* the user's word first */
+    detect_bull(&c->cat, &found);
+    detect_sidekiq(c, &c->cat, &found);
+    detect_celery(c, &c->cat, &found);
+    detect_rq(c, &c->cat, &found);
+    detect_asynq(c, &c->cat, &found);
+    detect_conductor(&c->cat, &found);
+    detect_generic(c, &c->cat, &found);
+    if (found.n > 1)
+        qsort(found.v, found.n, sizeof *found.v, qdef_cmp);
+    /* carry the previous readings over, for rates across passes */
+    for (size_t i = 0; i < found.n; i++) {
+        for (size_t j = 0; j < c->queues.n; j++) {
+            if (qdef_cmp(&found.v[i], &c->queues.v[j]) == 0) {
+                found.v[i].have_prev = c->queues.v[j].have_prev;
+                found.v[i].prev_ms = c->queues.v[j].prev_ms;
+                found.v[i].prev_total = c->queues.v[j].prev_total;
+                found.v[i].prev_processed = c->queues.v[j].prev_processed;
+                found.v[i].prev_failed = c->queues.v[j].prev_failed;
+                break;
+            }
+        }
+    }
+    qdefs_free(&c->queues);
+    c->queues = found;
+    free(c->readings);
+    c->readings = c->queues.n ? xcalloc(c->queues.n, sizeof *c->readings) : NULL;
+
+    /* locks: the keys found, read every tick from now on */
+    free_locks(c->locks, c->lock_n);
+    c->locks = c->lock_key_n ? xcalloc(c->lock_key_n, sizeof *c->locks) : NULL;
+    c->lock_n = c->lock_key_n;
+    for (size_t i = 0; i < c->lock_key_n; i++) {
+        c->locks[i].key = c->lock_keys[i];
+        c->locks[i].ttl_ms = QT_UNKNOWN;
+        bytes_set(&c->locks[i].owner, "", 0);
+    }
+    free(c->lock_keys);
+    c->lock_keys = NULL;
+    c->lock_key_n = c->lock_key_cap = 0;
+
+    prefixes_free(&c->prefixes);
+    c->prefixes = c->pass_prefixes;
+    memset(&c->pass_prefixes, 0, sizeof c->pass_prefixes);
+    catalogue_free(&c->cat);
+    c->passes++;
+    c->pass_keys = 0;
+    c->pass_started = false;
+}
+
+/* ---- every tick: the queues and the locks ----------------------------------------------- */
+
+static void due_bound(enum unit u, int64_t now_ms, char *buf, size_t len)
+{
+    switch (u) {
+    case U_S:
+        snprintf(buf, len, "%lld.%03lld", (long long)(now_ms / 1000), (long long)(now_ms % 1000));
+        break;
+    case U_MS:
+        snprintf(buf, len, "%lld", (long long)now_ms);
+        break;
+    case U_BULL:   /* what BullMQ's promotion takes: score <= (now + 1) * 4096 - 1 */
+        snprintf(buf, len, "%lld", (long long)((now_ms + 1) * 4096 - 1));
+        break;
+    }
+}
+
+static void append_measure(struct keys_collector *c, const struct measure *m)
+{
+    char bound[48], excl[50];
+    const char *a[5];
+    size_t al[5];
+    int n = 2;
+    a[1] = m->key.ptr;
+    al[1] = m->key.len;
+    switch (m->cmd) {
+    case C_LLEN: a[0] = "LLEN"; break;
+    case C_ZCARD: a[0] = "ZCARD"; break;
+    case C_HLEN: a[0] = "HLEN"; break;
+    case C_GET: a[0] = "GET"; break;
+    case C_HGET_COUNT:
+        a[0] = "HGET";
+        a[2] = "count";
+        n = 3;
+        break;
+    case C_ZCOUNT_DUE:
+        due_bound(m->unit, c->server_ms, bound, sizeof bound);
+        a[0] = "ZCOUNT";
+        a[2] = "-inf";
+        a[3] = bound;
+        n = 4;
+        break;
+    case C_ZCOUNT_FUTURE:
+        due_bound(m->unit, c->server_ms, bound, sizeof bound);
+        snprintf(excl, sizeof excl, "(%s", bound);
+        a[0] = "ZCOUNT";
+        a[2] = excl;
+        a[3] = "+inf";
+        n = 4;
+        break;
+    }
+    for (int i = 0; i < n; i++)
+        if (i != 1)
+            al[i] = strlen(a[i]);
+    redisAppendCommandArgv(c->ctx, n, a, al);
+}
+
+static void add_to(long long *field, long long v)
+{
+    if (v == QT_UNKNOWN)
+        return;
+    *field = *field == QT_UNKNOWN ? v : *field + v;
+}
+
+static double per_sec(long long now, long long before, int64_t dt_ms)
+{
+    if (now == QT_UNKNOWN || before == QT_UNKNOWN || dt_ms <= 0)
+        return NAN;
+    return (double)(now - before) * 1000.0 / (double)dt_ms;
+}
+
+static int read_queues(struct keys_collector *c, char *err, size_t errlen)
+{
+    size_t cmds = 0;
+    for (size_t i = 0; i < c->queues.n; i++) {
+        for (size_t j = 0; j < c->queues.v[i].mn; j++) {
+            append_measure(c, &c->queues.v[i].m[j]);
+            cmds++;
+        }
+    }
+    for (size_t i = 0; i < c->lock_n; i++) {
+        const char *a[4] = { "PTTL", c->locks[i].key.ptr, "0", "63" };
+        size_t al[4] = { 4, c->locks[i].key.len, 1, 2 };
+        redisAppendCommandArgv(c->ctx, 2, a, al);
+        a[0] = "GETRANGE";
+        al[0] = 8;
+        redisAppendCommandArgv(c->ctx, 4, a, al);
+        cmds += 2;
+    }
+    if (cmds == 0)
+        return 0;
+    redisReply **rep = xcalloc(cmds, sizeof *rep);
+    if (get_replies(c, rep, cmds, "LLEN", err, errlen) < 0) {
+        free(rep);
+        return -1;
+    }
+    size_t at = 0;
+    for (size_t i = 0; i < c->queues.n; i++) {
+        struct qdef *q = &c->queues.v[i];
+        struct queue_info *r = &c->readings[i];
+        long long v[M_COUNT];
+        for (int k = 0; k < M_COUNT; k++)
+            v[k] = QT_UNKNOWN;
+        for (size_t j = 0; j < q->mn; j++)
+            add_to(&v[q->m[j].metric], reply_ll(rep[at++]));
+        r->depth = v[M_DEPTH];
+        r->in_flight = v[M_IN_FLIGHT];
+        r->delayed = v[M_DELAYED];
+        r->due_now = v[M_DUE];
+        r->failed = v[M_FAILED];
+        r->processed_total = v[M_PROCESSED];
+        r->failed_total = v[M_FAILED_TOTAL];
+        /* rates: the counters tell what left; the rest of the change is what came in */
+        long long total = QT_UNKNOWN;
+        add_to(&total, r->depth);
+        add_to(&total, r->in_flight);
+        add_to(&total, r->delayed);
+        r->enqueue_per_sec = r->dequeue_per_sec = r->depth_change_per_sec = NAN;
+        if (q->have_prev) {
+            int64_t dt = c->server_ms - q->prev_ms;
+            r->depth_change_per_sec = per_sec(total, q->prev_total, dt);
+            double done = per_sec(r->processed_total, q->prev_processed, dt);
+            if (!isnan(done) && done >= 0) {
+                r->dequeue_per_sec = done;
+                if (!isnan(r->depth_change_per_sec) && done + r->depth_change_per_sec >= 0)
+                    r->enqueue_per_sec = done + r->depth_change_per_sec;
+            }
+        }
+        q->have_prev = true;
+        q->prev_ms = c->server_ms;
+        q->prev_total = total;
+        q->prev_processed = r->processed_total;
+        q->prev_failed = r->failed_total;
+    }
+    for (size_t i = 0; i < c->lock_n; i++) {
+        struct lock_state *l = &c->locks[i];
+        l->ttl_ms = reply_ll(rep[at++]);   /* -2: gone since the pass; -1: no expiry */
+        const redisReply *o = rep[at++];
+        bytes_free(&l->owner);
+        if (o && o->type == REDIS_REPLY_STRING)
+            bytes_set(&l->owner, o->str, o->len);
+        else
+            bytes_set(&l->owner, "", 0);
+    }
+    free_replies(rep, cmds);
+    free(rep);
+    return 0;
+}
+
+static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *err, size_t errlen)
+{
+    int64_t start = mono_ms();
+    c->round_trips = 0;
+    if (!c->ctx) {
+        c->ctx = redis_conn_open(&c->cfg.target, c->cfg.connect_timeout_ms,
+                                 c->cfg.command_timeout_ms, err, errlen);
+        if (!c->ctx)
+            return -1;
+    }
+    redisAppendCommand(c->ctx, "TIME");
+    redisAppendCommand(c->ctx, "DBSIZE");
+    redisReply *rep[2];
+    if (get_replies(c, rep, 2, "TIME", err, errlen) < 0)
+        return -1;
+    if (rep[0]->type == REDIS_REPLY_ARRAY && rep[0]->elements == 2) {
+        long long s = reply_ll(rep[0]->element[0]), us = reply_ll(rep[0]->element[1]);
+        c->server_ms = s * 1000 + us / 1000;
+    } else {
+        c->server_ms = wall_ms();
+    }
+    c->dbsize = rep[1]->type == REDIS_REPLY_INTEGER ? rep[1]->integer : QT_UNKNOWN;
+    free_replies(rep, 2);
+
+    long long before = c->pass_keys;
+    long long seen = 0;
+    for (;;) {
+        int rc = scan_step(c, err, errlen);
+        if (rc < 0)
+            return -1;
+        seen += c->pass_keys - before;
+        before = c->pass_keys;
+        if (rc == 1) {
+            finish_pass(c);
+            if (full_pass)
+                break;
+        }
+        if (full_pass ? mono_ms() - start > limit_ms
+                      : (seen >= c->cfg.keys_per_tick || rc == 1))
+            break;
+        if (!full_pass && seen == 0 && mono_ms() - start > 50)
+            break;   /* an empty stretch of the keyspace: go on next tick */
+    }
+    if (full_pass && c->passes == 0) {
+        snprintf(err, errlen, "SCAN did not finish a pass in %d ms", limit_ms);
+        return -1;
+    }
+    return read_queues(c, err, errlen);
+}
+
+static int lock_cmp(const void *pa, const void *pb)
+{
+    const struct lock_info *a = pa, *b = pb;
+    /* no expiry first, then the shortest TTL left */
+    long long ka = a->ttl_ms == -1 ? -1 : a->ttl_ms < 0 ? LLONG_MAX : a->ttl_ms;
+    long long kb = b->ttl_ms == -1 ? -1 : b->ttl_ms < 0 ? LLONG_MAX : b->ttl_ms;
+    if (ka != kb)
+        return ka < kb ? -1 : 1;
+    return bytes_cmp(&a->key, &b->key);
+}
+
+static int prefix_cmp(const void *pa, const void *pb)
+{
+    const struct prefix_info *a = pa, *b = pb;
+    if (a->keys != b->keys)
+        return a->keys > b->keys ? -1 : 1;
+    return bytes_cmp(&a->prefix, &b->prefix);
+}
+
+static struct snapshot *build(struct keys_collector *c, enum conn_state state, const char *error,
+                              int64_t retry_in_ms)
+{
+    struct snapshot *snap = snapshot_new(SNAPSHOT_KEYS);
+    struct keys_snapshot *k = &snap->keys;
+    str_copy(k->url, c->url, sizeof k->url);
+    k->state = state;
+    str_copy(k->error, error ? error : "", sizeof k->error);
+    k->retry_in_ms = retry_in_ms;
+    k->sampled_mono_ms = mono_ms();
+    if (state == CONN_UP)
+        c->last_ok_mono_ms = k->sampled_mono_ms;
+    k->last_ok_mono_ms = c->last_ok_mono_ms;
+    k->server_time_ms = c->server_ms;
+    k->sample_seq = ++c->seq;
+    k->round_trips = c->round_trips;
+    k->dbsize = c->dbsize;
+    k->pass_keys = c->pass_keys;
+    k->passes = c->passes;
+    k->memory_denied = c->memory_denied;
+
+    k->queue_count = c->queues.n;
+    k->queues = c->queues.n ? xcalloc(c->queues.n, sizeof *k->queues) : NULL;
+    for (size_t i = 0; i < c->queues.n; i++) {
+        const struct qdef *q = &c->queues.v[i];
+        struct queue_info *o = &k->queues[i];
+        *o = c->readings[i];
+        bytes_set(&o->name, q->name.ptr, q->name.len);
+        str_copy(o->layout, q->layout, sizeof o->layout);
+        str_copy(o->kind, q->kind, sizeof o->kind);
+        o->keys = q->mn ? xcalloc(q->mn, sizeof *o->keys) : NULL;
+        o->key_count = 0;
+        for (size_t j = 0; j < q->mn; j++) {   /* each key once */
+            bool dup = false;
+            for (size_t d = 0; d < o->key_count && !dup; d++)
+                dup = bytes_cmp(&o->keys[d], &q->m[j].key) == 0;
+            if (!dup)
+                bytes_set(&o->keys[o->key_count++], q->m[j].key.ptr, q->m[j].key.len);
+        }
+    }
+    k->lock_count = 0;
+    k->locks = c->lock_n ? xcalloc(c->lock_n, sizeof *k->locks) : NULL;
+    for (size_t i = 0; i < c->lock_n; i++) {
+        if (c->locks[i].ttl_ms == -2)
+            continue;   /* released since the pass found it */
+        struct lock_info *l = &k->locks[k->lock_count++];
+        bytes_set(&l->key, c->locks[i].key.ptr, c->locks[i].key.len);
+        l->ttl_ms = c->locks[i].ttl_ms;
+        size_t olen = c->locks[i].owner.len > OWNER_MAX ? OWNER_MAX : c->locks[i].owner.len;
+        bytes_set(&l->owner, c->locks[i].owner.ptr, olen);
+    }
+    if (k->lock_count > 1)
+        qsort(k->locks, k->lock_count, sizeof *k->locks, lock_cmp);
+    k->prefix_count = c->prefixes.n;
+    k->prefixes = c->prefixes.n ? xcalloc(c->prefixes.n, sizeof *k->prefixes) : NULL;
+    for (size_t i = 0; i < c->prefixes.n; i++) {
+        const struct prefix_acc *a = &c->prefixes.v[i];
+        struct prefix_info *p = &k->prefixes[i];
+        bytes_set(&p->prefix, a->prefix.ptr, a->prefix.len);
+        p->keys = a->keys;
+        p->no_ttl = a->no_ttl;
+        p->sampled = a->sampled;
+        p->sampled_bytes = a->sampled_bytes;
+    }
+    if (k->prefix_count > 1)
+        qsort(k->prefixes, k->prefix_count, sizeof *k->prefixes, prefix_cmp);
+    return snap;
+}
+
+struct snapshot *keys_collector_sample_full(struct keys_collector *c, int limit_ms, char *err,
+                                            size_t errlen)
+{
+    if (tick(c, true, limit_ms, err, errlen) < 0)
+        return NULL;
+    return build(c, CONN_UP, NULL, 0);
+}
+
+static int keys_tick(void *self, char *err, size_t errlen)
+{
+    return tick(self, false, 0, err, errlen);
+}
+
+static struct snapshot *keys_build(void *self, enum conn_state state, const char *error,
+                                   int64_t retry_in_ms)
+{
+    return build(self, state, error, retry_in_ms);
+}
+
+static const struct collector_class keys_class = {
+    .name = "keys",
+    .tick = keys_tick,
+    .build = keys_build,
+    .disconnect = keys_disconnect,
+};
+
+int keys_collector_start(struct keys_collector *c)
+{
+    return collector_thread_start(&c->thread, &keys_class, c, c->hub, c->cfg.interval_ms);
+}
+
+void keys_collector_stop(struct keys_collector *c)
+{
+    collector_thread_stop(&c->thread);
+}
