@@ -530,6 +530,10 @@ static int run_once(const struct options *o)
         if (!o->json) {
             text_write_server(&sv->server, &h, &snap->redis, &o->thresholds, stdout);
             text_write_streams(&snap->redis, &h, stdout);
+            if (ks)
+                text_write_keys(&ks->keys, stdout);
+            else
+                fprintf(stdout, "\nqueues, locks and prefixes: %s\n", kerr);
         }
         if (o->pg_conninfo)
             rc = add_postgres_once(o, doc, !o->json);
@@ -572,6 +576,10 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             printed = s->redis.sample_seq;
             history_update(&h, &s->redis);
             json_t *doc = document(o, s, sv, &h, o->streams.interval_ms);
+            struct snapshot *ks = hub_acquire(hub, SNAPSHOT_KEYS);
+            if (ks && ks->keys.state == CONN_UP && ks->keys.passes > 0)
+                json_add_keys(doc, &ks->keys);   /* after the first full SCAN pass */
+            hub_release(hub, ks);
             w = json_write_line(doc, stdout, o->pretty);
             json_decref(doc);
         }

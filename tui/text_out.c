@@ -147,3 +147,60 @@ void text_write_found(const struct exec_brief *list, size_t n, FILE *out)
         fprintf(out, "%-40s %-24s %-12s %s\n", id, name, status, corr);
     }
 }
+
+static void count_cell(long long v, char *buf, size_t len)
+{
+    if (v == QT_UNKNOWN)
+        snprintf(buf, len, "-");
+    else
+        fmt_count(v, buf, len);
+}
+
+void text_write_keys(const struct keys_snapshot *k, FILE *out)
+{
+    fprintf(out, "\n%zu queues (SCAN pass %lld, DBSIZE %lld)\n", k->queue_count, k->passes,
+            k->dbsize);
+    fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s\n", "LAYOUT", "QUEUE", "DEPTH", "FLIGHT",
+            "DELAYED", "DUE", "FAILED", "IN/s", "OUT/s");
+    for (size_t i = 0; i < k->queue_count; i++) {
+        const struct queue_info *q = &k->queues[i];
+        char name[160], d[16], f[16], dl[16], due[16], fl[16], in[16], outr[16];
+        sanitize_for_cell(q->name.ptr, q->name.len, name, sizeof name, 28, false);
+        count_cell(q->depth, d, sizeof d);
+        count_cell(q->in_flight, f, sizeof f);
+        count_cell(q->delayed, dl, sizeof dl);
+        count_cell(q->due_now, due, sizeof due);
+        count_cell(q->failed, fl, sizeof fl);
+        fmt_rate(q->enqueue_per_sec, in, sizeof in);
+        fmt_rate(q->dequeue_per_sec, outr, sizeof outr);
+        fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s\n", q->layout, name, d, f, dl, due,
+                fl, in, outr);
+    }
+    fprintf(out, "\n%zu locks\n", k->lock_count);
+    for (size_t i = 0; i < k->lock_count; i++) {
+        const struct lock_info *l = &k->locks[i];
+        char key[200], owner[100], ttl[24];
+        sanitize_for_cell(l->key.ptr, l->key.len, key, sizeof key, 40, false);
+        sanitize_for_cell(l->owner.ptr, l->owner.len, owner, sizeof owner, 30, false);
+        if (l->ttl_ms == -1)
+            snprintf(ttl, sizeof ttl, "NO TTL");
+        else
+            fmt_duration_ms(l->ttl_ms, ttl, sizeof ttl);
+        fprintf(out, "%s %-40s %8s  %s\n", l->ttl_ms == -1 ? "!!" : "  ", key, ttl, owner);
+    }
+    fprintf(out, "\n%-24s %10s %7s %10s %7s   (estimates from the last SCAN pass)\n", "PREFIX",
+            "KEYS", "NO TTL", "~BYTES", "SAMPLE");
+    for (size_t i = 0; i < k->prefix_count; i++) {
+        const struct prefix_info *p = &k->prefixes[i];
+        char prefix[120], keys[16], bytes[16];
+        sanitize_for_cell(p->prefix.ptr, p->prefix.len, prefix, sizeof prefix, 24, false);
+        fmt_count(p->keys, keys, sizeof keys);
+        if (p->sampled > 0)
+            fmt_bytes((long long)((double)p->sampled_bytes / (double)p->sampled * (double)p->keys),
+                      bytes, sizeof bytes);
+        else
+            snprintf(bytes, sizeof bytes, "?");
+        fprintf(out, "%-24s %10s %6.0f%% %10s %7lld\n", prefix, keys,
+                p->keys ? 100.0 * (double)p->no_ttl / (double)p->keys : 0.0, bytes, p->sampled);
+    }
+}

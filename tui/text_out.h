@@ -26,4 +26,7 @@ void text_write_workflow(const struct workflow_exec *w, FILE *out);
 
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out);
 
+/* Queues of every shape, locks (no expiry flagged !!), and keys per prefix. */
+void text_write_keys(const struct keys_snapshot *k, FILE *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include <hiredis.h>
 
 #include "../../collectors/redis_conn.h"
+#include "../../collectors/redis_keys.h"
 #include "../../collectors/redis_streams.h"
 #include "../../collectors/snapshot.h"
 #include "../integration/harness.h"
@@ -712,6 +713,131 @@ static int bench_server(const struct redis_server *srv,
     return 0;
 }
 
+/* ---- the keys collector: a whole SCAN pass with TYPE, PTTL and sampled MEMORY USAGE, and
+ * every queue and lock read, against one command per round trip ---------------------------- */
+
+#define KEYS_QUEUES 200
+#define KEYS_CACHE 20000
+
+static int build_keys(redisContext *ctx)
+{
+    size_t n = 0;
+    for (int i = 0; i < KEYS_QUEUES; i++) {
+        redisAppendCommand(ctx, "RPUSH jobs:%d a b c", i);
+        redisAppendCommand(ctx, "ZADD delay:%d 1700000000 x 4000000000 y", i);
+        redisAppendCommand(ctx, "SET lock:%d owner-%d PX 600000", i, i);
+        n += 3;
+    }
+    for (int i = 0; i < KEYS_CACHE; i++) {
+        if (i % 2)
+            redisAppendCommand(ctx, "SET cache:%d %s EX 3600", i, "value-value-value");
+        else
+            redisAppendCommand(ctx, "SET cache:%d %s", i, "value-value-value");
+        n++;
+        if (n >= 1000) {
+            if (drain_replies(ctx, n) < 0)
+                return -1;
+            n = 0;
+        }
+    }
+    return drain_replies(ctx, n);
+}
+
+/* The naive reader of the same figures: SCAN, then TYPE and PTTL of each key and the length of
+ * each list and zset, every command its own round trip. */
+static long long naive_keys_pass(redisContext *ctx, unsigned *round_trips)
+{
+    char cursor[32] = "0";
+    long long keys = 0;
+    *round_trips = 0;
+    do {
+        redisReply *r = redisCommand(ctx, "SCAN %s COUNT 1000", cursor);
+        (*round_trips)++;
+        if (!r || r->type != REDIS_REPLY_ARRAY)
+            return -1;
+        snprintf(cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements; i++) {
+            const redisReply *k = r->element[1]->element[i];
+            redisReply *t = redisCommand(ctx, "TYPE %b", k->str, k->len);
+            redisReply *p = redisCommand(ctx, "PTTL %b", k->str, k->len);
+            *round_trips += 2;
+            if (t && strcmp(t->str, "list") == 0)
+                freeReplyObject(redisCommand(ctx, "LLEN %b", k->str, k->len));
+            else if (t && strcmp(t->str, "zset") == 0)
+                freeReplyObject(redisCommand(ctx, "ZCARD %b", k->str, k->len));
+            if (t && (strcmp(t->str, "list") == 0 || strcmp(t->str, "zset") == 0))
+                (*round_trips)++;
+            freeReplyObject(t);
+            freeReplyObject(p);
+            keys++;
+        }
+        freeReplyObject(r);
+    } while (strcmp(cursor, "0") != 0);
+    return keys;
+}
+
+static int bench_keys(const struct redis_server *srv, redisContext *ctx)
+{
+    if (build_keys(ctx) < 0)
+        return -1;
+    struct keys_config cfg;
+    char err[256];
+    keys_config_defaults(&cfg);
+    if (redis_url_parse(redis_server_url(srv), &cfg.target, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    enum { RUNS = 5 };
+    double ours[RUNS], naive[RUNS];
+    unsigned naive_rts = 0;
+    long long keys = 0, redis_us = 0;
+    size_t queues = 0, locks = 0;
+    struct cmdstats a, b;
+    if (read_cmdstats(ctx, &a) < 0 || read_cmdstats(ctx, &b) < 0)
+        return -1;
+    long long measuring = usec_between(&a, &b, 0);
+    for (int i = 0; i < RUNS; i++) {
+        struct keys_collector *c = keys_collector_new(&cfg, NULL);
+        if (read_cmdstats(ctx, &a) < 0)
+            return -1;
+        double t = now_ms();
+        struct snapshot *snap = keys_collector_sample_full(c, 60000, err, sizeof err);
+        ours[i] = now_ms() - t;
+        if (read_cmdstats(ctx, &b) < 0)
+            return -1;
+        redis_us = usec_between(&a, &b, measuring);
+        if (!snap) {
+            fprintf(stderr, "bench: keys pass: %s\n", err);
+            return -1;
+        }
+        queues = snap->keys.queue_count;
+        locks = snap->keys.lock_count;
+        snapshot_free(snap);
+        keys_collector_delete(c);
+        redisContext *nc = redis_server_client(srv);
+        t = now_ms();
+        keys = naive_keys_pass(nc, &naive_rts);
+        naive[i] = now_ms() - t;
+        redisFree(nc);
+        if (keys < 0)
+            return -1;
+    }
+    double o = median(ours, RUNS), n = median(naive, RUNS);
+    printf("keys collector, %lld keys (%zu queues, %zu locks found):\n"
+           "  one whole SCAN pass + every queue and lock: median %.1f ms\n"
+           "  one command per round trip:                 median %.1f ms, %u round trips\n"
+           "  naive / ours = %.1f x;  redis-side time of our pass %lld us (ours / redis-side"
+           " = %.2f x)\n",
+           keys, queues, locks, o, n, naive_rts, o > 0 ? n / o : 0.0, redis_us,
+           redis_us > 0 ? o * 1000.0 / (double)redis_us : 0.0);
+    if (queues != 2 * KEYS_QUEUES || locks != KEYS_QUEUES) {
+        fprintf(stderr, "bench: expected %d queues and %d locks\n", 2 * KEYS_QUEUES,
+                KEYS_QUEUES);
+        return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
@@ -737,6 +863,8 @@ int main(int argc, char **argv)
         goto out;
     print_report(&opt, &ours, &naive, naive_ms);
     if (bench_server(&srv, ctx, &ours) < 0)
+        goto out;
+    if (bench_keys(&srv, ctx) < 0)
         goto out;
     rc = 0;
 out:
