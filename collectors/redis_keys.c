@@ -20,6 +20,7 @@
 #define LOCKS_MAX 1000
 #define REGISTRY_MAX 10000        /* members read from a registry set (SCARD checked first) */
 #define OWNER_MAX 64
+#define KEYS_TICK_BUDGET_MS 250   /* SCAN work per tick before the rest waits a tick */
 
 /* ---- the catalogue: keys a pass found that may belong to a queue ------------------------- */
 
@@ -1218,7 +1219,8 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
                 break;
         }
         if (full_pass ? mono_ms() - start > limit_ms
-                      : (seen >= c->cfg.keys_per_tick || rc == 1))
+                      : (seen >= c->cfg.keys_per_tick || rc == 1 ||
+                         mono_ms() - start > KEYS_TICK_BUDGET_MS))
             break;
         if (!full_pass && seen == 0 && mono_ms() - start > 50)
             break;   /* an empty stretch of the keyspace: go on next tick */
