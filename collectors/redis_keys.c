@@ -20,7 +20,9 @@
 #define LOCKS_MAX 1000
 #define REGISTRY_MAX 10000        /* members read from a registry set (SCARD checked first) */
 #define OWNER_MAX 64
-#define KEYS_TICK_BUDGET_MS 250   /* SCAN work per tick before the rest waits a tick */
+#define KEYS_TICK_BUDGET_MS 250
+#define TTL_NOT_READ (-3LL)       /* a lock's PTTL before it was read, or when it was refused:
+                                   * never confused with -1, "no expiry" */   /* SCAN work per tick before the rest waits a tick */
 
 /* ---- the catalogue: keys a pass found that may belong to a queue ------------------------- */
 
@@ -119,7 +121,7 @@ struct measure {
 
 struct qdef {
     struct bytes name;
-    char layout[16], kind[16];
+    char layout[32], kind[16];
     struct measure *m;
     size_t mn, mcap;
     /* the previous reading, for rates */
@@ -498,7 +500,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
     for (size_t i = 0; i < n; i++) {
         const redisReply *k = keys->element[i];
         char type = type_code(rep[at]);
-        long long ttl = reply_ll(rep[at + 1]);
+        long long ttl = rep[at + 1] && rep[at + 1]->type == REDIS_REPLY_INTEGER
+                            ? rep[at + 1]->integer : TTL_NOT_READ;
         at += 2;
         struct prefix_acc *p = prefix_of(&c->pass_prefixes, k->str, k->len);
         if (type != T_OTHER || (rep[at - 2] && rep[at - 2]->type == REDIS_REPLY_STATUS &&
@@ -584,7 +587,7 @@ static void detect_bull(struct catalogue *cat, struct qdefs *out)
         const struct cat_key *k = &cat->v[i];
         bool meta = k->type == T_HASH && ends_with(&k->key, ":meta");
         bool id = k->type == T_STRING && ends_with(&k->key, ":id");
-        if (!meta && !id)
+        if ((!meta && !id) || k->claimed)
             continue;
         size_t base_len = k->key.len - (meta ? 5 : 3);
         char *base = xmemdup(k->key.ptr, base_len);
@@ -656,8 +659,15 @@ static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, stru
     redisReply *names = set_members(c, "queues");
     for (size_t i = 0; names && i < names->elements; i++) {
         const redisReply *m = names->element[i];
-        if (m->type != REDIS_REPLY_STRING)
+        if (m->type != REDIS_REPLY_STRING || m->len > 500)
             continue;
+        char list[512];
+        snprintf(list, sizeof list, "queue:%.*s", (int)m->len, m->str);
+        struct cat_key *own = cat_find(cat, list);
+        if (own && own->claimed)
+            continue;   /* another layout's queue (a kombu queue named queue:x) */
+        if (own)
+            own->claimed = true;
         struct qdef *q = qdef_new(out, "sidekiq", "list", m->str, m->len);
         if (q && q->mn == 0)
             measure_addf(q, M_DEPTH, C_LLEN, U_S, "queue:%.*s", m->str, m->len);
@@ -665,7 +675,7 @@ static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, stru
     freeReplyObject(names);
     for (size_t i = 0; i < cat->n; i++) {   /* lists pushed to without SADD (still queues) */
         struct cat_key *k = &cat->v[i];
-        if (k->type != T_LIST || !starts_with(&k->key, "queue:"))
+        if (k->type != T_LIST || k->claimed || !starts_with(&k->key, "queue:"))
             continue;
         k->claimed = true;
         struct qdef *q = qdef_new(out, "sidekiq", "list", k->key.ptr + 6, k->key.len - 6);
@@ -717,8 +727,8 @@ static void detect_celery(struct keys_collector *c, struct catalogue *cat, struc
             continue;
         k->claimed = true;
         const char *exchange = k->key.ptr + strlen("_kombu.binding.");
-        if (strcmp(exchange, "celeryev") == 0 || ends_with(&k->key, ".pidbox"))
-            continue;   /* events and remote control, not task queues */
+        /* events and remote control: their lists are not task queues, and not plain lists */
+        bool monitoring = strcmp(exchange, "celeryev") == 0 || ends_with(&k->key, ".pidbox");
         redisReply *members = set_members(c, k->key.ptr);
         for (size_t j = 0; members && j < members->elements; j++) {
             const redisReply *m = members->element[j];
@@ -731,6 +741,20 @@ static void detect_celery(struct keys_collector *c, struct catalogue *cat, struc
                 continue;
             const char *qn = b + 2;
             size_t ql = m->len - (size_t)(qn - m->str);
+            if (monitoring) {
+                char name[600];
+                snprintf(name, sizeof name, "%.*s", (int)(ql > 500 ? 500 : ql), qn);
+                claim(cat, name);
+                continue;
+            }
+            struct cat_key *own = NULL;
+            {
+                char name[600];
+                snprintf(name, sizeof name, "%.*s", (int)(ql > 500 ? 500 : ql), qn);
+                own = cat_find(cat, name);
+            }
+            if (own && own->claimed)
+                continue;   /* a --layouts file took it */
             struct qdef *q = qdef_new(out, "celery", "list", qn, ql);
             if (!q || q->mn)
                 continue;
@@ -782,14 +806,19 @@ static void detect_rq(struct keys_collector *c, struct catalogue *cat, struct qd
         for (size_t i = 0; names && i < names->elements; i++) {
             const redisReply *m = names->element[i];
             struct bytes b = { m->str, m->len };
-            if (m->type == REDIS_REPLY_STRING && starts_with(&b, "rq:queue:"))
+            if (m->type != REDIS_REPLY_STRING || !starts_with(&b, "rq:queue:") || m->len > 500)
+                continue;
+            char list[512];
+            snprintf(list, sizeof list, "%.*s", (int)m->len, m->str);
+            struct cat_key *own = cat_find(cat, list);
+            if (!own || !own->claimed)
                 add_rq_queue(out, m->str + 9, m->len - 9);
         }
         freeReplyObject(names);
     }
     for (size_t i = 0; i < cat->n; i++) {
         struct cat_key *k = &cat->v[i];
-        if (!starts_with(&k->key, "rq:"))
+        if (k->claimed || !starts_with(&k->key, "rq:"))
             continue;
         k->claimed = true;
         if (k->type == T_LIST && starts_with(&k->key, "rq:queue:") &&
@@ -829,29 +858,59 @@ static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct
 /* Conductor: one zset per task queue, <ns>.QUEUE.<queue>.<shard>, scores in ms. Ready is
  * score <= now; later scores mix delayed and taken-but-unacked messages (Redis cannot tell
  * them apart), except in the older dyno layout whose .UNACK. zset holds the taken ones. */
+/* <ns>.QUEUE.<queue>.<shard>: the parts, or false. */
+static bool conductor_key(const char *s, size_t *ns_len, const char **name, size_t *name_len)
+{
+    const char *dot = strrchr(s, '.');
+    const char *q = strstr(s, ".QUEUE.");
+    if (!dot || !q || q + 7 >= dot || dot[1] == '\0' || dot[2] != '\0')
+        return false;
+    *ns_len = (size_t)(q - s);
+    *name = q + 7;
+    *name_len = (size_t)(dot - *name);
+    return true;
+}
+
 static void detect_conductor(struct catalogue *cat, struct qdefs *out)
 {
+    /* the candidates first: the namespace check below compares them with each other only */
+    size_t *cand = xcalloc(cat->n + 1, sizeof *cand), nc = 0;
     for (size_t i = 0; i < cat->n; i++) {
-        struct cat_key *k = &cat->v[i];
-        if (k->type != T_ZSET)
+        size_t nsl, nl;
+        const char *name;
+        if (cat->v[i].type == T_ZSET && !cat->v[i].claimed &&
+            conductor_key(cat->v[i].key.ptr, &nsl, &name, &nl))
+            cand[nc++] = i;
+    }
+    for (size_t ci = 0; ci < nc; ci++) {
+        struct cat_key *k = &cat->v[cand[ci]];
+        size_t nsl, nl;
+        const char *name;
+        conductor_key(k->key.ptr, &nsl, &name, &nl);
+        /* the same queue name under another namespace (another stack, another
+         * environment) is another queue: then the row names carry the namespace */
+        bool other_ns = false;
+        for (size_t cj = 0; cj < nc && !other_ns; cj++) {
+            size_t nsl2, nl2;
+            const char *name2;
+            const struct cat_key *o = &cat->v[cand[cj]];
+            other_ns = cj != ci && conductor_key(o->key.ptr, &nsl2, &name2, &nl2) && nl2 == nl &&
+                       memcmp(name2, name, nl) == 0 &&
+                       (nsl2 != nsl || memcmp(o->key.ptr, k->key.ptr, nsl) != 0);
+        }
+        char row[600];
+        int rl = other_ns ? snprintf(row, sizeof row, "%.*s/%.*s", (int)(nsl > 250 ? 250 : nsl),
+                                     k->key.ptr, (int)(nl > 300 ? 300 : nl), name)
+                          : snprintf(row, sizeof row, "%.*s", (int)(nl > 500 ? 500 : nl), name);
+        struct qdef *d = qdef_new(out, "conductor", "zset", row, (size_t)rl);
+        if (!d)
             continue;
-        const char *s = k->key.ptr;
-        const char *dot = strrchr(s, '.');
-        const char *q = strstr(s, ".QUEUE.");
-        if (!dot || !q || q + 7 >= dot || dot[1] == '\0' || dot[2] != '\0')
-            continue;
-        const char *name = q + 7;
-        size_t len = (size_t)(dot - name);
-        struct qdef *d = qdef_new(out, "conductor", "zset", name, len);
-        if (!d || d->mn)
-            continue;
-        k->claimed = true;
+        k->claimed = true;   /* each shard adds to its queue's row */
         measure_add(d, M_DEPTH, C_ZCOUNT_DUE, U_MS, k->key.ptr, k->key.len);
         measure_add(d, M_DELAYED, C_ZCOUNT_FUTURE, U_MS, k->key.ptr, k->key.len);
-        /* dyno-queues: <ns>.UNACK.<queue>.<shard> */
-        size_t nslen = (size_t)(q - s);
+        /* dyno-queues: <ns>.UNACK.<queue>.<shard> holds the taken ones */
         char *unack = xmalloc(k->key.len + 8);
-        int n = snprintf(unack, k->key.len + 8, "%.*s.UNACK.%s", (int)nslen, s, name);
+        int n = snprintf(unack, k->key.len + 8, "%.*s.UNACK.%s", (int)nsl, k->key.ptr, name);
         struct cat_key *u = cat_find(cat, unack);
         if (u && u->type == T_ZSET) {
             u->claimed = true;
@@ -859,6 +918,7 @@ static void detect_conductor(struct catalogue *cat, struct qdefs *out)
         }
         free(unack);
     }
+    free(cand);
 }
 
 /* A layout file: each pattern's '*' is the queue's name. */
@@ -920,6 +980,24 @@ static void detect_generic(struct keys_collector *c, struct catalogue *cat, stru
 {
     size_t *zsets = xcalloc(cat->n + 1, sizeof *zsets);
     size_t nz = 0;
+    /* <base>:processing (the RPOPLPUSH/LMOVE target) is the in-flight part of <base> */
+    for (size_t i = 0; i < cat->n; i++) {
+        struct cat_key *k = &cat->v[i];
+        if (k->claimed || k->type != T_LIST || !ends_with(&k->key, ":processing"))
+            continue;
+        size_t bl = k->key.len - strlen(":processing");
+        char *base = xmemdup(k->key.ptr, bl);
+        struct cat_key *b = cat_find(cat, base);
+        if (b && b->type == T_LIST && !b->claimed) {
+            struct qdef *q = qdef_new(out, "list", "list", base, bl);
+            if (q && q->mn == 0) {
+                measure_add(q, M_DEPTH, C_LLEN, U_S, base, bl);
+                measure_add(q, M_IN_FLIGHT, C_LLEN, U_S, k->key.ptr, k->key.len);
+                b->claimed = k->claimed = true;
+            }
+        }
+        free(base);
+    }
     for (size_t i = 0; i < cat->n; i++) {
         struct cat_key *k = &cat->v[i];
         if (k->claimed)
@@ -983,9 +1061,9 @@ static void finish_pass(struct keys_collector *c)
     catalogue_sort(&c->cat);
     struct qdefs found = { 0 };
     detect_file(c->cfg.layouts, &c->cat, &found);   /* the user's word first */
+    detect_celery(c, &c->cat, &found);   /* its bindings name queues that may look like others' */
     detect_bull(&c->cat, &found);
     detect_sidekiq(c, &c->cat, &found);
-    detect_celery(c, &c->cat, &found);
     detect_rq(c, &c->cat, &found);
     detect_asynq(c, &c->cat, &found);
     detect_conductor(&c->cat, &found);
@@ -1016,7 +1094,7 @@ static void finish_pass(struct keys_collector *c)
     c->lock_n = c->lock_key_n;
     for (size_t i = 0; i < c->lock_key_n; i++) {
         c->locks[i].key = c->lock_keys[i];
-        c->locks[i].ttl_ms = QT_UNKNOWN;
+        c->locks[i].ttl_ms = TTL_NOT_READ;
         bytes_set(&c->locks[i].owner, "", 0);
     }
     free(c->lock_keys);
@@ -1156,7 +1234,10 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
             double done = per_sec(r->processed_total, q->prev_processed, dt);
             if (!isnan(done) && done >= 0) {
                 r->dequeue_per_sec = done;
-                if (!isnan(r->depth_change_per_sec) && done + r->depth_change_per_sec >= 0)
+                /* what came in: what left plus what stayed, when the row has its own depth
+                 * (not Sidekiq's "*" row, whose counter covers every queue) */
+                if (r->depth != QT_UNKNOWN && !isnan(r->depth_change_per_sec) &&
+                    done + r->depth_change_per_sec >= 0)
                     r->enqueue_per_sec = done + r->depth_change_per_sec;
             }
         }
@@ -1168,7 +1249,8 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
     }
     for (size_t i = 0; i < c->lock_n; i++) {
         struct lock_state *l = &c->locks[i];
-        l->ttl_ms = reply_ll(rep[at++]);   /* -2: gone since the pass; -1: no expiry */
+        const redisReply *t = rep[at++];   /* -2: gone since the pass; -1: no expiry */
+        l->ttl_ms = t && t->type == REDIS_REPLY_INTEGER ? t->integer : TTL_NOT_READ;
         const redisReply *o = rep[at++];
         bytes_free(&l->owner);
         if (o && o->type == REDIS_REPLY_STRING)
@@ -1294,8 +1376,8 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
     k->lock_count = 0;
     k->locks = c->lock_n ? xcalloc(c->lock_n, sizeof *k->locks) : NULL;
     for (size_t i = 0; i < c->lock_n; i++) {
-        if (c->locks[i].ttl_ms == -2)
-            continue;   /* released since the pass found it */
+        if (c->locks[i].ttl_ms == -2 || c->locks[i].ttl_ms == TTL_NOT_READ)
+            continue;   /* released since the pass found it, or its TTL is not known */
         struct lock_info *l = &k->locks[k->lock_count++];
         bytes_set(&l->key, c->locks[i].key.ptr, c->locks[i].key.len);
         l->ttl_ms = c->locks[i].ttl_ms;

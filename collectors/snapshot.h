@@ -254,8 +254,8 @@ struct pg_snapshot {
  * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
 struct queue_info {
     struct bytes name;             /* the queue's name inside its layout ("default", "emails") */
-    char layout[16];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
-                                    * list, zset, or "file" (a --layouts file) */
+    char layout[32];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
+                                    * list, zset, or a --layouts file's name */
     char kind[16];                 /* list, zset, mixed */
     long long depth;               /* waiting to be taken */
     long long in_flight;           /* taken, not finished (active list, unacked, wip, lease) */
