@@ -15,6 +15,7 @@
 
 #include "../collectors/util.h"
 #include "../themes/theme.h"
+#include "../views/panels.h"
 #include "app_state.h"
 #include "format.h"
 #include "sanitize.h"
@@ -244,6 +245,43 @@ static void draw_header(struct app *app, int width)
     app_puts(app, stdscr, 0, 0, width, role, line);
 }
 
+/* A status-line hint: its text, and when to leave it out if the hints do not all fit (0 never;
+ * the highest goes first). */
+struct hint {
+    const char *text;
+    int drop;
+};
+
+/* " hint  hint  hint" into line: every hint given (text not NULL), minus those that do not fit
+ * in width, highest drop first. */
+static void fit_hints(char *line, size_t len, int width, struct hint *h, size_t n)
+{
+    for (;;) {
+        int total = 0;
+        size_t worst = n;
+        for (size_t i = 0; i < n; i++) {
+            if (!h[i].text)
+                continue;
+            total += 2 + (int)strlen(h[i].text);
+            if (h[i].drop > 0 && (worst == n || h[i].drop > h[worst].drop))
+                worst = i;
+        }
+        if (total - 1 <= width || worst == n)
+            break;
+        h[worst].text = NULL;
+    }
+    size_t o = 0;
+    line[0] = '\0';
+    for (size_t i = 0; i < n && o + 1 < len; i++) {
+        if (h[i].text) {
+            int k = snprintf(line + o, len - o, "%s%s", o ? "  " : " ", h[i].text);
+            o += k > 0 ? (size_t)k : 0;
+        }
+    }
+    if (o >= len)
+        line[len - 1] = '\0';
+}
+
 static void draw_status(struct app *app, int y, int width)
 {
     const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
@@ -273,8 +311,20 @@ static void draw_status(struct app *app, int y, int width)
                      ? " Esc back  j/k scroll  o open sub-workflow  ? help  q quit"
                      : " Esc back  j/k task  Enter details  +/- zoom  h/l scroll  f fit  ? help");
     } else if (app->view == &workflows_view) {
-        snprintf(line, sizeof line, " j/k move  Enter timeline  / find  %s? help  q quit",
-                 app->opts->watch_redis ? "1 streams  2 server  " : "r refresh  ");
+        bool redis = app->opts->watch_redis;
+        struct hint h[] = { { "j/k move", 0 }, { "Enter timeline", 0 }, { "/ find", 0 },
+                            { redis ? "1 streams" : NULL, 2 }, { redis ? "2 server" : NULL, 3 },
+                            { redis ? "4 queues" : NULL, 4 }, { redis ? "5 keys" : NULL, 5 },
+                            { redis ? NULL : "r refresh", 1 }, { "? help", 0 }, { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
+    } else if ((app->view == &queues_view || app->view == &keys_view) && app->keys &&
+               app->keys->keys.state == CONN_DOWN) {
+        char retry[32];
+        const struct keys_snapshot *k = &app->keys->keys;
+        int64_t left = k->retry_in_ms - (mono_ms() - k->sampled_mono_ms);
+        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
+        snprintf(line, sizeof line, " %s (retry in %s)", k->error, retry);
+        role = ROLE_STATUS_ERR;
     } else if (r && r->state == CONN_DOWN) {
         char retry[32];
         int64_t left = r->retry_in_ms - (mono_ms() - r->sampled_mono_ms);
@@ -282,13 +332,35 @@ static void draw_status(struct app *app, int y, int width)
         snprintf(line, sizeof line, " %s (retry in %s)", r->error, retry);
         role = ROLE_STATUS_ERR;
     } else if (app->view == &stream_view) {
-        snprintf(line, sizeof line, " Esc back  j/k scroll  2 server  r refresh  ? help  q quit");
+        struct hint h[] = { { "Esc back", 0 }, { "j/k scroll", 0 }, { "2 server", 1 },
+                            { "4 queues", 2 }, { "5 keys", 3 }, { "r refresh", 4 },
+                            { "? help", 0 }, { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
     } else if (app->view == &server_view) {
-        snprintf(line, sizeof line, " 1 streams  j/k scroll  r refresh  ? help  q quit");
+        struct hint h[] = { { "1 streams", 0 }, { "j/k scroll", 0 }, { "4 queues", 2 },
+                            { "5 keys", 3 }, { "r refresh", 1 }, { "? help", 0 },
+                            { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
+    } else if (app->view == &queues_view) {
+        struct hint h[] = { { app->queue_detail ? "Esc close" : "Enter keys", 0 },
+                            { "j/k move", 0 }, { "1 streams", 1 }, { "2 server", 2 },
+                            { "5 keys", 3 }, { "r refresh", 4 }, { "? help", 0 },
+                            { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
+    } else if (app->view == &keys_view) {
+        struct hint h[] = { { "j/k scroll", 0 }, { "1 streams", 1 }, { "2 server", 2 },
+                            { "4 queues", 3 }, { "r refresh", 4 }, { "? help", 0 },
+                            { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
     } else {
-        snprintf(line, sizeof line, " ? help  / filter  s sort:%s%s  Enter open  2 server  %sq quit",
-                 stream_sort_name(app->sort), app->sort_reverse ? "(rev)" : "",
-                 app->opts->pg_conninfo ? "3 workflows  " : "");
+        char sort[64];
+        snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(app->sort),
+                 app->sort_reverse ? "(rev)" : "");
+        struct hint h[] = { { "? help", 0 }, { "/ filter", 0 }, { sort, 0 }, { "Enter open", 0 },
+                            { "2 server", 1 },
+                            { app->opts->pg_conninfo ? "3 workflows" : NULL, 2 },
+                            { "4 queues", 3 }, { "5 keys", 4 }, { "q quit", 0 } };
+        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
     }
     wattrset(stdscr, theme_attr(role));
     mvhline(y, 0, ' ', width);
@@ -333,11 +405,16 @@ static int global_key(struct app *app, int key)
         return ACT_REDRAW;
     case '1':
     case '2':
+    case '4':
+    case '5':
         if (!app->opts->watch_redis) {
             app_flash(app, "Redis is not watched: start queuetop with --redis URL as well");
             return ACT_REDRAW;
         }
-        app->view = key == '2' ? &server_view : app->open_key.len ? &stream_view : &streams_view;
+        app->view = key == '2' ? &server_view
+                    : key == '4' ? &queues_view
+                    : key == '5' ? &keys_view
+                    : app->open_key.len ? &stream_view : &streams_view;
         return ACT_REDRAW;
     case '3':
         if (!app->opts->pg_conninfo) {
@@ -347,17 +424,22 @@ static int global_key(struct app *app, int key)
         app->view = app->wf_open[0] ? &timeline_view : &workflows_view;
         return ACT_REDRAW;
     case '\t': {
-        /* streams -> server -> workflows -> streams, over the sources being watched */
+        /* streams -> server -> queues -> keys -> workflows -> streams, over the sources being
+         * watched (the numbers' order, workflows last as before) */
+        bool redis = app->opts->watch_redis;
         const struct view *streams = app->open_key.len ? &stream_view : &streams_view;
         const struct view *wf = app->wf_open[0] ? &timeline_view : &workflows_view;
-        const struct view *order[3] = { app->opts->watch_redis ? streams : NULL,
-                                        app->opts->watch_redis ? &server_view : NULL,
-                                        app->opts->pg_conninfo ? wf : NULL };
+        const struct view *order[] = { redis ? streams : NULL, redis ? &server_view : NULL,
+                                       redis ? &queues_view : NULL, redis ? &keys_view : NULL,
+                                       app->opts->pg_conninfo ? wf : NULL };
+        int n = (int)ARRAY_LEN(order);
         int cur = app->view == &server_view ? 1
-                  : (app->view == &workflows_view || app->view == &timeline_view) ? 2 : 0;
-        for (int i = 1; i <= 3; i++) {
-            if (order[(cur + i) % 3]) {
-                app->view = order[(cur + i) % 3];
+                  : app->view == &queues_view ? 2
+                  : app->view == &keys_view ? 3
+                  : (app->view == &workflows_view || app->view == &timeline_view) ? 4 : 0;
+        for (int i = 1; i <= n; i++) {
+            if (order[(cur + i) % n]) {
+                app->view = order[(cur + i) % n];
                 break;
             }
         }
@@ -389,6 +471,14 @@ static void take_snapshot(struct app *app)
         history_update_server(&app->history, &sv->server);
     } else {
         hub_release(app->hub, sv);
+    }
+    struct snapshot *ks = hub_acquire(app->hub, SNAPSHOT_KEYS);
+    if (ks && (!app->keys || app->keys->keys.sample_seq != ks->keys.sample_seq)) {
+        hub_release(app->hub, app->keys);
+        app->keys = ks;
+        queues_rebuild_rows(app);
+    } else {
+        hub_release(app->hub, ks);
     }
     struct snapshot *s = hub_acquire(app->hub, SNAPSHOT_REDIS);
     if (!s)
@@ -484,8 +574,11 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     hub_release(hub, app.snap);
     hub_release(hub, app.server);
     hub_release(hub, app.pg);
+    hub_release(hub, app.keys);
     history_done(&app.history);
     free(app.rows);
+    free(app.queue_rows);
+    bytes_free(&app.queue_sel_name);
     bytes_free(&app.selected_key);
     bytes_free(&app.open_key);
     return 0;

@@ -63,6 +63,17 @@ struct app {
     bool task_detail;               /* Enter on a task: its details instead of the chart */
     int task_scroll;
 
+    /* queues, locks and key prefixes (the keys collector) */
+    struct snapshot *keys;          /* held reference to the newest keys sample, NULL before */
+    size_t *queue_rows;             /* indexes into keys queues, worst first */
+    size_t queue_row_count;
+    size_t queue_selected;          /* index into queue_rows */
+    size_t queue_scroll;            /* first row shown */
+    char queue_sel_layout[16];      /* keeps the cursor on its queue across refreshes */
+    struct bytes queue_sel_name;
+    bool queue_detail;              /* Enter on a queue: its keys under the table */
+    int keys_scroll;                /* keys view (locks and prefixes) */
+
     char message[200];              /* transient status line text */
     int64_t message_until_ms;
 };

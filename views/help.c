@@ -8,6 +8,7 @@
 static const struct help_line global_help[] = {
     { "?  F1", "this help (any key closes it)" },
     { "1  2  3  Tab", "streams / server / workflows view; Tab: the next one" },
+    { "4  5", "queues / locks and key prefixes (from a SCAN pass)" },
     { "r  F5", "sample now instead of waiting for the interval" },
     { "Ctrl-L", "repaint the whole screen" },
     { "q", "quit" },
@@ -36,10 +37,25 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
     if (y < bottom)
         app_puts(app, w, y++, 0, width, ROLE_TITLE, " Everywhere");
     y = draw_lines(app, w, y, bottom, width, global_help);
-    if (y + 1 < bottom)
-        app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM,
-                 "queuetop only reads: SCAN XINFO XPENDING PTTL TIME INFO CONFIG-GET SLOWLOG LATENCY;"
-                 " PostgreSQL in read-only transactions.");
+    /* what queuetop sends, word-wrapped into the lines left */
+    const char *note = "queuetop only reads: SCAN TYPE PTTL XINFO XPENDING LLEN ZCARD ZCOUNT "
+                       "ZRANGE HLEN HGET GET GETRANGE SCARD SMEMBERS MEMORY-USAGE DBSIZE TIME INFO "
+                       "CONFIG-GET SLOWLOG LATENCY; PostgreSQL in read-only transactions.";
+    int room = width - 4;
+    for (y++; *note && y < bottom && room > 10; y++) {
+        int n = (int)strlen(note);
+        if (n > room) {
+            n = room;
+            while (n > 0 && note[n] != ' ')
+                n--;
+            if (n == 0)
+                n = room;
+        }
+        app_put(app, w, y, 2, n, ROLE_DIM, note, (size_t)n);
+        note += n;
+        while (*note == ' ')
+            note++;
+    }
 }
 
 static int help_key(struct app *app, int key)

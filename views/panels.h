@@ -2,6 +2,8 @@
 #ifndef QT_PANELS_H
 #define QT_PANELS_H
 
+#include <stdbool.h>
+
 #include <curses.h>
 
 struct app;
@@ -13,6 +15,17 @@ void server_strip_draw(struct app *app, WINDOW *w, int y, int width);
 /* One line of workflows for the overview: running (and the oldest's age), per-minute starts,
  * completions and failures, failures in the window. Dim when there is no sample yet. */
 void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width);
+
+/* Rebuilds app->queue_rows from app->keys: every queue, worst first (most jobs due now, then
+ * the deepest), keeping the cursor on the queue it was on. Call whenever app->keys changes. */
+void queues_rebuild_rows(struct app *app);
+
+/* The keys collector's part of the overview's problems line, drawn from column col: with
+ * critical, the locks without TTL ("!! lock without TTL: KEY"); without, the queues with jobs
+ * due now, most first ("! LAYOUT NAME: N due now", warnings); as many as fit before width.
+ * Nothing before the first full SCAN pass or while the collector is not connected. Returns the
+ * column after what it drew (col when nothing). */
+int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bool critical);
 
 /* The colour role of a workflow or task status (the timeline's bar colours), and a short
  * form of it that fits 9 columns (COMPLETED -> DONE, TIMED_OUT -> TIMEOUT). */

@@ -74,13 +74,25 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         col += app_puts(app, w, y + 2, col, width - col, role, hw[i].text);
         col += 3;
     }
-    if (!(crit || warn))
+    /* the keys collector's problems go in by severity: locks without TTL after the critical
+     * streams, late jobs after the stream warnings */
+    if (!(crit || warn)) {
+        col = keys_problems_draw(app, w, y + 2, col, width, true);
+        keys_problems_draw(app, w, y + 2, col, width, false);
         return;
+    }
     size_t *order = xcalloc(crit + warn, sizeof *order);
     size_t n = streams_problems(r, &app->history, app->thresholds, order);
+    bool keys_critical_drawn = false;
     for (size_t i = 0; i < n && col < width - 12; i++) {
         const struct stream_info *s = &r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
+        if (sev != SEV_CRIT && !keys_critical_drawn) {
+            col = keys_problems_draw(app, w, y + 2, col, width, true);
+            keys_critical_drawn = true;
+            if (col >= width - 12)
+                break;
+        }
         char why[96];
         stream_problem(s, app->thresholds, why, sizeof why);
         int role = severity_role(sev);
@@ -99,6 +111,9 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         col += 3;
     }
     free(order);
+    if (!keys_critical_drawn)
+        col = keys_problems_draw(app, w, y + 2, col, width, true);
+    keys_problems_draw(app, w, y + 2, col, width, false);
 }
 
 /* Right-aligned cell ending at column `right` (exclusive). */

@@ -33,5 +33,7 @@ extern const struct view help_view;      /* keys of the view underneath */
 extern const struct view server_view;    /* server health: memory, evictions, slowlog, ... */
 extern const struct view workflows_view; /* workflow executions from PostgreSQL */
 extern const struct view timeline_view;  /* one execution: its tasks as a Gantt chart */
+extern const struct view queues_view;    /* every queue that is not a stream, worst first */
+extern const struct view keys_view;      /* locks (no TTL first) and what fills Redis, by prefix */
 
 #endif

@@ -1,0 +1,390 @@
+/* queues.c -- every queue that is not a stream, whatever its shape (BullMQ, Bull, Sidekiq,
+ * Celery, RQ, asynq, Conductor, a --layouts file, plain lists, delay zsets), in one table worst
+ * first: most jobs due now (late: they should already have run), then the deepest. Enter shows
+ * the keys a queue is read from under the table. Figures come from the keys collector
+ * (collectors/redis_keys.c); one the layout does not keep is QT_UNKNOWN and shows as '?'. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../collectors/util.h"
+#include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/format.h"
+#include "panels.h"
+
+static const struct keys_snapshot *keys_of(const struct app *app)
+{
+    return app->keys ? &app->keys->keys : NULL;
+}
+
+/* ---- rows ----------------------------------------------------------------------------------- */
+
+/* Worst first: most due now (none and unknown alike), then deepest (unknown, QT_UNKNOWN = -1,
+ * after 0); ties by layout and name so rows do not swap places between refreshes. */
+static int queue_worse_first(const void *pa, const void *pb)
+{
+    const struct queue_info *a = *(const struct queue_info *const *)pa;
+    const struct queue_info *b = *(const struct queue_info *const *)pb;
+    long long due_a = a->due_now > 0 ? a->due_now : 0, due_b = b->due_now > 0 ? b->due_now : 0;
+    if (due_a != due_b)
+        return due_a > due_b ? -1 : 1;
+    if (a->depth != b->depth)
+        return a->depth > b->depth ? -1 : 1;
+    int c = strcmp(a->layout, b->layout);
+    return c ? c : bytes_cmp(&a->name, &b->name);
+}
+
+static const struct queue_info *queue_at(const struct app *app, size_t row)
+{
+    const struct keys_snapshot *k = keys_of(app);
+    return k && row < app->queue_row_count ? &k->queues[app->queue_rows[row]] : NULL;
+}
+
+/* Moves the cursor to row i (clamped) and remembers its queue. */
+static void queues_select(struct app *app, long i)
+{
+    if (app->queue_row_count == 0) {
+        app->queue_selected = 0;
+        return;
+    }
+    if (i < 0)
+        i = 0;
+    if ((size_t)i >= app->queue_row_count)
+        i = (long)app->queue_row_count - 1;
+    app->queue_selected = (size_t)i;
+    const struct queue_info *q = queue_at(app, app->queue_selected);
+    str_copy(app->queue_sel_layout, q->layout, sizeof app->queue_sel_layout);
+    bytes_free(&app->queue_sel_name);
+    bytes_set(&app->queue_sel_name, q->name.ptr, q->name.len);
+}
+
+void queues_rebuild_rows(struct app *app)
+{
+    free(app->queue_rows);
+    app->queue_rows = NULL;
+    app->queue_row_count = 0;
+    const struct keys_snapshot *k = keys_of(app);
+    if (!k || k->queue_count == 0) {
+        app->queue_selected = 0;
+        return;
+    }
+    const struct queue_info **order = xcalloc(k->queue_count, sizeof *order);
+    for (size_t i = 0; i < k->queue_count; i++)
+        order[i] = &k->queues[i];
+    qsort(order, k->queue_count, sizeof *order, queue_worse_first);
+    app->queue_rows = xcalloc(k->queue_count, sizeof *app->queue_rows);
+    long keep = (long)app->queue_selected;   /* a vanished queue: the row where it was */
+    for (size_t i = 0; i < k->queue_count; i++) {
+        app->queue_rows[i] = (size_t)(order[i] - k->queues);
+        if (app->queue_sel_name.ptr && strcmp(order[i]->layout, app->queue_sel_layout) == 0 &&
+            bytes_cmp(&order[i]->name, &app->queue_sel_name) == 0)
+            keep = (long)i;
+    }
+    app->queue_row_count = k->queue_count;
+    free(order);
+    queues_select(app, keep);
+}
+
+/* ---- columns -------------------------------------------------------------------------------- */
+
+enum qcol { QC_DEPTH, QC_FLIGHT, QC_DELAYED, QC_DUE, QC_FAILED, QC_IN, QC_OUT, QC_COUNT };
+
+static const struct {
+    const char *title;
+    int width;
+} numeric_cols[QC_COUNT] = {
+    [QC_DEPTH] = { "DEPTH", 6 },   [QC_FLIGHT] = { "FLIGHT", 6 }, [QC_DELAYED] = { "DELAYED", 7 },
+    [QC_DUE] = { "DUE", 5 },       [QC_FAILED] = { "FAILED", 6 }, [QC_IN] = { "IN/s", 5 },
+    [QC_OUT] = { "OUT/s", 5 },
+};
+
+#define LAYOUT_COL (-1)
+#define QUEUE_MIN_W 12   /* narrower than this, columns are dropped */
+
+/* Dropped in this order when the terminal is narrow; DEPTH and DUE always stay. */
+static const int drop_order[] = { QC_OUT, QC_IN, QC_FAILED, QC_FLIGHT, LAYOUT_COL, QC_DELAYED };
+
+struct layout {
+    bool shown[QC_COUNT];
+    int layout_w;        /* 0: no LAYOUT column */
+    int queue_w;
+    int queue_x;         /* where the QUEUE column starts */
+};
+
+static struct layout plan_columns(const struct keys_snapshot *k, int width)
+{
+    struct layout l;
+    l.layout_w = 6;   /* "LAYOUT" */
+    for (size_t i = 0; i < k->queue_count; i++) {
+        int n = (int)strlen(k->queues[i].layout);
+        if (n > l.layout_w)
+            l.layout_w = n;
+    }
+    int cap = width >= 100 ? 15 : 9;   /* "conductor" fits at 80 columns */
+    if (l.layout_w > cap)
+        l.layout_w = cap;
+    for (int c = 0; c < QC_COUNT; c++)
+        l.shown[c] = true;
+    for (size_t d = 0;; d++) {
+        int fixed = 2 + (l.layout_w ? l.layout_w + 1 : 0);
+        for (int c = 0; c < QC_COUNT; c++)
+            if (l.shown[c])
+                fixed += 1 + numeric_cols[c].width;
+        l.queue_w = width - fixed;
+        if (l.queue_w >= QUEUE_MIN_W || d == ARRAY_LEN(drop_order))
+            break;
+        if (drop_order[d] == LAYOUT_COL)
+            l.layout_w = 0;
+        else
+            l.shown[drop_order[d]] = false;
+    }
+    if (l.queue_w < 4)
+        l.queue_w = 4;   /* a terminal this narrow clips at its edge */
+    l.queue_x = 2 + (l.layout_w ? l.layout_w + 1 : 0);
+    return l;
+}
+
+static void draw_header_row(struct app *app, WINDOW *w, int y, int width, const struct layout *l)
+{
+    char head[512];
+    int o = snprintf(head, sizeof head, "  ");
+    if (l->layout_w)
+        o += snprintf(head + o, sizeof head - (size_t)o, "%-*s ", l->layout_w, "LAYOUT");
+    o += snprintf(head + o, sizeof head - (size_t)o, "%-*s", l->queue_w, "QUEUE");
+    for (int c = 0; c < QC_COUNT && o < (int)sizeof head; c++)
+        if (l->shown[c])
+            o += snprintf(head + o, sizeof head - (size_t)o, " %*s", numeric_cols[c].width,
+                          numeric_cols[c].title);
+    wattrset(w, theme_attr(ROLE_COLUMN));
+    mvwhline(w, y, 0, ' ', width);
+    app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
+}
+
+/* Right-aligned text ending at column `right` (exclusive). */
+static void cell_right(struct app *app, WINDOW *w, int y, int right, int cell_w, int role,
+                       const char *text)
+{
+    int len = (int)strlen(text);
+    if (len > cell_w)
+        len = cell_w;
+    app_puts(app, w, y, right - len, cell_w, role, text);
+}
+
+static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct layout *l,
+                     const struct queue_info *q, bool selected, bool stale)
+{
+    int base = selected ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
+    if (selected) {
+        wattrset(w, theme_attr(ROLE_SELECTED));
+        mvwhline(w, y, 0, ' ', width);
+    }
+    bool late = q->due_now > 0;
+    app_puts(app, w, y, 0, 2, selected ? base : ROLE_WARN, late ? " !" : "  ");
+    if (l->layout_w)
+        app_puts(app, w, y, 2, l->layout_w, base, q->layout);
+    app_put(app, w, y, l->queue_x, l->queue_w, base, q->name.ptr, q->name.len);
+
+    long long counts[QC_COUNT] = { [QC_DEPTH] = q->depth,     [QC_FLIGHT] = q->in_flight,
+                                   [QC_DELAYED] = q->delayed, [QC_DUE] = q->due_now,
+                                   [QC_FAILED] = q->failed };
+    int x = l->queue_x + l->queue_w;
+    for (int c = 0; c < QC_COUNT; c++) {
+        if (!l->shown[c])
+            continue;
+        char cell[24];
+        bool unknown;
+        if (c == QC_IN || c == QC_OUT) {
+            double v = c == QC_IN ? q->enqueue_per_sec : q->dequeue_per_sec;
+            fmt_rate(v, cell, sizeof cell);
+            unknown = isnan(v);
+        } else {
+            fmt_count(counts[c], cell, sizeof cell);
+            unknown = counts[c] == QT_UNKNOWN;
+        }
+        int role = selected ? base
+                   : c == QC_DUE && late ? ROLE_CRIT
+                   : unknown ? ROLE_DIM : base;
+        x += 1 + numeric_cols[c].width;
+        cell_right(app, w, y, x, numeric_cols[c].width, role, cell);
+    }
+}
+
+/* ---- the detail: what the selected queue is read from ---------------------------------- */
+
+/* Lines the detail wants: a title, a line of totals, one per key. */
+static int detail_lines_wanted(const struct queue_info *q)
+{
+    return 2 + (int)q->key_count;
+}
+
+static void draw_detail(struct app *app, WINDOW *w, int y, int lines, int width,
+                        const struct queue_info *q)
+{
+    char line[256], a[24], b[24], c[24];
+    wattrset(w, theme_attr(ROLE_TITLE));
+    mvwhline(w, y, 0, ' ', width);
+    int x = app_puts(app, w, y, 0, width, ROLE_TITLE, " ");
+    x += app_puts(app, w, y, x, width - x, ROLE_TITLE, q->layout);
+    x += app_puts(app, w, y, x, width - x, ROLE_TITLE, " ");
+    int name_room = width - x - 34;
+    x += app_put(app, w, y, x, name_room > 8 ? name_room : 8, ROLE_TITLE, q->name.ptr, q->name.len);
+    snprintf(line, sizeof line, "  (%s) read from %zu key%s   Esc closes", q->kind, q->key_count,
+             q->key_count == 1 ? "" : "s");
+    app_puts(app, w, y, x, width - x, ROLE_TITLE, line);
+    if (lines < 2)
+        return;
+    fmt_count(q->processed_total, a, sizeof a);
+    fmt_count(q->failed_total, b, sizeof b);
+    fmt_rate(q->depth_change_per_sec, c, sizeof c);
+    snprintf(line, sizeof line, "  processed %s  failed %s (lifetime counters)  net change %s%s/s",
+             a, b, q->depth_change_per_sec > 0 ? "+" : "", c);
+    app_puts(app, w, y + 1, 0, width, ROLE_DIM, line);
+    int room = lines - 2;
+    for (int i = 0; i < room && (size_t)i < q->key_count; i++) {
+        if (i == room - 1 && q->key_count > (size_t)room) {
+            snprintf(line, sizeof line, "  ... and %zu more", q->key_count - (size_t)i);
+            app_puts(app, w, y + 2 + i, 0, width, ROLE_DIM, line);
+            break;
+        }
+        app_put(app, w, y + 2 + i, 2, width - 2, ROLE_DEFAULT, q->keys[i].ptr, q->keys[i].len);
+    }
+}
+
+/* ---- the view ------------------------------------------------------------------------------ */
+
+static void draw_title(struct app *app, WINDOW *w, int y, int width, const struct keys_snapshot *k)
+{
+    char line[256], dbsize[24];
+    size_t late = 0;
+    for (size_t i = 0; i < k->queue_count; i++)
+        late += k->queues[i].due_now > 0;
+    fmt_count(k->dbsize, dbsize, sizeof dbsize);
+    snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
+             k->queue_count == 1 ? "" : "s");
+    int x = app_puts(app, w, y, 0, width, ROLE_TITLE, line);
+    snprintf(line, sizeof line, ", %zu with jobs due now", late);
+    x += app_puts(app, w, y, x, width - x, late ? ROLE_CRIT : ROLE_TITLE, line);
+    snprintf(line, sizeof line, "   scan pass %lld, DBSIZE %s", k->passes, dbsize);
+    x += app_puts(app, w, y, x, width - x, ROLE_DIM, line);
+    if (k->state != CONN_UP)
+        app_puts(app, w, y, x, width - x, ROLE_WARN, "  stale: not connected");
+}
+
+static void draw_queues(struct app *app, WINDOW *w, int top, int height, int width)
+{
+    const struct keys_snapshot *k = keys_of(app);
+    app->page_rows = 1;
+    if (!k) {
+        app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
+        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
+        return;
+    }
+    if (k->passes == 0) {
+        char line[200], a[24], b[24];
+        app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
+        if (k->state == CONN_DOWN) {
+            app_puts(app, w, top + 1, 2, width - 4, ROLE_CRIT, k->error);
+            return;
+        }
+        fmt_count(k->pass_keys, a, sizeof a);
+        fmt_count(k->dbsize, b, sizeof b);
+        snprintf(line, sizeof line, "waiting for the first full SCAN pass... (%s of %s keys)", a, b);
+        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, line);
+        return;
+    }
+    draw_title(app, w, top, width, k);
+    int y = top + 1;
+    if (k->state == CONN_DOWN)
+        app_puts(app, w, y++, 1, width - 2, ROLE_CRIT, k->error);
+    if (k->layout_error[0])
+        app_puts(app, w, y++, 1, width - 2, ROLE_WARN, k->layout_error);
+    struct layout l = plan_columns(k, width);
+    draw_header_row(app, w, y++, width, &l);
+    int body = top + height - y;
+    if (app->queue_row_count == 0) {
+        app_puts(app, w, y, 2, width - 4, ROLE_DIM,
+                 "no queues found (lists, delay zsets, or a layout of docs/queue-layouts.md)");
+        return;
+    }
+
+    const struct queue_info *sel = queue_at(app, app->queue_selected);
+    int detail = 0;
+    if (app->queue_detail && sel) {
+        int most = body / 2 > 3 ? body / 2 : 3;
+        detail = detail_lines_wanted(sel);
+        if (detail > most)
+            detail = most;
+        if (detail > body - 1)
+            detail = body - 1;
+    }
+    int rows_h = body - detail;
+    if (rows_h < 1)
+        rows_h = 1;
+    app->page_rows = rows_h;
+    if (app->queue_selected < app->queue_scroll)
+        app->queue_scroll = app->queue_selected;
+    if (app->queue_selected >= app->queue_scroll + (size_t)rows_h)
+        app->queue_scroll = app->queue_selected - (size_t)rows_h + 1;
+    if (app->queue_scroll + (size_t)rows_h > app->queue_row_count)
+        app->queue_scroll = app->queue_row_count > (size_t)rows_h
+                                ? app->queue_row_count - (size_t)rows_h : 0;
+
+    bool stale = k->state != CONN_UP;
+    int shown = 0;
+    for (; shown < rows_h && app->queue_scroll + (size_t)shown < app->queue_row_count; shown++) {
+        size_t row = app->queue_scroll + (size_t)shown;
+        draw_row(app, w, y + shown, width, &l, queue_at(app, row), row == app->queue_selected,
+                 stale);
+    }
+    if (detail > 0)   /* right under the rows, a line apart when there is room */
+        draw_detail(app, w, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
+}
+
+static int queues_key(struct app *app, int key)
+{
+    long page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    long at = (long)app->queue_selected;
+    switch (key) {
+    case KEY_UP: case 'k': queues_select(app, at - 1); return ACT_REDRAW;
+    case KEY_DOWN: case 'j': queues_select(app, at + 1); return ACT_REDRAW;
+    case KEY_PPAGE: queues_select(app, at - page); return ACT_REDRAW;
+    case KEY_NPAGE: case ' ': queues_select(app, at + page); return ACT_REDRAW;
+    case KEY_HOME: case 'g': queues_select(app, 0); return ACT_REDRAW;
+    case KEY_END: case 'G': queues_select(app, (long)app->queue_row_count - 1); return ACT_REDRAW;
+    case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
+        if (app->queue_row_count)
+            app->queue_detail = !app->queue_detail;
+        return ACT_REDRAW;
+    case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
+        if (app->queue_detail)
+            app->queue_detail = false;
+        else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8)
+            app->view = app->open_key.len ? &stream_view : &streams_view;
+        return ACT_REDRAW;
+    default:
+        return ACT_NONE;
+    }
+}
+
+static const struct help_line queues_help[] = {
+    { "Up/Down j/k", "move (PgUp/PgDn Home/End: by a page, to the ends)" },
+    { "Enter", "the keys the queue is read from; Esc closes" },
+    { "Esc", "back to the streams" },
+    { "order", "most jobs due now first, then the deepest" },
+    { "DEPTH FLIGHT", "waiting to be taken / taken, not finished" },
+    { "DELAYED DUE", "scheduled for later / of those, due now (late)" },
+    { "FAILED", "failed or dead jobs the layout keeps" },
+    { "IN/s OUT/s", "enqueued / done per second (layout's counters)" },
+    { "*", "what a layout's queues share (Sidekiq, Celery)" },
+    { "?", "not kept by the layout, or no second sample yet" },
+    { NULL, NULL },
+};
+
+const struct view queues_view = {
+    .name = "queues",
+    .draw = draw_queues,
+    .handle_key = queues_key,
+    .help = queues_help,
+};
