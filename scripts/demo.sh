@@ -331,7 +331,8 @@ if [ -n "$pg_conninfo" ]; then
 fi
 echo "queuetop demo: throwaway redis-server on 127.0.0.1:$port (maxmemory 64mb," \
      "allkeys-lru) with simulated traffic, an eviction storm every 45 s and slow scripts" \
-     "every 60 s$pg_note; the dashboard starts in a few seconds. Press q to quit (everything" \
+     "every 60 s, a list queue whose worker falls behind, a delay set with late jobs and a" \
+     "leaked lock without TTL (keys 4 and 5)$pg_note; the dashboard starts in a few seconds. Press q to quit (everything" \
      "is cleaned up). To crash Redis (the demo restarts it), from another terminal:" \
      "sh $0 restart"
 sleep 2

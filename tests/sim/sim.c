@@ -25,6 +25,25 @@
  *                            steps (16-50 ms each on a current core; SLOWLOG's default threshold
  *                            is 10 ms), one per tick. --no-slow: off
  *
+ * Queues that are not streams, locks and key hygiene (for the queues and keys views):
+ *
+ *   jobs:thumbnails          a list: LPUSH 8/s; a worker pool takes jobs with RPOPLPUSH into
+ *                            jobs:thumbnails:processing (holding up to 4 there while it works)
+ *                            at 12/s, down to a backlog of 12, but every 60 s (first at 20 s)
+ *                            it falls behind for 20 s at 2/s: the backlog grows by ~120, then
+ *                            drains
+ *   delay:emails             a delay zset, score = due time in epoch seconds (5-60 s ahead),
+ *                            2/s; its poller runs 2 s late (so a few jobs are always due) and
+ *                            stalls for 15 s every 50 s (first at 25 s): due-now climbs
+ *   lock:nightly-report      SET NX without expiry: a leaked lock (its holder died); the NX is
+ *                            repeated every 2 s so that allkeys-lru evictions do not take it
+ *   lock:scheduler,          healthy locks, SET ... PX 10000 every 2 s
+ *   lock:billing:settle
+ *   tmp:export:<n>           2/s, ~150 bytes each, no EX: a prefix that only grows (n cycles
+ *                            through 20000 names, ~3 MB at most)
+ *
+ * They go in a fourth pipeline; a refusal there is reported and the rest carries on.
+ *
  * The connection is named traffic-sim (CLIENT SETNAME): the dashboard leaves SLOWLOG entries of
  * clients named queuetop out as its own, and the slow scripts must show.
  *
@@ -80,6 +99,26 @@
 #define SLOW_BURST 8                /* EVALs per burst, one per tick */
 #define SLOW_LOOP_MIN_STEPS 4000000 /* 4-8 ms per million steps on a 2020s core: >= 16 ms */
 #define SLOW_LOOP_SPREAD_STEPS 2000001
+#define THUMBS_PER_SEC 8
+#define THUMBS_WORK_PER_SEC 12      /* the worker's pace, faster than the producer... */
+#define THUMBS_SLOW_PER_SEC 2       /* ...except while it falls behind */
+#define THUMBS_SLOW_FIRST_MS 20000
+#define THUMBS_SLOW_EVERY_MS 60000
+#define THUMBS_SLOW_LENGTH_MS 20000
+#define THUMBS_IN_FLIGHT 4          /* jobs the worker holds in the processing list at most */
+#define THUMBS_BACKLOG 12           /* it never gets the list below this */
+#define QUEUE_MAX_PER_TICK 200      /* bounds each writer's share of one pipeline */
+#define DELAY_PER_SEC 2
+#define DELAY_MIN_S 5               /* due 5..60 s after it is scheduled */
+#define DELAY_SPREAD_S 55
+#define DELAY_POLL_LAG_S 2          /* the poller takes what was due this long ago */
+#define DELAY_STALL_FIRST_MS 25000
+#define DELAY_STALL_EVERY_MS 50000
+#define DELAY_STALL_LENGTH_MS 15000
+#define LOCK_RENEW_EVERY_MS 2000
+#define LOCK_TTL_MS 10000
+#define EXPORTS_PER_SEC 2
+#define EXPORT_KEYS 20000           /* tmp:export:0..19999, reused once all exist */
 #define CLIENT_NAME "traffic-sim"
 /* Does nothing for ARGV[1] steps, writes nothing, touches no key. */
 #define SLOW_SCRIPT "local x = 0 for i = 1, tonumber(ARGV[1]) do x = x + i end return x"
@@ -92,6 +131,11 @@
 #define AUDIT "audit:\x1b[31mred\x1b[0m"
 #define LEGACY "legacy:jobs"
 #define XADD_BOUNDED "XADD %s MAXLEN ~ 20000 * "
+#define THUMBS "jobs:thumbnails"
+#define THUMBS_PROCESSING "jobs:thumbnails:processing"
+#define DELAY_EMAILS "delay:emails"
+#define LEAKED_LOCK "lock:nightly-report"
+#define LEAKED_OWNER "report-worker-3 pid 4117 (batch-2)"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -288,6 +332,18 @@ struct sim {
     long long cache_seq;         /* SETs so far; cache_seq % CACHE_KEYS names the next key */
     double next_slow_ms;         /* simulated ms of the next burst of slow commands */
     int slow_left;               /* EVALs still to send in the current burst */
+    /* queues that are not streams, locks, key hygiene */
+    double thumbs_owed, thumbs_work_owed;   /* fractional pushes / takes carried over */
+    long long thumbs_seq;                   /* jobs pushed so far; numbers the next */
+    int thumbs_taken;                       /* jobs the worker took in the previous round */
+    long long thumbs_depth;                 /* the list's length after the previous round */
+    double thumbs_slow_start_ms;            /* simulated ms of the current or next slow spell */
+    double delay_owed;
+    long long delay_seq;
+    double delay_stall_start_ms;            /* simulated ms of the current or next poller stall */
+    double next_lock_ms;                    /* simulated ms of the next lock renewal */
+    double export_owed;
+    long long export_seq;
 };
 
 /* Prints one line about a refused command, at most one per ERROR_REPORT_EVERY_MS; consequence
@@ -530,6 +586,12 @@ static int sim_setup(struct sim *s, char *err, size_t errlen)
     }
     if (setup_legacy(s, err, errlen) < 0 || setup_stuck_mailer(s, err, errlen) < 0)
         return -1;
+    /* the leaked lock: taken once, never expiring (NX: the one already there stays) */
+    redisReply *lock = command(s, NULL, err, errlen, "SET " LEAKED_LOCK, "SET %s %s NX",
+                               LEAKED_LOCK, LEAKED_OWNER);
+    if (!lock)
+        return -1;
+    freeReplyObject(lock);
 
     poison_clear(&s->poison);
     for (size_t i = 0; i < ARRAY_LEN(readers); i++) {
@@ -717,6 +779,148 @@ static int sim_incidents(struct sim *s, double dt_s)
     return 0;
 }
 
+/* ---- queues that are not streams, locks, key hygiene --------------------------------------- */
+
+/* Whether clock_ms falls in a spell of length_ms that starts every every_ms from *start_ms;
+ * moves *start_ms on past spells that ended. */
+static bool in_spell(double clock_ms, double *start_ms, double length_ms, double every_ms)
+{
+    while (clock_ms >= *start_ms + length_ms)
+        *start_ms += every_ms;
+    return clock_ms >= *start_ms;
+}
+
+/* Reads n replies of the queues' pipeline, counting in *strings (when not NULL) the bulk
+ * strings among them (jobs RPOPLPUSH took) and keeping in *last_int (when not NULL) the last
+ * integer (the length LPUSH returns). A refusal is reported and changes nothing. 0, or -1 on a
+ * lost connection. */
+static int drain_queue_replies(struct sim *s, int n, const char *what, int *strings,
+                               long long *last_int)
+{
+    redisReply *r;
+    for (int i = 0; i < n; i++) {
+        if (next_reply(s, &r) < 0)
+            return -1;
+        if (r->type == REDIS_REPLY_ERROR)
+            sim_report_refusal(s, what, r, "the queues carry on");
+        else if (strings && r->type == REDIS_REPLY_STRING)
+            (*strings)++;
+        else if (last_int && r->type == REDIS_REPLY_INTEGER)
+            *last_int = r->integer;
+        freeReplyObject(r);
+    }
+    return 0;
+}
+
+/* Owed entries for dt_s at per_sec, at most QUEUE_MAX_PER_TICK (the rest is dropped). */
+static int owed_capped(double *owed, double per_sec, double dt_s)
+{
+    int n = owed_entries(owed, per_sec, dt_s);
+    if (n > QUEUE_MAX_PER_TICK) {
+        n = QUEUE_MAX_PER_TICK;
+        *owed = 0;
+    }
+    return n;
+}
+
+/* One round of the list queue, the delay zset, the locks and the exports (see the top), in
+ * their own pipeline. 0, -1 on a lost connection, -2 on out of memory. */
+static int sim_queues(struct sim *s, double dt_s)
+{
+    redisContext *c = s->c;
+    char score[32], member[160];
+
+    /* jobs:thumbnails: the worker finishes what it took last round, keeping some in hand while
+     * it is slow; then the producer pushes and the worker takes its share */
+    bool slow = in_spell(s->clock_ms, &s->thumbs_slow_start_ms, THUMBS_SLOW_LENGTH_MS,
+                         THUMBS_SLOW_EVERY_MS);
+    int keep = slow ? THUMBS_IN_FLIGHT : s->thumbs_taken < 2 ? s->thumbs_taken : 2;
+    if (redisAppendCommand(c, "LTRIM %s %d %d", THUMBS_PROCESSING, keep ? 0 : 1,
+                           keep ? keep - 1 : 0) != REDIS_OK)
+        return -2;
+    int pushes = owed_capped(&s->thumbs_owed, THUMBS_PER_SEC, dt_s);
+    for (int i = 0; i < pushes; i++) {
+        snprintf(member, sizeof member, "{\"id\":%lld,\"src\":\"uploads/img-%u.jpg\",\"sizes\":[64,256]}",
+                 s->thumbs_seq++, rnd(100000));
+        if (redisAppendCommand(c, "LPUSH %s %s", THUMBS, member) != REDIS_OK)
+            return -2;
+    }
+    int takes = owed_capped(&s->thumbs_work_owed, slow ? THUMBS_SLOW_PER_SEC : THUMBS_WORK_PER_SEC,
+                            dt_s);
+    /* a pool at capacity: it never gets below a small backlog (so the list, which Redis deletes
+     * when empty, stays) */
+    long long above = s->thumbs_depth + pushes - THUMBS_BACKLOG;
+    if (!slow && takes > above) {
+        takes = above > 0 ? (int)above : 0;
+        s->thumbs_work_owed = 0;
+    }
+    for (int i = 0; i < takes; i++)
+        if (redisAppendCommand(c, "RPOPLPUSH %s %s", THUMBS, THUMBS_PROCESSING) != REDIS_OK)
+            return -2;
+
+    /* delay:emails: scores are real epoch seconds (Redis compares them with its clock) */
+    double now_s = (double)wall_ms() / 1000.0;
+    int scheduled = owed_capped(&s->delay_owed, DELAY_PER_SEC, dt_s);
+    for (int i = 0; i < scheduled; i++) {
+        double delay_s = (DELAY_MIN_S + rnd(DELAY_SPREAD_S + 1)) / s->speed;
+        snprintf(score, sizeof score, "%.3f", now_s + delay_s);
+        snprintf(member, sizeof member, "{\"n\":%lld,\"to\":\"%s%u@example.com\",\"template\":\"%s\"}",
+                 s->delay_seq++, PICK(first_names), rnd(1000), PICK(templates));
+        if (redisAppendCommand(c, "ZADD %s %s %s", DELAY_EMAILS, score, member) != REDIS_OK)
+            return -2;
+    }
+    bool stalled = in_spell(s->clock_ms, &s->delay_stall_start_ms, DELAY_STALL_LENGTH_MS,
+                            DELAY_STALL_EVERY_MS);
+    if (!stalled) {
+        snprintf(score, sizeof score, "%.3f", now_s - DELAY_POLL_LAG_S / s->speed);
+        if (redisAppendCommand(c, "ZREMRANGEBYSCORE %s -inf %s", DELAY_EMAILS, score) != REDIS_OK)
+            return -2;
+    }
+
+    /* healthy locks, renewed well before they expire */
+    int locks = 0;
+    if (s->clock_ms >= s->next_lock_ms) {
+        while (s->clock_ms >= s->next_lock_ms)
+            s->next_lock_ms += LOCK_RENEW_EVERY_MS;
+        int px = (int)(LOCK_TTL_MS / s->speed);
+        if (px < 3 * TICK_MS)
+            px = 3 * TICK_MS;
+        if (redisAppendCommand(c, "SET lock:scheduler scheduler-1 PX %d", px) != REDIS_OK ||
+            redisAppendCommand(c, "SET lock:billing:settle settler-1 PX %d", px) != REDIS_OK)
+            return -2;
+        /* the leaked one again with NX: a no-op that keeps it recently used, so the eviction
+         * storms (allkeys-lru) do not take it, and puts it back if they did */
+        if (redisAppendCommand(c, "SET %s %s NX", LEAKED_LOCK, LEAKED_OWNER) != REDIS_OK)
+            return -2;
+        locks = 3;
+    }
+
+    /* tmp:export:<n>, never expiring */
+    int exports = owed_capped(&s->export_owed, EXPORTS_PER_SEC, dt_s);
+    for (int i = 0; i < exports; i++) {
+        long long n = s->export_seq++ % EXPORT_KEYS;
+        snprintf(member, sizeof member, "{\"export\":%lld,\"tenant\":\"%s\",\"rows\":%u,"
+                 "\"url\":\"s3://exports/%s/%lld.csv\",\"status\":\"done\"}",
+                 n, PICK(tenants), rnd(50000), PICK(tenants), n);
+        if (redisAppendCommand(c, "SET tmp:export:%lld %s", n, member) != REDIS_OK)
+            return -2;
+    }
+
+    int taken = 0;
+    long long depth = s->thumbs_depth + pushes;   /* LPUSH says, unless refused */
+    if (drain_queue_replies(s, 1, "LTRIM " THUMBS_PROCESSING, NULL, NULL) < 0 ||
+        drain_queue_replies(s, pushes, "LPUSH " THUMBS, NULL, &depth) < 0 ||
+        drain_queue_replies(s, takes, "RPOPLPUSH " THUMBS, &taken, NULL) < 0 ||
+        drain_queue_replies(s, scheduled, "ZADD " DELAY_EMAILS, NULL, NULL) < 0 ||
+        drain_queue_replies(s, stalled ? 0 : 1, "ZREMRANGEBYSCORE " DELAY_EMAILS, NULL, NULL) < 0 ||
+        drain_queue_replies(s, locks, "SET lock:*", NULL, NULL) < 0 ||
+        drain_queue_replies(s, exports, "SET tmp:export:*", NULL, NULL) < 0)
+        return -1;
+    s->thumbs_taken = taken;
+    s->thumbs_depth = depth - taken > 0 ? depth - taken : 0;
+    return 0;
+}
+
 /* ---- main -------------------------------------------------------------------------------- */
 
 /* Renames the connection redis_conn_open named "queuetop" (see the top). A refusal (an ACL
@@ -748,9 +952,10 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: sim --redis URL [--seconds N] [--speed X] [--no-cache] [--no-slow]\n"
             "Writes simulated queue traffic (6 streams, consumer groups, a stuck consumer, a\n"
-            "poison message, bursts) into the Redis at URL, with server-health incidents: an\n"
-            "eviction storm (cache:* keys) every 45 s and slow Lua scripts every 60 s. Use a\n"
-            "THROWAWAY server only.\n"
+            "poison message, bursts; a list queue with a processing list, a delay zset, locks\n"
+            "one of which never expires, tmp:export:* keys without TTL) into the Redis at URL,\n"
+            "with server-health incidents: an eviction storm (cache:* keys) every 45 s and slow\n"
+            "Lua scripts every 60 s. Use a THROWAWAY server only.\n"
             "\n"
             "  --redis URL    redis://[[user]:password@]host[:port][/db] or unix:///path\n"
             "  --seconds N    stop after N seconds (default 0: until SIGINT/SIGTERM)\n"
@@ -841,7 +1046,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "sim: writing simulated traffic to %s at %gx: orders:events (analytics falls "
             "behind), emails:outbox (mailer-b stuck), webhooks:deliveries (poison entry, :dlq), "
             "payments:settle (bursts), audit:\\x1b[31mred\\x1b[0m (hostile name), legacy:jobs "
-            "(lag unknown); %s\n", s.where, s.speed,
+            "(lag unknown); jobs:thumbnails (list + processing, falls behind), delay:emails "
+            "(delay zset, poller stalls), lock:nightly-report (no TTL), tmp:export:* (no TTL); "
+            "%s\n", s.where, s.speed,
             seconds ? "stops by itself" : "Ctrl-C stops");
     /* periods and rates in real time, as the user will see them */
     char storm[200] = "", slow[200] = "";
@@ -867,6 +1074,8 @@ int main(int argc, char **argv)
     s.next_dlq_ms = DLQ_FIRST_MS;
     s.storm_start_ms = CACHE_STORM_FIRST_MS;
     s.next_slow_ms = SLOW_FIRST_MS;
+    s.thumbs_slow_start_ms = THUMBS_SLOW_FIRST_MS;
+    s.delay_stall_start_ms = DELAY_STALL_FIRST_MS;
     cache_value_init();
     s.need_setup = true;
     int status = 0;
@@ -903,6 +1112,8 @@ int main(int argc, char **argv)
             int rc = sim_tick(&s, dt_ms / 1000.0);
             if (rc == 0)
                 rc = sim_incidents(&s, dt_ms / 1000.0);
+            if (rc == 0)
+                rc = sim_queues(&s, dt_ms / 1000.0);
             if (rc == -2) {
                 fprintf(stderr, "sim: out of memory\n");
                 status = 1;
