@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "collector.h"
 #include "util.h"
 
@@ -119,8 +121,27 @@ struct measure {
     struct bytes key;
 };
 
+/* How to learn the age of a queue's oldest job with one or two O(1)/O(log n) reads. */
+enum probe_kind {
+    P_ZSET_MIN,    /* ZRANGE key 0 0 WITHSCORES: the lowest score, a due time */
+    P_LIST_JSON,   /* LINDEX key end: a JSON payload with a time field (Sidekiq enqueued_at) */
+    P_LIST_HASH,   /* LINDEX key end: a job id; then HGET <hash_fmt with the id> field */
+};
+enum time_unit { TU_S, TU_MS, TU_NS, TU_BULL };
+
+struct age_probe {
+    enum probe_kind kind;
+    enum time_unit unit;   /* of the score or field; TU_S also accepts ms (Sidekiq 8) */
+    struct bytes key;
+    int end;               /* LINDEX index: -1 the pop end of LPUSH/RPOP lists, 0 of RPUSH/LPOP */
+    char hash_prefix[160]; /* P_LIST_HASH: the job hash is hash_prefix + id */
+    char field[32];
+};
+
 struct qdef {
     struct bytes name;
+    struct age_probe *probes;
+    size_t pn;
     char layout[32], kind[16];
     struct measure *m;
     size_t mn, mcap;
@@ -132,6 +153,9 @@ struct qdef {
 
 static void qdef_free(struct qdef *q)
 {
+    for (size_t i = 0; i < q->pn; i++)
+        bytes_free(&q->probes[i].key);
+    free(q->probes);
     bytes_free(&q->name);
     for (size_t i = 0; i < q->mn; i++)
         bytes_free(&q->m[i].key);
@@ -151,6 +175,34 @@ static void measure_add(struct qdef *q, enum metric metric, enum cmd cmd, enum u
     m->cmd = cmd;
     m->unit = unit;
     bytes_set(&m->key, key, len);
+}
+
+static void probe_add(struct qdef *q, enum probe_kind kind, enum time_unit unit, const char *key,
+                      size_t len, int end, const char *hash_prefix, const char *field)
+{
+    if (q->pn >= 4)
+        return;
+    q->probes = xrealloc(q->probes, (q->pn + 1) * sizeof *q->probes);
+    struct age_probe *p = &q->probes[q->pn++];
+    memset(p, 0, sizeof *p);
+    p->kind = kind;
+    p->unit = unit;
+    bytes_set(&p->key, key, len);
+    p->end = end;
+    str_copy(p->hash_prefix, hash_prefix ? hash_prefix : "", sizeof p->hash_prefix);
+    str_copy(p->field, field ? field : "", sizeof p->field);
+}
+
+/* probe_addf: the key from a format with one %.*s. */
+static void probe_addf(struct qdef *q, enum probe_kind kind, enum time_unit unit,
+                       const char *fmt, const char *a, size_t alen, int end,
+                       const char *hash_prefix, const char *field)
+{
+    size_t cap = strlen(fmt) + alen + 1;
+    char *key = xmalloc(cap);
+    int n = snprintf(key, cap, fmt, (int)alen, a);
+    probe_add(q, kind, unit, key, n > 0 ? (size_t)n : 0, end, hash_prefix, field);
+    free(key);
 }
 
 /* measure_addf: the key from a format. */
@@ -632,6 +684,10 @@ static void detect_bull(struct catalogue *cat, struct qdefs *out)
         measure_addf(q, M_DELAYED, C_ZCARD, U_MS, "%.*s:delayed", base, bl);
         measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_BULL, "%.*s:delayed", base, bl);
         measure_addf(q, M_FAILED, C_ZCARD, U_MS, "%.*s:failed", base, bl);
+        /* the oldest waiting job: the pop end of wait, then its hash's timestamp (ms) */
+        snprintf(probe, sizeof probe, "%s:", base);
+        probe_addf(q, P_LIST_HASH, TU_MS, "%.*s:wait", base, bl, -1, probe, "timestamp");
+        probe_addf(q, P_ZSET_MIN, TU_BULL, "%.*s:delayed", base, bl, 0, NULL, NULL);
         snprintf(probe, sizeof probe, "%s:metrics:completed", base);
         if (cat_find(cat, probe))
             measure_addf(q, M_PROCESSED, C_HGET_COUNT, U_MS, "%.*s:metrics:completed", base, bl);
@@ -669,8 +725,11 @@ static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, stru
         if (own)
             own->claimed = true;
         struct qdef *q = qdef_new(out, "sidekiq", "list", m->str, m->len);
-        if (q && q->mn == 0)
+        if (q && q->mn == 0) {
             measure_addf(q, M_DEPTH, C_LLEN, U_S, "queue:%.*s", m->str, m->len);
+            probe_addf(q, P_LIST_JSON, TU_S, "queue:%.*s", m->str, m->len, -1, NULL,
+                       "enqueued_at");
+        }
     }
     freeReplyObject(names);
     for (size_t i = 0; i < cat->n; i++) {   /* lists pushed to without SADD (still queues) */
@@ -679,8 +738,10 @@ static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, stru
             continue;
         k->claimed = true;
         struct qdef *q = qdef_new(out, "sidekiq", "list", k->key.ptr + 6, k->key.len - 6);
-        if (q && q->mn == 0)
+        if (q && q->mn == 0) {
             measure_add(q, M_DEPTH, C_LLEN, U_S, k->key.ptr, k->key.len);
+            probe_add(q, P_LIST_JSON, TU_S, k->key.ptr, k->key.len, -1, NULL, "enqueued_at");
+        }
     }
     struct qdef *all = qdef_new(out, "sidekiq", "zset", "*", 1);
     if (!all)
@@ -690,6 +751,8 @@ static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, stru
     measure_add(all, M_DUE, C_ZCOUNT_DUE, U_S, "schedule", 8);
     measure_add(all, M_DUE, C_ZCOUNT_DUE, U_S, "retry", 5);
     measure_add(all, M_FAILED, C_ZCARD, U_S, "dead", 4);
+    probe_add(all, P_ZSET_MIN, TU_S, "schedule", 8, 0, NULL, NULL);
+    probe_add(all, P_ZSET_MIN, TU_S, "retry", 5, 0, NULL, NULL);
     measure_add(all, M_PROCESSED, C_GET, U_S, "stat:processed", 14);
     measure_add(all, M_FAILED_TOTAL, C_GET, U_S, "stat:failed", 11);
     claim(cat, "schedule");
@@ -795,6 +858,7 @@ static void add_rq_queue(struct qdefs *out, const char *name, size_t len)
     measure_addf(q, M_DELAYED, C_ZCARD, U_S, "rq:scheduled:%.*s", name, len);
     measure_addf(q, M_DUE, C_ZCOUNT_DUE, U_S, "rq:scheduled:%.*s", name, len);
     measure_addf(q, M_FAILED, C_ZCARD, U_S, "rq:failed:%.*s", name, len);
+    probe_addf(q, P_ZSET_MIN, TU_S, "rq:scheduled:%.*s", name, len, 0, NULL, NULL);
 }
 
 static void detect_rq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
@@ -850,6 +914,12 @@ static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct
         measure_addf(q, M_FAILED, C_ZCARD, U_S, "asynq:{%.*s}:archived", m->str, m->len);
         measure_addf(q, M_PROCESSED, C_GET, U_S, "asynq:{%.*s}:processed", m->str, m->len);
         measure_addf(q, M_FAILED_TOTAL, C_GET, U_S, "asynq:{%.*s}:failed", m->str, m->len);
+        char hash[200];
+        snprintf(hash, sizeof hash, "asynq:{%.*s}:t:", (int)(m->len > 150 ? 150 : m->len), m->str);
+        probe_addf(q, P_LIST_HASH, TU_NS, "asynq:{%.*s}:pending", m->str, m->len, -1, hash,
+                   "pending_since");
+        probe_addf(q, P_ZSET_MIN, TU_S, "asynq:{%.*s}:scheduled", m->str, m->len, 0, NULL, NULL);
+        probe_addf(q, P_ZSET_MIN, TU_S, "asynq:{%.*s}:retry", m->str, m->len, 0, NULL, NULL);
     }
     freeReplyObject(names);
     claim_prefix(cat, "asynq:");
@@ -908,6 +978,7 @@ static void detect_conductor(struct catalogue *cat, struct qdefs *out)
         k->claimed = true;   /* each shard adds to its queue's row */
         measure_add(d, M_DEPTH, C_ZCOUNT_DUE, U_MS, k->key.ptr, k->key.len);
         measure_add(d, M_DELAYED, C_ZCOUNT_FUTURE, U_MS, k->key.ptr, k->key.len);
+        probe_add(d, P_ZSET_MIN, TU_MS, k->key.ptr, k->key.len, 0, NULL, NULL);
         /* dyno-queues: <ns>.UNACK.<queue>.<shard> holds the taken ones */
         char *unack = xmalloc(k->key.len + 8);
         int n = snprintf(unack, k->key.len + 8, "%.*s.UNACK.%s", (int)nsl, k->key.ptr, name);
@@ -964,6 +1035,8 @@ static void detect_file(const struct layout_file *f, struct catalogue *cat, stru
             case ROLE_DELAYED:
                 measure_add(q, M_DELAYED, C_ZCARD, u, k->key.ptr, k->key.len);
                 measure_add(q, M_DUE, C_ZCOUNT_DUE, u, k->key.ptr, k->key.len);
+                probe_add(q, P_ZSET_MIN, lp->score_ms ? TU_MS : TU_S, k->key.ptr, k->key.len, 0,
+                          NULL, NULL);
                 break;
             case ROLE_DEAD:
                 measure_add(q, M_FAILED, list ? C_LLEN : C_ZCARD, u, k->key.ptr, k->key.len);
@@ -1041,6 +1114,8 @@ static void detect_generic(struct keys_collector *c, struct catalogue *cat, stru
         if (q && q->mn == 0) {
             measure_add(q, M_DELAYED, C_ZCARD, u, k->key.ptr, k->key.len);
             measure_add(q, M_DUE, C_ZCOUNT_DUE, u, k->key.ptr, k->key.len);
+            probe_add(q, P_ZSET_MIN, u == U_MS ? TU_MS : TU_S, k->key.ptr, k->key.len, 0, NULL,
+                      NULL);
         }
     }
     free_replies(rep, nz);
@@ -1181,6 +1256,152 @@ static double per_sec(long long now, long long before, int64_t dt_ms)
     return (double)(now - before) * 1000.0 / (double)dt_ms;
 }
 
+/* A time in a layout's unit as epoch ms; Sidekiq 8 writes ms where 7 wrote seconds. */
+static double time_ms(double v, enum time_unit u)
+{
+    switch (u) {
+    case TU_S: return v > 1e11 ? v : v * 1000.0;
+    case TU_MS: return v;
+    case TU_NS: return v / 1e6;
+    case TU_BULL: return v / 4096.0;
+    }
+    return v;
+}
+
+/* Folds one job's time into the queue's oldest age: a job due or enqueued at t_ms has waited
+ * now - t_ms; a delayed job not due yet has not waited at all. */
+static void fold_age(long long *age, double t_ms, int64_t now_ms)
+{
+    if (!(t_ms > 0))
+        return;
+    long long waited = t_ms < (double)now_ms ? (long long)((double)now_ms - t_ms) : 0;
+    if (*age == QT_UNKNOWN || waited > *age)
+        *age = waited;
+}
+
+static void append_probe(struct keys_collector *c, const struct age_probe *p)
+{
+    if (p->kind == P_ZSET_MIN) {
+        const char *a[5] = { "ZRANGE", p->key.ptr, "0", "0", "WITHSCORES" };
+        size_t al[5] = { 6, p->key.len, 1, 1, 10 };
+        redisAppendCommandArgv(c->ctx, 5, a, al);
+    } else {
+        const char *end = p->end < 0 ? "-1" : "0";
+        const char *a[3] = { "LINDEX", p->key.ptr, end };
+        size_t al[3] = { 6, p->key.len, strlen(end) };
+        redisAppendCommandArgv(c->ctx, 3, a, al);
+    }
+}
+
+#define PAYLOAD_PARSE_MAX 65536   /* a job payload bigger than this is not parsed for its time */
+
+/* The first reply of a probe: an age folded in, or (P_LIST_HASH) the job hash to read next,
+ * returned as a new string (caller frees), NULL otherwise. An empty queue has waited 0. */
+static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t now,
+                         long long *age)
+{
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        return NULL;
+    if (r->type == REDIS_REPLY_NIL ||
+        (r->type == REDIS_REPLY_ARRAY && r->elements == 0)) {
+        fold_age(age, (double)now, now);   /* nothing waiting */
+        return NULL;
+    }
+    if (p->kind == P_ZSET_MIN) {
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            r->element[1]->type == REDIS_REPLY_STRING)
+            fold_age(age, time_ms(strtod(r->element[1]->str, NULL), p->unit), now);
+        return NULL;
+    }
+    if (r->type != REDIS_REPLY_STRING)
+        return NULL;
+    if (p->kind == P_LIST_JSON) {
+        if (r->len > PAYLOAD_PARSE_MAX)
+            return NULL;
+        json_t *o = json_loadb(r->str, r->len, 0, NULL);
+        json_t *v = json_object_get(o, p->field);
+        if (json_is_number(v))
+            fold_age(age, time_ms(json_number_value(v), p->unit), now);
+        json_decref(o);
+        return NULL;
+    }
+    if (r->len > 200 || memchr(r->str, '\0', r->len))
+        return NULL;
+    size_t hl = strlen(p->hash_prefix);
+    char *key = xmalloc(hl + r->len + 1);
+    memcpy(key, p->hash_prefix, hl);
+    memcpy(key + hl, r->str, r->len);
+    key[hl + r->len] = '\0';
+    return key;
+}
+
+/* Reads each queue's age probes: one round trip, and a second for the job hashes. */
+static int read_ages(struct keys_collector *c, char *err, size_t errlen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->queues.n; i++) {
+        c->readings[i].oldest_age_ms = QT_UNKNOWN;
+        for (size_t j = 0; j < c->queues.v[i].pn; j++) {
+            append_probe(c, &c->queues.v[i].probes[j]);
+            n++;
+        }
+    }
+    if (n == 0)
+        return 0;
+    redisReply **rep = xcalloc(n, sizeof *rep);
+    if (get_replies(c, rep, n, "LINDEX", err, errlen) < 0) {
+        free(rep);
+        return -1;
+    }
+    char **hash = xcalloc(n, sizeof *hash);
+    size_t *owner = xcalloc(n, sizeof *owner), at = 0, second = 0;
+    for (size_t i = 0; i < c->queues.n; i++) {
+        for (size_t j = 0; j < c->queues.v[i].pn; j++, at++) {
+            const struct age_probe *p = &c->queues.v[i].probes[j];
+            char *h = probe_first(p, rep[at], c->server_ms, &c->readings[i].oldest_age_ms);
+            if (h) {
+                redisAppendCommand(c->ctx, "HGET %s %s", h, p->field);
+                hash[second] = h;
+                owner[second++] = at;
+            }
+        }
+    }
+    free_replies(rep, n);
+    int rc = 0;
+    if (second) {
+        redisReply **rep2 = xcalloc(second, sizeof *rep2);
+        if (get_replies(c, rep2, second, "HGET", err, errlen) < 0) {
+            rc = -1;
+        } else {
+            for (size_t s = 0; s < second; s++) {
+                /* find the probe again from its position */
+                size_t pos = owner[s], qi = 0, pj = 0;
+                for (size_t i = 0, k = 0; i < c->queues.n; i++) {
+                    if (pos < k + c->queues.v[i].pn) {
+                        qi = i;
+                        pj = pos - k;
+                        break;
+                    }
+                    k += c->queues.v[i].pn;
+                }
+                const struct age_probe *p = &c->queues.v[qi].probes[pj];
+                const redisReply *r = rep2[s];
+                if (r && r->type == REDIS_REPLY_STRING)
+                    fold_age(&c->readings[qi].oldest_age_ms, time_ms(strtod(r->str, NULL), p->unit),
+                             c->server_ms);
+            }
+            free_replies(rep2, second);
+        }
+        free(rep2);
+    }
+    for (size_t s = 0; s < second; s++)
+        free(hash[s]);
+    free(hash);
+    free(owner);
+    free(rep);
+    return rc;
+}
+
 static int read_queues(struct keys_collector *c, char *err, size_t errlen)
 {
     size_t cmds = 0;
@@ -1311,7 +1532,9 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
         snprintf(err, errlen, "SCAN did not finish a pass in %d ms", limit_ms);
         return -1;
     }
-    return read_queues(c, err, errlen);
+    if (read_queues(c, err, errlen) < 0)
+        return -1;
+    return read_ages(c, err, errlen);
 }
 
 static int lock_cmp(const void *pa, const void *pb)

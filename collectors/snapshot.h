@@ -264,6 +264,9 @@ struct queue_info {
     long long failed;              /* failed / dead / archived, as the layout keeps them */
     long long processed_total;     /* lifetime counters where the layout keeps them */
     long long failed_total;
+    long long oldest_age_ms;       /* how long the oldest waiting job has waited: since it was
+                                    * enqueued, or since it became due for delayed ones;
+                                    * QT_UNKNOWN when the layout does not record it cheaply */
     double enqueue_per_sec;        /* from the counters and depth changes between two ticks;
                                     * NAN when the layout keeps no counter to tell them apart */
     double dequeue_per_sec;

@@ -512,6 +512,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
         json_object_set_new(o, "failed", ll_or_null(q->failed));
         json_object_set_new(o, "processed_total", ll_or_null(q->processed_total));
         json_object_set_new(o, "failed_total", ll_or_null(q->failed_total));
+        json_object_set_new(o, "oldest_age_ms", ll_or_null(q->oldest_age_ms));
         json_object_set_new(o, "enqueue_per_sec", real_or_null(q->enqueue_per_sec));
         json_object_set_new(o, "dequeue_per_sec", real_or_null(q->dequeue_per_sec));
         json_object_set_new(o, "depth_change_per_sec", real_or_null(q->depth_change_per_sec));

@@ -160,8 +160,8 @@ void text_write_keys(const struct keys_snapshot *k, FILE *out)
 {
     fprintf(out, "\n%zu queues (SCAN pass %lld, DBSIZE %lld)\n", k->queue_count, k->passes,
             k->dbsize);
-    fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s\n", "LAYOUT", "QUEUE", "DEPTH", "FLIGHT",
-            "DELAYED", "DUE", "FAILED", "IN/s", "OUT/s");
+    fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", "LAYOUT", "QUEUE", "DEPTH",
+            "FLIGHT", "DELAYED", "DUE", "FAILED", "IN/s", "OUT/s", "OLDEST");
     for (size_t i = 0; i < k->queue_count; i++) {
         const struct queue_info *q = &k->queues[i];
         char name[160], d[16], f[16], dl[16], due[16], fl[16], in[16], outr[16];
@@ -173,8 +173,13 @@ void text_write_keys(const struct keys_snapshot *k, FILE *out)
         count_cell(q->failed, fl, sizeof fl);
         fmt_rate(q->enqueue_per_sec, in, sizeof in);
         fmt_rate(q->dequeue_per_sec, outr, sizeof outr);
-        fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s\n", q->layout, name, d, f, dl, due,
-                fl, in, outr);
+        char age[24];
+        if (q->oldest_age_ms == QT_UNKNOWN)
+            snprintf(age, sizeof age, "-");
+        else
+            fmt_duration_ms(q->oldest_age_ms, age, sizeof age);
+        fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", q->layout, name, d, f, dl,
+                due, fl, in, outr, age);
     }
     fprintf(out, "\n%zu locks\n", k->lock_count);
     for (size_t i = 0; i < k->lock_count; i++) {

@@ -89,14 +89,16 @@ void queues_rebuild_rows(struct app *app)
 
 /* ---- columns -------------------------------------------------------------------------------- */
 
-enum qcol { QC_DEPTH, QC_FLIGHT, QC_DELAYED, QC_DUE, QC_FAILED, QC_IN, QC_OUT, QC_COUNT };
+enum qcol { QC_DEPTH, QC_FLIGHT, QC_DELAYED, QC_DUE, QC_OLDEST, QC_FAILED, QC_IN, QC_OUT,
+            QC_COUNT };
 
 static const struct {
     const char *title;
     int width;
 } numeric_cols[QC_COUNT] = {
     [QC_DEPTH] = { "DEPTH", 6 },   [QC_FLIGHT] = { "FLIGHT", 6 }, [QC_DELAYED] = { "DELAYED", 7 },
-    [QC_DUE] = { "DUE", 5 },       [QC_FAILED] = { "FAILED", 6 }, [QC_IN] = { "IN/s", 5 },
+    [QC_DUE] = { "DUE", 5 },       [QC_OLDEST] = { "OLDEST", 6 },
+    [QC_FAILED] = { "FAILED", 6 }, [QC_IN] = { "IN/s", 5 },
     [QC_OUT] = { "OUT/s", 5 },
 };
 
@@ -104,7 +106,8 @@ static const struct {
 #define QUEUE_MIN_W 12   /* narrower than this, columns are dropped */
 
 /* Dropped in this order when the terminal is narrow; DEPTH and DUE always stay. */
-static const int drop_order[] = { QC_OUT, QC_IN, QC_FAILED, QC_FLIGHT, LAYOUT_COL, QC_DELAYED };
+static const int drop_order[] = { QC_OUT, QC_IN, QC_FAILED, QC_OLDEST, QC_FLIGHT, LAYOUT_COL,
+                                   QC_DELAYED };
 
 struct layout {
     bool shown[QC_COUNT];
@@ -195,7 +198,15 @@ static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct 
             continue;
         char cell[24];
         bool unknown;
-        if (c == QC_IN || c == QC_OUT) {
+        if (c == QC_OLDEST) {
+            if (q->oldest_age_ms == QT_UNKNOWN)
+                snprintf(cell, sizeof cell, "?");
+            else if (q->oldest_age_ms < 1000)
+                snprintf(cell, sizeof cell, "0s");
+            else
+                fmt_duration_ms(q->oldest_age_ms, cell, sizeof cell);
+            unknown = q->oldest_age_ms == QT_UNKNOWN;
+        } else if (c == QC_IN || c == QC_OUT) {
             double v = c == QC_IN ? q->enqueue_per_sec : q->dequeue_per_sec;
             fmt_rate(v, cell, sizeof cell);
             unknown = isnan(v);
@@ -375,6 +386,7 @@ static const struct help_line queues_help[] = {
     { "order", "most jobs due now first, then the deepest" },
     { "DEPTH FLIGHT", "waiting to be taken / taken, not finished" },
     { "DELAYED DUE", "scheduled for later / of those, due now (late)" },
+    { "OLDEST", "how long the oldest job has waited (enqueued, or due for delayed ones)" },
     { "FAILED", "failed or dead jobs the layout keeps" },
     { "IN/s OUT/s", "enqueued / done per second (layout's counters)" },
     { "*", "what a layout's queues share (Sidekiq, Celery)" },

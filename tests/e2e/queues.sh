@@ -61,14 +61,15 @@ else fail "4 opens the queues view"; fi
 if grep -qF "4 queues, 1 with jobs due now" "$tmp/screen" && grep -qE "scan pass [0-9]+, DBSIZE 10" "$tmp/screen"
 then pass "queues title: counts, scan pass and DBSIZE"
 else fail "queues title: counts, scan pass and DBSIZE"; fi
-if grep -qE '^ +LAYOUT +QUEUE +DEPTH +FLIGHT +DELAYED +DUE +FAILED +IN/s +OUT/s$' "$tmp/screen"
+if grep -qE '^ +LAYOUT +QUEUE +DEPTH +FLIGHT +DELAYED +DUE +OLDEST +FAILED +IN/s +OUT/s$' "$tmp/screen"
 then pass "queues table header fits every column at 80"
 else fail "queues table header fits every column at 80"; fi
-# rows: layout, name, depth, flight, delayed, due (? where the layout keeps no such figure)
-if grep -qE '^ !sidekiq +\* +\? +\? +2 +1 +0 ' "$tmp/screen" &&
-    grep -qE '^  sidekiq +default +3 +\? +\? +\? ' "$tmp/screen" &&
-    grep -qE '^  bullmq +mail +2 +1 +0 +0 +0 ' "$tmp/screen" &&
-    grep -qE '^  list +jobs:resize +4 +\? +\? +\? ' "$tmp/screen"
+# rows: layout, name, depth, flight, delayed, due, oldest (? where the layout keeps no such
+# figure; the due schedule entry has waited seconds, BullMQ's empty wait list 0s)
+if grep -qE '^ !sidekiq +\* +\? +\? +2 +1 +[0-9.]+s +0 ' "$tmp/screen" &&
+    grep -qE '^  sidekiq +default +3 +\? +\? +\? +\? ' "$tmp/screen" &&
+    grep -qE '^  bullmq +mail +2 +1 +0 +0 +[0-9.]+s +0 ' "$tmp/screen" &&
+    grep -qE '^  list +jobs:resize +4 +\? +\? +\? +\? ' "$tmp/screen"
 then pass "queue rows: layout, name, depth, in flight, delayed, due now"
 else fail "queue rows: layout, name, depth, in flight, delayed, due now"; fi
 # worst first: the row with a job due now, then by depth

@@ -1543,9 +1543,49 @@ static void test_bullmq_real_library(void **state)
     json_decref(doc);
 }
 
+/* The age of the oldest waiting job, where a layout records it cheaply: Sidekiq's enqueued_at in
+ * the payload at the pop end (seconds, or ms since Sidekiq 8), BullMQ's job hash timestamp,
+ * asynq's pending_since (ns), and for sorted sets how long the lowest score has been due. */
+static void test_oldest_age(void **state)
+{
+    (void)state;
+    long long now = server_ms(), now_s = now / 1000;
+    cmd_on(rc, "SADD queues default");
+    cmd_on(rc, "LPUSH queue:default {\"jid\":\"a\",\"enqueued_at\":%lld.25}", now_s - 3600);
+    cmd_on(rc, "LPUSH queue:default {\"jid\":\"b\",\"enqueued_at\":%lld}", (now_s - 60) * 1000);
+    cmd_on(rc, "HSET bull:mail:meta version bullmq:6.2.0");
+    cmd_on(rc, "HSET bull:mail:1 name x timestamp %lld", now - 2 * HOUR_MS);
+    cmd_on(rc, "LPUSH bull:mail:wait 1");
+    cmd_on(rc, "SADD asynq:queues q");
+    cmd_on(rc, "HSET asynq:{q}:t:t1 state pending pending_since %lld", (now - HOUR_MS) * 1000000LL);
+    cmd_on(rc, "LPUSH asynq:{q}:pending t1");
+    cmd_on(rc, "ZADD overdue %lld a %lld b", now_s - 2 * HOUR_S, now_s + HOUR_S);
+    cmd_on(rc, "ZADD later %lld a", now_s + HOUR_S);
+    cmd_on(rc, "LPUSH plain x");
+    json_t *doc = once_json(NULL);
+    struct { const char *layout, *name; long long age; } want[] = {
+        { "sidekiq", "default", HOUR_MS },   /* the pop end holds the older job */
+        { "bullmq", "mail", 2 * HOUR_MS },
+        { "asynq", "q", HOUR_MS },
+        { "zset", "overdue", 2 * HOUR_MS },
+        { "zset", "later", 0 },              /* nothing due yet: nothing has waited */
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        json_t *q = find_queue(doc, want[i].layout, want[i].name);
+        assert_non_null(q);
+        long long age = num(q, "oldest_age_ms");
+        if (age < want[i].age || age > want[i].age + 60000)
+            fail_msg("%s %s: oldest_age_ms %lld, wanted about %lld", want[i].layout,
+                     want[i].name, age, want[i].age);
+    }
+    assert_null_field(find_queue(doc, "list", "plain"), "oldest_age_ms");   /* not recorded */
+    json_decref(doc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_oldest_age, flush),
         cmocka_unit_test_setup(test_bullmq, flush),
         cmocka_unit_test_setup(test_bull_legacy, flush),
         cmocka_unit_test_setup(test_sidekiq, flush),
