@@ -38,7 +38,7 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
         app_puts(app, w, y++, 0, width, ROLE_TITLE, " Everywhere");
     y = draw_lines(app, w, y, bottom, width, global_help);
     /* what queuetop sends, word-wrapped into the lines left */
-    const char *note = "queuetop only reads: SCAN TYPE PTTL XINFO XPENDING LLEN ZCARD ZCOUNT "
+    const char *note = "queuetop only reads: SCAN TYPE PTTL XINFO XPENDING LLEN LINDEX ZCARD ZCOUNT "
                        "ZRANGE HLEN HGET GET GETRANGE SCARD SMEMBERS MEMORY-USAGE DBSIZE TIME INFO "
                        "CONFIG-GET SLOWLOG LATENCY; PostgreSQL in read-only transactions.";
     int room = width - 4;
