@@ -319,16 +319,7 @@ static int summary_rates(PGconn *conn, struct workflow_summary *out, char *err, 
         0, NULL, "reading start and end rates", err, errlen);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    out->rate_window_min = RATE_WINDOW_MIN;
-    out->rates = n ? xcalloc((size_t)n, sizeof *out->rates) : NULL;
-    for (int i = 0; i < n; i++) {
-        struct type_rate *t = &out->rates[out->rate_n++];
-        pg_cell(r, i, 0, &t->type);
-        t->started = pg_cell_ll(r, i, 1);
-        t->completed = pg_cell_ll(r, i, 2);
-        t->failed = pg_cell_ll(r, i, 3);
-    }
+    pg_read_rates(r, RATE_WINDOW_MIN, out);
     PQclear(r);
     return 0;
 }

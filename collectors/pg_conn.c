@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "snapshot.h"
+#include "workflow.h"
 #include "util.h"
 
 static void forget_conn(const PGconn *conn);
@@ -241,4 +242,18 @@ const char *pg_result_column0(const void *ctx, size_t i, size_t *len)
 {
     *len = (size_t)PQgetlength((const PGresult *)ctx, (int)i, 0);
     return PQgetvalue((const PGresult *)ctx, (int)i, 0);
+}
+
+void pg_read_rates(const PGresult *r, int window_min, struct workflow_summary *out)
+{
+    int n = PQntuples(r);
+    out->rate_window_min = window_min;
+    out->rates = n ? xcalloc((size_t)n, sizeof *out->rates) : NULL;
+    for (int i = 0; i < n; i++) {
+        struct type_rate *t = &out->rates[out->rate_n++];
+        pg_cell(r, i, 0, &t->type);
+        t->started = pg_cell_ll(r, i, 1);
+        t->completed = pg_cell_ll(r, i, 2);
+        t->failed = pg_cell_ll(r, i, 3);
+    }
 }

@@ -37,6 +37,10 @@ struct bytes;
 void pg_cell(const PGresult *r, int row, int col, struct bytes *out);
 long long pg_cell_ll(const PGresult *r, int row, int col);
 
+/* Rows (type, started, completed, failed) into out->rates, counted over window_min minutes. */
+struct workflow_summary;
+void pg_read_rates(const PGresult *r, int window_min, struct workflow_summary *out);
+
 /* A PostgreSQL array literal of n strings, {"a","b\\"c"}, for $1::text[] (caller frees).
  * get returns element i and its length. */
 char *pg_array_literal(size_t n, const char *(*get)(const void *ctx, size_t i, size_t *len),
