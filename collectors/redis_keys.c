@@ -28,7 +28,8 @@
 
 /* ---- the catalogue: keys a pass found that may belong to a queue ------------------------- */
 
-enum { T_LIST = 'l', T_ZSET = 'z', T_SET = 's', T_HASH = 'h', T_STRING = 't', T_OTHER = '?' };
+enum { T_LIST = 'l', T_ZSET = 'z', T_SET = 's', T_HASH = 'h', T_STRING = 't', T_STREAM = 'x',
+       T_OTHER = '?' };
 
 struct cat_key {
     struct bytes key;
@@ -40,6 +41,7 @@ struct cat_key {
 struct catalogue {
     struct cat_key *v;
     size_t n, cap;
+    bool truncated;          /* lists or zsets beyond CATALOGUE_MAX were not kept */
 };
 
 static void catalogue_free(struct catalogue *c)
@@ -52,8 +54,12 @@ static void catalogue_free(struct catalogue *c)
 
 static void catalogue_add(struct catalogue *c, const char *key, size_t len, char type, bool ttl)
 {
-    if (c->n >= CATALOGUE_MAX)
+    /* lists and zsets are capped (a keyspace of job-log lists); registries and anchors
+     * (sets, hashes, strings: few by nature) are always kept, or layouts would go missing */
+    if (c->n >= CATALOGUE_MAX && (type == T_LIST || type == T_ZSET)) {
+        c->truncated = true;
         return;
+    }
     if (c->n == c->cap) {
         c->cap = c->cap ? c->cap * 2 : 256;
         c->v = xrealloc(c->v, c->cap * sizeof *c->v);
@@ -134,6 +140,7 @@ struct age_probe {
     enum time_unit unit;   /* of the score or field; TU_S also accepts ms (Sidekiq 8) */
     struct bytes key;
     int end;               /* LINDEX index: -1 the pop end of LPUSH/RPOP lists, 0 of RPUSH/LPOP */
+    bool waiting_part;     /* it reads where waiting jobs are: empty means none has waited */
     char hash_prefix[160]; /* P_LIST_HASH: the job hash is hash_prefix + id */
     char field[32];
 };
@@ -142,6 +149,7 @@ struct qdef {
     struct bytes name;
     struct age_probe *probes;
     size_t pn;
+    bool failed_apart;    /* processed_total leaves failed jobs out (BullMQ's metrics) */
     char layout[32], kind[16];
     struct measure *m;
     size_t mn, mcap;
@@ -187,6 +195,7 @@ static void probe_add(struct qdef *q, enum probe_kind kind, enum time_unit unit,
     memset(p, 0, sizeof *p);
     p->kind = kind;
     p->unit = unit;
+    p->waiting_part = kind != P_ZSET_MIN;   /* list probes; zsets say so below when they are */
     bytes_set(&p->key, key, len);
     p->end = end;
     str_copy(p->hash_prefix, hash_prefix ? hash_prefix : "", sizeof p->hash_prefix);
@@ -198,6 +207,8 @@ static void probe_addf(struct qdef *q, enum probe_kind kind, enum time_unit unit
                        const char *fmt, const char *a, size_t alen, int end,
                        const char *hash_prefix, const char *field)
 {
+    if (memchr(a, '\0', alen) || (hash_prefix && strlen(hash_prefix) + 1 >= 160))
+        return;   /* a name %.*s would cut, or a job-hash prefix too long to keep whole */
     size_t cap = strlen(fmt) + alen + 1;
     char *key = xmalloc(cap);
     int n = snprintf(key, cap, fmt, (int)alen, a);
@@ -209,6 +220,8 @@ static void probe_addf(struct qdef *q, enum probe_kind kind, enum time_unit unit
 static void measure_addf(struct qdef *q, enum metric metric, enum cmd cmd, enum unit unit,
                          const char *fmt, const char *a, size_t alen)
 {
+    if (memchr(a, '\0', alen))
+        return;   /* %.*s would stop at the NUL and name another key */
     /* fmt has one %.*s for the queue part; keys stay binary-safe through the lengths */
     size_t cap = strlen(fmt) + alen + 1;
     char *key = xmalloc(cap);
@@ -225,8 +238,8 @@ struct qdefs {
 static struct qdef *qdef_new(struct qdefs *d, const char *layout, const char *kind,
                              const char *name, size_t len)
 {
-    if (d->n >= QUEUES_MAX)
-        return NULL;
+    if (d->n >= QUEUES_MAX || memchr(name, '\0', len))
+        return NULL;   /* full, or a registry name with a NUL: its keys cannot be named */
     for (size_t i = 0; i < d->n; i++) {   /* one row per layout + name */
         if (strcmp(d->v[i].layout, layout) == 0 && d->v[i].name.len == len &&
             memcmp(d->v[i].name.ptr, name, len) == 0)
@@ -430,6 +443,7 @@ static char type_code(const redisReply *r)
     if (strcmp(r->str, "set") == 0) return T_SET;
     if (strcmp(r->str, "hash") == 0) return T_HASH;
     if (strcmp(r->str, "string") == 0) return T_STRING;
+    if (strcmp(r->str, "stream") == 0) return T_STREAM;
     return T_OTHER;
 }
 
@@ -449,6 +463,8 @@ static bool keep_for_layouts(const struct bytes *k, char type)
                ends_with(k, ":metrics:completed") || ends_with(k, ":metrics:failed");
     case T_STRING:
         return ends_with(k, ":id");   /* Bull's job counter */
+    case T_STREAM:
+        return ends_with(k, ":events");   /* BullMQ's events, beside its meta hash */
     default:
         return false;
     }
@@ -525,6 +541,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
     size_t cmds = 0;
     for (size_t i = 0; i < n; i++) {
         const redisReply *k = keys->element[i];
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
         const char *a[2] = { "TYPE", k->str };
         size_t al[2] = { 4, k->len };
         redisAppendCommandArgv(c->ctx, 2, a, al);
@@ -551,6 +569,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
     size_t at = 0;
     for (size_t i = 0; i < n; i++) {
         const redisReply *k = keys->element[i];
+        if (k->type != REDIS_REPLY_STRING)
+            continue;
         char type = type_code(rep[at]);
         long long ttl = rep[at + 1] && rep[at + 1]->type == REDIS_REPLY_INTEGER
                             ? rep[at + 1]->integer : TTL_NOT_READ;
@@ -569,8 +589,9 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
                 p->sampled_bytes += m->integer;
             } else {
                 p->sampled--;
-                if (m && m->type == REDIS_REPLY_ERROR)
-                    c->memory_denied++;   /* NOPERM / unknown command: stop asking */
+                if (m && m->type == REDIS_REPLY_ERROR &&
+                    (strncmp(m->str, "NOPERM", 6) == 0 || strstr(m->str, "unknown command")))
+                    c->memory_denied++;   /* refused for good: stop asking */
             }
         }
         struct bytes kb = { k->str, k->len };
@@ -623,12 +644,22 @@ static void claim(struct catalogue *cat, const char *key)
         k->claimed = true;
 }
 
+/* Claims every key starting with prefix: the catalogue is sorted, so they are one run from
+ * the first key >= prefix. */
 static void claim_prefix(struct catalogue *cat, const char *prefix)
 {
-    size_t n = strlen(prefix);
-    for (size_t i = 0; i < cat->n; i++)
-        if (cat->v[i].key.len >= n && memcmp(cat->v[i].key.ptr, prefix, n) == 0)
-            cat->v[i].claimed = true;
+    size_t n = strlen(prefix), lo = 0, hi = cat->n;
+    struct bytes p = { (char *)prefix, n };
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (bytes_cmp(&cat->v[mid].key, &p) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < cat->n && cat->v[i].key.len >= n &&
+                        memcmp(cat->v[i].key.ptr, prefix, n) == 0; i++)
+        cat->v[i].claimed = true;
 }
 
 /* BullMQ (and Bull 3/4): <prefix>:<queue>:<suffix>, found by the meta hash (BullMQ) or the id
@@ -650,6 +681,20 @@ static void detect_bull(struct catalogue *cat, struct qdefs *out)
             continue;
         }
         bool bullmq = meta;
+        if (meta) {   /* a hash user:42:meta is no queue: BullMQ's meta has state keys beside it */
+            static const char *const states[] = { "wait", "active", "delayed", "completed",
+                                                  "failed", "paused", "prioritized", "events",
+                                                  "id", "marker" };
+            bool any = false;
+            for (size_t s = 0; s < ARRAY_LEN(states) && !any; s++) {
+                snprintf(probe, sizeof probe, "%s:%s", base, states[s]);
+                any = cat_find(cat, probe) != NULL;
+            }
+            if (!any) {
+                free(base);
+                continue;
+            }
+        }
         if (id) {
             snprintf(probe, sizeof probe, "%s:meta", base);
             struct cat_key *m = cat_find(cat, probe);
@@ -691,6 +736,7 @@ static void detect_bull(struct catalogue *cat, struct qdefs *out)
         snprintf(probe, sizeof probe, "%s:metrics:completed", base);
         if (cat_find(cat, probe))
             measure_addf(q, M_PROCESSED, C_HGET_COUNT, U_MS, "%.*s:metrics:completed", base, bl);
+        q->failed_apart = true;
         snprintf(probe, sizeof probe, "%s:metrics:failed", base);
         if (cat_find(cat, probe))
             measure_addf(q, M_FAILED_TOTAL, C_HGET_COUNT, U_MS, "%.*s:metrics:failed", base, bl);
@@ -915,8 +961,9 @@ static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct
         measure_addf(q, M_PROCESSED, C_GET, U_S, "asynq:{%.*s}:processed", m->str, m->len);
         measure_addf(q, M_FAILED_TOTAL, C_GET, U_S, "asynq:{%.*s}:failed", m->str, m->len);
         char hash[200];
-        snprintf(hash, sizeof hash, "asynq:{%.*s}:t:", (int)(m->len > 150 ? 150 : m->len), m->str);
-        probe_addf(q, P_LIST_HASH, TU_NS, "asynq:{%.*s}:pending", m->str, m->len, -1, hash,
+        snprintf(hash, sizeof hash, "asynq:{%.*s}:t:", (int)(m->len > 180 ? 180 : m->len), m->str);
+        if (m->len <= 140)   /* else the job-hash prefix would not fit whole: no age */
+            probe_addf(q, P_LIST_HASH, TU_NS, "asynq:{%.*s}:pending", m->str, m->len, -1, hash,
                    "pending_since");
         probe_addf(q, P_ZSET_MIN, TU_S, "asynq:{%.*s}:scheduled", m->str, m->len, 0, NULL, NULL);
         probe_addf(q, P_ZSET_MIN, TU_S, "asynq:{%.*s}:retry", m->str, m->len, 0, NULL, NULL);
@@ -941,33 +988,63 @@ static bool conductor_key(const char *s, size_t *ns_len, const char **name, size
     return true;
 }
 
+struct ccand {
+    size_t i, nsl, nl;
+    const char *key, *name;
+    bool other_ns;
+};
+
+/* By queue name, then namespace. */
+static int ccand_cmp(const void *pa, const void *pb)
+{
+    const struct ccand *a = pa, *b = pb;
+    size_t n = a->nl < b->nl ? a->nl : b->nl;
+    int c = memcmp(a->name, b->name, n);
+    if (c || a->nl != b->nl)
+        return c ? c : a->nl < b->nl ? -1 : 1;
+    n = a->nsl < b->nsl ? a->nsl : b->nsl;
+    c = memcmp(a->key, b->key, n);
+    if (c || a->nsl != b->nsl)
+        return c ? c : a->nsl < b->nsl ? -1 : 1;
+    return strcmp(a->key, b->key);
+}
+
 static void detect_conductor(struct catalogue *cat, struct qdefs *out)
 {
-    /* the candidates first: the namespace check below compares them with each other only */
-    size_t *cand = xcalloc(cat->n + 1, sizeof *cand), nc = 0;
+    /* the candidates, parsed once and sorted by queue name then namespace: whether a name has
+     * several namespaces is then a look at its neighbours (no pairwise comparison) */
+    struct ccand *cand = xcalloc(cat->n + 1, sizeof *cand);
+    size_t nc = 0;
     for (size_t i = 0; i < cat->n; i++) {
-        size_t nsl, nl;
-        const char *name;
+        struct ccand *c = &cand[nc];
         if (cat->v[i].type == T_ZSET && !cat->v[i].claimed &&
-            conductor_key(cat->v[i].key.ptr, &nsl, &name, &nl))
-            cand[nc++] = i;
+            conductor_key(cat->v[i].key.ptr, &c->nsl, &c->name, &c->nl)) {
+            c->i = i;
+            c->key = cat->v[i].key.ptr;
+            nc++;
+        }
+    }
+    if (nc > 1)
+        qsort(cand, nc, sizeof *cand, ccand_cmp);
+    for (size_t a = 0; a < nc; a++) {   /* groups of equal names: mark those with 2+ namespaces */
+        size_t b = a;
+        bool several = false;
+        while (b + 1 < nc && cand[b + 1].nl == cand[a].nl &&
+               memcmp(cand[b + 1].name, cand[a].name, cand[a].nl) == 0)
+            b++;
+        for (size_t j = a + 1; j <= b && !several; j++)
+            several = cand[j].nsl != cand[a].nsl ||
+                      memcmp(cat->v[cand[j].i].key.ptr, cat->v[cand[a].i].key.ptr,
+                             cand[a].nsl) != 0;
+        for (size_t j = a; j <= b; j++)
+            cand[j].other_ns = several;
+        a = b;
     }
     for (size_t ci = 0; ci < nc; ci++) {
-        struct cat_key *k = &cat->v[cand[ci]];
-        size_t nsl, nl;
-        const char *name;
-        conductor_key(k->key.ptr, &nsl, &name, &nl);
-        /* the same queue name under another namespace (another stack, another
-         * environment) is another queue: then the row names carry the namespace */
-        bool other_ns = false;
-        for (size_t cj = 0; cj < nc && !other_ns; cj++) {
-            size_t nsl2, nl2;
-            const char *name2;
-            const struct cat_key *o = &cat->v[cand[cj]];
-            other_ns = cj != ci && conductor_key(o->key.ptr, &nsl2, &name2, &nl2) && nl2 == nl &&
-                       memcmp(name2, name, nl) == 0 &&
-                       (nsl2 != nsl || memcmp(o->key.ptr, k->key.ptr, nsl) != 0);
-        }
+        struct cat_key *k = &cat->v[cand[ci].i];
+        size_t nsl = cand[ci].nsl, nl = cand[ci].nl;
+        const char *name = cand[ci].name;
+        bool other_ns = cand[ci].other_ns;
         char row[600];
         int rl = other_ns ? snprintf(row, sizeof row, "%.*s/%.*s", (int)(nsl > 250 ? 250 : nsl),
                                      k->key.ptr, (int)(nl > 300 ? 300 : nl), name)
@@ -979,6 +1056,7 @@ static void detect_conductor(struct catalogue *cat, struct qdefs *out)
         measure_add(d, M_DEPTH, C_ZCOUNT_DUE, U_MS, k->key.ptr, k->key.len);
         measure_add(d, M_DELAYED, C_ZCOUNT_FUTURE, U_MS, k->key.ptr, k->key.len);
         probe_add(d, P_ZSET_MIN, TU_MS, k->key.ptr, k->key.len, 0, NULL, NULL);
+        d->probes[d->pn - 1].waiting_part = true;   /* ready messages wait in the zset itself */
         /* dyno-queues: <ns>.UNACK.<queue>.<shard> holds the taken ones */
         char *unack = xmalloc(k->key.len + 8);
         int n = snprintf(unack, k->key.len + 8, "%.*s.UNACK.%s", (int)nsl, k->key.ptr, name);
@@ -1116,11 +1194,17 @@ static void detect_generic(struct keys_collector *c, struct catalogue *cat, stru
             measure_add(q, M_DUE, C_ZCOUNT_DUE, u, k->key.ptr, k->key.len);
             probe_add(q, P_ZSET_MIN, u == U_MS ? TU_MS : TU_S, k->key.ptr, k->key.len, 0, NULL,
                       NULL);
+            q->probes[q->pn - 1].waiting_part = true;   /* a delay queue: its due jobs wait here */
         }
     }
     free_replies(rep, nz);
     free(rep);
     free(zsets);
+}
+
+static int bytes_ptr_cmp(const void *a, const void *b)
+{
+    return bytes_cmp(a, b);
 }
 
 static int qdef_cmp(const void *pa, const void *pb)
@@ -1143,6 +1227,17 @@ static void finish_pass(struct keys_collector *c)
     detect_asynq(c, &c->cat, &found);
     detect_conductor(&c->cat, &found);
     detect_generic(c, &c->cat, &found);
+    if (c->ctx && c->ctx->err) {
+        /* a registry or a ZRANGE failed on the way: this pass's view is partial; keep the
+         * previous queues and look again on the next pass (the tick reports the error) */
+        qdefs_free(&found);
+        catalogue_free(&c->cat);
+        prefixes_free(&c->pass_prefixes);
+        free_lock_keys(c);
+        c->pass_keys = 0;
+        c->pass_started = false;
+        return;
+    }
     if (found.n > 1)
         qsort(found.v, found.n, sizeof *found.v, qdef_cmp);
     /* carry the previous readings over, for rates across passes */
@@ -1162,8 +1257,25 @@ static void finish_pass(struct keys_collector *c)
     c->queues = found;
     free(c->readings);
     c->readings = c->queues.n ? xcalloc(c->queues.n, sizeof *c->readings) : NULL;
+    for (size_t i = 0; i < c->queues.n; i++) {   /* nothing read yet: unknown, not 0 */
+        struct queue_info *r = &c->readings[i];
+        r->depth = r->in_flight = r->delayed = r->due_now = r->failed = QT_UNKNOWN;
+        r->processed_total = r->failed_total = r->oldest_age_ms = QT_UNKNOWN;
+        r->enqueue_per_sec = r->dequeue_per_sec = r->depth_change_per_sec = NAN;
+    }
 
-    /* locks: the keys found, read every tick from now on */
+    /* locks: the keys found (SCAN may return one twice), read every tick from now on */
+    if (c->lock_key_n > 1) {
+        qsort(c->lock_keys, c->lock_key_n, sizeof *c->lock_keys, bytes_ptr_cmp);
+        size_t o = 0;
+        for (size_t i = 0; i < c->lock_key_n; i++) {
+            if (o > 0 && bytes_cmp(&c->lock_keys[o - 1], &c->lock_keys[i]) == 0)
+                bytes_free(&c->lock_keys[i]);
+            else
+                c->lock_keys[o++] = c->lock_keys[i];
+        }
+        c->lock_key_n = o;
+    }
     free_locks(c->locks, c->lock_n);
     c->locks = c->lock_key_n ? xcalloc(c->lock_key_n, sizeof *c->locks) : NULL;
     c->lock_n = c->lock_key_n;
@@ -1272,8 +1384,8 @@ static double time_ms(double v, enum time_unit u)
  * now - t_ms; a delayed job not due yet has not waited at all. */
 static void fold_age(long long *age, double t_ms, int64_t now_ms)
 {
-    if (!(t_ms > 0))
-        return;
+    if (!(t_ms >= 1e11))
+        return;   /* not an epoch time (Conductor scores a priority message with the priority) */
     long long waited = t_ms < (double)now_ms ? (long long)((double)now_ms - t_ms) : 0;
     if (*age == QT_UNKNOWN || waited > *age)
         *age = waited;
@@ -1282,9 +1394,14 @@ static void fold_age(long long *age, double t_ms, int64_t now_ms)
 static void append_probe(struct keys_collector *c, const struct age_probe *p)
 {
     if (p->kind == P_ZSET_MIN) {
-        const char *a[5] = { "ZRANGE", p->key.ptr, "0", "0", "WITHSCORES" };
-        size_t al[5] = { 6, p->key.len, 1, 1, 10 };
-        redisAppendCommandArgv(c->ctx, 5, a, al);
+        /* the lowest score that is a time: scores below 1973 are priorities (Conductor scores
+         * a message without delay by its priority), not due times */
+        const char *bound = p->unit == TU_S ? "100000000"
+                            : p->unit == TU_BULL ? "409600000000000" : "100000000000";
+        const char *a[8] = { "ZRANGEBYSCORE", p->key.ptr, bound, "+inf", "WITHSCORES", "LIMIT",
+                             "0", "1" };
+        size_t al[8] = { 13, p->key.len, strlen(bound), 4, 10, 5, 1, 1 };
+        redisAppendCommandArgv(c->ctx, 8, a, al);
     } else {
         const char *end = p->end < 0 ? "-1" : "0";
         const char *a[3] = { "LINDEX", p->key.ptr, end };
@@ -1304,7 +1421,8 @@ static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t
         return NULL;
     if (r->type == REDIS_REPLY_NIL ||
         (r->type == REDIS_REPLY_ARRAY && r->elements == 0)) {
-        fold_age(age, (double)now, now);   /* nothing waiting */
+        if (p->waiting_part && *age == QT_UNKNOWN)
+            *age = 0;   /* nothing waiting there */
         return NULL;
     }
     if (p->kind == P_ZSET_MIN) {
@@ -1354,7 +1472,8 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
         return -1;
     }
     char **hash = xcalloc(n, sizeof *hash);
-    size_t *owner = xcalloc(n, sizeof *owner), at = 0, second = 0;
+    size_t *owner_q = xcalloc(n, sizeof *owner_q), *owner_p = xcalloc(n, sizeof *owner_p);
+    size_t at = 0, second = 0;
     for (size_t i = 0; i < c->queues.n; i++) {
         for (size_t j = 0; j < c->queues.v[i].pn; j++, at++) {
             const struct age_probe *p = &c->queues.v[i].probes[j];
@@ -1362,7 +1481,8 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
             if (h) {
                 redisAppendCommand(c->ctx, "HGET %s %s", h, p->field);
                 hash[second] = h;
-                owner[second++] = at;
+                owner_q[second] = i;
+                owner_p[second++] = j;
             }
         }
     }
@@ -1374,16 +1494,7 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
             rc = -1;
         } else {
             for (size_t s = 0; s < second; s++) {
-                /* find the probe again from its position */
-                size_t pos = owner[s], qi = 0, pj = 0;
-                for (size_t i = 0, k = 0; i < c->queues.n; i++) {
-                    if (pos < k + c->queues.v[i].pn) {
-                        qi = i;
-                        pj = pos - k;
-                        break;
-                    }
-                    k += c->queues.v[i].pn;
-                }
+                size_t qi = owner_q[s], pj = owner_p[s];
                 const struct age_probe *p = &c->queues.v[qi].probes[pj];
                 const redisReply *r = rep2[s];
                 if (r && r->type == REDIS_REPLY_STRING)
@@ -1397,7 +1508,8 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
     for (size_t s = 0; s < second; s++)
         free(hash[s]);
     free(hash);
-    free(owner);
+    free(owner_q);
+    free(owner_p);
     free(rep);
     return rc;
 }
@@ -1453,6 +1565,9 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
             int64_t dt = c->server_ms - q->prev_ms;
             r->depth_change_per_sec = per_sec(total, q->prev_total, dt);
             double done = per_sec(r->processed_total, q->prev_processed, dt);
+            double failed = per_sec(r->failed_total, q->prev_failed, dt);
+            if (q->failed_apart && !isnan(done) && !isnan(failed) && failed >= 0)
+                done += failed;   /* BullMQ: completed and failed are separate counters */
             if (!isnan(done) && done >= 0) {
                 r->dequeue_per_sec = done;
                 /* what came in: what left plus what stayed, when the row has its own depth
@@ -1510,7 +1625,10 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
 
     long long before = c->pass_keys;
     long long seen = 0;
-    for (;;) {
+    /* a synchronous sample after the first reads the queues found then (rates need two
+     * readings of the same set, not a second pass) */
+    bool scan = !(full_pass && c->passes > 0);
+    for (; scan;) {
         int rc = scan_step(c, err, errlen);
         if (rc < 0)
             return -1;

@@ -178,7 +178,9 @@ void text_write_keys(const struct keys_snapshot *k, FILE *out)
             snprintf(age, sizeof age, "-");
         else
             fmt_duration_ms(q->oldest_age_ms, age, sizeof age);
-        fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", q->layout, name, d, f, dl,
+        char layout[64];   /* a --layouts file names it: untrusted like any name */
+        sanitize_for_cell(q->layout, strlen(q->layout), layout, sizeof layout, 10, false);
+        fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", layout, name, d, f, dl,
                 due, fl, in, outr, age);
     }
     fprintf(out, "\n%zu locks\n", k->lock_count);

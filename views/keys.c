@@ -220,6 +220,13 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
     if (k->state == CONN_DOWN)
         app_puts(app, w, y++, 1, width - 2, ROLE_CRIT, k->error);
 
+    /* a dry run counts the lines, so a scroll left from a longer list is clamped now */
+    struct canvas dry = { app, w, y, 0, width, 0, 0 };
+    draw_locks(&dry, k);
+    draw_prefixes(&dry, k);
+    int max_scroll = dry.line - (top + height - y);
+    if (app->keys_scroll > (max_scroll > 0 ? max_scroll : 0))
+        app->keys_scroll = max_scroll > 0 ? max_scroll : 0;
     struct canvas c = { app, w, y, top + height - y, width, app->keys_scroll, 0 };
     draw_locks(&c, k);
     draw_prefixes(&c, k);
