@@ -311,7 +311,6 @@ struct keys_snapshot {
     size_t lock_count;
     struct prefix_info *prefixes;  /* most keys first */
     size_t prefix_count;
-    char layout_error[200];        /* a --layouts file problem found at run time; "" */
 };
 
 enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2,

@@ -309,8 +309,6 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     int y = top + 1;
     if (k->state == CONN_DOWN)
         app_puts(app, w, y++, 1, width - 2, ROLE_CRIT, k->error);
-    if (k->layout_error[0])
-        app_puts(app, w, y++, 1, width - 2, ROLE_WARN, k->layout_error);
     struct layout l = plan_columns(k, width);
     draw_header_row(app, w, y++, width, &l);
     int body = top + height - y;
