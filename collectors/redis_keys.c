@@ -60,10 +60,7 @@ static void catalogue_add(struct catalogue *c, const char *key, size_t len, char
         c->truncated = true;
         return;
     }
-    if (c->n == c->cap) {
-        c->cap = c->cap ? c->cap * 2 : 256;
-        c->v = xrealloc(c->v, c->cap * sizeof *c->v);
-    }
+    c->v = xgrow(c->v, c->n, &c->cap, 256, sizeof *c->v);
     struct cat_key *k = &c->v[c->n++];
     bytes_set(&k->key, key, len);
     k->type = type;
@@ -174,10 +171,7 @@ static void qdef_free(struct qdef *q)
 static void measure_add(struct qdef *q, enum metric metric, enum cmd cmd, enum unit unit,
                         const char *key, size_t len)
 {
-    if (q->mn == q->mcap) {
-        q->mcap = q->mcap ? q->mcap * 2 : 8;
-        q->m = xrealloc(q->m, q->mcap * sizeof *q->m);
-    }
+    q->m = xgrow(q->m, q->mn, &q->mcap, 8, sizeof *q->m);
     struct measure *m = &q->m[q->mn++];
     m->metric = metric;
     m->cmd = cmd;
@@ -245,10 +239,7 @@ static struct qdef *qdef_new(struct qdefs *d, const char *layout, const char *ki
             memcmp(d->v[i].name.ptr, name, len) == 0)
             return &d->v[i];
     }
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 32;
-        d->v = xrealloc(d->v, d->cap * sizeof *d->v);
-    }
+    d->v = xgrow(d->v, d->n, &d->cap, 32, sizeof *d->v);
     struct qdef *q = &d->v[d->n++];
     memset(q, 0, sizeof *q);
     bytes_set(&q->name, name, len);
@@ -303,10 +294,7 @@ static struct prefix_acc *prefix_of(struct prefixes *p, const char *key, size_t 
                 return &p->v[i];
         }
     }
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 32;
-        p->v = xrealloc(p->v, p->cap * sizeof *p->v);
-    }
+    p->v = xgrow(p->v, p->n, &p->cap, 32, sizeof *p->v);
     struct prefix_acc *a = &p->v[p->n++];
     memset(a, 0, sizeof *a);
     bytes_set(&a->prefix, name, nlen);
@@ -598,10 +586,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
         if (memchr(k->str, '\0', k->len))
             continue;   /* patterns cannot describe it; counted in its prefix only */
         if (type == T_STRING && is_lock_name(c, k->str) && c->lock_key_n < LOCKS_MAX) {
-            if (c->lock_key_n == c->lock_key_cap) {
-                c->lock_key_cap = c->lock_key_cap ? c->lock_key_cap * 2 : 32;
-                c->lock_keys = xrealloc(c->lock_keys, c->lock_key_cap * sizeof *c->lock_keys);
-            }
+            c->lock_keys = xgrow(c->lock_keys, c->lock_key_n, &c->lock_key_cap, 32,
+                                 sizeof *c->lock_keys);
             bytes_set(&c->lock_keys[c->lock_key_n++], k->str, k->len);
         }
         if (keep_for_layouts(&kb, type))

@@ -254,10 +254,7 @@ static void add_fresh(struct streams_collector *c, const char *key, size_t len)
         t->gone = false;
         return;
     }
-    if (c->fresh_count == c->fresh_cap) {
-        c->fresh_cap = c->fresh_cap ? c->fresh_cap * 2 : 256;
-        c->fresh = xrealloc(c->fresh, c->fresh_cap * sizeof *c->fresh);
-    }
+    c->fresh = xgrow(c->fresh, c->fresh_count, &c->fresh_cap, 256, sizeof *c->fresh);
     bytes_set(&c->fresh[c->fresh_count++], key, len);
 }
 

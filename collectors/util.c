@@ -109,3 +109,11 @@ void str_one_line(char *out, size_t outlen, const char *msg)
         out[o++] = ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f) ? '?' : *p;
     out[o] = '\0';
 }
+
+void *xgrow(void *ptr, size_t n, size_t *cap, size_t first, size_t elem_size)
+{
+    if (n < *cap)
+        return ptr;
+    *cap = *cap ? *cap * 2 : first;
+    return xrealloc(ptr, *cap * elem_size);
+}

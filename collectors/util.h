@@ -10,6 +10,9 @@ void *xmalloc(size_t size);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *ptr, size_t size);
 char *xstrdup(const char *s);
+/* Room for one more element in a growing array: when n == *cap, doubles *cap (first: first)
+ * and reallocates. Returns the (maybe moved) array. */
+void *xgrow(void *ptr, size_t n, size_t *cap, size_t first, size_t elem_size);
 /* Copies len bytes (may hold NULs) and appends a terminating NUL. */
 char *xmemdup(const void *p, size_t len);
 
