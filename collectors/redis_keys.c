@@ -649,7 +649,8 @@ static void claim_prefix(struct catalogue *cat, const char *prefix)
 }
 
 /* BullMQ (and Bull 3/4): <prefix>:<queue>:<suffix>, found by the meta hash (BullMQ) or the id
- * counter with a state key beside it (Bull). */
+ * counter with a state key beside it (Bull). Matched: BullMQ v6.2.0 (src/classes/queue-keys.ts,
+ * src/commands; prioritized since 4.0), Bull v4.15.0 (lib/queue.js). */
 static void detect_bull(struct catalogue *cat, struct qdefs *out)
 {
     for (size_t i = 0; i < cat->n; i++) {
@@ -732,7 +733,7 @@ static void detect_bull(struct catalogue *cat, struct qdefs *out)
     }
 }
 
-/* Sidekiq (7+, no namespace): `queues` names the queues, `queue:<name>` lists; schedule, retry
+/* Sidekiq (7+, no namespace; matched v8.1.7 lib/sidekiq/{client,fetch,api}.rb): `queues` names the queues, `queue:<name>` lists; schedule, retry
  * and dead zsets (scores in float seconds) and the stat counters are shared by all queues and
  * form the row named "*"; in flight is each process's `<identity>:work` hash. */
 static void detect_sidekiq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
@@ -809,7 +810,7 @@ static const char *find_sep(const char *p, size_t len)
     return NULL;
 }
 
-/* Celery on kombu: queue names come from the `_kombu.binding.<exchange>` sets (member:
+/* Celery on kombu (matched kombu v5.6.2 kombu/transport/redis.py): queue names come from the `_kombu.binding.<exchange>` sets (member:
  * routing_key \x06\x16 pattern \x06\x16 queue); a queue is its list plus the priority bands
  * `<q>\x06\x16{3,6,9}`; `unacked` (in flight) is shared by every queue: the "*" row. */
 static void detect_celery(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
@@ -878,7 +879,8 @@ static void detect_celery(struct keys_collector *c, struct catalogue *cat, struc
     }
 }
 
-/* RQ: `rq:queues` holds the full list keys; the registries are zsets named after the queue. */
+/* RQ: `rq:queues` holds the full list keys; the registries are zsets named after the queue.
+ * Matched: RQ 2.10.0 (rq/queue.py, rq/registry.py; 1.x registries have the same names). */
 static void add_rq_queue(struct qdefs *out, const char *name, size_t len)
 {
     struct qdef *q = qdef_new(out, "rq", "mixed", name, len);
@@ -923,7 +925,8 @@ static void detect_rq(struct keys_collector *c, struct catalogue *cat, struct qd
     }
 }
 
-/* asynq: `asynq:queues` names the queues; every per-queue key is asynq:{<q>}:<suffix>. */
+/* asynq: `asynq:queues` names the queues; every per-queue key is asynq:{<q>}:<suffix>.
+ * Matched: asynq v0.26.0 (internal/base/base.go; the layout of 0.18 and later). */
 static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct qdefs *out)
 {
     struct cat_key *reg = cat_find(cat, "asynq:queues");
@@ -958,7 +961,9 @@ static void detect_asynq(struct keys_collector *c, struct catalogue *cat, struct
     claim_prefix(cat, "asynq:");
 }
 
-/* Conductor: one zset per task queue, <ns>.QUEUE.<queue>.<shard>, scores in ms. Ready is
+/* Conductor: one zset per task queue, <ns>.QUEUE.<queue>.<shard>, scores in ms (matched
+ * conductor-oss v3.32.0-rc redis-persistence BaseRedisQueueDAO with orkes-queues 2.0.0.rc3,
+ * and Netflix dyno-queues 2.0 RedisDynoQueue for the .UNACK. layout). Ready is
  * score <= now; later scores mix delayed and taken-but-unacked messages (Redis cannot tell
  * them apart), except in the older dyno layout whose .UNACK. zset holds the taken ones. */
 /* <ns>.QUEUE.<queue>.<shard>: the parts, or false. */
