@@ -12,6 +12,7 @@
 #include "../tui/format.h"
 #include "canvas.h"
 #include "panels.h"
+#include "server_model.h"
 
 static const struct keys_snapshot *keys_of(const struct app *app)
 {
@@ -90,6 +91,14 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
         }
     }
     c->line++;
+    size_t evictable = locks_evictable(app->server ? &app->server->server : NULL, k);
+    if (evictable) {
+        snprintf(line, sizeof line, "maxmemory-policy %s can evict %zu of these before they"
+                 " expire: two workers may then hold one lock",
+                 app->server->server.maxmemory_policy, evictable);
+        canvas_text(c, 2, ROLE_WARN, line);
+        c->line++;
+    }
     if (k->lock_count == 0) {
         int o = snprintf(line, sizeof line, "no key matches the lock patterns (");
         for (size_t i = 0; i < app->opts->keys.lock_pattern_count && o < (int)sizeof line; i++)

@@ -16,6 +16,18 @@ bool policy_can_evict_queues(const char *policy, bool queue_keys_have_ttl)
     return strncmp(policy, "volatile-", 9) == 0 && queue_keys_have_ttl;
 }
 
+size_t locks_evictable(const struct server_snapshot *s, const struct keys_snapshot *k)
+{
+    if (!s || !k || s->state != CONN_UP || s->maxmemory <= 0)
+        return 0;
+    bool all = strncmp(s->maxmemory_policy, "allkeys-", 8) == 0;
+    bool volatile_ = strncmp(s->maxmemory_policy, "volatile-", 9) == 0;
+    size_t n = 0;
+    for (size_t i = 0; i < k->lock_count; i++)
+        n += all || (volatile_ && k->locks[i].ttl_ms >= 0);
+    return n;
+}
+
 struct sink {
     struct health_warning *out;
     size_t n, max;

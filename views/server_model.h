@@ -22,6 +22,11 @@ struct health_warning {
  * keys with a TTL, so only when queue keys have one; noeviction never. */
 bool policy_can_evict_queues(const char *policy, bool queue_keys_have_ttl);
 
+/* How many of the locks an eviction policy can drop before they expire: with maxmemory set,
+ * allkeys-* can evict any of them and volatile-* exactly those with a TTL, the healthy ones;
+ * two workers may then hold the same lock. 0 when nothing can be evicted (or s is NULL). */
+size_t locks_evictable(const struct server_snapshot *s, const struct keys_snapshot *k);
+
 /* Fills out[] (room for max) with the server's problems, worst first; returns how many.
  * streams may be NULL (unknown: then "queues exist" is assumed false for the no-persistence
  * warning, and volatile-* policies are judged as if queue keys had no TTL). now_wall_ms dates

@@ -130,9 +130,36 @@ static void test_restart_banner(void **state)
     assert_int_equal(judge(&r), 0);             /* old news */
 }
 
+/* Locks an eviction policy can drop before they expire: none without maxmemory or under
+ * noeviction, those with a TTL under volatile-*, all of them under allkeys-*. */
+static void test_locks_evictable(void **state)
+{
+    (void)state;
+    struct lock_info locks[3];
+    memset(locks, 0, sizeof locks);
+    locks[0].ttl_ms = -1;      /* no expiry: volatile-* leaves it alone */
+    locks[1].ttl_ms = 30000;
+    locks[2].ttl_ms = 500;
+    struct keys_snapshot k;
+    memset(&k, 0, sizeof k);
+    k.locks = locks;
+    k.lock_count = 3;
+    assert_int_equal(locks_evictable(&s, &k), 0);   /* noeviction, no maxmemory */
+    s.maxmemory = 1 << 20;
+    assert_int_equal(locks_evictable(&s, &k), 0);   /* noeviction */
+    strcpy(s.maxmemory_policy, "volatile-lru");
+    assert_int_equal(locks_evictable(&s, &k), 2);
+    strcpy(s.maxmemory_policy, "allkeys-lfu");
+    assert_int_equal(locks_evictable(&s, &k), 3);
+    s.maxmemory = 0;
+    assert_int_equal(locks_evictable(&s, &k), 0);   /* no maxmemory: nothing is evicted */
+    assert_int_equal(locks_evictable(NULL, &k), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_locks_evictable, setup),
         cmocka_unit_test_setup(test_policy, setup),
         cmocka_unit_test_setup(test_healthy_is_quiet, setup),
         cmocka_unit_test_setup(test_evictions, setup),
