@@ -257,3 +257,15 @@ void pg_read_rates(const PGresult *r, int window_min, struct workflow_summary *o
         t->failed = pg_cell_ll(r, i, 3);
     }
 }
+
+void pg_read_counts(const PGresult *r, struct workflow_summary *out)
+{
+    int n = PQntuples(r);
+    out->counts = n ? xcalloc((size_t)n, sizeof *out->counts) : NULL;
+    for (int i = 0; i < n; i++) {
+        struct status_count *c = &out->counts[out->count_n++];
+        pg_cell(r, i, 0, &c->type);
+        str_copy(c->status, PQgetisnull(r, i, 1) ? "" : PQgetvalue(r, i, 1), sizeof c->status);
+        c->count = pg_cell_ll(r, i, 2);
+    }
+}

@@ -37,8 +37,10 @@ struct bytes;
 void pg_cell(const PGresult *r, int row, int col, struct bytes *out);
 long long pg_cell_ll(const PGresult *r, int row, int col);
 
-/* Rows (type, started, completed, failed) into out->rates, counted over window_min minutes. */
 struct workflow_summary;
+/* Rows (type, status, count) into out->counts; a NULL status is "". */
+void pg_read_counts(const PGresult *r, struct workflow_summary *out);
+/* Rows (type, started, completed, failed) into out->rates, counted over window_min minutes. */
 void pg_read_rates(const PGresult *r, int window_min, struct workflow_summary *out);
 
 /* A PostgreSQL array literal of n strings, {"a","b\\"c"}, for $1::text[] (caller frees).

@@ -246,14 +246,7 @@ static int summary_counts(PGconn *conn, const char *const *hours, struct workflo
         1, hours, "counting flow runs", err, errlen);
     if (!r)
         return -1;
-    int n = PQntuples(r);
-    out->counts = n ? xcalloc((size_t)n, sizeof *out->counts) : NULL;
-    for (int i = 0; i < n; i++) {
-        struct status_count *c = &out->counts[out->count_n++];
-        pg_cell(r, i, 0, &c->type);
-        str_copy(c->status, PQgetisnull(r, i, 1) ? "" : PQgetvalue(r, i, 1), sizeof c->status);
-        c->count = pg_cell_ll(r, i, 2);
-    }
+    pg_read_counts(r, out);
     PQclear(r);
     return 0;
 }
