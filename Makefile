@@ -32,7 +32,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
-            $(BUILD)/tests/pg_fixture
+            $(BUILD)/tests/pg_fixture $(BUILD)/tests/freeze_proxy
 
 ifeq ($(SAN),1)
 all: $(BUILD)/queuetop
@@ -104,6 +104,10 @@ $(BUILD)/tests/pg_fixture: tests/tools/pg_fixture.c $(BUILD)/tests/pg_harness.o 
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(BUILD)/tests/freeze_proxy: tests/tools/freeze_proxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
 $(BUILD)/tests/freeport: tests/tools/freeport.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
@@ -120,11 +124,11 @@ build-fuzz/fuzz_url: tests/fuzz/fuzz_url.c collectors/redis_conn.c collectors/ut
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis)
 build-fuzz/fuzz_conductor_json: tests/fuzz/fuzz_conductor_json.c collectors/pg_conductor.c \
-                                collectors/workflow.c collectors/pg_conn.c collectors/snapshot.c collectors/util.c
+                                collectors/workflow.c collectors/pg_conn.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping.c \
-                             collectors/workflow.c collectors/pg_conn.c collectors/snapshot.c collectors/util.c
+                             collectors/workflow.c collectors/pg_conn.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 

@@ -35,13 +35,22 @@ struct collector_thread {
     int interval_ms;
     pthread_t thread;
     bool started;
+    bool debug_fault; /* QUEUETOP_DEBUG_FAULT names this class: fault on the first tick */
+    bool stuck;       /* did not end within COLLECTOR_STOP_WAIT_MS of the first stop */
 };
 
 /* Starts the thread with all signals blocked (they belong to the UI thread). 0 or -1. */
 int collector_thread_start(struct collector_thread *t, const struct collector_class *cls,
                            void *self, struct hub *hub, int interval_ms);
-/* Asks the hub to stop and joins the thread (no-op if not started). */
+/* Asks the hub to stop and joins the thread (no-op if not started). Once cancel_request()
+ * was called (the process is leaving), it waits at most until COLLECTOR_STOP_WAIT_MS after
+ * the first stop of the process instead. A thread still running then is
+ * left running and counted: its collector must not be freed (the process should leave with
+ * _exit; see collector_threads_stuck). */
+#define COLLECTOR_STOP_WAIT_MS 700
 void collector_thread_stop(struct collector_thread *t);
+/* How many threads collector_thread_stop gave up on. */
+int collector_threads_stuck(void);
 
 /* The next delay after a failure that followed a delay of previous_ms (0: first failure). */
 int collector_backoff_ms(int previous_ms);

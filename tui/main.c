@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../collectors/cancel.h"
+#include "../collectors/collector.h"
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
 #include "../collectors/pg_mapping.h"
@@ -28,28 +30,50 @@
 #include "text_out.h"
 
 static int signal_pipe[2] = { -1, -1 };
-
-static void on_stop_signal(int sig)
-{
-    int saved = errno;
-    char c = (char)sig;
-    ssize_t w = write(signal_pipe[1], &c, 1);
-    (void)w;
-    errno = saved;
-}
+static volatile sig_atomic_t stop_signals;   /* SIGINT/SIGTERM/SIGHUP received so far */
+static volatile sig_atomic_t screen_active;  /* the dashboard owns the terminal */
 
 static struct termios saved_termios;
 static bool have_saved_termios;
 
-/* Only async-signal-safe calls here: the heap may be what broke. Puts the tty modes back as they
- * were at start, leaves the alternate screen, shows the cursor, resets attributes. */
-static void on_crash(int sig)
+/* Async-signal-safe. Puts the tty modes back as they were at start and, when the dashboard had
+ * the terminal, leaves the alternate screen, shows the cursor and resets attributes. Headless
+ * runs write no escapes: their stderr may be a log file. */
+static void restore_terminal_from_signal(void)
 {
-    static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n"
-                                "queuetop: crashed (fatal signal); terminal restored\n";
+    static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
     if (have_saved_termios)
         tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
-    ssize_t w = write(STDERR_FILENO, reset, sizeof reset - 1);
+    if (screen_active) {
+        ssize_t w = write(STDOUT_FILENO, reset, sizeof reset - 1);
+        (void)w;
+    }
+}
+
+/* The first stop signal asks for an orderly stop: the front end sees it on signal_pipe, and
+ * every network wait is cancelled at once (cancel_request shuts the sockets down). A second one
+ * means "now": the terminal is restored and the process leaves without cleaning up. */
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    if (stop_signals++ > 0) {
+        restore_terminal_from_signal();
+        _exit(128 + sig);
+    }
+    char c = (char)sig;
+    ssize_t w = write(signal_pipe[1], &c, 1);
+    (void)w;
+    cancel_request();
+    errno = saved;
+}
+
+/* Only async-signal-safe calls here: the heap may be what broke. Runs on whichever thread
+ * faulted (collector threads block only the asynchronous signals). */
+static void on_crash(int sig)
+{
+    static const char msg[] = "queuetop: crashed (fatal signal)\n";
+    restore_terminal_from_signal();
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
     (void)w;
     signal(sig, SIG_DFL);
     raise(sig);
@@ -64,6 +88,10 @@ static void install_signals(void)
         fcntl(signal_pipe[1], F_SETFL, O_NONBLOCK);
         fcntl(signal_pipe[0], F_SETFD, FD_CLOEXEC);
         fcntl(signal_pipe[1], F_SETFD, FD_CLOEXEC);
+    }
+    if (cancel_init() < 0) {
+        fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));
+        exit(2);
     }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -601,6 +629,11 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &opts);
     install_signals();
     int rc = run(&opts);
+    if (stop_signals > 0 && rc != 0) {
+        /* a headless run cut short by Ctrl-C or SIGTERM (it said so on stderr): its half-done
+         * work is not an error of the servers' */
+        rc = 130;
+    }
     wf_mapping_free(opts.pg.source.mapping);
     layout_file_free(opts.layouts);
     return rc;
@@ -639,7 +672,16 @@ static int run(struct options *o)
         fprintf(stderr, "queuetop: cannot start the collector threads\n");
         return 2;
     }
-    int rc = opts.json ? run_json_lines(&opts, &hub) : app_run(&opts, &hub, signal_pipe[0]);
+    int rc;
+    if (opts.json) {
+        rc = run_json_lines(&opts, &hub);
+    } else {
+        screen_active = 1;
+        rc = app_run(&opts, &hub, signal_pipe[0]);
+        screen_active = 0;
+    }
+    /* leaving: every wait on a server ends now, whatever the servers do */
+    cancel_request();
     if (c)
         streams_collector_stop(c);
     if (sc)
@@ -648,6 +690,12 @@ static int run(struct options *o)
         pg_collector_stop(pc);
     if (kc)
         keys_collector_stop(kc);
+    if (collector_threads_stuck() > 0) {
+        /* a thread is still inside a call that could not be cancelled: its state cannot be
+         * freed under it, and the user asked to leave */
+        fflush(stdout);
+        _exit(rc);
+    }
     keys_collector_delete(kc);
     streams_collector_delete(c);
     server_collector_delete(sc);
