@@ -162,7 +162,8 @@ static void usage(FILE *out)
         "search, s/S sort, Enter open, Esc back, +/- zoom a timeline, r refresh now.\n"
         "\n"
         "Exit status: 0 ok; 1 no such workflow execution; 2 bad usage, or a server could not\n"
-        "be reached or read.\n");
+        "be reached or read; 130 --once cut short by a signal. q and signals leave within a\n"
+        "second whatever the servers do; a second signal leaves at once.\n");
 }
 
 static int parse_seconds(const char *s, int *ms_out, double min_s)
