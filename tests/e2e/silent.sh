@@ -18,33 +18,21 @@ rport=$("$BUILD/tests/freeport")
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
     --logfile "$tmp/redis.log" --daemonize no >/dev/null 2>&1 &
 redis_pid=$!
-mkfifo "$tmp/hold"
-"$BUILD/tests/pg_fixture" <"$tmp/hold" >"$tmp/conninfo" 2>"$tmp/fixture.log" &
-fixture_pid=$!
-exec 9>"$tmp/hold"
+fixture_pid=""
 proxies=""
 cleanup() {
     tmux -L "$sock" kill-server >/dev/null 2>&1
     exec 9>&-
     for p in $proxies; do kill "$p" >/dev/null 2>&1; done
     kill -9 "$redis_pid" >/dev/null 2>&1
-    kill "$fixture_pid" >/dev/null 2>&1
+    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1
     wait >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 wait_redis "$rport" || { echo "not ok 1 - redis-server did not start"; exit 1; }
-i=0
-while [ ! -s "$tmp/conninfo" ]; do
-    i=$((i + 1))
-    if [ $i -gt 600 ] || ! kill -0 "$fixture_pid" 2>/dev/null; then
-        echo "not ok 1 - the PostgreSQL fixture did not start"
-        sed 's/^/# /' "$tmp/fixture.log"
-        exit 1
-    fi
-    sleep 0.1
-done
+start_pg_fixture
 pgport=$(sed -n 's/.*port=\([0-9]*\).*/\1/p' "$tmp/conninfo")
 redis-cli -p "$rport" XADD orders '*' n 1 >/dev/null
 redis-cli -p "$rport" XGROUP CREATE orders billing 0 >/dev/null

@@ -7,30 +7,16 @@ set -u
 tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
 sock="qt-e2e-wf-$$"
 . tests/e2e/common.inc
-mkfifo "$tmp/hold"
-# the fixture runs until its stdin closes (or SIGTERM): the fifo is held open below
-"$BUILD/tests/pg_fixture" <"$tmp/hold" >"$tmp/conninfo" 2>"$tmp/fixture.log" &
-fixture_pid=$!
-exec 9>"$tmp/hold"
+fixture_pid=""
 cleanup() {
     tmux -L "$sock" kill-server >/dev/null 2>&1
     exec 9>&-
-    kill "$fixture_pid" >/dev/null 2>&1
+    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1
     wait >/dev/null 2>&1
     rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-i=0
-while [ ! -s "$tmp/conninfo" ]; do
-    i=$((i + 1))
-    if [ $i -gt 600 ] || ! kill -0 "$fixture_pid" 2>/dev/null; then
-        echo "not ok 1 - the PostgreSQL fixture did not start"
-        sed 's/^/# /' "$tmp/fixture.log"
-        exit 1
-    fi
-    sleep 0.1
-done
-conninfo=$(cat "$tmp/conninfo")
+start_pg_fixture
 runs=0
 base_sock=$sock
 start() {   # start ARGS...: queuetop in a fresh tmux server (a new socket: no race with the old)
