@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "util.h"
 
@@ -295,76 +294,4 @@ void redis_describe_error(const char *what, const char *e, char *err, size_t err
         hint = " (this ACL user lacks a read permission queuetop needs: SCAN, TYPE, XINFO,"
                " XPENDING, TIME, INFO)";
     snprintf(err, errlen, "%s: %s%s", what, clean, hint);
-}
-
-static struct timeval ms_to_tv(int ms)
-{
-    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-    return tv;
-}
-
-redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_ms,
-                              int command_timeout_ms, char *err, size_t errlen)
-{
-    char where[600];
-    redis_target_display(t, where, sizeof where);
-    redisContext *c = t->unix_socket
-                          ? redisConnectUnixWithTimeout(t->path, ms_to_tv(connect_timeout_ms))
-                          : redisConnectWithTimeout(t->host, t->port, ms_to_tv(connect_timeout_ms));
-    if (!c) {
-        snprintf(err, errlen, "cannot connect to %s: out of memory", where);
-        return NULL;
-    }
-    if (c->err) {
-        snprintf(err, errlen, "cannot connect to %s: %s", where, c->errstr);
-        redisFree(c);
-        return NULL;
-    }
-    redisSetTimeout(c, ms_to_tv(command_timeout_ms));
-    if (!t->unix_socket)
-        redisEnableKeepAlive(c);
-
-    redisReply *r = NULL;
-    if (t->has_password) {
-        if (t->user[0])
-            r = redisCommand(c, "AUTH %s %s", t->user, t->password);
-        else
-            r = redisCommand(c, "AUTH %s", t->password);
-        if (!r) {
-            snprintf(err, errlen, "lost %s during AUTH: %s", where, c->errstr);
-            redisFree(c);
-            return NULL;
-        }
-        if (r->type == REDIS_REPLY_ERROR) {
-            redis_describe_error("authentication failed", r->str, err, errlen);
-            freeReplyObject(r);
-            redisFree(c);
-            return NULL;
-        }
-        freeReplyObject(r);
-    }
-    if (t->db) {
-        r = redisCommand(c, "SELECT %d", t->db);
-        if (!r || r->type == REDIS_REPLY_ERROR) {
-            if (r)
-                redis_describe_error("SELECT failed", r->str, err, errlen);
-            else
-                snprintf(err, errlen, "lost %s during SELECT: %s", where, c->errstr);
-            if (r)
-                freeReplyObject(r);
-            redisFree(c);
-            return NULL;
-        }
-        freeReplyObject(r);
-    }
-    /* Named so operators see who is connected, and so our own commands can be told apart in
-     * SLOWLOG. Refused by some ACL users: harmless, ignored. */
-    r = redisCommand(c, "CLIENT SETNAME queuetop");
-    if (!r) {
-        snprintf(err, errlen, "lost %s during CLIENT SETNAME: %s", where, c->errstr);
-        redisFree(c);
-        return NULL;
-    }
-    freeReplyObject(r);
-    return c;
 }

@@ -27,11 +27,7 @@ int redis_url_parse(const char *url, struct redis_target *out, char *err, size_t
 /* The target as a URL without its password (":***@" shows that one is set). */
 void redis_target_display(const struct redis_target *t, char *buf, size_t buflen);
 
-/* Connects, sets the command timeout, authenticates and selects the database.
- * Returns a ready context (caller frees with redisFree), or NULL with a one-line reason in err
- * (never containing the password). */
-redisContext *redis_conn_open(const struct redis_target *t, int connect_timeout_ms,
-                              int command_timeout_ms, char *err, size_t errlen);
+/* Opening a session: redis_io_connect (redis_io.h). */
 
 /* Reads one field "name:value" from INFO text into buf; 0 when found, -1 otherwise. */
 int redis_info_field(const char *info, const char *name, char *buf, size_t buflen);

@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "collector.h"
+#include "redis_io.h"
 #include "util.h"
 
 #define SCAN_COUNT 1000
@@ -387,7 +388,7 @@ static void keys_disconnect(void *self)
 {
     struct keys_collector *c = self;
     if (c->ctx)
-        redisFree(c->ctx);
+        redis_io_free(c->ctx);
     c->ctx = NULL;
     /* a pass cannot resume on another connection's cursor safely after a restart: start over */
     str_copy(c->cursor, "0", sizeof c->cursor);
@@ -484,7 +485,7 @@ static int get_replies(struct keys_collector *c, redisReply **rep, size_t n, con
                        char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
-        if (redisGetReply(c->ctx, (void **)&rep[i]) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&rep[i]) != REDIS_OK) {
             for (size_t j = 0; j < i; j++)
                 freeReplyObject(rep[j]);
             return fail_io(c, what, err, errlen);
@@ -505,7 +506,7 @@ static void free_replies(redisReply **rep, size_t n)
 static int scan_step(struct keys_collector *c, char *err, size_t errlen)
 {
     const char *argv[] = { "SCAN", c->cursor, "COUNT", "1000" };
-    redisReply *r = redisCommandArgv(c->ctx, 4, argv, NULL);
+    redisReply *r = redis_io_command_argv(c->ctx, 4, argv, NULL);
     c->round_trips++;
     if (!r)
         return fail_io(c, "SCAN", err, errlen);
@@ -606,7 +607,7 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
 static redisReply *set_members(struct keys_collector *c, const char *key)
 {
     const char *a[2] = { "SCARD", key };
-    redisReply *n = redisCommandArgv(c->ctx, 2, a, NULL);
+    redisReply *n = redis_io_command_argv(c->ctx, 2, a, NULL);
     c->round_trips++;
     bool ok = n && n->type == REDIS_REPLY_INTEGER && n->integer > 0 &&
               n->integer <= REGISTRY_MAX;
@@ -614,7 +615,7 @@ static redisReply *set_members(struct keys_collector *c, const char *key)
     if (!ok)
         return NULL;
     a[0] = "SMEMBERS";
-    redisReply *r = redisCommandArgv(c->ctx, 2, a, NULL);
+    redisReply *r = redis_io_command_argv(c->ctx, 2, a, NULL);
     c->round_trips++;
     if (r && r->type != REDIS_REPLY_ARRAY) {
         freeReplyObject(r);
@@ -1595,7 +1596,7 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
     int64_t start = mono_ms();
     c->round_trips = 0;
     if (!c->ctx) {
-        c->ctx = redis_conn_open(&c->cfg.target, c->cfg.connect_timeout_ms,
+        c->ctx = redis_io_connect(&c->cfg.target, c->cfg.connect_timeout_ms,
                                  c->cfg.command_timeout_ms, err, errlen);
         if (!c->ctx)
             return -1;

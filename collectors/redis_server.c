@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "redis_io.h"
 #include "util.h"
 
 #define SLOWLOG_FETCH 64
@@ -64,7 +65,7 @@ struct server_collector *server_collector_new(const struct server_config *cfg, s
 static void disconnect(struct server_collector *c)
 {
     if (c->ctx)
-        redisFree(c->ctx);
+        redis_io_free(c->ctx);
     c->ctx = NULL;
 }
 
@@ -333,7 +334,7 @@ static void time_pings(struct server_collector *c, struct server_snapshot *s)
     s->ping_min_ms = s->ping_avg_ms = s->ping_max_ms = NAN;
     for (int i = 0; i < c->cfg.pings && c->ctx; i++) {
         int64_t t0 = mono_us();
-        redisReply *r = redisCommand(c->ctx, "PING");
+        redisReply *r = redis_io_command(c->ctx, "PING");
         int64_t us = mono_us() - t0;
         c->round_trips++;
         if (!r)
@@ -356,7 +357,7 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
     struct server_snapshot *s = &c->cur;
     c->round_trips = 0;
     if (!c->ctx) {
-        c->ctx = redis_conn_open(&c->cfg.target, c->cfg.connect_timeout_ms,
+        c->ctx = redis_io_connect(&c->cfg.target, c->cfg.connect_timeout_ms,
                                  c->cfg.command_timeout_ms, err, errlen);
         if (!c->ctx)
             return -1;
@@ -382,7 +383,7 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
     c->round_trips++;
     redisReply *rep[N_CMDS] = { 0 };
     for (size_t i = 0; i < N_CMDS; i++) {
-        if (redisGetReply(c->ctx, (void **)&rep[i]) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&rep[i]) != REDIS_OK) {
             for (size_t j = 0; j < i; j++)
                 freeReplyObject(rep[j]);
             return fail_io(c, cmds[i][0], err, errlen);

@@ -21,6 +21,7 @@
 
 #include "collector.h"
 #include "reply_arena.h"
+#include "redis_io.h"
 #include "util.h"
 
 struct tracked {
@@ -109,7 +110,7 @@ static void free_lost(struct lost_stream *l, size_t n)
 static void disconnect(struct streams_collector *c)
 {
     if (c->ctx)
-        redisFree(c->ctx);
+        redis_io_free(c->ctx);
     c->ctx = NULL;
 }
 
@@ -334,7 +335,7 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
 {
     if (c->ctx)
         return 0;
-    c->ctx = redis_conn_open(&c->cfg.target, c->cfg.connect_timeout_ms,
+    c->ctx = redis_io_connect(&c->cfg.target, c->cfg.connect_timeout_ms,
                              c->cfg.command_timeout_ms, err, errlen);
     if (!c->ctx)
         return -1;
@@ -342,7 +343,7 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass++;
     c->keys_scanned_pass = 0;
-    redisReply *r = redisCommand(c->ctx, "INFO server");
+    redisReply *r = redis_io_command(c->ctx, "INFO server");
     c->round_trips++;
     if (!r)
         return fail_io(c, "INFO", err, errlen);
@@ -411,7 +412,7 @@ static int scan_step(struct streams_collector *c, bool full, char *err, size_t e
     const char *argv[8];
     char count[24];
     scan_argv(c, full, argv, count);
-    redisReply *r = redisCommandArgv(c->ctx, 8, argv, NULL);
+    redisReply *r = redis_io_command_argv(c->ctx, 8, argv, NULL);
     c->round_trips++;
     if (!r)
         return fail_io(c, "SCAN", err, errlen);
@@ -663,7 +664,7 @@ static void apply_group_reply(struct streams_collector *c, struct tracked *t, st
 }
 
 /* Writes round trip A of the batch into the connection's output buffer; it leaves with the
- * next redisGetReply, together with anything appended after it. */
+ * next redis_io_get_reply, together with anything appended after it. */
 static void batch_prepare(struct streams_collector *c, struct batch *bt)
 {
     struct cmdbuf out = { 0 };
@@ -737,7 +738,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     size_t covered_cap = 0;
 
     reply_arena_attach(&c->arena, c->ctx);
-    if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+    if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
         rc = fail_io(c, "TIME", err, errlen);
         goto done;
     }
@@ -751,7 +752,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     else
         rc = fail_reply(c, "TIME failed", r, err, errlen);
     if (bt->want_role) {
-        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
             rc = fail_io(c, "INFO", err, errlen);
             goto done;
         }
@@ -764,9 +765,9 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
         redisReply *rs = NULL, *rg = NULL, *rt = NULL;
-        if (redisGetReply(c->ctx, (void **)&rs) != REDIS_OK ||
-            redisGetReply(c->ctx, (void **)&rg) != REDIS_OK ||
-            redisGetReply(c->ctx, (void **)&rt) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&rs) != REDIS_OK ||
+            redis_io_get_reply(c->ctx, (void **)&rg) != REDIS_OK ||
+            redis_io_get_reply(c->ctx, (void **)&rt) != REDIS_OK) {
             rc = fail_io(c, "XINFO", err, errlen);
             goto done;
         }
@@ -797,7 +798,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         if (covered_cap)
             memset(covered, 0, covered_cap * sizeof *covered);
         for (size_t q = bt->first_req[i]; q < bt->first_req[i + 1]; q++) {
-            if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+            if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
                 rc = fail_io(c, "XPENDING", err, errlen);
                 goto done;
             }
@@ -819,7 +820,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         stream_info_derive(&t->info);
     }
     if (bt->with_scan) {
-        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
             rc = fail_io(c, "SCAN", err, errlen);
             goto done;
         }
@@ -841,7 +842,7 @@ static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *
     int rc = 0;
     reply_arena_attach(&c->arena, c->ctx);
     for (size_t f = 0; f < bt->nfix; f++) {
-        if (redisGetReply(c->ctx, (void **)&r) != REDIS_OK) {
+        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
             rc = fail_io(c, "XPENDING", err, errlen);
             break;
         }

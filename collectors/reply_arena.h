@@ -17,13 +17,14 @@ struct arena_chunk;
 struct reply_arena {
     struct arena_chunk *chunks;   /* newest first */
     size_t bytes_in_use;          /* for tests and the benchmark */
-    redisReplyObjectFunctions *saved_fn;
-    void *saved_privdata;
 };
 
-/* Makes ctx's reader build replies in the arena (ctx may be NULL: no-op). */
+/* n bytes, 16-aligned, valid until the next reset. */
+void *reply_arena_alloc(struct reply_arena *a, size_t n);
+/* Makes ctx's reader build replies in the arena (ctx may be NULL: no-op); ctx must have been
+ * opened by redis_io. */
 void reply_arena_attach(struct reply_arena *a, redisContext *ctx);
-/* Restores the reader's own functions (ctx may be NULL). */
+/* Replies are built on the heap again (ctx may be NULL). */
 void reply_arena_detach(struct reply_arena *a, redisContext *ctx);
 /* Forgets every reply built so far; keeps one chunk for reuse. */
 void reply_arena_reset(struct reply_arena *a);

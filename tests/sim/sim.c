@@ -67,6 +67,7 @@
 #include <hiredis.h>
 
 #include "../../collectors/redis_conn.h"
+#include "../../collectors/redis_io.h"
 #include "../../collectors/util.h"
 
 #define TICK_MS 100
@@ -375,7 +376,7 @@ static void sim_disconnect(struct sim *s, const char *reason)
         fprintf(stderr, "sim: %s; retrying every second\n", reason);
     s->down = true;
     if (s->c)
-        redisFree(s->c);
+        redis_io_free(s->c);
     s->c = NULL;
     s->need_setup = true;
 }
@@ -384,7 +385,7 @@ static void sim_disconnect(struct sim *s, const char *reason)
 static int next_reply(struct sim *s, redisReply **r)
 {
     void *p = NULL;
-    if (redisGetReply(s->c, &p) != REDIS_OK || !p)
+    if (redis_io_get_reply(s->c, &p) != REDIS_OK || !p)
         return -1;
     *r = p;
     return 0;
@@ -923,11 +924,11 @@ static int sim_queues(struct sim *s, double dt_s)
 
 /* ---- main -------------------------------------------------------------------------------- */
 
-/* Renames the connection redis_conn_open named "queuetop" (see the top). A refusal (an ACL
+/* Renames the connection redis_io_connect named "queuetop" (see the top). A refusal (an ACL
  * user without CLIENT) is harmless; a lost connection shows in the setup that follows. */
 static void sim_name_connection(struct sim *s)
 {
-    redisReply *r = redisCommand(s->c, "CLIENT SETNAME %s", CLIENT_NAME);
+    redisReply *r = redis_io_command(s->c, "CLIENT SETNAME %s", CLIENT_NAME);
     if (r)
         freeReplyObject(r);
 }
@@ -1085,7 +1086,7 @@ int main(int argc, char **argv)
         int64_t round_start = mono_ms();
         int64_t pause = TICK_MS;
         if (!s.c) {
-            s.c = redis_conn_open(&s.target, CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, err,
+            s.c = redis_io_connect(&s.target, CONNECT_TIMEOUT_MS, COMMAND_TIMEOUT_MS, err,
                                   sizeof err);
             if (!s.c) {
                 sim_disconnect(&s, err);
@@ -1133,7 +1134,7 @@ int main(int argc, char **argv)
         sleep_ms(wake - mono_ms());
     }
     if (s.c)
-        redisFree(s.c);
+        redis_io_free(s.c);
     poison_clear(&s.poison);
     free(s.argv.argv);
     free(s.argv.len);
