@@ -544,7 +544,8 @@ static int run_once(const struct options *o)
     }
     int rc = 0;
     if (!snap) {
-        fprintf(stderr, "queuetop: %s\n", err);
+        /* a stop cancels the waits: the error it caused is not the server's */
+        fprintf(stderr, "queuetop: %s\n", cancel_requested() ? "interrupted" : err);
         rc = 2;
     } else {
         history_update(&h, &snap->redis);

@@ -16,7 +16,7 @@ fi
 
 rport=$("$BUILD/tests/freeport")
 redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" --daemonize no >/dev/null 2>&1 &
+    --logfile "$tmp/redis.log" --enable-debug-command local --daemonize no >/dev/null 2>&1 &
 redis_pid=$!
 fixture_pid=""
 proxies=""
@@ -92,8 +92,8 @@ if wait_for "orders" 10 && wait_for "wf 1 running" 10; then pass "dashboard up t
 else fail "dashboard up through the proxies"; fi
 freeze
 keys q
-if ms=$(exit_within "$qt_pid" 1500); then pass "q leaves within 1.5 s with Redis and PostgreSQL silent (${ms} ms)"
-else fail "q leaves within 1.5 s with Redis and PostgreSQL silent"; kill -9 "$qt_pid" 2>/dev/null; fi
+if ms=$(exit_within "$qt_pid" 1000); then pass "q leaves within 1 s with Redis and PostgreSQL silent (${ms} ms)"
+else fail "q leaves within 1 s with Redis and PostgreSQL silent"; kill -9 "$qt_pid" 2>/dev/null; fi
 sleep 0.3
 if [ "$(tmux -L "$sock" display -p -t qt '#{alternate_on}')" = "0" ] && grep -q ' icanon' "$tmp/stty" &&
     grep -q ' echo ' "$tmp/stty"
@@ -105,8 +105,8 @@ start_dashboard
 wait_for "wf 1 running" 10 >/dev/null
 freeze
 kill -TERM "$qt_pid"
-if ms=$(exit_within "$qt_pid" 1500); then pass "SIGTERM leaves within 1.5 s with both links silent (${ms} ms)"
-else fail "SIGTERM leaves within 1.5 s with both links silent"; kill -9 "$qt_pid" 2>/dev/null; fi
+if ms=$(exit_within "$qt_pid" 1000); then pass "SIGTERM leaves within 1 s with both links silent (${ms} ms)"
+else fail "SIGTERM leaves within 1 s with both links silent"; kill -9 "$qt_pid" 2>/dev/null; fi
 
 # 4. a second signal leaves at once, and the terminal is still restored
 start_dashboard
@@ -128,12 +128,12 @@ env -u REDIS_URL "$QUEUETOP" --pg "host=127.0.0.1 port=$pp dbname=postgres user=
 once_pid=$!
 sleep 1
 kill -INT "$once_pid"
-if ms=$(exit_within "$once_pid" 1500); then
+if ms=$(exit_within "$once_pid" 1000); then
     wait "$once_pid"; rc=$?
     if [ "$rc" -eq 130 ] && grep -q "interrupted" "$tmp/once.err"
-    then pass "--once --pg answers Ctrl-C within 1.5 s while PostgreSQL is silent (${ms} ms, exit 130)"
+    then pass "--once --pg answers Ctrl-C within 1 s while PostgreSQL is silent (${ms} ms, exit 130)"
     else fail "--once --pg answers Ctrl-C: exit $rc, stderr: $(cat "$tmp/once.err")"; fi
-else fail "--once --pg answers Ctrl-C within 1.5 s while PostgreSQL is silent ($(cat "$tmp/once.err"))"; kill -9 "$once_pid" 2>/dev/null; fi
+else fail "--once --pg answers Ctrl-C within 1 s while PostgreSQL is silent ($(cat "$tmp/once.err"))"; kill -9 "$once_pid" 2>/dev/null; fi
 
 # 6. --once against a PostgreSQL that accepts the connection and never answers, left alone:
 # our own connect deadline ends it with a reason, not the kernel's timeouts
@@ -182,3 +182,45 @@ rc=$?
 if [ "$rc" -gt 128 ] && grep -qF "crashed" "$tmp/json.err" && ! grep -q "$(printf '\033')" "$tmp/json.err"
 then pass "a headless crash says so on stderr without terminal escapes (exit $rc)"
 else fail "a headless crash says so on stderr without terminal escapes (exit $rc)"; fi
+
+# 9. --once through a Redis link that is silent from the start: Ctrl-C ends it at once
+proxy "$rport"; rp=$proxy_port
+kill -USR1 "$proxy_pid"
+"$QUEUETOP" --redis "redis://127.0.0.1:$rp" --once >"$tmp/once.out" 2>"$tmp/once.err" &
+once_pid=$!
+sleep 1
+kill -INT "$once_pid"
+if ms=$(exit_within "$once_pid" 1000); then
+    wait "$once_pid"; rc=$?
+    if [ "$rc" -eq 130 ] && grep -qx "queuetop: interrupted" "$tmp/once.err"
+    then pass "--once answers Ctrl-C within 1 s while Redis is silent (${ms} ms, exit 130)"
+    else fail "--once answers Ctrl-C while Redis is silent: exit $rc, stderr: $(cat "$tmp/once.err")"; fi
+else fail "--once answers Ctrl-C within 1 s while Redis is silent"; kill -9 "$once_pid" 2>/dev/null; fi
+
+# 10. left alone, the reply deadline (--timeout) ends it with the reason
+"$QUEUETOP" --redis "redis://127.0.0.1:$rp" --timeout 0.5 --once >"$tmp/once.out" 2>"$tmp/once.err" &
+once_pid=$!
+if ms=$(exit_within "$once_pid" 5000); then
+    wait "$once_pid"; rc=$?
+    if [ "$rc" -eq 2 ] && grep -qF "no reply within 0.5 s" "$tmp/once.err"
+    then pass "--once with a silent Redis ends at its reply deadline with the reason (${ms} ms, exit 2)"
+    else fail "--once with a silent Redis: exit $rc, stderr: $(cat "$tmp/once.err")"; fi
+else fail "--once with a silent Redis ends by itself"; kill -9 "$once_pid" 2>/dev/null; fi
+
+# 11. --once busy on a large keyspace (a million keys: several seconds of SCAN) answers Ctrl-C
+# within a second, not at the end of the sample
+redis-cli -p "$rport" DEBUG POPULATE 1000000 filler 8 >/dev/null
+"$QUEUETOP" --redis "redis://127.0.0.1:$rport" --once >"$tmp/once.out" 2>"$tmp/once.err" &
+once_pid=$!
+sleep 1.5
+if kill -0 "$once_pid" 2>/dev/null; then
+    kill -INT "$once_pid"
+    if ms=$(exit_within "$once_pid" 1000); then
+        wait "$once_pid"; rc=$?
+        if [ "$rc" -eq 130 ] && [ ! -s "$tmp/once.out" ]
+        then pass "--once on a million keys answers Ctrl-C within 1 s (${ms} ms, exit 130, no report)"
+        else fail "--once on a million keys answers Ctrl-C: exit $rc, stderr: $(cat "$tmp/once.err")"; fi
+    else fail "--once on a million keys answers Ctrl-C within 1 s"; kill -9 "$once_pid" 2>/dev/null; fi
+else
+    fail "--once on a million keys was still sampling after 1.5 s (it ended: $(cat "$tmp/once.err"))"
+fi
