@@ -32,7 +32,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
 TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
-            $(BUILD)/tests/pg_fixture $(BUILD)/tests/freeze_proxy
+            $(BUILD)/tests/pg_fixture $(BUILD)/tests/freeze_proxy $(BUILD)/tests/fake_resp \
+            $(BUILD)/tests/maxrss
 
 ifeq ($(SAN),1)
 all: $(BUILD)/queuetop
@@ -105,6 +106,14 @@ $(BUILD)/tests/pg_fixture: tests/tools/pg_fixture.c $(BUILD)/tests/pg_harness.o 
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/freeze_proxy: tests/tools/freeze_proxy.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/fake_resp: tests/tools/fake_resp.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
+
+$(BUILD)/tests/maxrss: tests/tools/maxrss.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
