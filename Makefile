@@ -141,12 +141,17 @@ build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 
-fuzz: build-fuzz/fuzz_sanitize build-fuzz/fuzz_url build-fuzz/fuzz_conductor_json \
-      build-fuzz/fuzz_mapping_sql
+build-fuzz/fuzz_resp: tests/fuzz/fuzz_resp.c $(wildcard collectors/*.c)
+	@mkdir -p build-fuzz
+	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs hiredis libpq jansson) -pthread -lm
+
+FUZZ_BIN := build-fuzz/fuzz_sanitize build-fuzz/fuzz_url build-fuzz/fuzz_conductor_json \
+            build-fuzz/fuzz_mapping_sql build-fuzz/fuzz_resp
+
+fuzz: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 
-test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) build-fuzz/fuzz_sanitize build-fuzz/fuzz_url \
-      build-fuzz/fuzz_conductor_json build-fuzz/fuzz_mapping_sql
+test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) $(FUZZ_BIN)
 	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
 demo: all $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/freeport
