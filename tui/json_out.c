@@ -157,8 +157,16 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
 {
     json_t *redis = json_object();
     json_object_set_new(redis, "url", text_or_null(r->url));
+    /* ok: this sample is fresh. When it is not, the figures below are the last good sample's
+     * (data_age_ms says how old), or unknown (null) when there never was one. */
+    bool ok = r->state == CONN_UP;
+    json_object_set_new(redis, "ok", json_boolean(ok));
     json_object_set_new(redis, "state", json_string(state_name(r->state)));
     json_object_set_new(redis, "error", text_or_null(r->error));
+    json_object_set_new(redis, "data_age_ms",
+                        !ok && r->last_ok_mono_ms > 0
+                            ? json_integer(r->sampled_mono_ms - r->last_ok_mono_ms)
+                            : json_null());
     json_object_set_new(redis, "version", text_or_null(r->version));
     json_object_set_new(redis, "role", text_or_null(r->role));
     json_object_set_new(redis, "server_time_ms",
@@ -176,6 +184,10 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
         const struct stream_info *s = &r->streams[i];
         json_array_append_new(streams, stream_json(s, history ? history_find(history, &s->key)
                                                               : NULL));
+    }
+    if (!ok && r->last_ok_mono_ms == 0) {
+        json_decref(streams);
+        streams = json_null();   /* never read: not "no streams" */
     }
     json_object_set_new(redis, "streams", streams);
 
@@ -199,6 +211,7 @@ void json_add_server(json_t *doc, const struct server_snapshot *s, const struct 
 {
     const struct server_history *h = history ? &history->server : NULL;
     json_t *o = json_object();
+    json_object_set_new(o, "ok", json_boolean(s->state == CONN_UP));
     json_object_set_new(o, "state", json_string(state_name(s->state)));
     json_object_set_new(o, "error", text_or_null(s->error));
     json_object_set_new(o, "version", str_or_null(s->version));
@@ -413,6 +426,7 @@ static json_t *brief_json(const struct exec_brief *b, int64_t now_ms, bool failu
 void json_add_postgres(json_t *doc, const char *source, const struct workflow_summary *s)
 {
     json_t *o = json_object();
+    json_object_set_new(o, "ok", json_true());
     json_object_set_new(o, "source", json_string(source));
     json_object_set_new(o, "index_tables", json_boolean(s->index_tables));
     json_object_set_new(o, "window_hours", json_integer(s->window_hours));
@@ -549,6 +563,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
     }
     json_object_set_new(redis, "prefixes", prefixes);
     json_t *scan = json_object();
+    json_object_set_new(scan, "ok", json_true());
     json_object_set_new(scan, "passes", json_integer(k->passes));
     json_object_set_new(scan, "dbsize", ll_or_null(k->dbsize));
     json_object_set_new(scan, "memory_usage_refused", json_boolean(k->memory_denied > 0));
@@ -562,5 +577,10 @@ void json_add_keys_error(json_t *doc, const char *error)
         redis = json_object();
         json_object_set_new(doc, "redis", redis);
     }
-    json_object_set_new(redis, "keyspace", json_pack("{s:s}", "error", error));
+    json_object_set_new(redis, "keyspace", json_pack("{s:b,s:s}", "ok", 0, "error", error));
+}
+
+void json_add_postgres_error(json_t *doc, const char *error)
+{
+    json_object_set_new(doc, "postgres", json_pack("{s:b,s:s}", "ok", 0, "error", error));
 }

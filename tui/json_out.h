@@ -39,8 +39,11 @@ void json_add_postgres(json_t *doc, const char *source, const struct workflow_su
 /* {"executions": [...]}: the result of a search by id or correlation id. */
 /* Adds redis.queues, redis.locks, redis.prefixes and redis.keyspace (docs/json.md). */
 void json_add_keys(json_t *doc, const struct keys_snapshot *k);
-/* When they could not be read: redis.keyspace = {"error": ...} and no queues/locks/prefixes. */
+/* When they could not be read: redis.keyspace = {"ok": false, "error": ...} and no
+ * queues/locks/prefixes. */
 void json_add_keys_error(json_t *doc, const char *error);
+/* When PostgreSQL could not be read: doc.postgres = {"ok": false, "error": ...}. */
+void json_add_postgres_error(json_t *doc, const char *error);
 
 json_t *json_from_found(const struct exec_brief *list, size_t n);
 

@@ -476,7 +476,8 @@ static int run_workflow_once(const struct options *o)
     return rc;
 }
 
-/* --pg with --once: the workflows summary added to doc; 0, or 2 with a message on stderr. */
+/* --pg with --once: the workflows summary added to doc; 0, or 2 with a message on stderr (and
+ * doc.postgres = {"ok": false, "error": ...} so the rest of the document still stands). */
 static int add_postgres_once(const struct options *o, json_t *doc, bool text)
 {
     char err[300];
@@ -484,6 +485,8 @@ static int add_postgres_once(const struct options *o, json_t *doc, bool text)
                                          sizeof err);
     if (!conn) {
         fprintf(stderr, "queuetop: %s\n", err);
+        if (!text)
+            json_add_postgres_error(doc, err);
         return 2;
     }
     struct workflow_summary sum;
@@ -495,6 +498,8 @@ static int add_postgres_once(const struct options *o, json_t *doc, bool text)
     pg_conn_close(conn);
     if (rc < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
+        if (!text)
+            json_add_postgres_error(doc, err);
         workflow_summary_free(&sum);
         return 2;
     }
@@ -512,7 +517,7 @@ static int run_once(const struct options *o)
         /* only the sources a user names are contacted */
         json_t *doc = json_object();
         int rc = add_postgres_once(o, doc, !o->json);
-        if (rc == 0 && o->json && json_write_line(doc, stdout, o->pretty) < 0)
+        if (o->json && json_write_line(doc, stdout, o->pretty) < 0)
             rc = 2;
         json_decref(doc);
         return rc;
@@ -547,6 +552,16 @@ static int run_once(const struct options *o)
         /* a stop cancels the waits: the error it caused is not the server's */
         fprintf(stderr, "queuetop: %s\n", cancel_requested() ? "interrupted" : err);
         rc = 2;
+        if (o->json && !cancel_requested()) {
+            /* the source is down: say so in the document too, never as an empty keyspace */
+            char url[512];
+            redis_target_display(&o->streams.target, url, sizeof url);
+            json_t *doc = json_pack("{s:{s:s,s:b,s:s,s:s}}", "redis", "url", url, "ok", 0,
+                                    "state", "down", "error", err);
+            if (doc)
+                json_write_line(doc, stdout, o->pretty);
+            json_decref(doc);
+        }
     } else {
         history_update(&h, &snap->redis);
         history_update_server(&h, &sv->server);
@@ -567,7 +582,7 @@ static int run_once(const struct options *o)
         }
         if (o->pg_conninfo)
             rc = add_postgres_once(o, doc, !o->json);
-        if (rc == 0 && o->json && json_write_line(doc, stdout, o->pretty) < 0)
+        if (o->json && json_write_line(doc, stdout, o->pretty) < 0)
             rc = 2;
         json_decref(doc);
     }

@@ -388,7 +388,16 @@ static void test_connection_errors(void **state)
     snprintf(url, sizeof url, "redis://127.0.0.1:%d", harness_free_port());
     const char *argv[] = { harness_queuetop(), "--once", "--json", "--redis", url, NULL };
     assert_int_equal(harness_run(argv, &out, &err, 20000), 2);
-    assert_string_equal(out, "");
+    /* the document says the source is down, with the reason: never an empty keyspace */
+    json_error_t jerr;
+    json_t *doc = json_loads(out, 0, &jerr);
+    assert_non_null(doc);
+    json_t *redis = json_object_get(doc, "redis");
+    assert_true(json_is_false(json_object_get(redis, "ok")));
+    assert_string_equal(json_string_value(json_object_get(redis, "state")), "down");
+    assert_non_null(strstr(json_string_value(json_object_get(redis, "error")), "refused"));
+    assert_null(json_object_get(redis, "streams"));
+    json_decref(doc);
     assert_non_null(strstr(err, "cannot connect"));
     assert_non_null(strstr(err, "refused"));
     assert_int_equal(strchr(err, '\n') - err + 1, (long)strlen(err));   /* exactly one line */

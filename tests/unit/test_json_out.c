@@ -61,6 +61,7 @@ static void test_hostile_keys(void **state)
 {
     (void)state;
     struct redis_snapshot r = { 0 };
+    r.state = CONN_UP;
     fx_stream(&r, "a\x1b[2J\0z", 7, 0, 0, 1);
     fx_stream(&r, "b\xff\xfe", 3, 0, 0, 1);
     json_t *doc = json_from_redis(&r, NULL, 0);
@@ -91,7 +92,45 @@ static void test_down_state(void **state)
     assert_string_equal(json_string_value(json_object_get(redis, "error")), "cannot connect");
     assert_true(json_is_null(json_object_get(redis, "version")));
     assert_int_equal(json_integer_value(json_object_get(redis, "rate_interval_ms")), 1000);
+    /* never read: unknown, not "no streams" */
+    assert_true(json_is_false(json_object_get(redis, "ok")));
+    assert_true(json_is_null(json_object_get(redis, "streams")));
+    assert_true(json_is_null(json_object_get(redis, "data_age_ms")));
+    json_decref(doc);
+
+    /* down after a good sample 4 s ago: that sample's figures, with their age */
+    r.last_ok_mono_ms = 10000;
+    r.sampled_mono_ms = 14000;
+    fx_stream(&r, "jobs", 4, 12, 40, 1);
+    doc = json_from_redis(&r, NULL, 1000);
+    redis = json_object_get(doc, "redis");
+    assert_true(json_is_false(json_object_get(redis, "ok")));
+    assert_int_equal(json_integer_value(json_object_get(redis, "data_age_ms")), 4000);
+    assert_int_equal(json_array_size(json_object_get(redis, "streams")), 1);
+    json_decref(doc);
+    fx_free(&r);
+
+    /* a fresh sample */
+    struct redis_snapshot up = { 0 };
+    up.state = CONN_UP;
+    up.last_ok_mono_ms = up.sampled_mono_ms = 5000;
+    doc = json_from_redis(&up, NULL, 0);
+    redis = json_object_get(doc, "redis");
+    assert_true(json_is_true(json_object_get(redis, "ok")));
+    assert_true(json_is_null(json_object_get(redis, "data_age_ms")));
     assert_int_equal(json_array_size(json_object_get(redis, "streams")), 0);
+    json_decref(doc);
+
+    /* a source that failed: ok false with the reason */
+    doc = json_object();
+    json_add_postgres_error(doc, "database \"nope\" does not exist");
+    json_t *pg = json_object_get(doc, "postgres");
+    assert_true(json_is_false(json_object_get(pg, "ok")));
+    assert_string_equal(json_string_value(json_object_get(pg, "error")),
+                        "database \"nope\" does not exist");
+    json_add_keys_error(doc, "NOPERM scan");
+    json_t *ks = json_object_get(json_object_get(doc, "redis"), "keyspace");
+    assert_true(json_is_false(json_object_get(ks, "ok")));
     json_decref(doc);
 }
 
