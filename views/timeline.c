@@ -56,9 +56,13 @@ static void clock_text(long long ms, bool with_date, char *buf, size_t len)
     }
     time_t t = (time_t)(ms / 1000);
     struct tm tm;
-    localtime_r(&t, &tm);
     char s[32];
-    strftime(s, sizeof s, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm);
+    /* a stored time past any calendar (year > 9999) is shown as the number it is */
+    if (ms > 253402300799999LL || !localtime_r(&t, &tm) ||
+        strftime(s, sizeof s, with_date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm) == 0) {
+        snprintf(buf, len, "epoch %lld ms", ms);
+        return;
+    }
     snprintf(buf, len, "%s.%03lld", s, ms % 1000);
 }
 
@@ -145,7 +149,10 @@ static void draw_axis(struct app *app, WINDOW *w, int y, int width, const struct
     int64_t k = (a->t0_ms - span_from) / tick;
     if (span_from + k * tick < a->t0_ms)
         k++;
-    for (int64_t t = span_from + k * tick; ; t += tick) {
+    /* a tick is at least 10 columns wide, so cols/10 labels fit; the count bounds the loop
+     * whatever the arithmetic of an odd axis does */
+    int64_t t = span_from + k * tick;
+    for (int i = 0; i <= a->cols; i++, t += tick) {
         long col = tl_col(a, t);
         if (col >= a->cols)
             break;

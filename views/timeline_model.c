@@ -4,13 +4,37 @@
 #include <math.h>
 #include <string.h>
 
+/* Times from the database are taken as they are, and an engine (or anyone writing its rows) can
+ * store any int64. The axis works on a bounded domain so that no sum or product below can
+ * overflow and no loop over columns can run long: a time after the end of year 9999 is drawn
+ * at that end (the detail pane still shows the stored value). Doubles hold every integer of
+ * this domain exactly. */
+#define TL_MAX_MS INT64_C(253402300799999)   /* 9999-12-31 23:59:59.999 UTC */
 #define MIN_MS_PER_COL 1.0
-#define MAX_MS_PER_COL (30.0 * 86400000.0)
+#define MAX_MS_PER_COL ((double)TL_MAX_MS / 8.0)   /* the whole domain in 8 columns */
+/* where the left edge may be scrolled to: a domain's width either side */
+#define MIN_T0 (-TL_MAX_MS)
+#define MAX_T0 (2 * TL_MAX_MS)
+
+static int64_t clamp_t(int64_t t)
+{
+    return t > TL_MAX_MS ? TL_MAX_MS : t;
+}
+
+static int64_t clamp_t0(double t)
+{
+    if (!(t >= (double)MIN_T0))   /* NaN too */
+        return MIN_T0;
+    if (t > (double)MAX_T0)
+        return MAX_T0;
+    return (int64_t)llround(t);
+}
 
 static void widen(int64_t t, int64_t *lo, int64_t *hi)
 {
     if (t <= 0)
         return;
+    t = clamp_t(t);
     if (*lo <= 0 || t < *lo)
         *lo = t;
     if (*hi <= 0 || t > *hi)
@@ -31,9 +55,9 @@ void tl_span(const struct workflow_exec *w, int64_t now_ms, int64_t *from_ms, in
     if (w->end_ms <= 0 && wf_status_class(w->status.ptr) == WF_ST_ACTIVE)
         widen(now_ms, &lo, &hi);   /* running: up to now */
     if (lo <= 0)
-        lo = hi = now_ms;
+        lo = hi = clamp_t(now_ms > 0 ? now_ms : 1);
     if (hi <= lo)
-        hi = lo + 1000;
+        hi = lo + 1000;   /* lo <= TL_MAX_MS: no overflow */
     *from_ms = lo;
     *to_ms = hi;
 }
@@ -45,7 +69,8 @@ void tl_axis_fit(struct tl_axis *a, const struct workflow_exec *w, int64_t now_m
     a->cols = cols > 1 ? cols : 1;
     /* ~1/16 spare on the right so a running execution does not hit the edge at once */
     double per = (double)(to - from) / ((double)a->cols * 15.0 / 16.0);
-    a->ms_per_col = per < MIN_MS_PER_COL ? MIN_MS_PER_COL : per;
+    a->ms_per_col = per < MIN_MS_PER_COL ? MIN_MS_PER_COL
+                    : per > MAX_MS_PER_COL ? MAX_MS_PER_COL : per;
     a->t0_ms = from;
 }
 
@@ -55,17 +80,22 @@ void tl_axis_zoom(struct tl_axis *a, double factor, int anchor)
     double per = a->ms_per_col * factor;
     per = per < MIN_MS_PER_COL ? MIN_MS_PER_COL : per > MAX_MS_PER_COL ? MAX_MS_PER_COL : per;
     a->ms_per_col = per;
-    a->t0_ms = (int64_t)llround(t_anchor - anchor * per);
+    a->t0_ms = clamp_t0(t_anchor - anchor * per);
 }
 
 void tl_axis_scroll(struct tl_axis *a, int cols)
 {
-    a->t0_ms += (int64_t)llround(cols * a->ms_per_col);
+    a->t0_ms = clamp_t0((double)a->t0_ms + cols * a->ms_per_col);
 }
 
 long tl_col(const struct tl_axis *a, int64_t t_ms)
 {
-    return (long)floor((double)(t_ms - a->t0_ms) / a->ms_per_col);
+    /* in doubles: t_ms - t0 may not fit an int64; the result is kept within +-1e9 columns so
+     * the cast is defined and any caller's sum with a column count stays in range */
+    double c = floor(((double)clamp_t(t_ms) - (double)a->t0_ms) / a->ms_per_col);
+    if (!(c > -1e9))
+        return -1000000000L;
+    return c < 1e9 ? (long)c : 1000000000L;
 }
 
 /* [from_t, to_t) in columns, clipped; sets off_left/off_right when cut. */
@@ -156,6 +186,7 @@ int64_t tl_tick_ms(const struct tl_axis *a, int min_cols)
         if ((double)steps[i] / a->ms_per_col >= min_cols)
             return steps[i];
     }
+    /* whole days; ms_per_col <= MAX_MS_PER_COL keeps this within int64 */
     int64_t day = 86400000;
     return day * (int64_t)ceil(min_cols * a->ms_per_col / (double)day);
 }

@@ -22,7 +22,8 @@ void tl_span(const struct workflow_exec *w, int64_t now_ms, int64_t *from_ms, in
 /* Fits the whole span into cols columns (a little room on the right for growth). */
 void tl_axis_fit(struct tl_axis *a, const struct workflow_exec *w, int64_t now_ms, int cols);
 /* Multiplies the ms per column by factor (0.5 zooms in), keeping the time under column
- * anchor where it was. Bounded to [1 ms, 30 days] per column. */
+ * anchor where it was. Bounded to [1 ms, 1/8 of the axis domain] per column; times after
+ * year 9999 are drawn at its end, and the left edge stays within a domain's width of it. */
 void tl_axis_zoom(struct tl_axis *a, double factor, int anchor);
 /* Moves the view by cols columns (negative: back in time). */
 void tl_axis_scroll(struct tl_axis *a, int cols);

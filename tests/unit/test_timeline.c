@@ -175,6 +175,71 @@ static void test_ticks(void **state)
     assert_true(tl_tick_ms(&a, 10) == 10LL * 86400000);
 }
 
+/* Hostile times (the database holds whatever was written): spans from 0 to near INT64_MAX,
+ * times below zero, an end before its start, nothing known. Every axis stays finite and
+ * bounded, ticks stay at least 10 columns apart (so an axis of N columns has at most N/10 + 1
+ * labels), bars stay inside the columns, and zooming and scrolling to the ends is defined
+ * (UBSan in the SAN build catches any overflow). */
+static void test_extreme_times(void **state)
+{
+    (void)state;
+    const long long MAX = 9223372036854775807LL, MIN = -MAX - 1;
+    struct task_exec t[6] = {
+        task("SIMPLE", "COMPLETED", T0, T0 + 1000, 9000000000000000000LL),
+        task("SIMPLE", "COMPLETED", 1, 1, MAX),
+        task("SIMPLE", "COMPLETED", MIN, MIN + 1, T0),
+        task("SIMPLE", "COMPLETED", T0 + 60000, T0 + 60000, T0),   /* ends before it starts */
+        task("SIMPLE", "IN_PROGRESS", MAX, MAX, QT_UNKNOWN),
+        task("SIMPLE", "SCHEDULED", QT_UNKNOWN, QT_UNKNOWN, QT_UNKNOWN),
+    };
+    struct workflow_exec ws[5] = {
+        exec("COMPLETED", T0, T0 + 5000, t, 1),
+        exec("COMPLETED", 1, MAX, t + 1, 1),
+        exec("COMPLETED", MIN, T0, t + 2, 1),
+        exec("COMPLETED", T0 + 60000, T0, t + 3, 1),
+        exec("RUNNING", MAX, QT_UNKNOWN, t, 6),
+    };
+    const int widths[] = { 1, 2, 59, 300 };
+    const long long nows[] = { T0, MAX, 0, MIN };
+    for (size_t wi = 0; wi < 5; wi++) {
+        for (size_t ci = 0; ci < sizeof widths / sizeof widths[0]; ci++) {
+            for (size_t ni = 0; ni < sizeof nows / sizeof nows[0]; ni++) {
+                struct tl_axis a;
+                tl_axis_fit(&a, &ws[wi], nows[ni], widths[ci]);
+                int64_t from, to;
+                tl_span(&ws[wi], nows[ni], &from, &to);
+                assert_true(to > from);
+                assert_true(from > 0 && to <= 253402300800999LL);   /* year 9999 + 1 s */
+                assert_true(a.ms_per_col >= 1.0 && a.ms_per_col <= 253402300799999.0 / 8.0);
+                for (int step = 0; step < 300; step++) {
+                    int64_t tick = tl_tick_ms(&a, 10);
+                    assert_true(tick > 0);
+                    assert_true((double)tick / a.ms_per_col >= 10.0);
+                    for (size_t k = 0; k < ws[wi].task_count; k++) {
+                        struct tl_bar b;
+                        tl_task_bar(&a, &ws[wi].tasks[k], nows[ni], &b);
+                        assert_true(b.run_from >= 0 && b.run_from <= b.run_to &&
+                                    b.run_to <= a.cols);
+                        assert_true(b.wait_from >= 0 && b.wait_from <= b.wait_to &&
+                                    b.wait_to <= a.cols);
+                    }
+                    long c = tl_col(&a, MAX);
+                    assert_true(c >= -1000000000L && c <= 1000000000L);
+                    c = tl_col(&a, MIN);
+                    assert_true(c >= -1000000000L && c <= 1000000000L);
+                    switch (step / 60) {
+                    case 0: tl_axis_zoom(&a, 2.0, a.cols / 2); break;      /* out to the cap */
+                    case 1: tl_axis_scroll(&a, 1000000); break;             /* far right */
+                    case 2: tl_axis_zoom(&a, 0.5, 0); break;                /* in to 1 ms */
+                    case 3: tl_axis_scroll(&a, -1000000); break;            /* far left */
+                    default: tl_axis_zoom(&a, 2.0, a.cols); break;
+                    }
+                }
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -185,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_fork_depth),
         cmocka_unit_test(test_status_classes),
         cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_extreme_times),
     };
     return cmocka_run_group_tests_name("timeline", tests, NULL, NULL);
 }
