@@ -69,7 +69,8 @@ struct app {
     size_t queue_row_count;
     size_t queue_selected;          /* index into queue_rows */
     size_t queue_scroll;            /* first row shown */
-    char queue_sel_layout[16];      /* keeps the cursor on its queue across refreshes */
+    char queue_sel_layout[sizeof ((struct queue_info *)0)->layout];   /* the cursor stays on
+                                     * its queue across refreshes (a layout name of any length) */
     struct bytes queue_sel_name;
     bool queue_detail;              /* Enter on a queue: its keys under the table */
     int keys_scroll;                /* keys view (locks and prefixes) */
