@@ -4,6 +4,7 @@
 #   make demo       throwaway Redis + simulated traffic + the dashboard
 #   make bench      collector cost vs the naive reader and vs Redis' own time
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 60)
+#   make test-fresh the README's commands on a bare Debian root (root, network, slow)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
 
 CC      ?= cc
@@ -11,10 +12,23 @@ PREFIX  ?= /usr/local
 PKGS    := ncursesw hiredis libpq jansson
 SAN     ?= 0
 
+# `make test`, `make demo` and `make bench` first install what is missing (scripts/deps.sh: the
+# Debian packages, with sudo when not root), then build and run in a sub-make. Every other
+# build goal needs the compiler and the libraries already there, and says so in one line.
+WRAPPED := test demo bench
+OUTER   := $(if $(QT_DEPS_DONE),,$(filter $(WRAPPED),$(MAKECMDGOALS)))
+NO_LIBS := $(OUTER) deps clean test-fresh
+ifneq ($(filter-out $(NO_LIBS),$(or $(MAKECMDGOALS),all)),)
+ifeq ($(shell command -v $(CC) >/dev/null 2>&1 && command -v pkg-config >/dev/null 2>&1 && \
+              pkg-config --exists $(PKGS) && echo ok),)
+$(error queuetop: a C compiler, pkg-config or a library ($(PKGS)) is missing; `make deps` installs them (Debian), or use `make test` / `make demo`, which do it first)
+endif
+endif
+
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
-           -D_DEFAULT_SOURCE -pthread $(shell pkg-config --cflags $(PKGS))
-LDLIBS  += $(shell pkg-config --libs $(PKGS)) -pthread -lm
+           -D_DEFAULT_SOURCE -pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -151,6 +165,13 @@ FUZZ_BIN := build-fuzz/fuzz_sanitize build-fuzz/fuzz_url build-fuzz/fuzz_conduct
 fuzz: $(FUZZ_BIN)
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} sh tests/fuzz/run.sh
 
+ifneq ($(OUTER),)
+# the first pass: install what is missing, then the same goal again with everything there
+# (SAN=1 and -j reach the sub-make through MAKEFLAGS)
+$(OUTER):
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory QT_DEPS_DONE=1 $@
+else
 test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) $(FUZZ_BIN)
 	@BUILD=$(BUILD) QUEUETOP=$(BUILD)/queuetop sh tests/run.sh $(UNIT_BIN) $(INTEG_BIN)
 
@@ -159,6 +180,13 @@ demo: all $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/freeport
 
 bench: all $(BUILD)/tests/bench $(BUILD)/tests/pg_bench
 	@BUILD=$(BUILD) sh tests/bench/run.sh
+endif
+
+# The README's commands on a bare Debian bookworm (debootstrap --variant=minbase in a temp
+# dir, a clone of this repository's HEAD, `make test` and `make demo` inside it). Needs root
+# and the network to a Debian mirror; slow (see README), so not part of `make test`.
+test-fresh:
+	sh tests/fresh/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
@@ -171,7 +199,7 @@ deps:
 clean:
 	rm -rf build build-san build-fuzz queuetop
 
-.PHONY: all test demo bench fuzz install deps clean tools
+.PHONY: all test demo bench fuzz install deps clean tools test-fresh
 .SECONDARY:
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

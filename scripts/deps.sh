@@ -3,8 +3,10 @@
 # Only missing packages are installed; nothing is installed when all are present.
 set -eu
 
+# procps: ps and pgrep in the tests and the demo; locales: the sources localedef needs for the
+# comma-decimal locale test
 PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libcmocka-dev
-redis-server redis-tools tmux clang libclang-rt-14-dev postgresql"
+redis-server redis-tools tmux clang libclang-rt-14-dev postgresql procps locales"
 
 missing=""
 for p in $PKGS; do

@@ -1,0 +1,150 @@
+#!/bin/sh
+# The README's two commands on a bare Debian bookworm: debootstrap --variant=minbase (plus make
+# and git, what the README says a bare machine needs) in a temporary directory, a clone of this
+# repository's HEAD made inside it with its own git, then, as root inside the chroot:
+#
+#   1. `make demo` in a tmux at 80x24: it must install what is missing, start its servers and
+#      open the dashboard (the stream list of the simulated traffic shows); q must end it.
+#   2. `make test -j2`: its last line must be "N passed, 0 failed".
+#
+# Run by `make test-fresh`. Needs root (debootstrap, chroot, mount) and the network to a Debian
+# mirror: the one the host's apt sources use, or FRESH_MIRROR. Slow (a base system, then the
+# compilers, PostgreSQL and Redis, then the whole test run): the README says how long it took.
+# Everything is under one temporary directory (TMPDIR, default /var/tmp: about 2 GB), unmounted
+# and removed at the end; FRESH_KEEP=1 keeps it for a look. Prints TAP lines; logs are in
+# $root/fresh-*.log while it runs.
+set -eu
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "not ok 1 - test-fresh needs root (debootstrap, chroot and mount)"
+    exit 1
+fi
+repo=$(git rev-parse --show-toplevel)
+if [ -n "$(git -C "$repo" status --porcelain --untracked-files=no)" ]; then
+    echo "# note: uncommitted changes are not tested; this runs HEAD ($(git -C "$repo" rev-parse --short HEAD))"
+fi
+
+if ! command -v debootstrap >/dev/null 2>&1; then
+    echo "# installing debootstrap"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap \
+        >/dev/null
+fi
+
+# The mirror the host already uses for bookworm (deb822 .sources or a sources.list line).
+mirror=${FRESH_MIRROR:-}
+if [ -z "$mirror" ]; then
+    mirror=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null |
+        awk '/^URIs:/ { for (i = 2; i <= NF; i++) if ($i !~ /security/) { print $i; exit } }')
+fi
+if [ -z "$mirror" ]; then
+    mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++)
+        if ($i ~ /^(https?|file):/) { print $i; exit } }' /etc/apt/sources.list 2>/dev/null)
+fi
+if [ -z "$mirror" ]; then
+    echo "not ok 1 - no Debian mirror in /etc/apt/sources*; set FRESH_MIRROR"
+    exit 1
+fi
+
+root=$(mktemp -d "${TMPDIR:-/var/tmp}/queuetop-fresh-XXXXXX")
+mounted=""
+in_root() {   # in_root CMD...: CMD inside the chroot, with a clean environment as after a login
+    chroot "$root" /usr/bin/env -i HOME=/root TERM=xterm-256color LANG=C.UTF-8 \
+        PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$@"
+}
+cleanup() {
+    set +e
+    if [ -d "$root/root" ]; then
+        in_root tmux kill-server >/dev/null 2>&1
+        # whatever still runs with its root in the chroot (servers a failed run left)
+        for p in /proc/[0-9]*; do
+            [ "$(readlink "$p/root" 2>/dev/null)" = "$root" ] && kill -9 "${p#/proc/}" 2>/dev/null
+        done
+        sleep 1
+    fi
+    for m in $mounted; do umount -R -l "$root/$m" 2>/dev/null; done
+    if [ "${FRESH_KEEP:-0}" = 1 ]; then
+        echo "# kept $root"
+    else
+        rm -rf --one-file-system "$root"
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+n=0
+pass() { n=$((n + 1)); echo "ok $n - $1"; }
+fail() { n=$((n + 1)); echo "not ok $n - $1"; }
+started=$(date +%s)
+elapsed() { echo "$(($(date +%s) - started)) s"; }
+
+# 1. the bare system
+if debootstrap --variant=minbase --include=make,git bookworm "$root" "$mirror" \
+    >"$root.debootstrap.log" 2>&1; then
+    mv "$root.debootstrap.log" "$root/fresh-debootstrap.log"
+    pass "a minimal bookworm with make and git ($(elapsed))"
+else
+    fail "debootstrap failed; last lines:"
+    tail -15 "$root.debootstrap.log" | sed 's/^/#   /'
+    rm -f "$root.debootstrap.log"
+    exit 1
+fi
+# no service starts inside the chroot when a package is installed; the host's resolver
+printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
+chmod 755 "$root/usr/sbin/policy-rc.d"
+cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+mount -t proc proc "$root/proc" && mounted="proc $mounted"
+mount --rbind /dev "$root/dev" && mount --make-rslave "$root/dev" && mounted="dev $mounted"
+mount -t sysfs sysfs "$root/sys" && mounted="sys $mounted"
+
+# 2. the clone, as a user makes it
+git -C "$repo" bundle create "$root/root/queuetop.bundle" HEAD >/dev/null 2>&1
+if in_root git clone -q /root/queuetop.bundle /root/queuetop; then
+    pass "git clone inside the root"
+else
+    fail "git clone inside the root"
+    exit 1
+fi
+
+# 3. make demo on the bare system: installs, builds, opens the dashboard
+demo_started=$(date +%s)
+in_root tmux -f /dev/null new-session -d -s demo -x 80 -y 24 \
+    "cd /root/queuetop && make demo > /root/fresh-demo.log 2>&1; echo exit \$? >> /root/fresh-demo.log"
+seen=""
+i=0
+while [ $i -lt 1800 ]; do   # 30 minutes at most: the first apt-get install is most of it
+    screen=$(in_root tmux capture-pane -p -t demo 2>/dev/null || true)
+    if printf '%s\n' "$screen" | grep -q "orders"; then seen=yes; break; fi
+    in_root tmux has-session -t demo 2>/dev/null || break
+    i=$((i + 1)); sleep 1
+done
+if [ -n "$seen" ]; then
+    pass "make demo installs what is missing and opens the dashboard ($(($(date +%s) - demo_started)) s)"
+    printf '%s\n' "$screen" | sed 's/^/#   /'
+else
+    fail "make demo did not open the dashboard; its output:"
+    tail -20 "$root/root/fresh-demo.log" 2>/dev/null | sed 's/^/#   /'
+    printf '%s\n' "$screen" | sed 's/^/#   /'
+fi
+in_root tmux send-keys -t demo q 2>/dev/null || true
+i=0
+while in_root tmux has-session -t demo 2>/dev/null && [ $i -lt 30 ]; do i=$((i + 1)); sleep 1; done
+if ! in_root tmux has-session -t demo 2>/dev/null && grep -q "^exit 0" "$root/root/fresh-demo.log"; then
+    pass "q ends the demo (exit 0)"
+else
+    fail "q ends the demo (exit 0)"
+    tail -5 "$root/root/fresh-demo.log" 2>/dev/null | sed 's/^/#   /'
+fi
+
+# 4. make test
+test_started=$(date +%s)
+in_root sh -c 'cd /root/queuetop && make test -j2' >"$root/fresh-test.log" 2>&1 || true
+last=$(tail -1 "$root/fresh-test.log")
+if printf '%s\n' "$last" | grep -qE '^[0-9]+ passed, 0 failed$'; then
+    pass "make test: $last ($(($(date +%s) - test_started)) s)"
+else
+    fail "make test ended with: $last"
+    grep -E "^FAIL|not ok" "$root/fresh-test.log" | head -20 | sed 's/^/#   /'
+fi
+echo "# total $(elapsed)"
+echo "1..$n"
