@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include <curses.h>
 
@@ -57,6 +58,77 @@ int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, co
 int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text)
 {
     return app_put(app, w, y, x, max_cols, role, text, strlen(text));
+}
+
+/* How many bytes of s[0..len) fit in max_cols columns; *space is set to the offset of the last
+ * space among them (0 when none). s is sanitized: printable, valid UTF-8 or ASCII. */
+static size_t fit_bytes(const char *s, size_t len, int max_cols, size_t *space)
+{
+    size_t i = 0;
+    int cols = 0;
+    *space = 0;
+    while (i < len) {
+        unsigned cp = (unsigned char)s[i];
+        size_t n = 1;
+        if (cp >= 0x80) {
+            n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
+            if (n == 0)
+                n = 1;
+        }
+        int cw = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
+        if (cw < 1)
+            cw = 1;
+        if (cols + cw > max_cols)
+            break;
+        if (s[i] == ' ')
+            *space = i;
+        cols += cw;
+        i += n;
+    }
+    return i;
+}
+
+int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int max_lines,
+                     int role, const char *text)
+{
+    int room = getmaxx(w) - x;
+    if (max_cols > room)
+        max_cols = room;
+    if (max_cols < 2 || max_lines <= 0)
+        return 0;
+    char safe[2048];
+    sanitize_for_cell(text, strlen(text), safe, sizeof safe, -1, app->utf8);
+    const char *p = safe;
+    size_t left = strlen(safe);
+    int lines = 0;
+    wattrset(w, theme_attr((enum role)role));
+    while (left > 0 && lines < max_lines) {
+        while (left > 0 && *p == ' ') {
+            p++;
+            left--;
+        }
+        if (left == 0)
+            break;
+        size_t space;
+        size_t n = fit_bytes(p, left, max_cols, &space);
+        bool last = lines == max_lines - 1;
+        if (n < left && last) {
+            /* the rest does not fit: as much as leaves a column for the ellipsis */
+            n = fit_bytes(p, left, max_cols - 1, &space);
+            mvwaddnstr(w, y + lines, x, p, (int)n);
+            waddstr(w, app->utf8 ? "\xe2\x80\xa6" : "~");
+            lines++;
+            break;
+        }
+        if (n < left && space > 0)
+            n = space;   /* break at the last space that fits */
+        mvwaddnstr(w, y + lines, x, p, (int)n);
+        p += n;
+        left -= n;
+        lines++;
+    }
+    wattrset(w, theme_attr(ROLE_DEFAULT));
+    return lines;
 }
 
 int app_scroll_key(struct app *app, int key, int *scroll)

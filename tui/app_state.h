@@ -100,5 +100,10 @@ int app_scroll_key(struct app *app, int key, int *scroll);
 int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
             size_t len);
 int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text);
+/* text (sanitized) over up to max_lines lines of max_cols columns from (y, x), broken at spaces
+ * where it can be; an ellipsis ends the last line when even that is not enough. Used for the
+ * reason a source is down, which must be read in full. Returns the lines used. */
+int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int max_lines,
+                     int role, const char *text);
 
 #endif

@@ -210,7 +210,7 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
     }
     if (k->passes == 0) {
         if (k->state == CONN_DOWN) {
-            app_puts(app, w, top + 1, 2, width - 4, ROLE_CRIT, k->error);
+            app_puts_wrapped(app, w, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
             return;
         }
         fmt_count(k->pass_keys, a, sizeof a);
@@ -227,7 +227,7 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
         app_puts(app, w, top, x, width - x, ROLE_WARN, "  stale: not connected");
     int y = top + 1;
     if (k->state == CONN_DOWN)
-        app_puts(app, w, y++, 1, width - 2, ROLE_CRIT, k->error);
+        y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
 
     /* a dry run counts the lines, so a scroll left from a longer list is clamped now */
     struct canvas dry = { app, w, y, 0, width, 0, 0 };

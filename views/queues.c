@@ -296,7 +296,7 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
         char line[200], a[24], b[24];
         app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
         if (k->state == CONN_DOWN) {
-            app_puts(app, w, top + 1, 2, width - 4, ROLE_CRIT, k->error);
+            app_puts_wrapped(app, w, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
             return;
         }
         fmt_count(k->pass_keys, a, sizeof a);
@@ -308,7 +308,7 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     draw_title(app, w, top, width, k);
     int y = top + 1;
     if (k->state == CONN_DOWN)
-        app_puts(app, w, y++, 1, width - 2, ROLE_CRIT, k->error);
+        y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
     struct layout l = plan_columns(k, width);
     draw_header_row(app, w, y++, width, &l);
     int body = top + height - y;

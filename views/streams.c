@@ -35,8 +35,11 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     }
     char line[256], pend[16];
     fmt_count(pending, pend, sizeof pend);
-    int x = snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending", r->stream_count,
-                     groups, pend);
+    /* never read: the counts are unknown, not zero */
+    bool never = r->state != CONN_UP && r->last_ok_mono_ms == 0;
+    int x = never ? snprintf(line, sizeof line, " ? streams  ? groups  ? pending")
+                  : snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending",
+                             r->stream_count, groups, pend);
     if (!r->scan_complete && r->state == CONN_UP)
         snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
                  r->keys_scanned);
@@ -45,8 +48,13 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
         col += app_puts(app, w, y, col, width - col, ROLE_WARN, line);
     }
-    if (r->state != CONN_UP) {
-        app_puts(app, w, y, col, width - col, ROLE_WARN, "  stale: not connected");
+    if (never) {
+        app_puts(app, w, y, col, width - col, ROLE_CRIT, "  not connected");
+    } else if (r->state != CONN_UP) {
+        char age[24];
+        fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
+        snprintf(line, sizeof line, "  stale: not connected, figures from %s ago", age);
+        app_puts(app, w, y, col, width - col, ROLE_WARN, line);
     } else if (crit || warn) {
         snprintf(line, sizeof line, "  %zu critical  %zu warning", crit, warn);
         app_puts(app, w, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, line);
@@ -154,6 +162,16 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
 
     int rows_h = height - 4;
     app->page_rows = rows_h > 1 ? rows_h : 1;
+    if (app->row_count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
+        /* down before the first sample: why, in full (the status line cuts it) */
+        int n = app_puts_wrapped(app, w, y + 1, 2, width - 4, rows_h < 4 ? rows_h : 4,
+                                 r->state == CONN_DOWN ? ROLE_CRIT : ROLE_DIM,
+                                 r->error[0] ? r->error : "connecting...");
+        if (n < rows_h)
+            app_puts(app, w, y + 1 + n, 2, width - 4, ROLE_DIM,
+                     "no figure is known until Redis answers");
+        return;
+    }
     if (app->row_count == 0) {
         const char *why = r->stream_count ? "no stream matches the filter"
                           : r->scan_complete ? "no streams found (SCAN ... TYPE stream)"

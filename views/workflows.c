@@ -54,10 +54,11 @@ static void per_minute(long long n, int window_min, char *buf, size_t len)
 void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width)
 {
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
-    if (!p || (p->state != CONN_UP && !p->last_ok_mono_ms)) {
-        app_puts(app, w, y, 1, width - 1, p ? ROLE_WARN : ROLE_DIM,
-                 p ? "workflows: PostgreSQL not connected (3 for details)"
-                   : "workflows: waiting for a sample...");
+    if (!p || !p->last_ok_mono_ms) {
+        bool down = p && p->state != CONN_UP;
+        app_puts(app, w, y, 1, width - 1, down ? ROLE_WARN : ROLE_DIM,
+                 down ? "workflows: PostgreSQL not connected, figures unknown (3 for details)"
+                      : "workflows: waiting for a sample...");
         return;
     }
     const struct workflow_summary *s = &p->summary;
@@ -289,7 +290,23 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
     app_puts(app, w, top, 0, width, ROLE_TITLE, line);
     int y0 = top + 1;
     if (p->error[0]) {
-        app_puts(app, w, y0++, 1, width - 2, p->state == CONN_DOWN ? ROLE_CRIT : ROLE_WARN, p->error);
+        /* in full: the status line cuts it */
+        y0 += app_puts_wrapped(app, w, y0, 1, width - 2, 4,
+                               p->state == CONN_DOWN ? ROLE_CRIT : ROLE_WARN, p->error);
+    }
+    if (p->last_ok_mono_ms == 0) {
+        /* nothing was ever read: no count, list or "none" can be said */
+        app->wf_rows = 0;
+        app_puts(app, w, y0 + (p->error[0] ? 1 : 0), 2, width - 4, ROLE_DIM,
+                 p->state == CONN_UP ? "reading the first sample..."
+                                     : "no figure is known until PostgreSQL answers");
+        return;
+    }
+    if (p->state != CONN_UP) {
+        char stale[24];
+        fmt_duration_ms(mono_ms() - p->last_ok_mono_ms, stale, sizeof stale);
+        snprintf(line, sizeof line, "stale: the figures below are from %s ago", stale);
+        app_puts(app, w, y0++, 1, width - 2, ROLE_WARN, line);
     }
     if (p->state == CONN_UP && !s->index_tables && p->source[0] &&
         strcmp(p->source, "conductor") == 0) {
