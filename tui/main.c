@@ -643,6 +643,10 @@ int main(int argc, char **argv)
 {
     struct options opts;
     setlocale(LC_ALL, "");
+    /* characters and collation from the user's locale, numbers always as "C": strtod of
+     * --interval 0.5, of INFO's mem_fragmentation_ratio:1.13 and of ZSET scores, and every
+     * printf of a figure, must not depend on a comma-decimal locale */
+    setlocale(LC_NUMERIC, "C");
     parse_args(argc, argv, &opts);
     install_signals();
     int rc = run(&opts);
