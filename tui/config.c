@@ -79,6 +79,13 @@ int config_load(const char *path, struct thresholds *t, char *err, size_t errlen
                 rc = -1;
                 break;
             }
+            /* a count or a time in ms: a double past 2^63 has no long long (the cast would be
+             * undefined), and no threshold means anything near it */
+            if (k->kind != K_SHARE && k->kind != K_REAL && !(d < 9.0e15)) {
+                snprintf(err, errlen, "%s: threshold '%s' is too large (at most 9e15)", path, name);
+                rc = -1;
+                break;
+            }
             if (k->kind == K_SHARE || k->kind == K_REAL)
                 *(double *)field = d;
             else

@@ -184,6 +184,50 @@ static void usage_error(const char *fmt, const char *arg)
     exit(2);
 }
 
+/* arg as it may be echoed: a password in a URL (scheme://user:secret@host) or in a libpq
+ * conninfo (password=secret) becomes ***. A stray argument is often a misplaced target. */
+static void redact_arg(const char *arg, char *out, size_t outlen)
+{
+    str_copy(out, arg, outlen);
+    char *scheme = strstr(out, "://");
+    char *at = scheme ? strrchr(scheme + 3, '@') : NULL;
+    if (at) {
+        char *colon = memchr(scheme + 3, ':', (size_t)(at - (scheme + 3)));
+        if (colon && (size_t)(colon - out) + 5 + strlen(at) < outlen) {
+            memmove(colon + 4, at, strlen(at) + 1);
+            memcpy(colon + 1, "***", 3);
+        }
+    }
+    for (char *p = out; (p = strstr(p, "password")) != NULL;) {
+        char *v = p + 8;
+        while (*v == ' ')
+            v++;
+        if (*v != '=') {
+            p = v;
+            continue;
+        }
+        v++;
+        while (*v == ' ')
+            v++;
+        char *end = v;
+        if (*end == '\'') {   /* a quoted value may hold spaces */
+            end++;
+            while (*end && *end != '\'')
+                end += end[0] == '\\' && end[1] ? 2 : 1;
+            if (*end)
+                end++;
+        } else {
+            while (*end && *end != ' ')
+                end++;
+        }
+        if ((size_t)(v - out) + 3 + strlen(end) + 1 > outlen)
+            break;
+        memmove(v + 3, end, strlen(end) + 1);
+        memcpy(v, "***", 3);
+        p = v + 3;
+    }
+}
+
 static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
@@ -333,8 +377,13 @@ static void parse_args(int argc, char **argv, struct options *o)
         }
         }
     }
-    if (optind < argc)
-        usage_error("unexpected argument '%s'", argv[optind]);
+    if (optind < argc) {
+        char shown[512];
+        redact_arg(argv[optind], shown, sizeof shown);
+        usage_error(strstr(shown, "://") || strchr(shown, '=')
+                        ? "unexpected argument '%s' (a target goes after --redis or --pg)"
+                        : "unexpected argument '%s'", shown);
+    }
     if (o->pretty && !o->json)
         usage_error("--pretty goes with --json%s", "");
     if ((o->workflow_id || o->find) && !o->pg_conninfo)

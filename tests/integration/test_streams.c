@@ -424,6 +424,22 @@ static void test_connection_errors(void **state)
     free(out);
     free(err);
 
+    /* a stray argument is echoed with its password hidden (URL userinfo, conninfo password) */
+    const char *stray[] = { harness_queuetop(), "--once", "redis://u:hunter2@127.0.0.1:1", NULL };
+    assert_int_equal(harness_run(stray, &out, &err, 5000), 2);
+    assert_null(strstr(err, "hunter2"));
+    assert_non_null(strstr(err, "'redis://u:***@127.0.0.1:1'"));
+    assert_non_null(strstr(err, "--redis"));
+    free(out);
+    free(err);
+    const char *stray_pg[] = { harness_queuetop(), "--once", "host=h password='hun ter2' port=1",
+                               NULL };
+    assert_int_equal(harness_run(stray_pg, &out, &err, 5000), 2);
+    assert_null(strstr(err, "hun"));
+    assert_non_null(strstr(err, "'host=h password=*** port=1'"));
+    free(out);
+    free(err);
+
     const char *usage[] = { harness_queuetop(), "--bogus", NULL };
     assert_int_equal(harness_run(usage, &out, &err, 5000), 2);
     assert_non_null(strstr(err, "--help"));
