@@ -46,6 +46,7 @@ if [ -z "$mirror" ]; then
 fi
 
 root=$(mktemp -d "${TMPDIR:-/var/tmp}/queuetop-fresh-XXXXXX")
+chmod 755 "$root"   # it is the chroot's /: mktemp's 0700 would lock out the postgres user
 mounted=""
 in_root() {   # in_root CMD...: CMD inside the chroot, with a clean environment as after a login
     chroot "$root" /usr/bin/env -i HOME=/root TERM=xterm-256color LANG=C.UTF-8 \
@@ -79,8 +80,10 @@ started=$(date +%s)
 elapsed() { echo "$(($(date +%s) - started)) s"; }
 
 # 1. the bare system
-if debootstrap --variant=minbase --include=make,git bookworm "$root" "$mirror" \
-    >"$root.debootstrap.log" 2>&1; then
+# long steps run in the background and are waited for, so that a signal reaches the traps now
+debootstrap --variant=minbase --include=make,git bookworm "$root" "$mirror" \
+    >"$root.debootstrap.log" 2>&1 &
+if wait $!; then
     mv "$root.debootstrap.log" "$root/fresh-debootstrap.log"
     pass "a minimal bookworm with make and git ($(elapsed))"
 else
@@ -147,7 +150,8 @@ T kill-server 2>/dev/null || true
 
 # 4. make test
 test_started=$(date +%s)
-in_root sh -c 'cd /root/queuetop && make test -j2' >"$root/fresh-test.log" 2>&1 || true
+in_root sh -c 'cd /root/queuetop && make test -j2' >"$root/fresh-test.log" 2>&1 &
+wait $! || true
 last=$(tail -1 "$root/fresh-test.log")
 if printf '%s\n' "$last" | grep -qE '^[0-9]+ passed, 0 failed$'; then
     pass "make test: $last ($(($(date +%s) - test_started)) s)"
