@@ -412,23 +412,19 @@ int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
     return 0;
 }
 
-static int by_start_desc(const void *pa, const void *pb)
-{
-    const struct exec_brief *a = pa, *b = pb;
-    if (a->start_ms != b->start_ms)
-        return a->start_ms > b->start_ms ? -1 : 1;
-    return bytes_cmp(&a->id, &b->id);
-}
-
 int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size_t max, char *err,
                    size_t errlen)
 {
     char limit[16];
     snprintf(limit, sizeof limit, "%zu", max);
     const char *p[2] = { text, limit };
-    /* a BitmapOr of the primary key and the correlation_id index */
+    /* A BitmapOr of the primary key and the correlation_id index, then a top-N sort of the
+     * matches on created_on: the row's insert time, which Conductor writes when it creates
+     * the execution, so the newest are kept when a correlation id has more than max (without
+     * the ORDER BY, LIMIT kept any max of them). No JSON is parsed to order the rows. */
     PGresult *r = pg_query(conn, "SELECT workflow_id, json_data FROM workflow"
-                              " WHERE workflow_id = $1 OR correlation_id = $1 LIMIT $2::int",
+                              " WHERE workflow_id = $1 OR correlation_id = $1"
+                              " ORDER BY created_on DESC NULLS LAST, workflow_id LIMIT $2::int",
                         2, p, "searching executions", err, errlen);
     if (!r)
         return -1;
@@ -452,6 +448,6 @@ int conductor_find(PGconn *conn, const char *text, struct exec_brief *list, size
         workflow_exec_free(&w);
     }
     PQclear(r);
-    qsort(list, n, sizeof *list, by_start_desc);
+    exec_briefs_sort_newest(list, n);   /* shown by the start the JSON holds */
     return (int)n;
 }

@@ -1013,5 +1013,8 @@ int mapping_find(const struct wf_mapping *m, PGconn *conn, const char *text,
     size_t n = 0;
     if (read_briefs(m, SEC_FIND, conn, text, list, max, &n, err, errlen) < 0)
         return -1;
+    /* the file's ORDER BY decides which rows its LIMIT keeps (docs/mapping.md); they are
+     * shown newest first whatever order it returned them in */
+    exec_briefs_sort_newest(list, n);
     return (int)n;
 }

@@ -166,3 +166,17 @@ void workflow_exec_copy(struct workflow_exec *dst, const struct workflow_exec *s
         copy_bytes(&t->output, &s->output);
     }
 }
+
+static int by_start_desc(const void *pa, const void *pb)
+{
+    const struct exec_brief *a = pa, *b = pb;
+    if (a->start_ms != b->start_ms)
+        return a->start_ms > b->start_ms ? -1 : 1;   /* QT_UNKNOWN (< 0) sorts last */
+    return bytes_cmp(&a->id, &b->id);
+}
+
+void exec_briefs_sort_newest(struct exec_brief *list, size_t n)
+{
+    if (n > 1)
+        qsort(list, n, sizeof *list, by_start_desc);
+}

@@ -102,6 +102,8 @@ enum {
 
 void workflow_summary_free(struct workflow_summary *s);
 void exec_brief_free(struct exec_brief *b);
+/* Search results in the order shown: newest start first, ties by id; unknown starts last. */
+void exec_briefs_sort_newest(struct exec_brief *list, size_t n);
 
 /* Deep copies: dst owns new memory (free it as usual). */
 void exec_brief_copy(struct exec_brief *dst, const struct exec_brief *src);

@@ -397,6 +397,34 @@ static void test_find(void **state)
     free(out);
     free(err);
 
+    /* 25 executions of one correlation id, created a minute apart as Conductor creates them
+     * (one insert each): the 20 shown are the newest, newest first (no ORDER BY before the
+     * LIMIT lost some of the newest) */
+    for (int i = 0; i < 25; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "bulk-%02d", i);
+        struct cf_workflow w = { id, "bulk", "COMPLETED", 1, "bulk-25", T0 + i * 60000LL,
+                                 T0 + i * 60000LL + 500, NULL, NULL, false };
+        cf_add_workflow(db, &w);
+    }
+    const char *bulk[] = { harness_queuetop(), "--pg", pg.conninfo, "--find", "bulk-25", "--once",
+                           "--json", NULL };
+    assert_int_equal(harness_run(bulk, &out, &err, 20000), 0);
+    doc = json_loads(out, 0, NULL);
+    ex = json_object_get(doc, "executions");
+    assert_int_equal(json_array_size(ex), 20);
+    for (int i = 0; i < 20; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "bulk-%02d", 24 - i);
+        assert_string_equal(str(json_array_get(ex, (size_t)i), "id"), want);
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(ex, (size_t)i),
+                                                            "start_ms")),
+                         T0 + (24 - i) * 60000LL);
+    }
+    json_decref(doc);
+    free(out);
+    free(err);
+
     const char *byid[] = { harness_queuetop(), "--pg", pg.conninfo, "--find", "wf-run-1", "--once",
                            NULL };
     assert_int_equal(harness_run(byid, &out, &err, 20000), 0);
