@@ -153,7 +153,7 @@ struct qdef {
     size_t mn, mcap;
     /* the previous reading, for rates */
     bool have_prev;
-    int64_t prev_ms;
+    int64_t prev_ms;      /* our monotonic clock when it arrived */
     long long prev_total, prev_processed, prev_failed;
 };
 
@@ -338,7 +338,12 @@ struct keys_collector {
 
     /* this tick */
     long long dbsize;
-    int64_t server_ms;
+    /* One clock rule: "due now" and ages are on the server's clock (TIME, validated), never
+     * ours (a skew would move jobs in or out of "due"); rates are over our monotonic clock. */
+    int64_t server_ms;             /* TIME; when time_ok is false only a bound for commands */
+    bool time_ok;
+    char time_error[128];
+    int64_t read_mono_ms;          /* when this tick's queue readings arrived */
     long long memory_denied;
     struct queue_info *readings;   /* parallel to queues.v */
 };
@@ -1449,8 +1454,11 @@ static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t
 static int read_ages(struct keys_collector *c, char *err, size_t errlen)
 {
     size_t n = 0;
-    for (size_t i = 0; i < c->queues.n; i++) {
+    for (size_t i = 0; i < c->queues.n; i++)
         c->readings[i].oldest_age_ms = QT_UNKNOWN;
+    if (!c->time_ok)
+        return 0;   /* an age is the server's now minus a job's time: unknown without TIME */
+    for (size_t i = 0; i < c->queues.n; i++) {
         for (size_t j = 0; j < c->queues.v[i].pn; j++) {
             append_probe(c, &c->queues.v[i].probes[j]);
             n++;
@@ -1531,15 +1539,23 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
         free(rep);
         return -1;
     }
+    c->read_mono_ms = mono_ms();
     size_t at = 0;
     for (size_t i = 0; i < c->queues.n; i++) {
         struct qdef *q = &c->queues.v[i];
         struct queue_info *r = &c->readings[i];
         long long v[M_COUNT];
+        bool no_clock[M_COUNT] = { false };
         for (int k = 0; k < M_COUNT; k++)
             v[k] = QT_UNKNOWN;
-        for (size_t j = 0; j < q->mn; j++)
+        for (size_t j = 0; j < q->mn; j++) {
             add_to(&v[q->m[j].metric], reply_ll(rep[at++]));
+            if (!c->time_ok && (q->m[j].cmd == C_ZCOUNT_DUE || q->m[j].cmd == C_ZCOUNT_FUTURE))
+                no_clock[q->m[j].metric] = true;
+        }
+        for (int k = 0; k < M_COUNT; k++)
+            if (no_clock[k])
+                v[k] = QT_UNKNOWN;   /* split at a "now" we do not know */
         r->depth = v[M_DEPTH];
         r->in_flight = v[M_IN_FLIGHT];
         r->delayed = v[M_DELAYED];
@@ -1554,7 +1570,7 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
         add_to(&total, r->delayed);
         r->enqueue_per_sec = r->dequeue_per_sec = r->depth_change_per_sec = NAN;
         if (q->have_prev) {
-            int64_t dt = c->server_ms - q->prev_ms;
+            int64_t dt = c->read_mono_ms - q->prev_ms;
             r->depth_change_per_sec = per_sec(total, q->prev_total, dt);
             double done = per_sec(r->processed_total, q->prev_processed, dt);
             double failed = per_sec(r->failed_total, q->prev_failed, dt);
@@ -1570,7 +1586,7 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
             }
         }
         q->have_prev = true;
-        q->prev_ms = c->server_ms;
+        q->prev_ms = c->read_mono_ms;
         q->prev_total = total;
         q->prev_processed = r->processed_total;
         q->prev_failed = r->failed_total;
@@ -1606,11 +1622,23 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
     redisReply *rep[2];
     if (get_replies(c, rep, 2, "TIME", err, errlen) < 0)
         return -1;
+    long long s = QT_UNKNOWN, us = QT_UNKNOWN;
     if (rep[0]->type == REDIS_REPLY_ARRAY && rep[0]->elements == 2) {
-        long long s = reply_ll(rep[0]->element[0]), us = reply_ll(rep[0]->element[1]);
+        s = reply_ll(rep[0]->element[0]);
+        us = reply_ll(rep[0]->element[1]);
+    }
+    c->time_ok = s >= 0 && s < 100000000000LL && us >= 0 && us < 1000000;
+    if (c->time_ok) {
         c->server_ms = s * 1000 + us / 1000;
+        c->time_error[0] = '\0';
     } else {
+        /* no guess from our clock: what depends on "now" is unknown this tick (the commands
+         * still go out with our clock as a bound, their answers are not used) */
         c->server_ms = wall_ms();
+        if (rep[0]->type == REDIS_REPLY_ERROR)
+            snprintf(c->time_error, sizeof c->time_error, "TIME refused: %.100s", rep[0]->str);
+        else
+            snprintf(c->time_error, sizeof c->time_error, "TIME gave no valid time");
     }
     c->dbsize = rep[1]->type == REDIS_REPLY_INTEGER ? rep[1]->integer : QT_UNKNOWN;
     free_replies(rep, 2);
@@ -1679,7 +1707,8 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
     if (state == CONN_UP)
         c->last_ok_mono_ms = k->sampled_mono_ms;
     k->last_ok_mono_ms = c->last_ok_mono_ms;
-    k->server_time_ms = c->server_ms;
+    k->server_time_ms = c->time_ok ? c->server_ms : QT_UNKNOWN;
+    str_copy(k->time_error, c->time_error, sizeof k->time_error);
     k->sample_seq = ++c->seq;
     k->round_trips = c->round_trips;
     k->dbsize = c->dbsize;

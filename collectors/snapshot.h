@@ -296,7 +296,9 @@ struct keys_snapshot {
     int64_t retry_in_ms;
     int64_t sampled_mono_ms;
     int64_t last_ok_mono_ms;
-    int64_t server_time_ms;
+    int64_t server_time_ms;        /* Redis TIME of this tick; QT_UNKNOWN when it failed */
+    char time_error[128];          /* why TIME failed ("" when it worked): due-now counts,
+                                    * delayed counts and oldest ages are then unknown */
     uint64_t sample_seq;
     unsigned round_trips;
 

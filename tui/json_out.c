@@ -564,6 +564,9 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
     json_object_set_new(redis, "prefixes", prefixes);
     json_t *scan = json_object();
     json_object_set_new(scan, "ok", json_true());
+    json_object_set_new(scan, "server_time_ms", ll_or_null(k->server_time_ms));
+    json_object_set_new(scan, "time_error", k->time_error[0] ? json_string(k->time_error)
+                                                             : json_null());
     json_object_set_new(scan, "passes", json_integer(k->passes));
     json_object_set_new(scan, "dbsize", ll_or_null(k->dbsize));
     json_object_set_new(scan, "memory_usage_refused", json_boolean(k->memory_denied > 0));

@@ -309,6 +309,12 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     int y = top + 1;
     if (k->state == CONN_DOWN)
         y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
+    if (k->time_error[0]) {
+        char line[sizeof k->time_error + 96];
+        snprintf(line, sizeof line, "%s: due-now counts and ages are unknown (no guess from"
+                 " this machine's clock)", k->time_error);
+        y += app_puts_wrapped(app, w, y, 1, width - 2, 2, ROLE_WARN, line);
+    }
     struct layout l = plan_columns(k, width);
     draw_header_row(app, w, y++, width, &l);
     int body = top + height - y;

@@ -26,6 +26,9 @@
 
 #include "suite.h"
 #include "json_fields.h"
+#include "../../collectors/redis_conn.h"
+#include "../../collectors/redis_keys.h"
+#include "../../collectors/snapshot.h"
 
 #define NUL LLONG_MIN          /* an expected figure that must be null */
 #define HOUR_MS 3600000LL
@@ -1306,6 +1309,72 @@ static void test_memory_refused(void **state)
     json_decref(doc);
 }
 
+/* One clock rule: a user whose ACL refuses TIME gets depths as usual, but "due now" (and a
+ * delayed count split at now) and ages unknown with the reason, never split at this machine's clock; with TIME they are
+ * read. The keys collector directly (the streams collector needs TIME and stops --once). */
+static const struct queue_info *keys_queue(const struct keys_snapshot *k, const char *layout,
+                                           const char *name)
+{
+    for (size_t i = 0; i < k->queue_count; i++)
+        if (strcmp(k->queues[i].layout, layout) == 0 && k->queues[i].name.len == strlen(name) &&
+            memcmp(k->queues[i].name.ptr, name, k->queues[i].name.len) == 0)
+            return &k->queues[i];
+    return NULL;
+}
+
+static void keys_once(const char *url, bool want_time)
+{
+    struct keys_config cfg;
+    keys_config_defaults(&cfg);
+    char err[256] = "";
+    assert_int_equal(redis_url_parse(url, &cfg.target, err, sizeof err), 0);
+    cfg.connect_timeout_ms = cfg.command_timeout_ms = 5000;
+    struct keys_collector *kc = keys_collector_new(&cfg, NULL);
+    struct snapshot *snap = keys_collector_sample_full(kc, 10000, err, sizeof err);
+    if (!snap)
+        fail_msg("keys sample: %s", err);
+    const struct keys_snapshot *k = &snap->keys;
+    const struct queue_info *all = keys_queue(k, "sidekiq", "*");
+    const struct queue_info *dflt = keys_queue(k, "sidekiq", "default");
+    assert_non_null(all);
+    assert_non_null(dflt);
+    assert_int_equal(dflt->depth, 2);   /* these need no clock */
+    assert_int_equal(all->delayed, 2);  /* Sidekiq: ZCARD of schedule and retry */
+    if (want_time) {
+        assert_string_equal(k->time_error, "");
+        assert_true(k->server_time_ms > 0);
+        assert_int_equal(all->due_now, 1);
+        assert_true(dflt->oldest_age_ms != QT_UNKNOWN);
+    } else {
+        if (!strstr(k->time_error, "TIME refused: NOPERM"))
+            fail_msg("time_error: '%s'", k->time_error);
+        assert_true(k->server_time_ms == QT_UNKNOWN);
+        assert_true(all->due_now == QT_UNKNOWN);
+        assert_true(dflt->oldest_age_ms == QT_UNKNOWN);
+    }
+    snapshot_free(snap);
+    keys_collector_delete(kc);
+}
+
+static void test_time_refused(void **state)
+{
+    (void)state;
+    long long now = server_ms();
+    char s[32];
+    sidekiq_push("default", now - 5000, 1);
+    sidekiq_push("default", now - 5000, 2);
+    cmd_on(rc, "ZADD schedule %s {\"class\":\"HardJob\",\"at\":1,\"jid\":\"s1\"}",
+           secs(now - HOUR_MS, s));
+    cmd_on(rc, "ZADD schedule %s {\"class\":\"HardJob\",\"at\":2,\"jid\":\"s2\"}",
+           secs(now + HOUR_MS, s));
+    cmd_on(rc, "ACL SETUSER noclock on >pw ~* +@all -time");
+    char url[128];
+    snprintf(url, sizeof url, "redis://noclock:pw@127.0.0.1:%d", srv.port);
+    keys_once(url, false);
+    cmd_on(rc, "ACL DELUSER noclock");
+    keys_once(redis_server_url(&srv), true);
+}
+
 /* ---- collisions between layouts -------------------------------------------------------------- */
 
 /* docs/queue-layouts.md §8: a kombu queue may be called `queue:x`; a name found through
@@ -1630,6 +1699,7 @@ int main(void)
         cmocka_unit_test_setup(test_bullmq, flush),
         cmocka_unit_test_setup(test_bull_legacy, flush),
         cmocka_unit_test_setup(test_sidekiq, flush),
+        cmocka_unit_test_setup(test_time_refused, flush),
         cmocka_unit_test_setup(test_celery, flush),
         cmocka_unit_test_setup(test_celery_event_queues_not_counted, flush),
         cmocka_unit_test_setup(test_rq, flush),
