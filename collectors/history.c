@@ -120,14 +120,21 @@ const struct stream_history *history_find(const struct history *h, const struct 
                          offsetof(struct stream_history, key), key);
 }
 
+static int rates_name_cmp(const void *pa, const void *pb)
+{
+    const struct group_rates *a = pa, *b = pb;
+    return bytes_cmp(&a->name, &b->name);
+}
+
+/* sh->groups is sorted by name (update_entry): a binary search, so that a stream with many
+ * groups costs O(groups log groups) per sample, not O(groups^2). */
 const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name)
 {
-    if (!sh)
+    if (!sh || sh->group_count == 0)
         return NULL;
-    for (size_t i = 0; i < sh->group_count; i++)
-        if (bytes_cmp(&sh->groups[i].name, name) == 0)
-            return &sh->groups[i];
-    return NULL;
+    struct group_rates key;
+    key.name = *name;
+    return bsearch(&key, sh->groups, sh->group_count, sizeof *sh->groups, rates_name_cmp);
 }
 
 static void fresh_entry(struct stream_history *sh, const struct stream_info *s)
@@ -168,6 +175,8 @@ static void update_entry(struct stream_history *sh, const struct stream_info *s)
         gr->drain_eta_s = drain_eta_seconds(g->lag, sh->produced_per_sec, gr->consumed_per_sec);
         ring_push(&gr->lag_ring, g->lag == QT_UNKNOWN ? NAN : (float)g->lag);
     }
+    if (s->group_len > 1)
+        qsort(groups, s->group_len, sizeof *groups, rates_name_cmp);
     for (size_t i = 0; i < sh->group_count; i++)
         bytes_free(&sh->groups[i].name);
     free(sh->groups);

@@ -450,6 +450,14 @@ static void free_groups(struct stream_info *s)
     s->group_len = 0;
 }
 
+static int group_name_cmp(const void *pa, const void *pb)
+{
+    const struct group_info *a = pa, *b = pb;
+    return bytes_cmp(&a->name, &b->name);
+}
+
+/* Groups are kept sorted by name bytes (Redis lists them so; a reply is not trusted to), so that
+ * a reply about a group finds it in O(log groups): a stream with 20,000 groups was quadratic. */
 static void parse_groups(struct stream_info *s, const redisReply *r)
 {
     free_groups(s);
@@ -473,6 +481,8 @@ static void parse_groups(struct stream_info *s, const redisReply *r)
         gi->lag = as_ll(field(g, "lag"));
         gi->oldest_age_ms = gi->oldest_idle_ms = gi->oldest_deliveries = QT_UNKNOWN;
     }
+    if (s->group_len > 1)
+        qsort(s->groups, s->group_len, sizeof *s->groups, group_name_cmp);
 }
 
 /* XPENDING key group - + 1  ->  [[id, consumer, idle-ms, deliveries]] or [] */
@@ -642,10 +652,11 @@ static void batch_free(struct batch *bt)
 
 static struct group_info *group_by_name(struct stream_info *s, const struct bytes *name)
 {
-    for (size_t i = 0; i < s->group_len; i++)
-        if (bytes_cmp(&s->groups[i].name, name) == 0)
-            return &s->groups[i];
-    return NULL;
+    struct group_info key;
+    key.name = *name;
+    return s->group_len ? bsearch(&key, s->groups, s->group_len, sizeof *s->groups,
+                                  group_name_cmp)
+                        : NULL;
 }
 
 /* Applies an XPENDING or XINFO CONSUMERS reply to group g of stream t (g NULL: the group is

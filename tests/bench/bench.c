@@ -18,6 +18,7 @@
 
 #include <hiredis.h>
 
+#include "../../collectors/history.h"
 #include "../../collectors/redis_conn.h"
 #include "../../collectors/redis_keys.h"
 #include "../../collectors/redis_streams.h"
@@ -35,6 +36,7 @@ struct options {
     int runs;           /* --runs, 5 */
     int batch_streams;  /* --batch, 0 = the collector's default */
     int payload_bytes;  /* --payload, size of each entry's payload field, 64 */
+    bool groups_only;   /* --groups-only: just the many-groups benchmark */
 };
 
 /* What the setup built, so every number the collector returns can be checked. */
@@ -98,7 +100,8 @@ static void stream_key(int i, char *buf, size_t buflen)
 
 static void usage(const char *argv0)
 {
-    fprintf(stderr, "usage: %s [--streams N] [--runs R] [--batch B] [--payload BYTES]\n", argv0);
+    fprintf(stderr, "usage: %s [--streams N] [--runs R] [--batch B] [--payload BYTES]"
+            " [--groups-only]\n", argv0);
 }
 
 /* Parses argv into opt; 0, or -1 after printing usage. */
@@ -108,7 +111,12 @@ static int parse_options(int argc, char **argv, struct options *opt)
     opt->runs = 5;
     opt->batch_streams = 0;
     opt->payload_bytes = 64;
+    opt->groups_only = false;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--groups-only") == 0) {
+            opt->groups_only = true;
+            continue;
+        }
         int *target = NULL;
         int min = 1;
         if (strcmp(argv[i], "--streams") == 0)
@@ -838,11 +846,112 @@ static int bench_keys(const struct redis_server *srv, redisContext *ctx)
     return 0;
 }
 
+/* ---- one stream with many groups: the cost per group must not grow with the groups -------- */
+
+/* "many": one entry, n groups each holding it pending (so every group also gets an XPENDING). */
+static int build_groups(redisContext *ctx, int n)
+{
+    freeReplyObject(harness_cmd(ctx, "FLUSHALL"));
+    freeReplyObject(harness_cmd(ctx, "XADD many 1-1 f v"));
+    for (int g = 0; g < n; g++) {
+        redisAppendCommand(ctx, "XGROUP CREATE many g%05d 0", g);
+        redisAppendCommand(ctx, "XREADGROUP GROUP g%05d c1 COUNT 1 STREAMS many >", g);
+    }
+    return drain_replies(ctx, 2 * (size_t)n);
+}
+
+/* Client CPU of one streams sample plus its history update (where rates find their group),
+ * median of RUNS after a warm-up; *xinfo_us: Redis' own time per XINFO GROUPS call. */
+static int groups_cost(const struct redis_server *srv, redisContext *ctx, int n, double *cpu_ms_out,
+                       double *xinfo_us)
+{
+    struct streams_config cfg;
+    char err[256];
+    streams_config_defaults(&cfg);
+    if (redis_url_parse(redis_server_url(srv), &cfg.target, err, sizeof err) < 0) {
+        fprintf(stderr, "bench: %s\n", err);
+        return -1;
+    }
+    enum { RUNS = 5 };
+    double cpu[RUNS];
+    struct streams_collector *c = streams_collector_new(&cfg, NULL);
+    struct history h;
+    history_init(&h);
+    struct cmdstats before, after;
+    int rc = -1;
+    if (read_cmdstats(ctx, &before) < 0)
+        goto out;
+    for (int i = -1; i < RUNS; i++) {
+        double c0 = cpu_ms(0);
+        struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
+        if (!snap) {
+            fprintf(stderr, "bench: groups: %s\n", err);
+            goto out;
+        }
+        history_update(&h, &snap->redis);
+        double c1 = cpu_ms(0);
+        bool right = snap->redis.stream_count == 1 &&
+                     snap->redis.streams[0].group_len == (size_t)n &&
+                     snap->redis.streams[0].pending_total == n;
+        snapshot_free(snap);
+        if (!right) {
+            fprintf(stderr, "bench: groups: the sample does not show %d groups, 1 pending each\n",
+                    n);
+            goto out;
+        }
+        if (i >= 0)
+            cpu[i] = c1 - c0;
+    }
+    if (read_cmdstats(ctx, &after) < 0)
+        goto out;
+    const struct cmdstat *b = find_cmdstat(&before, "xinfo|groups");
+    const struct cmdstat *a = find_cmdstat(&after, "xinfo|groups");
+    long long calls = a ? a->calls - (b ? b->calls : 0) : 0;
+    *xinfo_us = calls > 0 ? (double)(a->usec - (b ? b->usec : 0)) / (double)calls : -1;
+    *cpu_ms_out = median(cpu, RUNS);
+    rc = 0;
+out:
+    history_done(&h);
+    streams_collector_delete(c);
+    return rc;
+}
+
+static int bench_groups(void)
+{
+    struct redis_server srv;
+    if (redis_server_start(&srv, NULL) < 0)
+        return -1;
+    redisContext *ctx = redis_server_client(&srv);
+    static const int sizes[] = { 1000, 10000 };
+    double cpu[2], xinfo[2];
+    int rc = -1;
+    for (int i = 0; i < 2; i++) {
+        if (build_groups(ctx, sizes[i]) < 0 ||
+            groups_cost(&srv, ctx, sizes[i], &cpu[i], &xinfo[i]) < 0)
+            goto out;
+    }
+    double per0 = cpu[0] * 1000.0 / sizes[0], per1 = cpu[1] * 1000.0 / sizes[1];
+    printf("one stream with many groups (each with an entry pending), client CPU per sample"
+           " incl. history:\n");
+    for (int i = 0; i < 2; i++)
+        printf("  %5d groups: median %.1f ms CPU, %.2f us per group; Redis XINFO GROUPS %.0f us"
+               " per call\n", sizes[i], cpu[i], cpu[i] * 1000.0 / sizes[i], xinfo[i]);
+    printf("  cost per group at 10000 / at 1000 = %.2f x (flat is 1; quadratic would be 10)\n",
+           per0 > 0 ? per1 / per0 : 0.0);
+    rc = 0;
+out:
+    redisFree(ctx);
+    redis_server_stop(&srv);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     struct options opt;
     if (parse_options(argc, argv, &opt) < 0)
         return 2;
+    if (opt.groups_only)
+        return bench_groups() < 0 ? 1 : 0;
 
     struct redis_server srv;
     if (redis_server_start(&srv, NULL) < 0)
@@ -865,6 +974,9 @@ int main(int argc, char **argv)
     if (bench_server(&srv, ctx, &ours) < 0)
         goto out;
     if (bench_keys(&srv, ctx) < 0)
+        goto out;
+    printf("\n");
+    if (bench_groups() < 0)
         goto out;
     rc = 0;
 out:
