@@ -491,9 +491,11 @@ static redisReply *command(struct sim *s, const char *allowed_error, char *err, 
 {
     va_list ap;
     va_start(ap, fmt);
-    redisReply *r = redisvCommand(s->c, fmt, ap);
+    /* the context is redis_io's (non-blocking: redisvCommand would return NULL at once) */
+    int appended = redisvAppendCommand(s->c, fmt, ap);
     va_end(ap);
-    if (!r) {
+    redisReply *r = NULL;
+    if (appended != REDIS_OK || next_reply(s, &r) < 0) {
         snprintf(err, errlen, "lost %s during setup: %s", s->where, s->c->errstr);
         return NULL;
     }
