@@ -74,8 +74,9 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 n=0
+failed=0
 pass() { n=$((n + 1)); echo "ok $n - $1"; }
-fail() { n=$((n + 1)); echo "not ok $n - $1"; }
+fail() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"; }
 started=$(date +%s)
 elapsed() { echo "$(($(date +%s) - started)) s"; }
 
@@ -123,9 +124,15 @@ T -f /dev/null new-session -d -s demo -x 80 -y 24 \
 T pipe-pane -t demo "cat > '$root/fresh-demo.log'"
 seen=""
 i=0
+up=0
 while [ $i -lt 1800 ]; do   # 30 minutes at most: the first apt-get install is most of it
     screen=$(T capture-pane -p -t demo 2>/dev/null || true)
     if printf '%s\n' "$screen" | grep -q "orders:"; then seen=yes; break; fi
+    # the dashboard is up: its streams must follow within a minute
+    if printf '%s\n' "$screen" | grep -q "sampled .* ago"; then
+        up=$((up + 1))
+        [ $up -gt 60 ] && break
+    fi
     T has-session -t demo 2>/dev/null || break
     [ -f "$root/root/fresh-demo.rc" ] && break
     i=$((i + 1)); sleep 1
@@ -161,3 +168,4 @@ else
 fi
 echo "# total $(elapsed)"
 echo "1..$n"
+[ "$failed" -eq 0 ]
