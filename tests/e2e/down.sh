@@ -9,29 +9,15 @@ set -u
 tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
 sock="qt-e2e-down-$$"
 . tests/e2e/common.inc
-fixture_pid=""
-cleanup() {
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    exec 9>&-
-    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1
-    wait >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+trap e2e_cleanup EXIT INT TERM
 start_pg_fixture
 # the fixture's server, a database that is not there
 nodb=$(printf '%s\n' "$conninfo" | sed 's/dbname=[^ ]*/dbname=queuetop_no_such_db/')
 case "$nodb" in *queuetop_no_such_db*) ;; *) nodb="$conninfo dbname=queuetop_no_such_db" ;; esac
 dead="redis://127.0.0.1:$("$BUILD/tests/freeport")"
 
-runs=0
-base_sock=$sock
 start() {   # start ARGS...: queuetop in a fresh tmux server
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    runs=$((runs + 1))
-    sock="$base_sock-$runs"
-    tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
-        "env -u REDIS_URL TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $QUEUETOP --interval 0.5 $*" 9>&-
+    qt_start --interval 0.5 "$@"
 }
 
 # 1. Redis down from the start

@@ -8,18 +8,8 @@ set -u
 tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
 sock="qt-e2e-loc-$$"
 . tests/e2e/common.inc
-port=$("$BUILD/tests/freeport")
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" --daemonize no >/dev/null 2>&1 &
-redis_pid=$!
-cleanup() {
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    kill -9 "$redis_pid" >/dev/null 2>&1
-    wait >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-wait_redis "$port" || { echo "not ok 1 - redis-server did not start"; exit 1; }
+trap e2e_cleanup EXIT INT TERM
+start_redis
 
 mkdir -p "$tmp/locale"
 if ! localedef -i de_DE -f UTF-8 "$tmp/locale/de_DE.UTF-8" >"$tmp/localedef.log" 2>&1; then

@@ -14,18 +14,8 @@ if ! command -v tmux >/dev/null 2>&1 || ! command -v redis-server >/dev/null 2>&
     exit 1
 fi
 
-port=$("$BUILD/tests/freeport")
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" \
-    --logfile "$tmp/redis.log" --daemonize no >/dev/null 2>&1 &
-redis_pid=$!
-cleanup() {
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    kill -9 "$redis_pid" >/dev/null 2>&1
-    wait >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
-wait_redis "$port" || { echo "not ok 1 - redis-server did not start"; exit 1; }
+trap e2e_cleanup EXIT INT TERM
+start_redis
 
 R() { redis-cli -p "$port" "$@" >/dev/null; }
 now=$(date +%s)

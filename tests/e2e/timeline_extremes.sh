@@ -7,15 +7,7 @@ set -u
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/queuetop-e2e-XXXXXX")
 sock="qt-e2e-tlx-$$"
 . tests/e2e/common.inc
-fixture_pid=""
-cleanup() {
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    exec 9>&-
-    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1
-    wait >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+trap e2e_cleanup EXIT INT TERM
 start_pg_fixture
 
 now=$(($(date +%s) * 1000))
@@ -35,14 +27,8 @@ stage tlx-max max_end "$now" 9223372036854775807 "$now" "$now" 92233720368547758
 stage tlx-min min_start -9223372036854775807 "$now" -9223372036854775807 1 "$now"
 stage tlx-back end_before_start "$((now + 60000))" "$now" "$((now + 60000))" "$((now + 60000))" "$now"
 
-runs=0
-base_sock=$sock
-start() {   # start ARGS...: queuetop in a fresh tmux server
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    runs=$((runs + 1))
-    sock="$base_sock-$runs"
-    tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
-        "env -u REDIS_URL TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $QUEUETOP --pg '$conninfo' --interval 0.5 $*" 9>&-
+start() {   # start ARGS...: queuetop on the fixture
+    qt_start --pg "'$conninfo'" --interval 0.5 "$@"
 }
 # quits_within_1s: q, then the session must be gone within 1 s
 quits_within_1s() {

@@ -7,25 +7,10 @@ set -u
 tmp=$(mktemp -d /tmp/queuetop-e2e-XXXXXX)
 sock="qt-e2e-wf-$$"
 . tests/e2e/common.inc
-fixture_pid=""
-cleanup() {
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    exec 9>&-
-    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1
-    wait >/dev/null 2>&1
-    rm -rf "$tmp"
-}
-trap cleanup EXIT INT TERM
+trap e2e_cleanup EXIT INT TERM
 start_pg_fixture
-runs=0
-base_sock=$sock
-start() {   # start ARGS...: queuetop in a fresh tmux server (a new socket: no race with the old)
-    tmux -L "$sock" kill-server >/dev/null 2>&1
-    runs=$((runs + 1))
-    sock="$base_sock-$runs"
-    # 9>&-: the tmux server must not hold the fifo open, or the fixture never sees it close
-    tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
-        "env -u REDIS_URL TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $QUEUETOP --pg '$conninfo' --interval 0.5 $*" 9>&-
+start() {   # start ARGS...: queuetop on the fixture
+    qt_start --pg "'$conninfo'" --interval 0.5 "$@"
 }
 
 # 1. --pg alone: the workflows view first, fed by PostgreSQL only
