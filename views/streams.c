@@ -49,7 +49,9 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         col += app_puts(app, w, y, col, width - col, ROLE_WARN, line);
     }
     if (never) {
-        app_puts(app, w, y, col, width - col, ROLE_CRIT, "  not connected");
+        bool down = r->state == CONN_DOWN;
+        app_puts(app, w, y, col, width - col, down ? ROLE_CRIT : ROLE_DIM,
+                 down ? "  not connected" : "  connecting...");
     } else if (r->state != CONN_UP) {
         char age[24];
         fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
