@@ -314,6 +314,8 @@ struct keys_collector {
     struct keys_config cfg;
     struct hub *hub;
     struct collector_thread thread;
+    double spent_us;         /* estimated Redis time of this tick (collectors/cost.h) */
+    int scan_count;          /* COUNT of this tick's SCANs */
     redisContext *ctx;
     char url[512];
     uint64_t seq;
@@ -510,7 +512,9 @@ static void free_replies(redisReply **rep, size_t n)
  * 0, 1 when the pass ended, -1 on a lost connection. */
 static int scan_step(struct keys_collector *c, char *err, size_t errlen)
 {
-    const char *argv[] = { "SCAN", c->cursor, "COUNT", "1000" };
+    char count[16];
+    snprintf(count, sizeof count, "%d", c->scan_count);
+    const char *argv[] = { "SCAN", c->cursor, "COUNT", count };
     redisReply *r = redis_io_command_argv(c->ctx, 4, argv, NULL);
     c->round_trips++;
     if (!r)
@@ -553,6 +557,11 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
             cmds++;
         }
     }
+    if (c->cfg.budget)
+        c->spent_us += COST_DISPATCH_US + c->scan_count * cost_of(c->cfg.budget, COST_SCAN_KEY) +
+                       (double)n * (cost_of(c->cfg.budget, COST_TYPE) +
+                                    cost_of(c->cfg.budget, COST_PTTL)) +
+                       (double)(cmds - 2 * n) * cost_of(c->cfg.budget, COST_SMALL);
     redisReply **rep = cmds ? xcalloc(cmds, sizeof *rep) : NULL;
     if (cmds && get_replies(c, rep, cmds, "TYPE", err, errlen) < 0) {
         free(rep);
@@ -1466,6 +1475,8 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
     }
     if (n == 0)
         return 0;
+    if (c->cfg.budget)
+        c->spent_us += (double)n * cost_of(c->cfg.budget, COST_SMALL);
     redisReply **rep = xcalloc(n, sizeof *rep);
     if (get_replies(c, rep, n, "LINDEX", err, errlen) < 0) {
         free(rep);
@@ -1488,6 +1499,8 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
     }
     free_replies(rep, n);
     int rc = 0;
+    if (second && c->cfg.budget)
+        c->spent_us += (double)second * cost_of(c->cfg.budget, COST_SMALL);
     if (second) {
         redisReply **rep2 = xcalloc(second, sizeof *rep2);
         if (get_replies(c, rep2, second, "HGET", err, errlen) < 0) {
@@ -1534,6 +1547,8 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
     }
     if (cmds == 0)
         return 0;
+    if (c->cfg.budget)
+        c->spent_us += (double)cmds * cost_of(c->cfg.budget, COST_SMALL);
     redisReply **rep = xcalloc(cmds, sizeof *rep);
     if (get_replies(c, rep, cmds, "LLEN", err, errlen) < 0) {
         free(rep);
@@ -1611,6 +1626,7 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
 {
     int64_t start = mono_ms();
     c->round_trips = 0;
+    c->spent_us = 0;
     if (!c->ctx) {
         c->ctx = redis_io_connect(&c->cfg.target, c->cfg.connect_timeout_ms,
                                  c->cfg.command_timeout_ms, err, errlen);
@@ -1648,6 +1664,23 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
     /* a synchronous sample after the first reads the queues found then (rates need two
      * readings of the same set, not a second pass) */
     bool scan = !(full_pass && c->passes > 0);
+    /* the walk gets what the budget leaves after this tick's reading of known queues */
+    struct cost_budget *bud = c->cfg.budget;
+    c->scan_count = bud ? cost_scan_count(bud, 10, SCAN_COUNT) : SCAN_COUNT;
+    if (bud)
+        cost_note_scan_count(bud, c->scan_count);
+    double walk_room = 1e18, per_step = 0;
+    if (bud && !full_pass) {
+        size_t reads = 2 * c->lock_n;
+        for (size_t i = 0; i < c->queues.n; i++)
+            reads += c->queues.v[i].mn;
+        walk_room = cost_budget_allow(bud, COST_WHO_KEYS, start, 1e12) -
+                    (double)reads * cost_of(bud, COST_SMALL);
+        per_step = c->scan_count * (cost_of(bud, COST_SCAN_KEY) + cost_of(bud, COST_TYPE) +
+                                    cost_of(bud, COST_PTTL));
+        if (walk_room < per_step)
+            scan = false;   /* this tick's share is spent: the pass goes on later */
+    }
     for (; scan;) {
         int rc = scan_step(c, err, errlen);
         if (rc < 0)
@@ -1661,7 +1694,8 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
         }
         if (full_pass ? mono_ms() - start > limit_ms
                       : (seen >= c->cfg.keys_per_tick || rc == 1 ||
-                         mono_ms() - start > KEYS_TICK_BUDGET_MS))
+                         mono_ms() - start > KEYS_TICK_BUDGET_MS ||
+                         c->spent_us + per_step > walk_room))
             break;
         if (!full_pass && seen == 0 && mono_ms() - start > 50)
             break;   /* an empty stretch of the keyspace: go on next tick */
@@ -1670,9 +1704,12 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
         snprintf(err, errlen, "SCAN did not finish a pass in %d ms", limit_ms);
         return -1;
     }
-    if (read_queues(c, err, errlen) < 0)
-        return -1;
-    return read_ages(c, err, errlen);
+    int rc = read_queues(c, err, errlen);
+    if (rc == 0)
+        rc = read_ages(c, err, errlen);
+    if (bud && !full_pass)
+        cost_budget_charge(bud, COST_WHO_KEYS, c->spent_us, mono_ms());
+    return rc;
 }
 
 static int lock_cmp(const void *pa, const void *pb)

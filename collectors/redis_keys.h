@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 
+#include "cost.h"
 #include "hub.h"
 #include "redis_conn.h"
 #include "snapshot.h"
@@ -31,6 +32,7 @@ struct keys_config {
     const char *lock_patterns[KEYS_LOCK_PATTERNS_MAX];   /* globs; default lock:* *:lock:* *:lock */
     size_t lock_pattern_count;
     const struct layout_file *layouts;   /* --layouts FILE, or NULL; kept by the caller */
+    struct cost_budget *budget;   /* the server's cost budget, shared; NULL: none */
 };
 
 void keys_config_defaults(struct keys_config *cfg);

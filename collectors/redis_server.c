@@ -374,6 +374,7 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
         { "CONFIG", "GET", "slowlog-log-slower-than" },
         { "SLOWLOG", "GET", "64" },
         { "LATENCY", "LATEST", NULL },
+        { "INFO", "commandstats", NULL },
     };
     enum { N_CMDS = sizeof cmds / sizeof cmds[0] };
     for (size_t i = 0; i < N_CMDS; i++) {
@@ -447,6 +448,12 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
             s->latency_count = 0;
         else
             parse_latency(s, rep[6]);
+    }
+    /* what each command costs this server: the cost budget's estimates (collectors/cost.h) */
+    if (c->cfg.budget) {
+        if (rep[7]->type == REDIS_REPLY_STRING)
+            cost_budget_learn(c->cfg.budget, rep[7]->str, rep[7]->len);
+        cost_budget_charge(c->cfg.budget, COST_WHO_SERVER, SERVER_TICK_COST_US, mono_ms());
     }
     for (size_t i = 0; i < N_CMDS; i++)
         freeReplyObject(rep[i]);

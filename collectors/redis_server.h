@@ -5,6 +5,7 @@
 #ifndef QT_REDIS_SERVER_H
 #define QT_REDIS_SERVER_H
 
+#include "cost.h"
 #include "hub.h"
 #include "redis_conn.h"
 #include "snapshot.h"
@@ -15,7 +16,12 @@ struct server_config {
     int pings;                /* timed PINGs per tick, 3 */
     int connect_timeout_ms;   /* 2000 */
     int command_timeout_ms;   /* 5000 */
+    struct cost_budget *budget;   /* the server's cost budget, shared; NULL: none */
 };
+
+/* Redis time of one tick (3 PINGs, INFO, CONFIG GET x3, SLOWLOG GET 64, LATENCY LATEST,
+ * INFO commandstats), measured in make bench; charged to the budget, never held back. */
+#define SERVER_TICK_COST_US 40
 
 void server_config_defaults(struct server_config *cfg);
 

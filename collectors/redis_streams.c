@@ -1,14 +1,18 @@
 /* redis_streams.c -- see redis_streams.h.
  *
- * One tick:
- *   1. discovery: a few SCAN calls (MATCH glob, TYPE stream), continuing the cursor of the last
- *      tick, so a keyspace of any size is walked a slice at a time;
- *   2. reading, round-robin from where the last tick stopped, in batches of batch_streams keys,
- *      two round trips per batch:
- *        A: TIME, [INFO replication], then XINFO STREAM + XINFO GROUPS + PTTL for every key;
- *        B: XPENDING key group - + 1 for every group with pending entries (the oldest entry's
- *           id, idle time and delivery count), XINFO CONSUMERS for the focused stream;
- *      until the time budget is spent; streams not reached keep their previous data.
+ * One tick spends what the server's cost budget (collectors/cost.h) allows, in this order:
+ *   1. discovery: SCAN calls (MATCH glob, TYPE stream, a COUNT that keeps each call well under
+ *      a millisecond of Redis time), continuing the cursor of the last tick;
+ *   2. hot streams, every tick: never read yet, seen to change, or with work outstanding and
+ *      not read for BUSY_REREAD_MS; oldest figures first;
+ *   3. probes: XLEN of the other streams in rotation; a length that moved makes the stream hot;
+ *   4. cold streams in rotation with what is left, so every stream is re-read within a cycle.
+ * A read is pipelined in batches of batch_streams keys, two round trips per batch:
+ *   A: TIME, [INFO replication], then XINFO STREAM + PTTL for every key, XINFO GROUPS when the
+ *      group count is known and small enough, XPENDING key group - + 1 for groups that had
+ *      pending entries, XINFO CONSUMERS for the focused stream;
+ *   B: the same per-group commands for groups that turned out to need them.
+ * Streams not reached keep their previous data and their own sample times.
  * All commands are read-only. The state (known streams) belongs to the collector thread only;
  * each tick publishes a deep copy as an immutable snapshot. */
 #include "redis_streams.h"
@@ -20,6 +24,7 @@
 #include <string.h>
 
 #include "collector.h"
+#include "cost.h"
 #include "reply_arena.h"
 #include "redis_io.h"
 #include "util.h"
@@ -28,9 +33,23 @@ struct tracked {
     struct stream_info info;
     uint64_t seen_pass;   /* last SCAN pass that returned this key */
     bool sampled;         /* read at least once */
+    bool groups_read;     /* read with its groups (a first read asks XINFO STREAM only) */
+    bool changed;         /* a probe or the last read saw it move: read next tick */
     bool gone;            /* the key vanished or changed type: drop at the next compaction */
     bool denied;          /* this tick's read was refused (NOPERM): not shown */
+    bool planned;         /* in this tick's plan already */
+    uint64_t tick_read;   /* the last tick that asked for it */
 };
+
+/* A stream with outstanding work (lag or pending entries) is re-read at least this often,
+ * budget permitting, even when nothing about it moved. */
+#define BUSY_REREAD_MS 5000
+/* Shares of a tick's allowance: the rest goes to the cold rotation. */
+#define SHARE_DISCOVERY_FIRST 0.9   /* until the first full SCAN pass: names first */
+#define SHARE_DISCOVERY 0.15
+#define SHARE_HOT 0.3
+#define SHARE_PROBE 0.45
+#define SCAN_COUNT_MIN 10
 
 struct streams_collector {
     struct streams_config cfg;
@@ -52,7 +71,16 @@ struct streams_collector {
     size_t count, cap;
     struct bytes *fresh;          /* keys SCAN found this tick that are not tracked yet */
     size_t fresh_count, fresh_cap;
-    size_t rr_next;               /* round-robin position for the next tick */
+    size_t rr_next;               /* cold rotation: where the next tick starts */
+    size_t probe_next;            /* probe rotation */
+    int64_t cycle_start_ms, probe_cycle_start_ms;
+    int64_t cycle_ms, probe_cycle_ms;   /* the last complete rotations; 0 none yet */
+    double spent_us;              /* estimated Redis time of this tick */
+    double tick_allow_us;
+    size_t probes;                /* XLEN probes this tick */
+    size_t probed_in_cycle;
+    uint64_t tick_no;             /* ticks so far */
+    int scan_count_now;           /* COUNT of this tick's SCANs */
 
     struct bytes focus;           /* stream whose consumers are read */
     struct reply_arena arena;     /* replies of the batch being read */
@@ -82,7 +110,7 @@ void streams_config_defaults(struct streams_config *cfg)
     cfg->interval_ms = 1000;
     cfg->budget_ms = 250;
     cfg->scan_count = 1000;
-    cfg->scan_calls_per_tick = 20;
+    cfg->scan_calls_per_tick = 1000;
     cfg->batch_streams = 200;
     cfg->connect_timeout_ms = 2000;
     cfg->command_timeout_ms = 5000;
@@ -190,11 +218,6 @@ static bool is_error(const redisReply *r, const char *prefix)
 
 /* ---- the set of known streams ----------------------------------------------------------- */
 
-static int tracked_cmp(const void *a, const void *b)
-{
-    return bytes_cmp(&((const struct tracked *)a)->info.key, &((const struct tracked *)b)->info.key);
-}
-
 static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
 {
     struct bytes k = { (char *)key, len };
@@ -202,32 +225,73 @@ static struct tracked *find_tracked(struct streams_collector *c, const char *key
                                            offsetof(struct tracked, info.key), &k);
 }
 
-/* Moves fresh keys into items, keeping items sorted and unique. */
+static int bytes_ptr_cmp(const void *a, const void *b)
+{
+    return bytes_cmp((const struct bytes *)a, (const struct bytes *)b);
+}
+
+/* A stream SCAN found and nobody has read: every figure unknown. */
+static void tracked_init(struct tracked *t, struct bytes key, uint64_t pass)
+{
+    memset(t, 0, sizeof *t);
+    t->info.key = key;   /* ownership moves */
+    t->info.length = QT_UNKNOWN;
+    t->info.entries_added = QT_UNKNOWN;
+    t->info.group_count = QT_UNKNOWN;
+    t->info.ttl_ms = -1;
+    t->info.max_lag = QT_UNKNOWN;
+    t->info.lag_partly_unknown = true;
+    t->info.oldest_pending_age_ms = QT_UNKNOWN;
+    t->info.pending_total = QT_UNKNOWN;
+    t->info.consumers_total = QT_UNKNOWN;
+    t->seen_pass = pass;
+}
+
+/* Moves fresh keys into items, keeping items sorted and unique: the fresh keys are sorted and
+ * merged in one linear pass (a keyspace is discovered a few hundred keys at a time, and
+ * re-sorting 100,000 items for each slice was most of a tick). */
 static void merge_fresh(struct streams_collector *c)
 {
     if (!c->fresh_count)
         return;
-    if (c->count + c->fresh_count > c->cap) {
-        c->cap = (c->count + c->fresh_count) * 2;
-        c->items = xrealloc(c->items, c->cap * sizeof *c->items);
-    }
-    for (size_t i = 0; i < c->fresh_count; i++) {
-        struct tracked *t = &c->items[c->count++];
-        memset(t, 0, sizeof *t);
-        t->info.key = c->fresh[i];   /* ownership moves */
-        t->seen_pass = c->pass;
-    }
-    c->fresh_count = 0;
-    qsort(c->items, c->count, sizeof *c->items, tracked_cmp);
-    size_t out = 0;
-    for (size_t i = 0; i < c->count; i++) {
-        if (out && bytes_cmp(&c->items[out - 1].info.key, &c->items[i].info.key) == 0) {
-            stream_info_free(&c->items[i].info);
-            continue;
+    qsort(c->fresh, c->fresh_count, sizeof *c->fresh, bytes_ptr_cmp);
+    size_t total = c->count + c->fresh_count;
+    struct tracked *out = xmalloc(total * sizeof *out);
+    size_t i = 0, f = 0, n = 0;
+    while (i < c->count || f < c->fresh_count) {
+        int cmp = i == c->count ? 1
+                  : f == c->fresh_count ? -1
+                                        : bytes_cmp(&c->items[i].info.key, &c->fresh[f]);
+        if (cmp <= 0) {
+            out[n++] = c->items[i++];
+            if (cmp == 0)
+                bytes_free(&c->fresh[f++]);   /* known already */
+        } else if (n && bytes_cmp(&out[n - 1].info.key, &c->fresh[f]) == 0) {
+            bytes_free(&c->fresh[f++]);       /* twice in the fresh list */
+        } else {
+            tracked_init(&out[n++], c->fresh[f++], c->pass);
         }
-        c->items[out++] = c->items[i];
     }
-    c->count = out;
+    /* rotations keep their place: positions move by the keys inserted before them */
+    size_t rr = 0, pr = 0;
+    for (size_t k = 0, old = 0; k < n; k++) {
+        if (old < c->count && bytes_cmp(&out[k].info.key, &c->items[old].info.key) == 0) {
+            if (old == c->rr_next)
+                rr = k;
+            if (old == c->probe_next)
+                pr = k;
+            old++;
+        }
+    }
+    if (c->rr_next < c->count)
+        c->rr_next = rr;
+    if (c->probe_next < c->count)
+        c->probe_next = pr;
+    free(c->items);
+    c->items = out;
+    c->count = n;
+    c->cap = total;
+    c->fresh_count = 0;
 }
 
 /* Drops gone items, and at the end of a pass the ones that pass did not see. */
@@ -362,11 +426,30 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     return 0;
 }
 
-/* The next SCAN command of the pass. A full sample (no time budget) asks for ten times more
- * per call: fewer round trips. count must have room for 24 bytes. */
+/* The COUNT of this tick's SCANs: as many keys as keep one call under half of
+ * COST_COMMAND_MAX_US of Redis time, by the budget's per-key cost. */
+static int scan_count_for_tick(struct streams_collector *c)
+{
+    int max = c->cfg.scan_count > 0 ? c->cfg.scan_count : 1000;
+    if (!c->cfg.budget)
+        return max;
+    int n = cost_scan_count(c->cfg.budget, SCAN_COUNT_MIN, max);
+    cost_note_scan_count(c->cfg.budget, n);
+    return n;
+}
+
+static double scan_cost(struct streams_collector *c)
+{
+    return c->cfg.budget ? COST_DISPATCH_US + c->scan_count_now *
+                                                  cost_of(c->cfg.budget, COST_SCAN_KEY)
+                         : 0;
+}
+
+/* The next SCAN command of the pass. count must have room for 24 bytes. */
 static void scan_argv(struct streams_collector *c, bool full, const char *argv[8], char *count)
 {
-    snprintf(count, 24, "%d", c->cfg.scan_count * (full ? 10 : 1));
+    (void)full;
+    snprintf(count, 24, "%d", c->scan_count_now);
     argv[0] = "SCAN";
     argv[1] = c->cursor;
     argv[2] = "MATCH";
@@ -540,6 +623,78 @@ static bool is_focus(const struct streams_collector *c, const struct tracked *t)
     return c->focus.len && bytes_cmp(&c->focus, &t->info.key) == 0;
 }
 
+/* ---- what a read costs, and what is worth reading ---------------------------------------- */
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+    return h;
+}
+
+static uint64_t mix_str(uint64_t h, const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+    return mix(h, n);
+}
+
+/* What moves when a stream is written to or consumed from (not ages: they move with time). */
+static uint64_t stream_signature(const struct stream_info *s, bool with_groups)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    h = mix(h, (uint64_t)s->length);
+    h = mix(h, (uint64_t)s->entries_added);
+    h = mix(h, (uint64_t)s->group_count);
+    h = mix_str(h, s->last_id, strlen(s->last_id));
+    for (size_t g = 0; with_groups && g < s->group_len; g++) {
+        const struct group_info *gi = &s->groups[g];
+        h = mix(h, (uint64_t)gi->pending);
+        h = mix(h, (uint64_t)gi->lag);
+        h = mix(h, (uint64_t)gi->entries_read);
+        h = mix(h, (uint64_t)gi->consumers);
+        h = mix_str(h, gi->last_delivered_id, strlen(gi->last_delivered_id));
+    }
+    return h;
+}
+
+/* XINFO GROUPS costs Redis time in proportion to the groups (6.3 ms at 10,000): it is asked
+ * only when the count is known from a previous XINFO STREAM and the call stays well under
+ * COST_COMMAND_MAX_US. */
+static bool groups_readable(struct streams_collector *c, const struct tracked *t)
+{
+    if (!t->sampled || t->info.group_count < 0)
+        return false;
+    if (!c->cfg.budget)
+        return t->info.group_count <= STREAM_GROUPS_READ_MAX;
+    return cost_xinfo_groups(c->cfg.budget, t->info.group_count) <= COST_COMMAND_MAX_US / 2.0;
+}
+
+/* XINFO CONSUMERS of the focused stream, when the group's consumers are few enough. */
+static bool consumers_readable(struct streams_collector *c, const struct tracked *t,
+                               const struct group_info *g)
+{
+    return is_focus(c, t) && g->consumers <= STREAM_CONSUMERS_READ_MAX;
+}
+
+/* Estimated Redis time of one read of t (round trip A). */
+static double read_cost(struct streams_collector *c, const struct tracked *t, bool with_groups)
+{
+    struct cost_budget *b = c->cfg.budget;
+    if (!b)
+        return 0;
+    double us = cost_of(b, COST_XINFO_STREAM) + cost_of(b, COST_PTTL);
+    if (with_groups) {
+        us += cost_xinfo_groups(b, t->info.group_count);
+        for (size_t g = 0; g < t->info.group_len; g++) {
+            if (t->info.groups[g].pending > 0)
+                us += cost_of(b, COST_XPENDING);
+            if (consumers_readable(c, t, &t->info.groups[g]))
+                us += cost_of(b, COST_XINFO_CONSUMERS);
+        }
+    }
+    return us;
+}
+
 /* ---- pipelines ---------------------------------------------------------------------------
  * Commands are written as RESP text into one buffer per round trip and handed to hiredis with a
  * single redisAppendFormattedCommand: hiredis 0.14's printf-style formatter costs more CPU than
@@ -628,6 +783,7 @@ struct batch {
     bool want_role;
     bool with_scan;           /* the tick's first SCAN rides at the end of round trip A */
     bool full;                /* for the SCAN's COUNT */
+    bool *with_groups;        /* XINFO GROUPS asked for stream i */
     struct group_req *reqs;   /* round trip A's per-group requests, in sending order */
     size_t nreq, capreq;
     size_t *first_req;        /* stream i owns reqs [first_req[i], first_req[i+1]) */
@@ -642,6 +798,7 @@ static void batch_free(struct batch *bt)
         bytes_free(&bt->reqs[q].group);
     free(bt->reqs);
     free(bt->first_req);
+    free(bt->with_groups);
     for (size_t f = 0; f < bt->nfix; f++)
         bytes_free(&bt->fixes[f].group);
     free(bt->fixes);
@@ -686,19 +843,24 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         cmdbuf_add(&out, 2, info_argv, NULL);
     }
     bt->first_req = xcalloc(bt->n + 1, sizeof *bt->first_req);
+    bt->with_groups = xcalloc(bt->n + 1, sizeof *bt->with_groups);
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
         const struct bytes *k = &t->info.key;
         cmd_key(&out, "XINFO", "STREAM", k);
-        cmd_key(&out, "XINFO", "GROUPS", k);
+        bt->with_groups[i] = groups_readable(c, t);
+        if (bt->with_groups[i])
+            cmd_key(&out, "XINFO", "GROUPS", k);
         const char *pttl[] = { "PTTL", k->ptr };
         size_t pttl_len[] = { 4, k->len };
         cmdbuf_add(&out, 2, pttl, pttl_len);
+        c->spent_us += read_cost(c, t, bt->with_groups[i]);
         bt->first_req[i] = bt->nreq;
-        for (size_t g = 0; g < t->info.group_len; g++) {
+        for (size_t g = 0; bt->with_groups[i] && g < t->info.group_len; g++) {
             for (int kind = 0; kind < 2; kind++) {
                 bool consumers = kind == 1;
-                if (consumers && !is_focus(c, t))
+                if (consumers ? !consumers_readable(c, t, &t->info.groups[g])
+                              : t->info.groups[g].pending <= 0)
                     continue;
                 if (bt->nreq == bt->capreq) {
                     bt->capreq = bt->capreq ? bt->capreq * 2 : 64;
@@ -739,6 +901,15 @@ static void batch_add_fix(struct batch *bt, size_t item, bool consumers, const s
     cmd_group(&bt->b, consumers, key, name);
 }
 
+static void batch_add_fix_charged(struct streams_collector *c, struct batch *bt, size_t item,
+                                  bool consumers, const struct bytes *key,
+                                  const struct bytes *name)
+{
+    if (c->cfg.budget)
+        c->spent_us += cost_of(c->cfg.budget, consumers ? COST_XINFO_CONSUMERS : COST_XPENDING);
+    batch_add_fix(bt, item, consumers, key, name);
+}
+
 /* Reads round trip A's replies and applies them; writes into bt->b what round trip B must ask
  * (groups new since the last sample). Replies live in the arena until the end of this call. */
 static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *err, size_t errlen)
@@ -776,14 +947,20 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
         redisReply *rs = NULL, *rg = NULL, *rt = NULL;
+        static redisReply no_groups = { .type = REDIS_REPLY_ARRAY };
+        bool wg = bt->with_groups[i];
         if (redis_io_get_reply(c->ctx, (void **)&rs) != REDIS_OK ||
-            redis_io_get_reply(c->ctx, (void **)&rg) != REDIS_OK ||
+            (wg && redis_io_get_reply(c->ctx, (void **)&rg) != REDIS_OK) ||
             redis_io_get_reply(c->ctx, (void **)&rt) != REDIS_OK) {
             rc = fail_io(c, "XINFO", err, errlen);
             goto done;
         }
+        if (!wg)
+            rg = &no_groups;
         bool ok = false;
         t->denied = false;
+        t->tick_read = c->tick_no;
+        uint64_t sig_before = t->sampled ? stream_signature(&t->info, t->groups_read) : 0;
         if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE") ||
             is_error(rg, "ERR no such key") || is_error(rg, "WRONGTYPE")) {
             t->gone = true;   /* deleted or retyped since SCAN (possibly between the two) */
@@ -795,10 +972,22 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
                                 errlen);
         } else {
             parse_stream(&t->info, rs);
-            parse_groups(&t->info, rg);
+            if (wg) {
+                parse_groups(&t->info, rg);
+                t->info.groups_unread = false;
+            } else {
+                /* a first read (the group count was unknown), or too many groups to read
+                 * within COST_COMMAND_MAX_US: group figures are unknown, not none */
+                free_groups(&t->info);
+                t->info.groups_unread = t->info.group_count != 0;
+            }
             t->info.ttl_ms = rt->type == REDIS_REPLY_INTEGER && rt->integer >= 0 ? rt->integer : -1;
             t->info.sampled_server_ms = c->server_ms;
             t->info.sampled_mono_ms = now_mono;
+            bool was_read = t->groups_read;
+            t->groups_read = wg;
+            t->changed = !t->sampled || !wg ||
+                         (was_read && stream_signature(&t->info, true) != sig_before);
             t->sampled = true;
             ok = true;
         }
@@ -824,9 +1013,11 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             continue;
         for (size_t g = 0; g < t->info.group_len; g++) {
             if (!covered[2 * g] && t->info.groups[g].pending > 0)
-                batch_add_fix(bt, bt->idx[i], false, &t->info.key, &t->info.groups[g].name);
-            if (!covered[2 * g + 1] && is_focus(c, t))
-                batch_add_fix(bt, bt->idx[i], true, &t->info.key, &t->info.groups[g].name);
+                batch_add_fix_charged(c, bt, bt->idx[i], false, &t->info.key,
+                                      &t->info.groups[g].name);
+            if (!covered[2 * g + 1] && consumers_readable(c, t, &t->info.groups[g]))
+                batch_add_fix_charged(c, bt, bt->idx[i], true, &t->info.key,
+                                      &t->info.groups[g].name);
         }
         stream_info_derive(&t->info);
     }
@@ -868,72 +1059,66 @@ static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *
     return rc;
 }
 
-/* Picks the next window of the round robin (plus the focused stream once per tick). */
-static bool next_batch(struct streams_collector *c, struct batch *bt, size_t *pos, size_t *done,
-                       struct tracked *focus, bool *focus_done, bool only_unsampled)
+/* A tick's reading order: indexes into items. */
+struct plan {
+    size_t *idx;
+    size_t n, cap;
+};
+
+static void plan_add(struct streams_collector *c, struct plan *p, size_t i)
+{
+    if (c->items[i].planned)
+        return;
+    c->items[i].planned = true;
+    p->idx = xgrow(p->idx, p->n, &p->cap, 256, sizeof *p->idx);
+    p->idx[p->n++] = i;
+}
+
+static void plan_clear(struct streams_collector *c, struct plan *p)
+{
+    for (size_t i = 0; i < p->n; i++)
+        if (p->idx[i] < c->count)
+            c->items[p->idx[i]].planned = false;
+    p->n = 0;
+}
+
+/* The next batch_streams streams of the plan from *pos. */
+static bool next_batch(struct streams_collector *c, struct batch *bt, const struct plan *p,
+                       size_t *pos)
 {
     size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
-    if (only_unsampled)
-        focus = NULL;   /* an unread focus is picked up like any unread stream */
-    if (*done >= c->count && (!focus || *focus_done))
+    if (*pos >= p->n)
         return false;
     memset(bt, 0, sizeof *bt);
-    bt->idx = xmalloc((batch_max + 1) * sizeof *bt->idx);
-    while (bt->n < batch_max && *done < c->count) {
-        if (*pos >= c->count)
-            *pos = 0;
-        if (only_unsampled && c->items[*pos].sampled) {
-            (*pos)++;
-            (*done)++;
-            continue;
-        }
-        if (&c->items[*pos] == focus) {
-            if (*focus_done) {          /* read already this tick, in an earlier batch */
-                (*pos)++;
-                (*done)++;
-                continue;
-            }
-            *focus_done = true;
-        }
-        bt->idx[bt->n++] = (*pos)++;
-        (*done)++;
-    }
-    if (focus && !*focus_done) {
-        bt->idx[bt->n++] = (size_t)(focus - c->items);
-        *focus_done = true;
-    }
-    if (bt->n == 0) {
-        free(bt->idx);
-        bt->idx = NULL;
-        return false;
-    }
+    bt->idx = xmalloc(batch_max * sizeof *bt->idx);
+    while (bt->n < batch_max && *pos < p->n)
+        bt->idx[bt->n++] = p->idx[(*pos)++];
     return true;
 }
 
 #define PIPELINE_AHEAD 2
 
-/* Reads streams in pipelined batches, round-robin from *pos (or, with only_unsampled, just the
- * streams never read yet). Batches k+1 and k+2 are written before batch k's replies are
- * parsed, so Redis executes them while we parse. with_scan puts the next SCAN at the end of
- * the first batch (its outcome lands in c->scan_result). Returns 0 or -1. */
-static int read_streams(struct streams_collector *c, bool full, int64_t start, size_t *pos,
-                        bool only_unsampled, bool with_scan, char *err, size_t errlen)
+/* Reads the planned streams in pipelined batches. Batches k+1 and k+2 are written before batch
+ * k's replies are parsed, so Redis executes them while we parse. The first batch carries TIME
+ * (and INFO replication when want_role), even with nothing planned; with_scan puts the next
+ * SCAN at its end (the outcome lands in c->scan_result). Returns 0 or -1. */
+static int read_streams(struct streams_collector *c, bool full, int64_t start,
+                        const struct plan *p, bool want_role, bool with_scan, char *err,
+                        size_t errlen)
 {
-    size_t done = 0, nb = 0, capb = 4;
-    bool focus_done = false;
-    struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
+    size_t pos = 0, nb = 0, capb = 4;
     struct batch *batches = xcalloc(capb, sizeof *batches);
     int rc = 0;
 
-    if (!next_batch(c, &batches[0], pos, &done, focus, &focus_done, only_unsampled)) {
-        if (only_unsampled) {
+    if (!next_batch(c, &batches[0], p, &pos)) {
+        if (!want_role && !with_scan) {
             free(batches);
             return 0;
         }
         memset(&batches[0], 0, sizeof batches[0]);   /* no streams: still TIME and role */
     }
     nb = 1;
-    batches[0].want_role = !only_unsampled;
+    batches[0].want_role = want_role;
     batches[0].with_scan = with_scan;
     batches[0].full = full;
     batch_prepare(c, &batches[0]);
@@ -943,7 +1128,7 @@ static int read_streams(struct streams_collector *c, bool full, int64_t start, s
                 capb *= 2;
                 batches = xrealloc(batches, capb * sizeof *batches);
             }
-            if (!next_batch(c, &batches[nb], pos, &done, focus, &focus_done, only_unsampled))
+            if (!next_batch(c, &batches[nb], p, &pos))
                 break;
             batch_prepare(c, &batches[nb++]);
         }
@@ -969,9 +1154,157 @@ static int read_streams(struct streams_collector *c, bool full, int64_t start, s
     return rc;
 }
 
-/* One tick: discovery and reading. full: finish the SCAN pass and read every stream, with no
- * time budget. When streams are already known, the tick's first SCAN rides the first read
- * batch; more SCAN calls, if the pass goes on, follow the reading. */
+/* ---- probes: XLEN of quiet streams in rotation ------------------------------------------- */
+
+#define PROBES_PER_ROUND_TRIP 5000
+
+/* Sends XLEN for up to `room` µs worth of streams from the probe rotation and marks those whose
+ * length moved as changed. A length that did not move says nothing about consumers; the cold
+ * rotation re-reads those. Returns 0 or -1. */
+static int probe_streams(struct streams_collector *c, double room, int64_t now, char *err,
+                         size_t errlen)
+{
+    double each = cost_of(c->cfg.budget, COST_XLEN);
+    size_t want = room > 0 ? (size_t)(room / each) : 0;
+    if (want > c->count)
+        want = c->count;
+    if (want > PROBES_PER_ROUND_TRIP)
+        want = PROBES_PER_ROUND_TRIP;
+    if (!want)
+        return 0;
+    size_t *idx = xmalloc(want * sizeof *idx);
+    size_t n = 0;
+    struct cmdbuf out = { 0 };
+    for (size_t seen = 0; seen < c->count && n < want; seen++) {
+        if (c->probe_next >= c->count) {
+            c->probe_next = 0;
+            if (c->probe_cycle_start_ms && c->probed_in_cycle)
+                c->probe_cycle_ms = now - c->probe_cycle_start_ms;
+            c->probe_cycle_start_ms = now;
+            c->probed_in_cycle = 0;
+        }
+        size_t i = c->probe_next++;
+        struct tracked *t = &c->items[i];
+        if (!t->sampled || t->changed || t->gone)
+            continue;   /* read this tick anyway */
+        const char *argv[] = { "XLEN", t->info.key.ptr };
+        size_t lens[] = { 4, t->info.key.len };
+        cmdbuf_add(&out, 2, argv, lens);
+        idx[n++] = i;
+        c->probed_in_cycle++;
+    }
+    int rc = 0;
+    if (n) {
+        cmdbuf_send(c->ctx, &out);
+        c->round_trips++;
+        c->spent_us += (double)n * each;
+        c->probes += n;
+        reply_arena_attach(&c->arena, c->ctx);
+        for (size_t k = 0; k < n; k++) {
+            redisReply *r = NULL;
+            if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
+                rc = fail_io(c, "XLEN", err, errlen);
+                break;
+            }
+            struct tracked *t = &c->items[idx[k]];
+            if (r->type != REDIS_REPLY_INTEGER || r->integer != t->info.length)
+                t->changed = true;   /* moved, gone, retyped or refused: a read tells which */
+        }
+        reply_arena_detach(&c->arena, c->ctx);
+        reply_arena_reset(&c->arena);
+    }
+    free(out.p);
+    free(idx);
+    return rc;
+}
+
+/* ---- planning a tick ---------------------------------------------------------------------- */
+
+struct candidate {
+    size_t i;
+    int prio;
+    int64_t sampled;
+};
+
+static int candidate_cmp(const void *pa, const void *pb)
+{
+    const struct candidate *a = pa, *b = pb;
+    if (a->prio != b->prio)
+        return a->prio < b->prio ? -1 : 1;
+    if (a->sampled != b->sampled)
+        return a->sampled < b->sampled ? -1 : 1;
+    return a->i < b->i ? -1 : a->i > b->i;
+}
+
+static bool busy(const struct stream_info *s)
+{
+    return s->pending_total > 0 || s->max_lag > 0 || s->groups_unread;
+}
+
+/* Hot streams: never read, read without their groups, seen to change, or busy and not read
+ * for BUSY_REREAD_MS; oldest figures first, within room µs. Returns what they cost. */
+static double plan_hot(struct streams_collector *c, struct plan *p, double room, int64_t now)
+{
+    struct candidate *cand = NULL;
+    size_t n = 0, cap = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        const struct tracked *t = &c->items[i];
+        if (t->planned || t->gone)
+            continue;
+        int prio;
+        if (!t->sampled)
+            prio = 0;
+        else if (t->changed || (!t->groups_read && groups_readable(c, t)))
+            prio = 1;
+        else if (busy(&t->info) && now - t->info.sampled_mono_ms >= BUSY_REREAD_MS)
+            prio = 2;
+        else
+            continue;
+        cand = xgrow(cand, n, &cap, 256, sizeof *cand);
+        cand[n++] = (struct candidate){ i, prio, t->info.sampled_mono_ms };
+    }
+    if (n > 1)
+        qsort(cand, n, sizeof *cand, candidate_cmp);
+    double spent = 0;
+    for (size_t k = 0; k < n; k++) {
+        const struct tracked *t = &c->items[cand[k].i];
+        double cost = read_cost(c, t, groups_readable(c, t));
+        if (spent + cost > room)
+            break;
+        spent += cost;
+        plan_add(c, p, cand[k].i);
+    }
+    free(cand);
+    return spent;
+}
+
+/* The cold rotation from rr_next, within room µs; a wrap ends a cycle. */
+static void plan_cold(struct streams_collector *c, struct plan *p, double room, int64_t now)
+{
+    double spent = 0;
+    for (size_t seen = 0; seen < c->count; seen++) {
+        if (c->rr_next >= c->count) {
+            c->rr_next = 0;
+            if (c->cycle_start_ms)
+                c->cycle_ms = now - c->cycle_start_ms;
+            c->cycle_start_ms = now;
+        }
+        const struct tracked *t = &c->items[c->rr_next];
+        if (!t->planned && !t->gone) {
+            double cost = read_cost(c, t, groups_readable(c, t));
+            if (spent + cost > room)
+                break;
+            spent += cost;
+            plan_add(c, p, c->rr_next);
+        }
+        c->rr_next++;
+    }
+}
+
+/* One tick. full (--once, bench): finish the SCAN pass and read every stream, without a
+ * budget; otherwise spend what the budget allows (see the top of this file). When streams are
+ * already known, the tick's first SCAN rides the first read batch; more SCAN calls, if the
+ * pass goes on and the discovery share allows, follow the reading. */
 static int tick(struct streams_collector *c, bool full, char *err, size_t errlen)
 {
     int64_t start = mono_ms();
@@ -979,15 +1312,32 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     c->refreshed = 0;
     c->denied = 0;
     c->denied_error[0] = '\0';
+    c->spent_us = 0;
+    c->probes = 0;
+    c->tick_no++;
     if (ensure_connected(c, err, errlen) < 0)
         return -1;
+    c->scan_count_now = scan_count_for_tick(c);
 
-    bool pass_ended = false, scan_rides = c->count > 0;
+    /* what this tick may spend, split between discovery and reading */
+    struct cost_budget *bud = full ? NULL : c->cfg.budget;
+    double allow = bud ? cost_budget_allow(bud, COST_WHO_STREAMS, start, 1e12) : 1e18;
+    double disc_room = allow * (c->scan_complete ? SHARE_DISCOVERY : SHARE_DISCOVERY_FIRST);
+    double read_room = allow - disc_room;
+    c->tick_allow_us = bud ? allow : -1;
+    double per_scan = bud ? scan_cost(c) : 0;
+    int scan_calls_max = full ? 1 << 30 : c->cfg.scan_calls_per_tick;
+    if (bud && per_scan > 0 && disc_room / per_scan < scan_calls_max)
+        scan_calls_max = (int)(disc_room / per_scan);
+
+    struct plan plan = { 0 };
+    bool pass_ended = false, scan_rides = c->count > 0 && scan_calls_max > 0;
     int scan_calls = 0, rc = 0;
-    if (!scan_rides) {
+    if (!c->count) {
         /* nothing known yet (first tick, empty keyspace): discover first, then read */
-        for (; full || scan_calls < c->cfg.scan_calls_per_tick; ) {
+        while (scan_calls < scan_calls_max) {
             scan_calls++;
+            c->spent_us += per_scan;
             int r = scan_step(c, full, err, errlen);
             if (r < 0)
                 goto fail;
@@ -1001,18 +1351,44 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         merge_fresh(c);
     }
 
-    size_t pos = c->rr_next;
+    struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
+    if (full) {
+        /* never read: XINFO STREAM first, so that the group count is known before XINFO GROUPS */
+        for (size_t i = 0; i < c->count; i++)
+            if (!c->items[i].sampled)
+                plan_add(c, &plan, i);
+        if (plan.n) {
+            rc = read_streams(c, true, start, &plan, false, false, err, errlen);
+            plan_clear(c, &plan);
+            if (rc < 0)
+                goto fail;
+        }
+        for (size_t i = 0; i < c->count; i++)
+            plan_add(c, &plan, i);
+    } else {
+        if (focus) {
+            plan_add(c, &plan, (size_t)(focus - c->items));
+            read_room -= read_cost(c, focus, groups_readable(c, focus));
+        }
+        if (bud && probe_streams(c, allow * SHARE_PROBE, start, err, errlen) < 0)
+            goto fail;
+        double room = read_room - c->spent_us;
+        double hot = plan_hot(c, &plan, room * SHARE_HOT / (1.0 - SHARE_PROBE), start);
+        plan_cold(c, &plan, room - hot, start);
+    }
     c->scan_result = 0;
-    rc = read_streams(c, full, start, &pos, false, scan_rides, err, errlen);
-    c->rr_next = c->count ? pos % c->count : 0;
+    rc = read_streams(c, full, start, &plan, true, scan_rides, err, errlen);
+    plan_clear(c, &plan);
     if (rc < 0)
         goto fail;
     if (scan_rides) {
+        c->spent_us += per_scan;
         scan_calls = 1;
         pass_ended = c->scan_result == 1;
-        while (!pass_ended && (full || (scan_calls < c->cfg.scan_calls_per_tick &&
-                                        mono_ms() - start <= c->cfg.budget_ms))) {
+        while (!pass_ended && scan_calls < scan_calls_max &&
+               (full || mono_ms() - start <= c->cfg.budget_ms)) {
             scan_calls++;
+            c->spent_us += per_scan;
             int r = scan_step(c, full, err, errlen);
             if (r < 0)
                 goto fail;
@@ -1027,13 +1403,33 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     if (pass_ended && c->lost_pending && !full)
         compute_lost(c);
     if (full && scan_rides) {
-        /* streams this pass found that the reading above could not know about yet */
-        size_t p0 = 0;
-        if (read_streams(c, true, start, &p0, true, false, err, errlen) < 0)
-            goto fail;
+        /* streams this pass found that the reading above could not know about yet: their
+         * XINFO STREAM, then their groups */
+        for (int round = 0; round < 2; round++) {
+            for (size_t i = 0; i < c->count; i++)
+                if (!c->items[i].sampled || (round == 1 && !c->items[i].groups_read &&
+                                             groups_readable(c, &c->items[i])))
+                    plan_add(c, &plan, i);
+            rc = plan.n ? read_streams(c, true, start, &plan, false, false, err, errlen) : 0;
+            plan_clear(c, &plan);
+            if (rc < 0)
+                goto fail;
+        }
     }
+    free(plan.idx);
+    plan.idx = NULL;
+    if (bud)
+        cost_budget_charge(bud, COST_WHO_STREAMS, c->spent_us, mono_ms());
     if (full && c->lost_pending && c->scan_complete)
         compute_lost(c);
+    /* a stream may be asked twice in a tick (XINFO STREAM, then its groups): count streams */
+    c->refreshed = c->denied = 0;
+    for (size_t i = 0; i < c->count; i++) {
+        if (c->items[i].tick_read != c->tick_no)
+            continue;
+        c->refreshed++;
+        c->denied += c->items[i].denied;
+    }
     if (c->denied && c->denied == c->refreshed) {
         /* Not one stream could be read: a missing command permission, not a key pattern. */
         str_copy(err, c->denied_error, errlen);
@@ -1050,6 +1446,10 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     return 0;
 
 fail:
+    plan_clear(c, &plan);
+    free(plan.idx);
+    if (bud)
+        cost_budget_charge(bud, COST_WHO_STREAMS, c->spent_us, mono_ms());
     /* Replies of batches still in flight would be read as answers to the next commands. */
     disconnect(c);
     return -1;
@@ -1087,12 +1487,35 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     }
     r->streams_denied = (long long)c->denied;
     str_copy(r->denied_error, c->denied_error, sizeof r->denied_error);
+    /* every stream found is listed; one not read yet has sampled_mono_ms 0 and unknowns */
     size_t n = 0;
-    for (size_t i = 0; i < c->count; i++)
-        n += c->items[i].sampled && !c->items[i].denied;
+    int64_t now = r->sampled_mono_ms;
+    struct redis_cost *co = &r->cost;
+    co->budgeted = c->cfg.budget && c->tick_allow_us >= 0;
+    if (c->cfg.budget)
+        cost_budget_report(c->cfg.budget, now, &co->report);
+    co->tick_us = c->spent_us;
+    co->scan_count = c->scan_count_now;
+    co->probes = c->probes;
+    co->cycle_ms = c->cycle_ms;
+    co->probe_cycle_ms = c->probe_cycle_ms;
+    for (size_t i = 0; i < c->count; i++) {
+        const struct tracked *t = &c->items[i];
+        if (t->denied || t->gone)
+            continue;
+        n++;
+        if (!t->sampled)
+            continue;
+        co->streams_read++;
+        int64_t age = now - t->info.sampled_mono_ms;
+        if (!c->cycle_ms || age <= c->cycle_ms)
+            co->streams_in_cycle++;
+        if (age > co->oldest_read_ms)
+            co->oldest_read_ms = age;
+    }
     r->streams = n ? xcalloc(n, sizeof *r->streams) : NULL;
     for (size_t i = 0; i < c->count; i++)
-        if (c->items[i].sampled && !c->items[i].denied)
+        if (!c->items[i].denied && !c->items[i].gone)
             stream_info_copy(&r->streams[r->stream_count++], &c->items[i].info);
     return snap;
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "cost.h"
 #include "hub.h"
 #include "redis_conn.h"
 #include "snapshot.h"
@@ -17,9 +18,12 @@ struct streams_config {
     struct redis_target target;
     char match[512];          /* SCAN MATCH glob, default "*" */
     int interval_ms;          /* time between ticks, default 1000 */
-    int budget_ms;            /* work per tick before the rest waits for the next tick, 250 */
-    int scan_count;           /* SCAN COUNT hint, 1000 */
-    int scan_calls_per_tick;  /* SCAN round trips per tick at most, 20 */
+    int budget_ms;            /* wall time per tick before the rest waits a tick, 250 */
+    struct cost_budget *budget;   /* the server's cost budget, shared; NULL: none (full only) */
+    int scan_count;           /* SCAN COUNT at most, 1000 (less when the budget's per-key
+                               * cost says a call would take over half a millisecond) */
+    int scan_calls_per_tick;  /* SCAN round trips per tick at most, 1000 (the budget and the
+                               * wall time per tick decide first) */
     int batch_streams;        /* streams per pipeline, 200 */
     int connect_timeout_ms;   /* 2000 */
     int command_timeout_ms;   /* 5000 */

@@ -2,6 +2,7 @@
 #include "snapshot.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,26 @@ void stream_info_derive(struct stream_info *s)
                 s->max_deliveries = g->oldest_deliveries;
         }
     }
+    if (!stream_groups_known(s)) {
+        s->lag_partly_unknown = true;
+        s->pending_total = QT_UNKNOWN;
+        s->consumers_total = QT_UNKNOWN;
+    }
+}
+
+bool stream_groups_known(const struct stream_info *s)
+{
+    return s->sampled_mono_ms != 0 && !s->groups_unread;
+}
+
+void stream_groups_text(const struct stream_info *s, char *buf, size_t len)
+{
+    if (stream_groups_known(s))
+        snprintf(buf, len, "%zu", s->group_len);
+    else if (s->group_count >= 0)
+        snprintf(buf, len, "%lld?", s->group_count);
+    else
+        snprintf(buf, len, "?");
 }
 
 void snapshot_free(struct snapshot *snap)

@@ -16,12 +16,18 @@
 #include <stdint.h>
 
 #include "bytes.h"
+#include "cost.h"
 #include "stream_id.h"
 #include "workflow.h"
 
 #ifndef QT_UNKNOWN
 #define QT_UNKNOWN (-1LL)
 #endif
+
+/* Beyond these, XINFO GROUPS / XINFO CONSUMERS of one stream would cost Redis more than the
+ * millisecond no command of ours may take (used when no cost budget measures it). */
+#define STREAM_GROUPS_READ_MAX 700
+#define STREAM_CONSUMERS_READ_MAX 1000
 
 
 struct consumer_info {
@@ -59,12 +65,15 @@ struct stream_info {
     long long entries_added;              /* all-time XADD count; QT_UNKNOWN before 7.0 */
     char first_id[STREAM_ID_MAX];         /* "" when the stream is empty */
     char last_id[STREAM_ID_MAX];          /* last-generated-id */
-    long long group_count;                /* from XINFO STREAM */
+    long long group_count;                /* from XINFO STREAM; QT_UNKNOWN before the first read */
+    bool groups_unread;                   /* group_count > 0 but groups[] was not read: a first
+                                           * read, or more groups than one call may cost */
     long long ttl_ms;                     /* PTTL: -1 none (the normal case for a queue) */
     struct group_info *groups;
     size_t group_len;                     /* groups[] length (== group_count unless it changed) */
-    int64_t sampled_server_ms;            /* Redis TIME when this stream was read */
-    int64_t sampled_mono_ms;              /* our monotonic clock when this stream was read */
+    int64_t sampled_server_ms;            /* Redis TIME when this stream was read; 0 never */
+    int64_t sampled_mono_ms;              /* our monotonic clock when it was read; 0: found by
+                                           * SCAN, not read yet (every figure unknown) */
 
     /* Derived at build time from groups[] so views and sorting need no loops. */
     long long max_lag;                    /* QT_UNKNOWN if any group's lag is unknown and none known */
@@ -85,6 +94,22 @@ struct lost_stream {
     struct bytes key;
     long long length_before;
     long long length_after;        /* 0 when the stream is gone */
+};
+
+/* What watching costs the server, and how fresh the figures are (the streams collector's view;
+ * the budget's share covers every collector on this server). */
+struct redis_cost {
+    bool budgeted;                 /* a budget applies (the dashboard, --json stream) */
+    struct cost_report report;     /* estimated share over the last minute, and the budget */
+    double tick_us;                /* estimated Redis time of this tick's stream reading */
+    int scan_count;                /* COUNT of this tick's SCANs */
+    size_t probes;                 /* XLEN probes this tick */
+    int64_t cycle_ms;              /* the last complete rotation over every stream; 0 none yet */
+    int64_t probe_cycle_ms;        /* the last complete round of probes; 0 none yet */
+    size_t streams_read;           /* streams read at least once */
+    size_t streams_in_cycle;       /* streams read within the last cycle_ms (all read ones
+                                    * before the first cycle ends) */
+    int64_t oldest_read_ms;        /* age of the stalest figures; 0 when none */
 };
 
 struct redis_snapshot {
@@ -111,6 +136,7 @@ struct redis_snapshot {
     size_t lost_count;
     bool lost_known;               /* the first full pass after a restart has finished */
     char denied_error[200];        /* the first such refusal, "" when none */
+    struct redis_cost cost;
 };
 
 /* ---- server health (collectors/redis_server.c) ------------------------------------------ */
@@ -339,6 +365,11 @@ void stream_info_copy(struct stream_info *dst, const struct stream_info *src);
 void stream_info_free(struct stream_info *s);
 /* Recomputes the derived fields (max_lag ... max_deliveries) from groups[]. */
 void stream_info_derive(struct stream_info *s);
+/* groups[] holds every group: the stream was read, with its groups. When not, the per-group
+ * sums (pending_total, consumers_total) are QT_UNKNOWN. */
+bool stream_groups_known(const struct stream_info *s);
+/* The GROUPS cell: "3", "12000?" (counted by XINFO STREAM, not read), "?" (not read). */
+void stream_groups_text(const struct stream_info *s, char *buf, size_t len);
 
 /* Binary search in an array of count elements of stride bytes, sorted by the struct bytes found
  * key_offset bytes into each element. Returns the element, or NULL when absent. */

@@ -303,9 +303,11 @@ static void draw_header(struct app *app, int width)
         const char *state = r->state == CONN_UP ? "up" : down ? "DOWN" : "connecting";
         if (r->state == CONN_UP) {
             snprintf(age, sizeof age, "%.1fs", (double)(mono_ms() - r->sampled_mono_ms) / 1000.0);
-            snprintf(line, sizeof line, " queuetop  %s  %s%s%s%s  [%s]  sampled %s ago", r->url,
-                     r->version[0] ? "redis " : "", r->version, r->role[0] ? " " : "", r->role,
-                     state, age);
+            char cost[96] = "";
+            redis_cost_text(&r->cost, r->stream_count, cost, sizeof cost);
+            snprintf(line, sizeof line, " queuetop  %s  %s%s%s%s  [%s]  sampled %s ago%s%s",
+                     r->url, r->version[0] ? "redis " : "", r->version, r->role[0] ? " " : "",
+                     r->role, state, age, cost[0] ? "  " : "", cost);
         } else {
             if (r->last_ok_mono_ms)
                 fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);

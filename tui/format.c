@@ -82,3 +82,25 @@ void fmt_bytes(long long v, char *buf, size_t len)
     }
     snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, units[u]);
 }
+
+void redis_cost_text(const struct redis_cost *c, size_t streams, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!c->budgeted)
+        return;
+    char share[16], cyc[24];
+    if (c->report.share >= 0)
+        snprintf(share, sizeof share, "%.1f%%", c->report.share * 100.0);
+    else
+        snprintf(share, sizeof share, "?");
+    if (c->cycle_ms > 0) {
+        fmt_duration_ms(c->cycle_ms, cyc, sizeof cyc);
+        snprintf(buf, len, "cost %s/%g%%  cycle %s", share, c->report.budget_share * 100.0, cyc);
+    } else {
+        char done[16], all[16];
+        fmt_count((long long)c->streams_read, done, sizeof done);
+        fmt_count((long long)streams, all, sizeof all);
+        snprintf(buf, len, "cost %s/%g%%  read %s/%s", share, c->report.budget_share * 100.0,
+                 done, all);
+    }
+}

@@ -14,4 +14,9 @@ void fmt_duration_ms(long long ms, char *buf, size_t len);
 /* 0, 0.4, 12, 1.2k (per second, no unit); NAN -> "?". */
 void fmt_rate(double per_sec, char *buf, size_t len);
 
+struct redis_cost;
+/* "cost 0.8%/2%  cycle 41s" (every stream re-read within 41 s), or "... read 12k/100k" before
+ * the first cycle ends; "" when no budget applies. */
+void redis_cost_text(const struct redis_cost *c, size_t streams, char *buf, size_t len);
+
 #endif

@@ -124,17 +124,21 @@ static json_t *stream_json(const struct stream_info *s, const struct stream_hist
 {
     json_t *o = json_object();
     json_set_bytes(o, "key", &s->key);
-    json_object_set_new(o, "length", json_integer(s->length));
+    json_object_set_new(o, "read", json_boolean(s->sampled_mono_ms != 0));
+    json_object_set_new(o, "length", ll_or_null(s->length));
     json_object_set_new(o, "entries_added", ll_or_null(s->entries_added));
     json_object_set_new(o, "first_id", id_or_null(s->first_id));
     json_object_set_new(o, "last_id", id_or_null(s->last_id));
     json_object_set_new(o, "produced_per_sec", real_or_null(sh ? sh->produced_per_sec : NAN));
     json_object_set_new(o, "max_lag", s->lag_partly_unknown ? json_null() : ll_or_null(s->max_lag));
-    json_object_set_new(o, "pending", json_integer(s->pending_total));
+    json_object_set_new(o, "pending", ll_or_null(s->pending_total));
     json_object_set_new(o, "oldest_pending_age_ms", ll_or_null(s->oldest_pending_age_ms));
-    json_object_set_new(o, "consumers", json_integer(s->consumers_total));
+    json_object_set_new(o, "consumers", ll_or_null(s->consumers_total));
+    json_object_set_new(o, "group_count", ll_or_null(s->group_count));
+    json_object_set_new(o, "groups_read", json_boolean(stream_groups_known(s)));
     json_object_set_new(o, "ttl_ms", s->ttl_ms >= 0 ? json_integer(s->ttl_ms) : json_null());
-    json_object_set_new(o, "sampled_server_ms", json_integer(s->sampled_server_ms));
+    json_object_set_new(o, "sampled_server_ms",
+                        s->sampled_server_ms ? json_integer(s->sampled_server_ms) : json_null());
     json_t *groups = json_array();
     for (size_t i = 0; i < s->group_len; i++)
         json_array_append_new(groups, group_json(&s->groups[i],
@@ -150,6 +154,38 @@ static const char *state_name(enum conn_state s)
     case CONN_DOWN: return "down";
     default: return "connecting";
     }
+}
+
+/* What watching costs this server (see collectors/cost.h for the estimate). */
+static json_t *cost_json(const struct redis_cost *c, size_t streams)
+{
+    json_t *o = json_object();
+    bool b = c->budgeted;
+    json_object_set_new(o, "budget_share", b ? json_real(c->report.budget_share) : json_null());
+    json_object_set_new(o, "share", b && c->report.share >= 0 ? json_real(c->report.share)
+                                                              : json_null());
+    json_object_set_new(o, "share_streams",
+                        b && c->report.share >= 0 ? json_real(c->report.share_by[COST_WHO_STREAMS])
+                                                  : json_null());
+    json_object_set_new(o, "share_keys",
+                        b && c->report.share >= 0 ? json_real(c->report.share_by[COST_WHO_KEYS])
+                                                  : json_null());
+    json_object_set_new(o, "share_server",
+                        b && c->report.share >= 0 ? json_real(c->report.share_by[COST_WHO_SERVER])
+                                                  : json_null());
+    json_object_set_new(o, "window_s", b ? json_integer(c->report.window_s) : json_null());
+    json_object_set_new(o, "estimate", json_string(c->report.learned ? "commandstats" : "table"));
+    json_object_set_new(o, "sample_redis_us", json_real(c->tick_us));
+    json_object_set_new(o, "scan_count", json_integer(c->scan_count));
+    json_object_set_new(o, "probes", json_integer((json_int_t)c->probes));
+    json_object_set_new(o, "cycle_ms", c->cycle_ms > 0 ? json_integer(c->cycle_ms) : json_null());
+    json_object_set_new(o, "probe_cycle_ms",
+                        c->probe_cycle_ms > 0 ? json_integer(c->probe_cycle_ms) : json_null());
+    json_object_set_new(o, "streams", json_integer((json_int_t)streams));
+    json_object_set_new(o, "streams_read", json_integer((json_int_t)c->streams_read));
+    json_object_set_new(o, "streams_in_cycle", json_integer((json_int_t)c->streams_in_cycle));
+    json_object_set_new(o, "oldest_read_ms", json_integer(c->oldest_read_ms));
+    return o;
 }
 
 json_t *json_from_redis(const struct redis_snapshot *r, const struct history *history,
@@ -177,6 +213,7 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
     json_object_set_new(redis, "sample_duration_ms", json_integer(r->sample_duration_ms));
     json_object_set_new(redis, "streams_denied", json_integer(r->streams_denied));
     json_object_set_new(redis, "denied_error", text_or_null(r->denied_error));
+    json_object_set_new(redis, "cost", cost_json(&r->cost, r->stream_count));
     json_object_set_new(redis, "rate_interval_ms",
                         rate_interval_ms > 0 ? json_integer(rate_interval_ms) : json_null());
     json_t *streams = json_array();

@@ -140,7 +140,8 @@ static void usage(FILE *out)
         "What to watch:\n"
         "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
         "  -i, --interval S         seconds between samples (default 1)\n"
-        "      --budget MS          time per sample before the rest waits a tick (default 250)\n"
+        "      --budget PCT         Redis time queuetop may use, in percent of one core,\n"
+        "                           averaged over a minute (default 2)\n"
         "      --layouts FILE       queue layouts of your own (JSON; see docs/layouts.md)\n"
         "      --lock-pattern GLOB  keys that are locks (repeatable; default lock:* *:lock:*\n"
         "                           *:lock)\n"
@@ -265,6 +266,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     else
         o->redis_named = true;
     streams_config_defaults(&o->streams);
+    o->budget_share = 0.02;
     server_config_defaults(&o->server);
     pg_config_defaults(&o->pg);
     keys_config_defaults(&o->keys);
@@ -304,13 +306,11 @@ static void parse_args(int argc, char **argv, struct options *o)
             if (parse_seconds(optarg, &o->streams.command_timeout_ms, 0.05) < 0)
                 usage_error("--timeout wants seconds >= 0.05, not '%s'", optarg);
             break;
-        case OPT_BUDGET: {
-            long long v;
-            if (parse_ll(optarg, strlen(optarg), &v) < 0 || v < 10 || v > 60000)
-                usage_error("--budget wants milliseconds from 10 to 60000, not '%s'", optarg);
-            o->streams.budget_ms = (int)v;
+        case OPT_BUDGET:
+            if (cost_parse_share(optarg, &o->budget_share) < 0)
+                usage_error("--budget wants a share of one core in percent, from 0.1 to 50 "
+                            "(2 or 2%%), not '%s'", optarg);
             break;
-        }
         case OPT_THEME:
             if (strcmp(optarg, "dark") && strcmp(optarg, "light") && strcmp(optarg, "mono"))
                 usage_error("--theme is dark, light or mono, not '%s'", optarg);
@@ -698,6 +698,10 @@ int main(int argc, char **argv)
     setlocale(LC_NUMERIC, "C");
     parse_args(argc, argv, &opts);
     install_signals();
+    /* one budget for the Redis server: every collector that talks to it spends from it */
+    struct cost_budget budget;
+    cost_budget_init(&budget, opts.budget_share, mono_ms());
+    opts.streams.budget = opts.server.budget = opts.keys.budget = &budget;
     int rc = run(&opts);
     if (stop_signals > 0 && rc != 0) {
         /* a headless run cut short by Ctrl-C or SIGTERM (it said so on stderr): its half-done
@@ -706,6 +710,8 @@ int main(int argc, char **argv)
     }
     wf_mapping_free(opts.pg.source.mapping);
     layout_file_free(opts.layouts);
+    if (collector_threads_stuck() == 0)
+        cost_budget_done(&budget);
     return rc;
 }
 

@@ -24,15 +24,18 @@ void text_write_streams(const struct redis_snapshot *r, const struct history *h,
         fmt_rate(sh ? sh->produced_per_sec : (double)NAN, rate, sizeof rate);
         fmt_count(s->lag_partly_unknown && s->max_lag == QT_UNKNOWN ? QT_UNKNOWN : s->max_lag,
                   lag, sizeof lag);
-        if (s->group_len == 0)
+        if (s->group_len == 0 && stream_groups_known(s))
             strcpy(lag, "-");
         fmt_count(s->pending_total, pend, sizeof pend);
         if (s->oldest_pending_age_ms == QT_UNKNOWN)
             strcpy(age, "-");
         else
             fmt_duration_ms(s->oldest_pending_age_ms, age, sizeof age);
-        fprintf(out, "%-32s %9s %8s %4zu %9s %9s %9s %5lld\n", key, len, rate, s->group_len, lag,
-                pend, age, s->consumers_total);
+        char grp[16], cons[16];
+        stream_groups_text(s, grp, sizeof grp);
+        fmt_count(s->consumers_total, cons, sizeof cons);
+        fprintf(out, "%-32s %9s %8s %4s %9s %9s %9s %5s\n", key, len, rate, grp, lag, pend, age,
+                cons);
     }
 }
 

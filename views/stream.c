@@ -69,6 +69,17 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
     for (int i = 0; i < GC_N; i++)
         canvas_right(c, ends[i], group_cols[i].width, ROLE_COLUMN, group_cols[i].title);
     c->line++;
+    if (!stream_groups_known(s)) {
+        char line[160];
+        if (s->sampled_mono_ms && s->group_count > STREAM_GROUPS_READ_MAX)
+            snprintf(line, sizeof line, "%lld groups, not read: XINFO GROUPS on this stream "
+                     "would cost Redis over a millisecond", s->group_count);
+        else
+            snprintf(line, sizeof line, "groups not read yet");
+        canvas_text(c, 2, ROLE_WARN, line);
+        c->line++;
+        return;
+    }
     if (s->group_len == 0) {
         canvas_text(c, 2, ROLE_DIM, "no consumer groups: nothing reads this stream with XREADGROUP");
         c->line++;

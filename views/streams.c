@@ -24,12 +24,15 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
 {
     const struct redis_snapshot *r = &app->snap->redis;
     long long groups = 0, pending = 0;
+    size_t unread = 0;
     size_t crit = 0, warn = 0;
     for (size_t i = 0; i < r->stream_count; i++) {
         const struct stream_info *s = &r->streams[i];
         enum severity sev = stream_severity(s, app->thresholds);
         groups += (long long)s->group_len;
-        pending += s->pending_total;
+        if (s->pending_total > 0)
+            pending += s->pending_total;
+        unread += s->sampled_mono_ms == 0;
         crit += sev == SEV_CRIT;
         warn += sev == SEV_WARN;
     }
@@ -41,8 +44,10 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
                   : snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending",
                              r->stream_count, groups, pend);
     if (!r->scan_complete && r->state == CONN_UP)
-        snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
-                 r->keys_scanned);
+        x += snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
+                      r->keys_scanned);
+    if (unread && !never && x < (int)sizeof line)
+        snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
     int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
     if (r->streams_denied) {
         snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
@@ -208,8 +213,8 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         char len[16], rate[16], grp[16], lag[16], pend[16], old[16], cons[16];
         fmt_count(s->length, len, sizeof len);
         fmt_rate(sh ? sh->produced_per_sec : (double)NAN, rate, sizeof rate);
-        snprintf(grp, sizeof grp, "%zu", s->group_len);
-        if (s->group_len == 0)
+        stream_groups_text(s, grp, sizeof grp);
+        if (s->group_len == 0 && stream_groups_known(s))
             str_copy(lag, "-", sizeof lag);
         else if (s->max_lag == QT_UNKNOWN)
             str_copy(lag, "?", sizeof lag);
@@ -223,7 +228,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
             str_copy(old, "-", sizeof old);
         else
             fmt_duration_ms(s->oldest_pending_age_ms, old, sizeof old);
-        snprintf(cons, sizeof cons, "%lld", s->consumers_total);
+        fmt_count(s->consumers_total, cons, sizeof cons);
 
         int x = 2 + key_w + 1;
         int lag_role = sel ? base

@@ -42,6 +42,9 @@ tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \
     "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 $QUEUETOP --redis redis://127.0.0.1:$port --interval 0.3"
 
 if wait_for "orders" 10; then pass "dashboard shows the streams"; else fail "dashboard shows the streams"; fi
+# a stream is listed when SCAN finds it; its groups are read on the next tick (their count
+# must be known first: XINFO GROUPS costs Redis in proportion to them)
+wait_for_re 'orders +6 +[^ ]+ +1 ' 10
 if grep -qF "redis://127.0.0.1:$port" "$tmp/screen" && grep -qF "[up]" "$tmp/screen"; then
     pass "header shows server and state"; else fail "header shows server and state"; fi
 if grep -qF 'evil\x1b[31mred\x1b]0;' "$tmp/screen"; then

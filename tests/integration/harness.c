@@ -277,7 +277,7 @@ pid_t harness_spawn(const char *const *argv, int *out_fd)
     return pid;
 }
 
-static char line_buf[1 << 20];
+static char line_buf[1 << 24];
 static size_t line_len;
 
 char *harness_read_line(int fd, int timeout_ms)
@@ -303,7 +303,7 @@ char *harness_read_line(int fd, int timeout_ms)
         if (poll(&p, 1, (int)(timeout_ms - elapsed)) <= 0)
             continue;
         if (line_len == sizeof line_buf)
-            line_len = 0;   /* a line longer than 1 MiB: drop it */
+            line_len = 0;   /* a line longer than 16 MiB: drop it */
         ssize_t n = read(fd, line_buf + line_len, sizeof line_buf - line_len);
         if (n == 0)
             return NULL;

@@ -250,20 +250,24 @@ static void test_many_keys_one_pass(void **state)
     json_decref(doc);
 }
 
-/* The live collector walks a big keyspace a slice per tick (at most 20 SCAN calls of COUNT
- * 1000): with 60000 keys the first sample is partial and says so, and later ones are whole. */
+/* The live collector walks a big keyspace a slice per tick: every SCAN is sized to cost Redis
+ * about half a millisecond, and a tick's first walk stops after a quarter of its wall budget,
+ * so with 200,000 keys the first sample is partial and says so, and later ones are whole. */
 static void test_scan_spread_over_ticks(void **state)
 {
     (void)state;
-    for (int i = 0; i < 60000; i++)
+    for (int i = 0; i < 200000; i++)
         redisAppendCommand(rc, "SET filler:%d v", i);
-    for (int i = 0; i < 60000; i++) {
+    for (int i = 0; i < 200000; i++) {
         redisReply *r;
         assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
         freeReplyObject(r);
     }
     for (int i = 0; i < 5; i++)
         cmd_on(rc, "XADD q:%d * f v", i);
+    /* nothing queuetop sends may take a millisecond: SCAN is sized for half of one. Judged on
+     * Redis' own mean per call (one call can be descheduled on a loaded test machine) */
+    cmd_on(rc, "CONFIG RESETSTAT");
     const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.1", "--redis",
                            redis_server_url(&srv), NULL };
     int fd;
@@ -282,6 +286,98 @@ static void test_scan_spread_over_ticks(void **state)
         json_decref(doc);
     }
     assert_true(whole);
+    assert_int_equal(harness_reap(pid), 0);
+    close(fd);
+    redisReply *info = redisCommand(rc, "INFO commandstats");
+    assert_non_null(info);
+    assert_int_equal(info->type, REDIS_REPLY_STRING);
+    const char *scan = strstr(info->str, "cmdstat_scan:");
+    assert_non_null(scan);
+    long long calls = 0;
+    double per_call = 0;
+    const char *c = strstr(scan, "calls=");
+    const char *u = strstr(scan, "usec_per_call=");
+    assert_true(c != NULL && u != NULL);
+    calls = strtoll(c + 6, NULL, 10);
+    per_call = strtod(u + 14, NULL);
+    print_message("SCAN: %lld calls, %.0f us per call\n", calls, per_call);
+    freeReplyObject(info);
+    assert_true(calls >= 10);
+    assert_true(per_call < 1000.0);
+}
+
+/* Hot and cold under a budget: every stream is listed from the first sample on (unread ones
+ * say so), every stream is read within the cycle the JSON advertises, and a quiet stream that
+ * gets a backlog is read again within a few ticks (a probe sees its length move). */
+static void test_budget_rotation(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    for (int i = 0; i < N; i++) {
+        redisAppendCommand(rc, "XADD w:%04d 1-1 f v", i);
+        redisAppendCommand(rc, "XGROUP CREATE w:%04d g $", i);
+    }
+    for (int i = 0; i < 2 * N; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+    /* 0.2% of a core: about 1.3 ms of Redis time a second for the streams, a few hundred
+     * stream reads a tick, so the rotation takes many ticks */
+    const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--budget", "0.2",
+                           "--redis", redis_server_url(&srv), NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    json_t *doc = harness_next_json(fd, 5000);
+    assert_non_null(doc);
+    json_t *redis = json_object_get(doc, "redis");
+    assert_int_equal(json_array_size(json_object_get(redis, "streams")), N);
+    json_t *cost = json_object_get(redis, "cost");
+    assert_true(json_real_value(json_object_get(cost, "budget_share")) == 0.002);
+    json_decref(doc);
+
+    /* wait for a whole cycle: then every stream's figures are younger than the cycle */
+    bool cycled = false, injected = false, seen = false;
+    int ticks_after = 0;
+    for (int i = 0; i < 900 && !seen && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
+        redis = json_object_get(doc, "redis");
+        cost = json_object_get(redis, "cost");
+        json_t *cyc = json_object_get(cost, "cycle_ms");
+        if (!cycled && json_is_integer(cyc)) {
+            cycled = true;
+            assert_int_equal(num(cost, "streams_read"), N);
+            assert_int_equal(num(cost, "streams_in_cycle"), N);
+            assert_true(num(cost, "oldest_read_ms") <= json_integer_value(cyc) + 1000);
+            /* the budget held: what it estimates is within the share (with the start
+             * allowance of COST_START_S seconds spread over the window) */
+            assert_true(json_real_value(json_object_get(cost, "share")) < 0.002 * 2.5);
+        }
+        if (cycled && !injected) {
+            for (int k = 0; k < 500; k++)
+                redisAppendCommand(rc, "XADD w:1234 * f v");
+            for (int k = 0; k < 500; k++) {
+                redisReply *r;
+                assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+                freeReplyObject(r);
+            }
+            injected = true;
+        } else if (injected) {
+            ticks_after++;
+            json_t *streams = json_object_get(redis, "streams");
+            json_t *s = find_by(streams, "key", "w:1234");
+            assert_non_null(s);
+            json_t *len = json_object_get(s, "length");
+            if (json_is_integer(len) && json_integer_value(len) == 501 &&
+                json_is_true(json_object_get(s, "groups_read")))
+                seen = json_integer_value(json_object_get(
+                           find_by(json_object_get(s, "groups"), "name", "g"), "lag")) == 500;
+        }
+        json_decref(doc);
+    }
+    assert_true(cycled);
+    assert_true(seen);
+    print_message("backlog seen %d ticks after it was written\n", ticks_after);
+    assert_true(ticks_after <= 30);
     assert_int_equal(harness_reap(pid), 0);
     close(fd);
 }
@@ -573,8 +669,10 @@ static void test_kill_and_restart(void **state)
         /* backoff is capped at 5 s */
         json_t *redis = json_object_get(doc, "redis");
         json_t *streams = json_object_get(redis, "streams");
+        /* listed as soon as SCAN finds it, its figures after its first reads */
         if (strcmp(str(redis, "state"), "up") == 0 && json_array_size(streams) == 1 &&
-            strcmp(str(json_array_get(streams, 0), "key"), "after") == 0) {
+            strcmp(str(json_array_get(streams, 0), "key"), "after") == 0 &&
+            json_is_true(json_object_get(json_array_get(streams, 0), "groups_read"))) {
             json_t *s = json_array_get(streams, 0);
             assert_int_equal(num(s, "length"), 2);
             assert_int_equal(num(find_by(json_object_get(s, "groups"), "name", "g"), "lag"), 2);
@@ -596,6 +694,7 @@ int main(void)
         cmocka_unit_test_setup(test_match_glob, flush),
         cmocka_unit_test_setup(test_many_keys_one_pass, flush),
         cmocka_unit_test_setup(test_scan_spread_over_ticks, flush),
+        cmocka_unit_test_setup(test_budget_rotation, flush),
         cmocka_unit_test_setup(test_focus_outside_first_batch, flush),
         cmocka_unit_test_setup(test_rates, flush),
         cmocka_unit_test_setup(test_connection_errors, flush),
