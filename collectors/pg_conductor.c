@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "pg_conn.h"
+#include "pg_counts.h"
 #include "util.h"
 
 
@@ -278,9 +279,16 @@ static int fill_failures(PGconn *conn, struct exec_brief *list, size_t n, char *
 
 /* Non-terminal executions whatever their age, terminal ones started in the window: a BitmapOr
  * of the status and start_time indexes, never a scan of every row. */
-static int summary_counts(PGconn *conn, const char *const *hours, struct workflow_summary *out,
-                          char *err, size_t errlen)
+static int summary_counts(PGconn *conn, const char *const *hours, struct pg_counts *counts,
+                          struct workflow_summary *out, char *err, size_t errlen)
 {
+    if (counts) {
+        int64_t now_ms = out->db_now_ms;
+        int rc = pg_counts_refresh(counts, conn, out->window_hours, out, err, errlen);
+        if (rc <= 0)
+            return rc;
+        out->db_now_ms = now_ms;   /* 1: too big to remember, the server counts below */
+    }
     PGresult *r = pg_query(conn,
                            "SELECT workflow_type, status, count(*) FROM workflow_index"
                            " WHERE status IN ('RUNNING', 'PAUSED')"
@@ -371,7 +379,7 @@ static int summary_failures(PGconn *conn, const char *const *hours, struct workf
     return fill_failures(conn, out->failures, out->failures_n, err, errlen);
 }
 
-int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
+int conductor_summary(PGconn *conn, int window_hours, unsigned parts, struct pg_counts *counts,
                       struct workflow_summary *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -401,7 +409,7 @@ int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
     if (!out->index_tables)
         return 0;
 
-    if ((parts & SUMMARY_COUNTS) && summary_counts(conn, p, out, err, errlen) < 0)
+    if ((parts & SUMMARY_COUNTS) && summary_counts(conn, p, counts, out, err, errlen) < 0)
         return -1;
     if ((parts & SUMMARY_RATES) && summary_rates(conn, out, err, errlen) < 0)
         return -1;

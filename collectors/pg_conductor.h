@@ -20,8 +20,11 @@ int conductor_fetch_workflow(PGconn *conn, const char *id, struct workflow_exec 
  * from Conductor's workflow_index (B-tree indexes on status, start_time, end_time) within a
  * window of window_hours; failures get their reason and last failed task from the execution's
  * own rows. When the index tables are absent or empty, out->index_tables is false and the
- * figures stay empty. Only the SUMMARY_* parts asked for are read. Returns 0, or -1 with a reason in err. */
-int conductor_summary(PGconn *conn, int window_hours, unsigned parts,
+ * figures stay empty. Only the SUMMARY_* parts asked for are read. counts, when not NULL,
+ * keeps the counts across calls (collectors/pg_counts.h); NULL counts on the server. Returns
+ * 0, or -1 with a reason in err. */
+struct pg_counts;
+int conductor_summary(PGconn *conn, int window_hours, unsigned parts, struct pg_counts *counts,
                       struct workflow_summary *out, char *err, size_t errlen);
 
 /* Executions whose id or correlation id is `text` (both columns are indexed), newest start

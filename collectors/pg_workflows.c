@@ -7,6 +7,7 @@
 
 #include "collector.h"
 #include "pg_conn.h"
+#include "pg_counts.h"
 #include "util.h"
 
 struct pg_collector {
@@ -15,6 +16,7 @@ struct pg_collector {
     struct collector_thread thread;
     PGconn *conn;
     struct wf_source source;          /* resolved for the current connection */
+    struct pg_counts *counts;         /* Conductor's counts, kept per connection */
     char target[256];
 
     struct workflow_summary summary;  /* the latest of every part */
@@ -52,6 +54,8 @@ struct pg_collector *pg_collector_new(const struct pg_config *cfg, struct hub *h
     c->cfg = *cfg;
     c->hub = hub;
     c->source = cfg->source;
+    c->counts = pg_counts_new();
+    c->source.counts = c->counts;
     return c;
 }
 
@@ -75,6 +79,7 @@ void pg_collector_delete(struct pg_collector *c)
         return;
     pg_disconnect(c);
     workflow_summary_free(&c->summary);
+    pg_counts_free(c->counts);
     workflow_exec_free(&c->open);
     clear_found(c);
     free(c);
@@ -147,6 +152,8 @@ static int pg_tick(void *self, char *err, size_t errlen)
         snprintf(c->target, sizeof c->target, "%s:%s/%s", PQhost(c->conn), PQport(c->conn),
                  PQdb(c->conn));
         c->source = c->cfg.source;
+        c->source.counts = c->counts;
+        pg_counts_reset(c->counts);
         if (wf_source_resolve(&c->source, c->conn, err, errlen) < 0)
             return -1;
         c->slow_mono_ms = 0;   /* a new connection may be a new server: read everything */

@@ -54,7 +54,7 @@ int wf_summary(const struct wf_source *src, PGconn *conn, int window_hours, unsi
 {
     switch (src->kind) {
     case WF_SOURCE_CONDUCTOR:
-        return conductor_summary(conn, window_hours, parts, out, err, errlen);
+        return conductor_summary(conn, window_hours, parts, src->counts, out, err, errlen);
     case WF_SOURCE_PREFECT:
         return prefect_summary(conn, window_hours, parts, out, err, errlen);
     case WF_SOURCE_MAPPING:

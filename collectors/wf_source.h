@@ -20,9 +20,14 @@ enum wf_source_kind {
 
 struct wf_mapping;          /* pg_mapping.h */
 
+struct pg_counts;           /* pg_counts.h */
+
 struct wf_source {
     enum wf_source_kind kind;
     struct wf_mapping *mapping;   /* kind WF_SOURCE_MAPPING: owned by whoever loaded it */
+    /* Conductor: counts kept across refreshes by a long-running collector (owned by it);
+     * NULL counts on the server at every call (--once) */
+    struct pg_counts *counts;
 };
 
 /* "conductor", "prefect", "mapping", "auto". */

@@ -123,7 +123,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < runs; i++) {
         struct workflow_summary s;
         double t = now_ms();
-        if (conductor_summary(conn, 24, SUMMARY_ALL, &s, err, sizeof err) < 0) {
+        if (conductor_summary(conn, 24, SUMMARY_ALL, NULL, &s, err, sizeof err) < 0) {
             fprintf(stderr, "pg_bench: %s\n", err);
             return 1;
         }
@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 
         /* what the collector reads on the ticks in between: running and the rates */
         t = now_ms();
-        if (conductor_summary(conn, 24, SUMMARY_RUNNING | SUMMARY_RATES, &s, err, sizeof err) < 0) {
+        if (conductor_summary(conn, 24, SUMMARY_RUNNING | SUMMARY_RATES, NULL, &s, err, sizeof err) < 0) {
             fprintf(stderr, "pg_bench: %s\n", err);
             return 1;
         }
