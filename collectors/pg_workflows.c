@@ -10,6 +10,8 @@
 #include "pg_counts.h"
 #include "util.h"
 
+#define PG_COST_WINDOW_S 60
+
 struct pg_collector {
     struct pg_config cfg;
     struct hub *hub;
@@ -23,6 +25,10 @@ struct pg_collector {
     int64_t slow_mono_ms;             /* when counts and failures were read; 0 never */
     uint64_t seq;
     int64_t last_ok_mono_ms, query_ms;
+    /* statement wall time per second over the last PG_COST_WINDOW_S seconds */
+    int64_t cost_sec[PG_COST_WINDOW_S];
+    int64_t cost_ms[PG_COST_WINDOW_S];
+    int64_t started_mono_ms;
     char query_error[256];            /* a failed query on a live connection, this tick */
 
     char want_id[QT_WF_ID_MAX], want_find[QT_WF_ID_MAX];   /* the UI's requests */
@@ -55,6 +61,7 @@ struct pg_collector *pg_collector_new(const struct pg_config *cfg, struct hub *h
     c->hub = hub;
     c->source = cfg->source;
     c->counts = pg_counts_new();
+    c->started_mono_ms = mono_ms();
     c->source.counts = c->counts;
     return c;
 }
@@ -138,6 +145,38 @@ static void merge_summary(struct workflow_summary *keep, struct workflow_summary
         fresh->rates = old.rates, fresh->rate_n = old.rate_n;
     }
     workflow_summary_free(fresh);   /* now holds the replaced parts */
+}
+
+/* Charges ms of statement time to the second of `at`. */
+static void cost_add(struct pg_collector *c, int64_t at, int64_t ms)
+{
+    int64_t sec = at / 1000;
+    size_t i = (size_t)(sec % PG_COST_WINDOW_S);
+    if (c->cost_sec[i] != sec) {
+        c->cost_sec[i] = sec;
+        c->cost_ms[i] = 0;
+    }
+    c->cost_ms[i] += ms;
+}
+
+/* The share of one core our statements took over the window; < 0 before any. */
+static double cost_share(const struct pg_collector *c, int64_t now, int *window_s)
+{
+    int64_t sec = now / 1000, sum = 0;
+    bool any = false;
+    for (size_t i = 0; i < PG_COST_WINDOW_S; i++) {
+        if (c->cost_sec[i] && sec - c->cost_sec[i] < PG_COST_WINDOW_S) {
+            sum += c->cost_ms[i];
+            any = true;
+        }
+    }
+    int64_t span = (now - c->started_mono_ms) / 1000;
+    if (span > PG_COST_WINDOW_S)
+        span = PG_COST_WINDOW_S;
+    if (span < 1)
+        span = 1;
+    *window_s = (int)span;
+    return any ? (double)sum / 1000.0 / (double)span : -1;
 }
 
 static int pg_tick(void *self, char *err, size_t errlen)
@@ -232,6 +271,7 @@ static int pg_tick(void *self, char *err, size_t errlen)
     }
     c->query_ms = mono_ms() - start;
     c->last_ok_mono_ms = mono_ms();
+    cost_add(c, start, c->query_ms);
     return 0;
 }
 
@@ -251,6 +291,13 @@ static struct snapshot *pg_build(void *self, enum conn_state state, const char *
     p->last_ok_mono_ms = c->last_ok_mono_ms;
     p->sample_seq = ++c->seq;
     p->query_ms = c->query_ms;
+    p->cost_share = cost_share(c, p->sampled_mono_ms, &p->cost_window_s);
+    struct pg_counts_stats st;
+    pg_counts_get_stats(c->counts, &st);
+    p->counts_mode = st.mode;
+    p->counts_remembered = st.remembered;
+    p->counts_rebuilds = st.rebuilds;
+    p->counts_rows_read = st.rows_read;
     p->slow_age_ms = c->slow_mono_ms ? p->sampled_mono_ms - c->slow_mono_ms : QT_UNKNOWN;
     workflow_summary_copy(&p->summary, &c->summary);
     str_copy(p->open_id, c->open_id, sizeof p->open_id);

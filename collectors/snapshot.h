@@ -257,6 +257,13 @@ struct pg_snapshot {
     uint64_t sample_seq;
     int64_t query_ms;              /* wall time of this tick's queries */
     int64_t slow_age_ms;           /* age of the counts and failures (refreshed less often) */
+    /* what our statements cost: their wall time over the last cost_window_s seconds (on
+     * loopback about the backend's own time; over a network an upper bound of it), as a
+     * share of one core; < 0 before the first tick */
+    double cost_share;
+    int cost_window_s;
+    int counts_mode;               /* pg_counts: 0 filling, 1 kept, 2 counted by the server */
+    long long counts_remembered, counts_rebuilds, counts_rows_read;
 
     struct workflow_summary summary;
 

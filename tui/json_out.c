@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../collectors/snapshot.h"
 #include "../collectors/util.h"
 #include "sanitize.h"
 #include "../views/server_model.h"
@@ -618,6 +619,33 @@ void json_add_keys_error(json_t *doc, const char *error)
         json_object_set_new(doc, "redis", redis);
     }
     json_object_set_new(redis, "keyspace", json_pack("{s:b,s:s}", "ok", 0, "error", error));
+}
+
+void json_add_postgres_sample(json_t *doc, const struct pg_snapshot *p)
+{
+    static const char *const modes[] = { "filling", "kept", "server" };
+    if (p->last_ok_mono_ms == 0) {
+        json_add_postgres_error(doc, p->error[0] ? p->error : "not read yet");
+    } else {
+        json_add_postgres(doc, p->source[0] ? p->source : "unknown", &p->summary);
+        if (p->error[0])
+            json_object_set_new(json_object_get(doc, "postgres"), "error", json_string(p->error));
+    }
+    json_t *o = json_object_get(doc, "postgres");
+    json_object_set_new(o, "state", json_string(p->state == CONN_UP ? "up"
+                                                : p->state == CONN_DOWN ? "down" : "connecting"));
+    json_object_set_new(o, "counts_age_ms",
+                        p->slow_age_ms >= 0 ? json_integer(p->slow_age_ms) : json_null());
+    json_t *cost = json_object();
+    json_object_set_new(cost, "share", p->cost_share >= 0 ? json_real(p->cost_share) : json_null());
+    json_object_set_new(cost, "window_s", json_integer(p->cost_window_s));
+    json_object_set_new(cost, "estimate", json_string("statement wall time"));
+    json_object_set_new(cost, "counts", json_string(modes[p->counts_mode >= 0 && p->counts_mode < 3
+                                                          ? p->counts_mode : 2]));
+    json_object_set_new(cost, "remembered", json_integer(p->counts_remembered));
+    json_object_set_new(cost, "rebuilds", json_integer(p->counts_rebuilds));
+    json_object_set_new(cost, "rows_read", json_integer(p->counts_rows_read));
+    json_object_set_new(o, "cost", cost);
 }
 
 void json_add_postgres_error(json_t *doc, const char *error)

@@ -44,6 +44,10 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k);
 void json_add_keys_error(json_t *doc, const char *error);
 /* When PostgreSQL could not be read: doc.postgres = {"ok": false, "error": ...}. */
 void json_add_postgres_error(json_t *doc, const char *error);
+/* The collector's sample (--json without --once): doc.postgres from the summary, or the error
+ * while it was never read, with "state", the sample's age of counts and "cost". */
+struct pg_snapshot;
+void json_add_postgres_sample(json_t *doc, const struct pg_snapshot *p);
 
 json_t *json_from_found(const struct exec_brief *list, size_t n);
 

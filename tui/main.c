@@ -395,8 +395,6 @@ static void parse_args(int argc, char **argv, struct options *o)
                     " workflows view (3)%s", "");
     if (o->pg.source.kind != WF_SOURCE_AUTO && !o->pg_conninfo)
         usage_error("--source describes the PostgreSQL tables: give --pg CONNINFO%s", "");
-    if (o->pg_conninfo && o->json && !o->once)
-        usage_error("--json without --once streams Redis samples; with --pg use --once%s", "");
     o->pg.conninfo = o->pg_conninfo;
     o->watch_redis = o->redis_named || !o->pg_conninfo;
 
@@ -645,13 +643,14 @@ static int run_once(const struct options *o)
     return rc;
 }
 
-/* --json without --once: one line per streams sample (with the newest server sample) until a
- * signal, or until the reader goes away. */
+/* --json without --once: one line per streams sample (with the newest server, keys and
+ * PostgreSQL samples), or with --pg alone one line per PostgreSQL sample, until a signal or
+ * until the reader goes away. */
 static int run_json_lines(const struct options *o, struct hub *hub)
 {
     struct history h;
     history_init(&h);
-    uint64_t printed = 0;
+    uint64_t printed = 0, printed_pg = 0;
     for (;;) {
         struct pollfd p[2] = { { signal_pipe[0], POLLIN, 0 }, { hub->wake_pipe[0], POLLIN, 0 } };
         if (poll(p, 2, 1000) < 0 && errno != EINTR)
@@ -661,24 +660,36 @@ static int run_json_lines(const struct options *o, struct hub *hub)
         if (!p[1].revents)
             continue;
         hub_drain_wakeups(hub);
-        struct snapshot *s = hub_acquire(hub, SNAPSHOT_REDIS);
-        struct snapshot *sv = hub_acquire(hub, SNAPSHOT_SERVER);
+        struct snapshot *s = o->watch_redis ? hub_acquire(hub, SNAPSHOT_REDIS) : NULL;
+        struct snapshot *sv = o->watch_redis ? hub_acquire(hub, SNAPSHOT_SERVER) : NULL;
+        struct snapshot *ps = o->pg_conninfo ? hub_acquire(hub, SNAPSHOT_PG) : NULL;
         if (sv)
             history_update_server(&h, &sv->server);
         int w = 0;
+        json_t *doc = NULL;
         if (s && s->redis.sample_seq != printed) {
             printed = s->redis.sample_seq;
             history_update(&h, &s->redis);
-            json_t *doc = document(o, s, sv, &h, o->streams.interval_ms);
+            doc = document(o, s, sv, &h, o->streams.interval_ms);
             struct snapshot *ks = hub_acquire(hub, SNAPSHOT_KEYS);
             if (ks && ks->keys.state == CONN_UP && ks->keys.passes > 0)
                 json_add_keys(doc, &ks->keys);   /* after the first full SCAN pass */
             hub_release(hub, ks);
+        } else if (!o->watch_redis && ps && ps->pg.sample_seq != printed_pg) {
+            doc = json_object();
+            json_object_set_new(doc, "time_ms", json_integer(wall_ms()));
+        }
+        if (doc && ps) {
+            printed_pg = ps->pg.sample_seq;
+            json_add_postgres_sample(doc, &ps->pg);
+        }
+        if (doc) {
             w = json_write_line(doc, stdout, o->pretty);
             json_decref(doc);
         }
         hub_release(hub, s);
         hub_release(hub, sv);
+        hub_release(hub, ps);
         if (w < 0)
             break;   /* the reader went away (| head -1): a normal end, not an error */
     }

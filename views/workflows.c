@@ -284,9 +284,12 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
     if (p->slow_age_ms >= 0)
         fmt_duration_ms(p->slow_age_ms, age, sizeof age);
     fmt_duration_ms(p->query_ms, q, sizeof q);
-    snprintf(line, sizeof line, " Workflows  %s  last %dh  counts %s old  queries %s",
+    char cost[32] = "";
+    if (p->cost_share >= 0)
+        snprintf(cost, sizeof cost, "  cost %.1f%%", p->cost_share * 100);
+    snprintf(line, sizeof line, " Workflows  %s  last %dh  counts %s old  queries %s%s",
              p->source[0] ? p->source : "(source not known yet)", s->window_hours ? s->window_hours : 24,
-             age, q);
+             age, q, cost);
     app_puts(app, w, top, 0, width, ROLE_TITLE, line);
     int y0 = top + 1;
     if (p->error[0]) {

@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "../../collectors/pg_counts.h"
+#include "../../collectors/workflow.h"
 
 #include "../../collectors/pg_conductor.h"
 #include "../../collectors/pg_conn.h"
@@ -42,18 +47,209 @@ static void explain(PGconn *c, const char *title, const char *sql)
     PQclear(r);
 }
 
+
+/* CPU seconds a process has used (utime + stime from /proc/PID/stat); < 0 unknown. */
+static double proc_cpu_s(int pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    if (!p)
+        return -1;
+    unsigned long ut = 0, st = 0;
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The churn of a busy Conductor: every 50 ms one execution starts and the oldest running one
+ * ends (COMPLETED, one in ten FAILED), written as PostgresIndexDAO's upsert: 40 writes a second. */
+struct churn {
+    const char *conninfo;
+    volatile int stop;
+    long written;
+};
+
+static void *churn_main(void *arg)
+{
+    struct churn *ch = arg;
+    PGconn *c = PQconnectdb(ch->conninfo);
+    long n = 0;
+    while (!ch->stop && PQstatus(c) == CONNECTION_OK) {
+        char sql[1024];
+        snprintf(sql, sizeof sql,
+            "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time,"
+            "  status, json_data, update_time, end_time)"
+            " VALUES ('churn-%ld', NULL, 'flow_%ld', now(), 'RUNNING', '{}', now(), 'epoch');"
+            "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time,"
+            "  status, json_data, update_time, end_time)"
+            " SELECT workflow_id, correlation_id, workflow_type, start_time, '%s', json_data,"
+            "   clock_timestamp(), clock_timestamp() FROM workflow_index"
+            " WHERE status = 'RUNNING' ORDER BY start_time LIMIT 1"
+            " ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status,"
+            "  update_time = EXCLUDED.update_time, end_time = EXCLUDED.end_time"
+            " WHERE EXCLUDED.update_time >= workflow_index.update_time",
+            n, n % 20, n % 10 ? "COMPLETED" : "FAILED");
+        PQclear(PQexec(c, sql));
+        n++;
+        ch->written = 2 * n;
+        struct timespec ts = { 0, 50 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    PQfinish(c);
+    return NULL;
+}
+
+/* The collector's schedule for `seconds`: running and rates every 2 s, counts and failures
+ * every 10 s, counts kept by k (NULL: a GROUP BY each time). The backend's CPU share. */
+static double collector_share(PGconn *conn, struct pg_counts *k, int seconds, double *query_ms)
+{
+    int pid = PQbackendPID(conn);
+    double cpu0 = proc_cpu_s(pid), t0 = now_ms(), q = 0;
+    char err[300];
+    for (int tick = 0; tick * 2 < seconds; tick++) {
+        unsigned parts = SUMMARY_RUNNING | SUMMARY_RATES;
+        if (tick % 5 == 0)
+            parts |= SUMMARY_COUNTS | SUMMARY_FAILURES;
+        struct workflow_summary s;
+        double t = now_ms();
+        if (conductor_summary(conn, 24, parts, k, &s, err, sizeof err) < 0) {
+            fprintf(stderr, "pg_bench: %s\n", err);
+            exit(1);
+        }
+        q += now_ms() - t;
+        workflow_summary_free(&s);
+        double wait = t0 + (tick + 1) * 2000.0 - now_ms();
+        if (wait > 0) {
+            struct timespec ts = { (time_t)(wait / 1000), (long)((long long)(wait * 1e6) % 1000000000LL) };
+            nanosleep(&ts, NULL);
+        }
+    }
+    double cpu1 = proc_cpu_s(pid), t1 = now_ms();
+    *query_ms = q;
+    return cpu0 < 0 || cpu1 < 0 ? -1 : (cpu1 - cpu0) / ((t1 - t0) / 1000.0);
+}
+
+/* Counts as "type/status=n" lines from a summary or from the GROUP BY, for comparing. */
+static void counts_text(const struct workflow_summary *s, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (size_t i = 0; i < s->count_n; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s/%s=%lld\n", s->counts[i].type.ptr,
+                 s->counts[i].status, s->counts[i].count);
+    }
+}
+
+/* 1,000,000 executions started within the last 24 h, 40 writes a second: what the dashboard
+ * costs the backend with the counts kept (pg_counts) and with a GROUP BY each refresh. */
+static int churn_bench(struct pg_server *pg, PGconn *db, long executions, int seconds)
+{
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+        "TRUNCATE workflow_index;"
+        "INSERT INTO workflow_index (workflow_id, correlation_id, workflow_type, start_time,"
+        "  status, json_data, update_time, end_time)"
+        " SELECT 'day-' || i, NULL, 'flow_' || (i %% 20), st, s.status, '{}', st,"
+        "   CASE WHEN s.status IN ('RUNNING', 'PAUSED') THEN 'epoch'::timestamptz"
+        "        ELSE st + interval '1 minute' END"
+        " FROM generate_series(1, %ld) i,"
+        " LATERAL (SELECT now() - interval '23 hours 50 minutes' * (1 - i::float8 / %ld) AS st) t,"
+        " LATERAL (SELECT CASE WHEN i > %ld - 2000 THEN 'RUNNING'"
+        "   WHEN i %% 100 < 90 THEN 'COMPLETED' WHEN i %% 100 < 96 THEN 'FAILED'"
+        "   WHEN i %% 100 < 98 THEN 'TIMED_OUT' ELSE 'TERMINATED' END AS status) s",
+        executions, executions, executions);
+    double t0 = now_ms();
+    pg_exec(db, sql);
+    pg_exec(db, "VACUUM ANALYZE workflow_index");
+    fprintf(stderr, "pg_bench: %ld executions in the last 24 h loaded in %.1f s\n", executions,
+            (now_ms() - t0) / 1000.0);
+
+    struct churn ch = { pg->conninfo, 0, 0 };
+    pthread_t th;
+    pthread_create(&th, NULL, churn_main, &ch);
+    char err[300];
+    PGconn *a = pg_conn_open(pg->conninfo, err, sizeof err);
+    PGconn *b = pg_conn_open(pg->conninfo, err, sizeof err);
+    if (!a || !b) {
+        fprintf(stderr, "pg_bench: %s\n", err);
+        return 1;
+    }
+    struct pg_counts *k = pg_counts_new();
+    /* the first refresh fills the memory: its cost apart */
+    int pid = PQbackendPID(b);
+    double c0 = proc_cpu_s(pid);
+    t0 = now_ms();
+    struct workflow_summary s;
+    if (conductor_summary(b, 24, SUMMARY_COUNTS, k, &s, err, sizeof err) < 0) {
+        fprintf(stderr, "pg_bench: %s\n", err);
+        return 1;
+    }
+    workflow_summary_free(&s);
+    double fill_ms = now_ms() - t0, fill_cpu = proc_cpu_s(pid) - c0;
+
+    double q_old, q_new;
+    double old_share = collector_share(a, NULL, seconds, &q_old);
+    double new_share = collector_share(b, k, seconds, &q_new);
+    ch.stop = 1;
+    pthread_join(th, NULL);
+
+    /* once the churn stops: the kept counts against the GROUP BY */
+    static char ours[65536], truth[65536];
+    if (conductor_summary(b, 24, SUMMARY_COUNTS, k, &s, err, sizeof err) < 0) {
+        fprintf(stderr, "pg_bench: %s\n", err);
+        return 1;
+    }
+    counts_text(&s, ours, sizeof ours);
+    workflow_summary_free(&s);
+    if (conductor_summary(a, 24, SUMMARY_COUNTS, NULL, &s, err, sizeof err) < 0) {
+        fprintf(stderr, "pg_bench: %s\n", err);
+        return 1;
+    }
+    counts_text(&s, truth, sizeof truth);
+    workflow_summary_free(&s);
+    struct pg_counts_stats st;
+    pg_counts_get_stats(k, &st);
+    bool exact = strcmp(ours, truth) == 0;
+
+    printf("\n1,000,000-a-day Conductor: %ld executions in the window, %ld writes during %d s x 2\n",
+           executions, ch.written, seconds);
+    printf("  counts kept (pg_counts), backend CPU:   %5.2f%% of a core   (goal <= 2%%), queries %.0f ms per minute\n",
+           new_share * 100, q_new * 60.0 / seconds);
+    printf("  GROUP BY every 10 s, backend CPU:       %5.2f%% of a core, queries %.0f ms per minute\n",
+           old_share * 100, q_old * 60.0 / seconds);
+    printf("  ratio                                   %5.1fx\n",
+           new_share > 0 ? old_share / new_share : 0.0);
+    printf("  filling the memory once: %.0f ms, backend %.2f s CPU, %lld rows remembered (%.0f MiB)\n",
+           fill_ms, fill_cpu, st.remembered, st.remembered * 24.0 * 4 / 3 / 1048576);
+    printf("  counts after the churn equal the GROUP BY: %s\n", exact ? "yes" : "NO");
+    pg_counts_free(k);
+    pg_conn_close(a);
+    pg_conn_close(b);
+    return exact ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     long executions = 1000000;
-    int runs = 7;
+    int runs = 7, churn_s = 40;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--executions") == 0)
             executions = atol(argv[i + 1]);
         else if (strcmp(argv[i], "--runs") == 0)
             runs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--churn-seconds") == 0)
+            churn_s = atoi(argv[i + 1]);
     }
     if (executions < 1000 || runs < 1 || runs > 50) {
-        fprintf(stderr, "usage: pg_bench [--executions N>=1000] [--runs 1..50]\n");
+        fprintf(stderr, "usage: pg_bench [--executions N>=1000] [--runs 1..50] [--churn-seconds S]\n");
         return 2;
     }
     struct pg_server pg;
@@ -185,6 +381,8 @@ int main(int argc, char **argv)
             "SELECT task_id FROM workflow_to_task WHERE workflow_id = 'big-1'");
     explain(db, "its tasks by primary key (1000 ids, shown for 3)",
             "SELECT json_data FROM task WHERE task_id = ANY('{big-1-t1,big-1-t2,big-1-t3}'::varchar[])");
+    if (churn_s > 0 && churn_bench(&pg, db, executions, churn_s) != 0)
+        rc = 1;
     PQfinish(db);
     pg_server_stop(&pg);
     return rc;

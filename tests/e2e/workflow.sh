@@ -109,6 +109,19 @@ then pass "? lists the timeline's keys"
 else fail "? lists the timeline's keys"; fi
 keys Escape
 
+# 9b. --json without --once streams PostgreSQL samples too: one line per sample, with what the
+# statements cost and how the counts are kept
+timeout 20 "$QUEUETOP" --pg "$conninfo" --json --interval 0.5 9>&- 2>"$tmp/json.err" |
+    head -3 > "$tmp/json.lines"
+if [ "$(wc -l < "$tmp/json.lines")" = 3 ] &&
+    grep -qF '"postgres":{"ok":true' "$tmp/json.lines" &&
+    tail -1 "$tmp/json.lines" | grep -qE '"cost":\{"share":[0-9.e-]+,"window_s":[0-9]+' &&
+    tail -1 "$tmp/json.lines" | grep -qF '"counts":"kept"' &&
+    tail -1 "$tmp/json.lines" | grep -qF '"order_fulfilment":{'
+then pass "--pg --json streams one line per PostgreSQL sample with postgres.cost"
+else fail "--pg --json streams one line per PostgreSQL sample with postgres.cost"
+    head -c 600 "$tmp/json.lines" >&2; cat "$tmp/json.err" >&2; fi
+
 # 10. PostgreSQL goes away: the header says DOWN, the last data stays, q still quits
 exec 9>&-
 i=0
