@@ -10,10 +10,29 @@
 
 void ring_push(struct ring *r, float v)
 {
+    if (!r->values) {
+        if (r->count == 0 || memcmp(&r->last, &v, sizeof v) == 0) {
+            r->last = v;
+            if (r->count < HISTORY_RING)
+                r->count++;
+            return;
+        }
+        r->values = xmalloc(HISTORY_RING * sizeof *r->values);
+        for (uint32_t i = 0; i < r->count; i++)
+            r->values[i] = r->last;
+        r->head = r->count % HISTORY_RING;
+    }
     r->values[r->head] = v;
     r->head = (r->head + 1) % HISTORY_RING;
+    r->last = v;
     if (r->count < HISTORY_RING)
         r->count++;
+}
+
+void ring_free(struct ring *r)
+{
+    free(r->values);
+    memset(r, 0, sizeof *r);
 }
 
 size_t ring_latest(const struct ring *r, float *out, size_t n)
@@ -22,7 +41,7 @@ size_t ring_latest(const struct ring *r, float *out, size_t n)
         n = r->count;
     for (size_t i = 0; i < n; i++) {
         size_t idx = (r->head + HISTORY_RING - n + i) % HISTORY_RING;
-        out[i] = r->values[idx];
+        out[i] = r->values ? r->values[idx] : r->last;
     }
     return n;
 }
@@ -101,9 +120,13 @@ void history_update_server(struct history *h, const struct server_snapshot *s)
 static void stream_history_free(struct stream_history *sh)
 {
     bytes_free(&sh->key);
-    for (size_t i = 0; i < sh->group_count; i++)
+    for (size_t i = 0; i < sh->group_count; i++) {
         bytes_free(&sh->groups[i].name);
+        ring_free(&sh->groups[i].lag_ring);
+    }
     free(sh->groups);
+    ring_free(&sh->length_ring);
+    ring_free(&sh->max_lag_ring);
 }
 
 void history_done(struct history *h)
@@ -111,6 +134,10 @@ void history_done(struct history *h)
     for (size_t i = 0; i < h->count; i++)
         stream_history_free(&h->streams[i]);
     free(h->streams);
+    ring_free(&h->server.evicted_ring);
+    ring_free(&h->server.ops_ring);
+    ring_free(&h->server.memory_ring);
+    ring_free(&h->server.ping_ring);
     memset(h, 0, sizeof *h);
 }
 
@@ -160,9 +187,11 @@ static void update_entry(struct stream_history *sh, const struct stream_info *s)
     for (size_t i = 0; i < s->group_len; i++) {
         const struct group_info *g = &s->groups[i];
         struct group_rates *gr = &groups[i];
-        const struct group_rates *old = history_group(sh, &g->name);
-        if (old)
-            gr->lag_ring = old->lag_ring;
+        struct group_rates *old = (struct group_rates *)history_group(sh, &g->name);
+        if (old) {
+            gr->lag_ring = old->lag_ring;   /* moved: the old entry no longer owns it */
+            memset(&old->lag_ring, 0, sizeof old->lag_ring);
+        }
         bytes_set(&gr->name, g->name.ptr, g->name.len);
         gr->entries_read = g->entries_read;
         gr->lag = g->lag;
@@ -177,8 +206,10 @@ static void update_entry(struct stream_history *sh, const struct stream_info *s)
     }
     if (s->group_len > 1)
         qsort(groups, s->group_len, sizeof *groups, rates_name_cmp);
-    for (size_t i = 0; i < sh->group_count; i++)
+    for (size_t i = 0; i < sh->group_count; i++) {
         bytes_free(&sh->groups[i].name);
+        ring_free(&sh->groups[i].lag_ring);   /* groups that are gone */
+    }
     free(sh->groups);
     sh->groups = groups;
     sh->group_count = s->group_len;
@@ -195,6 +226,18 @@ void history_update(struct history *h, const struct redis_snapshot *snap)
     if (snap->sample_seq && snap->sample_seq == h->last_seq)
         return;
     h->last_seq = snap->sample_seq;
+    /* The common case: the same streams as last time, updated in place (no copy of the
+     * history of 100,000 streams per sample). */
+    if (h->count == snap->stream_count) {
+        size_t k = 0;
+        while (k < h->count && bytes_cmp(&h->streams[k].key, &snap->streams[k].key) == 0)
+            k++;
+        if (k == h->count) {
+            for (k = 0; k < h->count; k++)
+                update_entry(&h->streams[k], &snap->streams[k]);
+            return;
+        }
+    }
     /* Merge two sorted lists: the snapshot's streams and ours. */
     struct stream_history *out = snap->stream_count
                                      ? xcalloc(snap->stream_count, sizeof *out)

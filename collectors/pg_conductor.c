@@ -331,7 +331,11 @@ static int summary_running(PGconn *conn, struct workflow_summary *out, char *err
                            "SELECT workflow_id, workflow_type, correlation_id,"
                            " (extract(epoch FROM start_time) * 1000)::bigint"
                            " FROM workflow_index WHERE status = 'RUNNING'"
-                           " ORDER BY start_time LIMIT 10",
+                           /* an expression, so that the plan starts from the status index
+                            * (as many rows as are running) and never walks the start_time
+                            * index from the oldest execution kept until it meets one that
+                            * runs: at 1,000,000 a day with none stuck, that was every row */
+                           " ORDER BY start_time + interval '0' LIMIT 10",
                            0, NULL, "listing running executions", err, errlen);
     if (!r)
         return -1;

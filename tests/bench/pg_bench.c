@@ -92,7 +92,7 @@ static void *churn_main(void *arg)
             "  status, json_data, update_time, end_time)"
             " SELECT workflow_id, correlation_id, workflow_type, start_time, '%s', json_data,"
             "   clock_timestamp(), clock_timestamp() FROM workflow_index"
-            " WHERE status = 'RUNNING' ORDER BY start_time LIMIT 1"
+            " WHERE status = 'RUNNING' ORDER BY start_time + interval '0' LIMIT 1"
             " ON CONFLICT (workflow_id) DO UPDATE SET status = EXCLUDED.status,"
             "  update_time = EXCLUDED.update_time, end_time = EXCLUDED.end_time"
             " WHERE EXCLUDED.update_time >= workflow_index.update_time",
@@ -239,7 +239,7 @@ static int churn_bench(struct pg_server *pg, PGconn *db, long executions, int se
 int main(int argc, char **argv)
 {
     long executions = 1000000;
-    int runs = 7, churn_s = 40;
+    int runs = 7, churn_s = 40, churn_only = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--executions") == 0)
             executions = atol(argv[i + 1]);
@@ -247,9 +247,11 @@ int main(int argc, char **argv)
             runs = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--churn-seconds") == 0)
             churn_s = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--churn-only") == 0)
+            churn_only = atoi(argv[i + 1]);
     }
     if (executions < 1000 || runs < 1 || runs > 50) {
-        fprintf(stderr, "usage: pg_bench [--executions N>=1000] [--runs 1..50] [--churn-seconds S]\n");
+        fprintf(stderr, "usage: pg_bench [--executions N>=1000] [--runs 1..50] [--churn-seconds S] [--churn-only 1]\n");
         return 2;
     }
     struct pg_server pg;
@@ -258,6 +260,12 @@ int main(int argc, char **argv)
     PGconn *db = pg_server_client(&pg);
     pg_exec_file(db, "tests/fixtures/conductor_schema.sql");
 
+    if (churn_only) {
+        int crc = churn_bench(&pg, db, executions, churn_s);
+        PQfinish(db);
+        pg_server_stop(&pg);
+        return crc;
+    }
     double t0 = now_ms();
     char sql[4096];
     /* statuses: 2% RUNNING, 1% PAUSED, 88% COMPLETED, 5% FAILED, 2% TIMED_OUT, 2% TERMINATED;
@@ -369,7 +377,7 @@ int main(int argc, char **argv)
             " GROUP BY 1, 2");
     explain(db, "oldest running",
             "SELECT workflow_id, workflow_type, correlation_id, start_time FROM workflow_index"
-            " WHERE status = 'RUNNING' ORDER BY start_time LIMIT 10");
+            " WHERE status = 'RUNNING' ORDER BY start_time + interval '0' LIMIT 10");
     explain(db, "recent failures",
             "SELECT workflow_id FROM workflow_index WHERE status IN ('FAILED', 'TIMED_OUT', 'TERMINATED')"
             " AND end_time >= now() - make_interval(hours => 24) ORDER BY end_time DESC LIMIT 10");

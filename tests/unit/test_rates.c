@@ -40,6 +40,39 @@ static void test_ring(void **state)
     assert_int_equal(r.count, HISTORY_RING);
     assert_int_equal(ring_latest(&r, out, 3), 3);
     assert_true(out[0] == HISTORY_RING + 2 && out[2] == HISTORY_RING + 4);
+    ring_free(&r);
+}
+
+/* A constant series allocates nothing and reads back as stored; the first change keeps the
+ * samples before it. NAN counts as one value. */
+static void test_ring_constant_then_change(void **state)
+{
+    (void)state;
+    struct ring r = { 0 };
+    float out[HISTORY_RING];
+    for (int i = 0; i < 5; i++)
+        ring_push(&r, NAN);
+    assert_null(r.values);
+    assert_int_equal(ring_latest(&r, out, 10), 5);
+    assert_true(isnan(out[0]) && isnan(out[4]));
+    ring_push(&r, 7.0f);
+    assert_non_null(r.values);   /* NAN, then a number */
+    assert_int_equal(ring_latest(&r, out, 10), 6);
+    assert_true(isnan(out[4]) && out[5] == 7.0f);
+    ring_free(&r);
+
+    for (int i = 0; i < 3; i++)
+        ring_push(&r, 7.0f);
+    assert_null(r.values);
+    ring_push(&r, 9.0f);
+    assert_non_null(r.values);
+    assert_int_equal(ring_latest(&r, out, 10), 4);
+    assert_true(out[0] == 7.0f && out[2] == 7.0f && out[3] == 9.0f);
+    for (int i = 0; i < HISTORY_RING; i++)
+        ring_push(&r, (float)i);
+    assert_int_equal(ring_latest(&r, out, 2), 2);
+    assert_true(out[0] == HISTORY_RING - 2 && out[1] == HISTORY_RING - 1);
+    ring_free(&r);
 }
 
 static void test_history_rates(void **state)
@@ -115,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_ring),
+        cmocka_unit_test(test_ring_constant_then_change),
         cmocka_unit_test(test_history_rates),
         cmocka_unit_test(test_history_unknown_lag),
     };
