@@ -1514,9 +1514,14 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
             co->oldest_read_ms = age;
     }
     r->streams = n ? xcalloc(n, sizeof *r->streams) : NULL;
-    for (size_t i = 0; i < c->count; i++)
-        if (!c->items[i].denied && !c->items[i].gone)
-            stream_info_copy(&r->streams[r->stream_count++], &c->items[i].info);
+    if (n) {
+        const struct stream_info **src = xcalloc(n, sizeof *src);
+        for (size_t i = 0; i < c->count; i++)
+            if (!c->items[i].denied && !c->items[i].gone && r->stream_count < n)
+                src[r->stream_count++] = &c->items[i].info;
+        r->packed = stream_infos_copy_packed(r->streams, src, r->stream_count);
+        free(src);
+    }
     return snap;
 }
 

@@ -77,6 +77,81 @@ void stream_info_copy(struct stream_info *dst, const struct stream_info *src)
     }
 }
 
+/* ---- copying many streams into one block ------------------------------------------------ */
+
+#define PACK_ALIGN 8
+
+static size_t pack_round(size_t n)
+{
+    return (n + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+}
+
+static size_t packed_bytes_size(const struct bytes *b)
+{
+    return pack_round(b->len + 1);
+}
+
+static size_t packed_stream_size(const struct stream_info *s)
+{
+    size_t n = packed_bytes_size(&s->key) + pack_round(s->group_len * sizeof *s->groups);
+    for (size_t i = 0; i < s->group_len; i++) {
+        const struct group_info *g = &s->groups[i];
+        n += packed_bytes_size(&g->name) + packed_bytes_size(&g->oldest_consumer) +
+             pack_round(g->consumer_count * sizeof *g->consumer_list);
+        for (size_t k = 0; k < g->consumer_count; k++)
+            n += packed_bytes_size(&g->consumer_list[k].name);
+    }
+    return n;
+}
+
+static void *pack_take(char **at, size_t n)
+{
+    void *p = *at;
+    *at += pack_round(n);
+    return p;
+}
+
+static void pack_bytes(char **at, struct bytes *dst, const struct bytes *src)
+{
+    char *p = pack_take(at, src->len + 1);
+    if (src->len)
+        memcpy(p, src->ptr, src->len);
+    p[src->len] = '\0';
+    dst->ptr = p;
+    dst->len = src->len;
+}
+
+void *stream_infos_copy_packed(struct stream_info *dst, const struct stream_info *const *src,
+                               size_t n)
+{
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += packed_stream_size(src[i]);
+    char *block = xmalloc(total ? total : 1), *at = block;
+    for (size_t i = 0; i < n; i++) {
+        const struct stream_info *s = src[i];
+        struct stream_info *d = &dst[i];
+        *d = *s;
+        pack_bytes(&at, &d->key, &s->key);
+        d->groups = s->group_len ? pack_take(&at, s->group_len * sizeof *d->groups) : NULL;
+        for (size_t j = 0; j < s->group_len; j++) {
+            const struct group_info *g = &s->groups[j];
+            struct group_info *dg = &d->groups[j];
+            *dg = *g;
+            pack_bytes(&at, &dg->name, &g->name);
+            pack_bytes(&at, &dg->oldest_consumer, &g->oldest_consumer);
+            dg->consumer_list = g->consumer_count
+                                    ? pack_take(&at, g->consumer_count * sizeof *dg->consumer_list)
+                                    : NULL;
+            for (size_t k = 0; k < g->consumer_count; k++) {
+                dg->consumer_list[k] = g->consumer_list[k];
+                pack_bytes(&at, &dg->consumer_list[k].name, &g->consumer_list[k].name);
+            }
+        }
+    }
+    return block;
+}
+
 void stream_info_free(struct stream_info *s)
 {
     bytes_free(&s->key);
@@ -137,8 +212,12 @@ void snapshot_free(struct snapshot *snap)
     if (!snap)
         return;
     struct redis_snapshot *r = &snap->redis;
-    for (size_t i = 0; i < r->stream_count; i++)
-        stream_info_free(&r->streams[i]);
+    if (r->packed) {
+        free(r->packed);   /* every string and array of the streams */
+    } else {
+        for (size_t i = 0; i < r->stream_count; i++)
+            stream_info_free(&r->streams[i]);
+    }
     free(r->streams);
     for (size_t i = 0; i < r->lost_count; i++)
         bytes_free(&r->lost[i].key);

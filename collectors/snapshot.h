@@ -125,6 +125,8 @@ struct redis_snapshot {
     uint64_t sample_seq;           /* 1, 2, ... per published snapshot of this collector */
 
     struct stream_info *streams;   /* sorted by key (bytes), so lookups can bsearch */
+    void *packed;                  /* when set, the streams' strings and arrays live in this one
+                                    * block (stream_infos_copy_packed), freed with it */
     size_t stream_count;
     bool scan_complete;            /* a full SCAN pass has finished at least once */
     long long keys_scanned;        /* keys SCAN returned in the current/last pass */
@@ -370,6 +372,11 @@ void snapshot_free(struct snapshot *snap);
 /* Deep copies: the result owns new memory. */
 void stream_info_copy(struct stream_info *dst, const struct stream_info *src);
 void stream_info_free(struct stream_info *s);
+/* Deep copies of n streams into dst[0..n), with every string and array of all of them in one
+ * block, returned: free the block (not the fields). One allocation instead of four or more per
+ * stream: at 100,000 streams the per-field copies were a fifth of our CPU. */
+void *stream_infos_copy_packed(struct stream_info *dst, const struct stream_info *const *src,
+                               size_t n);
 /* Recomputes the derived fields (max_lag ... max_deliveries) from groups[]. */
 void stream_info_derive(struct stream_info *s);
 /* groups[] holds every group: the stream was read, with its groups. When not, the per-group

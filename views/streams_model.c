@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,11 +100,6 @@ struct sort_ctx {
     const struct thresholds *t;
     enum stream_sort sort;
     bool reverse;
-    /* computed once per stream before sorting, indexed like r->streams: a comparator that
-     * worked out severity or looked up a rate at every comparison was most of a frame at
-     * 100,000 streams */
-    unsigned char *sev;
-    double *val;
 };
 static _Thread_local struct sort_ctx sort_ctx;
 
@@ -135,61 +131,132 @@ static int cmp_double_desc(double a, double b)
     return 0;
 }
 
-static int compare_rows(const void *pa, const void *pb)
+/* What a row is sorted by, computed once per listed stream and compared in a contiguous
+ * array: a comparator that worked out severity, looked up a rate or compared keys at every
+ * comparison was most of our CPU at 100,000 streams. */
+struct row_key {
+    double k1, k2, k3;   /* severity, oldest pending age, lag; or the column's value */
+    uint32_t idx;        /* into r->streams */
+    bool unknown;        /* numeric columns: no value (sorts last either way) */
+};
+
+static bool by_index;    /* streams are in key order: ties by index instead of by key bytes */
+
+static int row_key_cmp(const void *pa, const void *pb)
 {
-    size_t ia = *(const size_t *)pa, ib = *(const size_t *)pb;
-    const struct stream_info *a = &sort_ctx.r->streams[ia];
-    const struct stream_info *b = &sort_ctx.r->streams[ib];
+    const struct row_key *a = pa, *b = pb;
     int c = 0;
-    if (sort_ctx.sort == SORT_KEY) {
-        c = bytes_cmp(&a->key, &b->key);
-        return sort_ctx.reverse ? -c : c;
-    }
     if (sort_ctx.sort == SORT_SEVERITY) {
-        c = (int)sort_ctx.sev[ib] - (int)sort_ctx.sev[ia];
+        c = cmp_double_desc(a->k1, b->k1);
         if (!c)
-            c = cmp_double_desc((double)a->oldest_pending_age_ms, (double)b->oldest_pending_age_ms);
+            c = cmp_double_desc(a->k2, b->k2);
         if (!c)
-            c = cmp_double_desc((double)a->max_lag, (double)b->max_lag);
-    } else {
-        double va = sort_ctx.val[ia], vb = sort_ctx.val[ib];
-        bool ua = isnan(va), ub = isnan(vb);
-        if (ua || ub) {
-            if (ua != ub)
-                return ua ? 1 : -1;   /* unknown last, whatever the direction */
+            c = cmp_double_desc(a->k3, b->k3);
+    } else if (sort_ctx.sort != SORT_KEY) {
+        if (a->unknown || b->unknown) {
+            if (a->unknown != b->unknown)
+                return a->unknown ? 1 : -1;   /* unknown last, whatever the direction */
         } else {
-            c = cmp_double_desc(va, vb);
+            c = cmp_double_desc(a->k1, b->k1);
         }
+    }
+    if (sort_ctx.sort == SORT_KEY) {
+        c = by_index ? (a->idx < b->idx ? -1 : a->idx > b->idx)
+                     : bytes_cmp(&sort_ctx.r->streams[a->idx].key, &sort_ctx.r->streams[b->idx].key);
+        return sort_ctx.reverse ? -c : c;
     }
     if (sort_ctx.reverse)
         c = -c;
     if (!c)
-        c = bytes_cmp(&a->key, &b->key);
+        c = by_index ? (a->idx < b->idx ? -1 : a->idx > b->idx)
+                     : bytes_cmp(&sort_ctx.r->streams[a->idx].key, &sort_ctx.r->streams[b->idx].key);
     return c;
 }
 
-/* Sorts out[0..n) with the keys of the current sort computed once per listed stream. */
+/* Quiet streams (no problem, nothing pending, no lag) are most of a big keyspace: by severity
+ * they fall into four buckets of equal keys, already in key order, so only the others are
+ * sorted and the two lists merged. */
+static int quiet_bucket(const struct row_key *k)
+{
+    if (k->k1 != SEV_OK || (k->k2 != 0 && k->k2 != QT_UNKNOWN) ||
+        (k->k3 != 0 && k->k3 != QT_UNKNOWN))
+        return -1;
+    return (k->k2 == 0 ? 2 : 0) + (k->k3 == 0 ? 1 : 0);
+}
+
 static void sort_rows(size_t *out, size_t n)
 {
-    size_t total = sort_ctx.r->stream_count;
-    sort_ctx.sev = NULL;
-    sort_ctx.val = NULL;
-    if (sort_ctx.sort == SORT_SEVERITY) {
-        sort_ctx.sev = xcalloc(total ? total : 1, 1);
-        for (size_t k = 0; k < n; k++)
-            sort_ctx.sev[out[k]] =
-                (unsigned char)stream_severity(&sort_ctx.r->streams[out[k]], sort_ctx.t);
-    } else if (sort_ctx.sort != SORT_KEY) {
-        sort_ctx.val = xcalloc(total ? total : 1, sizeof *sort_ctx.val);
-        for (size_t k = 0; k < n; k++)
-            sort_ctx.val[out[k]] = sort_value(&sort_ctx.r->streams[out[k]]);
+    const struct redis_snapshot *r = sort_ctx.r;
+    by_index = true;
+    for (size_t i = 1; i < r->stream_count && by_index; i++)
+        if (bytes_cmp(&r->streams[i - 1].key, &r->streams[i].key) >= 0)
+            by_index = false;
+    struct row_key *keys = xcalloc(n ? n : 1, sizeof *keys);
+    for (size_t i = 0; i < n; i++) {
+        const struct stream_info *st = &r->streams[out[i]];
+        struct row_key *k = &keys[i];
+        k->idx = (uint32_t)out[i];
+        if (sort_ctx.sort == SORT_SEVERITY) {
+            k->k1 = (double)stream_severity(st, sort_ctx.t);
+            k->k2 = (double)st->oldest_pending_age_ms;
+            k->k3 = (double)st->max_lag;
+        } else if (sort_ctx.sort != SORT_KEY) {
+            k->k1 = sort_value(st);
+            k->unknown = isnan(k->k1);
+        }
     }
-    if (n > 1)
-        qsort(out, n, sizeof *out, compare_rows);
-    free(sort_ctx.sev);
-    free(sort_ctx.val);
-    sort_ctx.sev = NULL;
-    sort_ctx.val = NULL;
+    if (sort_ctx.sort != SORT_SEVERITY || !by_index) {
+        qsort(keys, n, sizeof *keys, row_key_cmp);
+        for (size_t i = 0; i < n; i++)
+            out[i] = keys[i].idx;
+        free(keys);
+        return;
+    }
+    /* severity: the others sorted, the quiet ones by bucket, merged */
+    struct row_key *other = xcalloc(n ? n : 1, sizeof *other);
+    struct row_key *quiet = xcalloc(n ? n : 1, sizeof *quiet);
+    size_t bucket_n[4] = { 0 }, on = 0;
+    for (size_t i = 0; i < n; i++) {
+        int b = quiet_bucket(&keys[i]);
+        if (b < 0)
+            other[on++] = keys[i];
+        else
+            bucket_n[b]++;
+    }
+    /* the buckets in the comparator's order, by a representative of each */
+    struct row_key rep[4];
+    int order[4] = { 0, 1, 2, 3 };
+    for (int b = 0; b < 4; b++)
+        rep[b] = (struct row_key){ SEV_OK, (b & 2) ? 0 : QT_UNKNOWN, (b & 1) ? 0 : QT_UNKNOWN,
+                                   (uint32_t)b, false };
+    for (int i = 1; i < 4; i++)
+        for (int j = i; j > 0 && row_key_cmp(&rep[order[j]], &rep[order[j - 1]]) < 0; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    size_t start[4], at = 0;
+    for (int i = 0; i < 4; i++) {
+        start[order[i]] = at;
+        at += bucket_n[order[i]];
+    }
+    for (size_t i = 0; i < n; i++) {   /* keys[] is in index order: buckets stay in it */
+        int b = quiet_bucket(&keys[i]);
+        if (b >= 0)
+            quiet[start[b]++] = keys[i];
+    }
+    size_t qn = at;
+    qsort(other, on, sizeof *other, row_key_cmp);
+    size_t i = 0, j = 0, o = 0;
+    while (i < on && j < qn)
+        out[o++] = row_key_cmp(&other[i], &quiet[j]) <= 0 ? other[i++].idx : quiet[j++].idx;
+    while (i < on)
+        out[o++] = other[i++].idx;
+    while (j < qn)
+        out[o++] = quiet[j++].idx;
+    free(other);
+    free(quiet);
+    free(keys);
 }
 
 size_t streams_select(const struct redis_snapshot *r, const struct history *h, const char *filter,
@@ -200,7 +267,7 @@ size_t streams_select(const struct redis_snapshot *r, const struct history *h, c
     for (size_t i = 0; i < r->stream_count; i++)
         if (!f[0] || key_matches_filter(&r->streams[i].key, f))
             out[n++] = i;
-    sort_ctx = (struct sort_ctx){ r, h, t ? t : &default_thresholds, sort, reverse, NULL, NULL };
+    sort_ctx = (struct sort_ctx){ r, h, t ? t : &default_thresholds, sort, reverse };
     sort_rows(out, n);
     return n;
 }
@@ -214,7 +281,7 @@ size_t streams_problems(const struct redis_snapshot *r, const struct history *h,
     for (size_t i = 0; i < r->stream_count; i++)
         if (stream_severity(&r->streams[i], t) != SEV_OK)
             out[n++] = i;
-    sort_ctx = (struct sort_ctx){ r, h, t, SORT_SEVERITY, false, NULL, NULL };
+    sort_ctx = (struct sort_ctx){ r, h, t, SORT_SEVERITY, false };
     sort_rows(out, n);
     return n;
 }

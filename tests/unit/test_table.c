@@ -1,6 +1,8 @@
 /* The streams table without curses: filter, sort, severity; and the cell formatters. */
 #include <locale.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,6 +97,71 @@ static void test_sort_numeric_unknown_last(void **state)
     keys_in_order(rows, 5, (const char *const[]){ "orders", "gamma", "beta", "alpha", "Emails" });
 }
 
+/* The reference order, written out plainly: severity, oldest pending age, lag (each largest
+ * first; unknown, -1, below 0), reverse flips those, ties by key. */
+static struct redis_snapshot *ref_r;
+static bool ref_reverse;
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+    const struct stream_info *a = &ref_r->streams[*(const size_t *)pa];
+    const struct stream_info *b = &ref_r->streams[*(const size_t *)pb];
+    long long ka[3] = { stream_severity(a, &default_thresholds), a->oldest_pending_age_ms, a->max_lag };
+    long long kb[3] = { stream_severity(b, &default_thresholds), b->oldest_pending_age_ms, b->max_lag };
+    int c = 0;
+    for (int i = 0; i < 3 && !c; i++)
+        c = ka[i] > kb[i] ? -1 : ka[i] < kb[i];
+    if (ref_reverse)
+        c = -c;
+    return c ? c : bytes_cmp(&a->key, &b->key);
+}
+
+/* 5000 streams, most of them quiet (the fast path buckets those), some busy, some in trouble:
+ * the order equals the plain comparator's, both directions, and also when the keys are not
+ * in order (the plain sort then). */
+static void test_sort_severity_big(void **state)
+{
+    (void)state;
+    struct redis_snapshot big;
+    memset(&big, 0, sizeof big);
+    srand(7);
+    for (int i = 0; i < 5000; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "s:%05d", i);
+        struct stream_info *st = fx_stream(&big, key, strlen(key), 1, 1, 1);
+        int kind = rand() % 10;
+        if (kind < 3)
+            continue;   /* no group: quiet, lag and oldest unknown */
+        struct group_info *g = fx_group(st, "g", kind < 6 ? 0 : kind < 7 ? QT_UNKNOWN
+                                                      : kind == 9 && rand() % 2 ? 0 : rand() % 3000,
+                                        1, kind == 9 ? 1 + rand() % 5 : 0);
+        if (kind == 9)
+            fx_oldest(st, g, "1-0", rand() % 2 ? 0 : rand() % 900000, 1, 1 + rand() % 12);
+    }
+    size_t *got = calloc(big.stream_count, sizeof *got), *want = calloc(big.stream_count, sizeof *want);
+    for (int pass = 0; pass < 3; pass++) {
+        ref_reverse = pass == 1;
+        if (pass == 2) {   /* keys out of order: swap two */
+            struct stream_info t = big.streams[10];
+            big.streams[10] = big.streams[4000];
+            big.streams[4000] = t;
+        }
+        size_t n = streams_select(&big, NULL, "", SORT_SEVERITY, ref_reverse, NULL, got);
+        assert_int_equal(n, big.stream_count);
+        for (size_t i = 0; i < n; i++)
+            want[i] = i;
+        ref_r = &big;
+        qsort(want, n, sizeof *want, ref_cmp);
+        for (size_t i = 0; i < n; i++)
+            if (got[i] != want[i])
+                fail_msg("pass %d: row %zu is %s, want %s", pass, i, big.streams[got[i]].key.ptr,
+                         big.streams[want[i]].key.ptr);
+    }
+    free(got);
+    free(want);
+    fx_free(&big);
+}
+
 static void test_severity(void **state)
 {
     (void)state;
@@ -157,6 +224,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_problems_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sort_numeric_unknown_last, setup, teardown),
         cmocka_unit_test_setup_teardown(test_severity, setup, teardown),
+        cmocka_unit_test(test_sort_severity_big),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_sparkline),
     };
