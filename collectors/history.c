@@ -8,25 +8,52 @@
 
 #include "util.h"
 
+static bool same_sample(float a, float b)
+{
+    return memcmp(&a, &b, sizeof a) == 0;
+}
+
+/* The runs written out as plain samples, oldest first, into the ring's array. */
+static void ring_expand(struct ring *r)
+{
+    r->values = xmalloc(HISTORY_RING * sizeof *r->values);
+    uint32_t at = 0;
+    for (uint8_t i = 0; i < r->runs; i++)
+        for (uint16_t k = 0; k < r->run_count[i]; k++)
+            r->values[at++] = r->run_value[i];
+    r->head = at % HISTORY_RING;
+    r->runs = 0;
+}
+
 void ring_push(struct ring *r, float v)
 {
     if (!r->values) {
-        if (r->count == 0 || memcmp(&r->last, &v, sizeof v) == 0) {
-            r->last = v;
-            if (r->count < HISTORY_RING)
-                r->count++;
-            return;
+        if (r->runs && same_sample(r->run_value[r->runs - 1], v)) {
+            r->run_count[r->runs - 1]++;
+        } else if (r->runs < RING_RUNS) {
+            r->run_value[r->runs] = v;
+            r->run_count[r->runs++] = 1;
+        } else {
+            ring_expand(r);
         }
-        r->values = xmalloc(HISTORY_RING * sizeof *r->values);
-        for (uint32_t i = 0; i < r->count; i++)
-            r->values[i] = r->last;
-        r->head = r->count % HISTORY_RING;
     }
-    r->values[r->head] = v;
-    r->head = (r->head + 1) % HISTORY_RING;
-    r->last = v;
-    if (r->count < HISTORY_RING)
+    if (r->values) {
+        r->values[r->head] = v;
+        r->head = (r->head + 1) % HISTORY_RING;
+        if (r->count < HISTORY_RING)
+            r->count++;
+        return;
+    }
+    if (r->count < HISTORY_RING) {
         r->count++;
+        return;
+    }
+    /* full: the oldest sample goes */
+    if (--r->run_count[0] == 0) {
+        memmove(r->run_value, r->run_value + 1, (size_t)(r->runs - 1) * sizeof r->run_value[0]);
+        memmove(r->run_count, r->run_count + 1, (size_t)(r->runs - 1) * sizeof r->run_count[0]);
+        r->runs--;
+    }
 }
 
 void ring_free(struct ring *r)
@@ -39,11 +66,22 @@ size_t ring_latest(const struct ring *r, float *out, size_t n)
 {
     if (n > r->count)
         n = r->count;
-    for (size_t i = 0; i < n; i++) {
-        size_t idx = (r->head + HISTORY_RING - n + i) % HISTORY_RING;
-        out[i] = r->values ? r->values[idx] : r->last;
+    if (r->values) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = r->values[(r->head + HISTORY_RING - n + i) % HISTORY_RING];
+        return n;
     }
-    return n;
+    size_t skip = r->count - n, o = 0;
+    for (uint8_t i = 0; i < r->runs; i++) {
+        for (uint16_t k = 0; k < r->run_count[i]; k++) {
+            if (skip) {
+                skip--;
+                continue;
+            }
+            out[o++] = r->run_value[i];
+        }
+    }
+    return o;
 }
 
 double rate_per_sec(long long before, long long after, int64_t dt_ms)

@@ -397,6 +397,11 @@ static void keys_disconnect(void *self)
     if (c->ctx)
         redis_io_free(c->ctx);
     c->ctx = NULL;
+    if (c->cfg.feed) {
+        stream_feed_set_up(c->cfg.feed, false);
+        if (c->pass_started)
+            stream_feed_restart(c->cfg.feed);
+    }
     /* a pass cannot resume on another connection's cursor safely after a restart: start over */
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass_started = false;
@@ -597,6 +602,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
                     c->memory_denied++;   /* refused for good: stop asking */
             }
         }
+        if (type == T_STREAM && c->cfg.feed)
+            stream_feed_saw(c->cfg.feed, k->str, k->len);
         struct bytes kb = { k->str, k->len };
         if (memchr(k->str, '\0', k->len))
             continue;   /* patterns cannot describe it; counted in its prefix only */
@@ -1687,7 +1694,11 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
             return -1;
         seen += c->pass_keys - before;
         before = c->pass_keys;
+        if (c->cfg.feed)
+            stream_feed_set_up(c->cfg.feed, true);
         if (rc == 1) {
+            if (c->cfg.feed)
+                stream_feed_pass_end(c->cfg.feed);
             finish_pass(c);
             if (full_pass)
                 break;

@@ -18,6 +18,7 @@
 #include "hub.h"
 #include "redis_conn.h"
 #include "snapshot.h"
+#include "stream_feed.h"
 
 #define KEYS_LOCK_PATTERNS_MAX 16
 
@@ -33,6 +34,7 @@ struct keys_config {
     size_t lock_pattern_count;
     const struct layout_file *layouts;   /* --layouts FILE, or NULL; kept by the caller */
     struct cost_budget *budget;   /* the server's cost budget, shared; NULL: none */
+    struct stream_feed *feed;     /* where the walk's stream keys go; NULL: nowhere */
 };
 
 void keys_config_defaults(struct keys_config *cfg);

@@ -66,6 +66,9 @@ struct streams_collector {
     bool scan_complete;
     long long keys_scanned_pass;
     long long keys_scanned_last;
+    unsigned passes_on_session;   /* own SCAN passes ended on this connection */
+    bool feed_mode;               /* discovery from cfg.feed instead of our own SCAN */
+    uint64_t feed_enter_id;       /* the feed's pass in progress when feed_mode began */
 
     struct tracked *items;        /* sorted by key */
     size_t count, cap;
@@ -407,6 +410,8 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass++;
     c->keys_scanned_pass = 0;
+    c->passes_on_session = 0;
+    c->feed_mode = false;   /* a pass of our own first: the server may have restarted */
     redisReply *r = redis_io_command(c->ctx, "INFO server");
     c->round_trips++;
     if (!r)
@@ -482,6 +487,7 @@ static int scan_apply(struct streams_collector *c, const redisReply *r, char *er
     c->keys_scanned_pass += (long long)keys->elements;
     if (strcmp(c->cursor, "0") == 0) {
         c->scan_complete = true;
+        c->passes_on_session++;
         c->keys_scanned_last = c->keys_scanned_pass;
         c->keys_scanned_pass = 0;
         return 1;
@@ -1236,6 +1242,43 @@ static int candidate_cmp(const void *pa, const void *pb)
     return a->i < b->i ? -1 : a->i > b->i;
 }
 
+#define HOT_SELECT 2048
+
+static void cand_swap(struct candidate *a, struct candidate *b)
+{
+    struct candidate t = *a;
+    *a = *b;
+    *b = t;
+}
+
+/* Moves the k smallest of v[0..n) (by candidate_cmp) into v[0..k), in no order: quickselect. */
+static void select_first(struct candidate *v, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n;   /* the k-th smallest lies in [lo, hi) */
+    while (hi - lo > 1) {
+        /* median of three as pivot, moved to hi - 1 */
+        size_t mid = lo + (hi - lo) / 2;
+        if (candidate_cmp(&v[mid], &v[lo]) < 0)
+            cand_swap(&v[mid], &v[lo]);
+        if (candidate_cmp(&v[hi - 1], &v[lo]) < 0)
+            cand_swap(&v[hi - 1], &v[lo]);
+        if (candidate_cmp(&v[mid], &v[hi - 1]) < 0)
+            cand_swap(&v[mid], &v[hi - 1]);
+        struct candidate pivot = v[hi - 1];
+        size_t store = lo;
+        for (size_t i = lo; i < hi - 1; i++)
+            if (candidate_cmp(&v[i], &pivot) < 0)
+                cand_swap(&v[i], &v[store++]);
+        cand_swap(&v[store], &v[hi - 1]);
+        if (store == k || store + 1 == k)
+            return;
+        if (store > k)
+            hi = store;
+        else
+            lo = store + 1;
+    }
+}
+
 static bool busy(const struct stream_info *s)
 {
     return s->pending_total > 0 || s->max_lag > 0 || s->groups_unread;
@@ -1263,10 +1306,19 @@ static double plan_hot(struct streams_collector *c, struct plan *p, double room,
         cand = xgrow(cand, n, &cap, 256, sizeof *cand);
         cand[n++] = (struct candidate){ i, prio, t->info.sampled_mono_ms };
     }
-    if (n > 1)
-        qsort(cand, n, sizeof *cand, candidate_cmp);
+    /* only the first few hundred fit in a tick: those are put in order, the rest only if
+     * they are reached (50,000 busy streams were sorted whole every tick) */
+    size_t sorted = n < HOT_SELECT ? n : HOT_SELECT;
+    if (n > sorted)
+        select_first(cand, n, sorted);
+    if (sorted > 1)
+        qsort(cand, sorted, sizeof *cand, candidate_cmp);
     double spent = 0;
     for (size_t k = 0; k < n; k++) {
+        if (k == sorted && k < n) {
+            qsort(cand + k, n - k, sizeof *cand, candidate_cmp);
+            sorted = n;
+        }
         const struct tracked *t = &c->items[cand[k].i];
         double cost = read_cost(c, t, groups_readable(c, t));
         if (spent + cost > room)
@@ -1301,6 +1353,41 @@ static void plan_cold(struct streams_collector *c, struct plan *p, double room, 
     }
 }
 
+/* Discovery from the keys collector's walk (stream_feed.h). Takes the names it met since the
+ * last tick; once our own pass on this connection is over and the walk is running, our SCAN
+ * stops and the walk's pass ends drop what it did not meet. Only the default MATCH "*": a glob
+ * would have to be matched here exactly as Redis does. Returns whether a pass ended. */
+static bool feed_step(struct streams_collector *c)
+{
+    if (!c->cfg.feed || strcmp(c->cfg.match, "*") != 0)
+        return false;
+    struct stream_feed_take ft;
+    stream_feed_take(c->cfg.feed, &ft);
+    if (!ft.up) {
+        c->feed_mode = false;   /* the walk stopped: ours goes on from cursor 0 */
+    } else if (!c->feed_mode && c->passes_on_session > 0 && strcmp(c->cursor, "0") == 0) {
+        /* between two passes of ours: the walk's pass in progress began before, so only the
+         * next one may drop streams */
+        c->feed_mode = true;
+        c->feed_enter_id = ft.pass_id;
+    }
+    bool ended = false;
+    size_t first = c->feed_mode ? ft.ended_n : ft.n;
+    for (size_t i = 0; i < first; i++)
+        add_fresh(c, ft.names[i].ptr, ft.names[i].len);
+    merge_fresh(c);
+    if (c->feed_mode && ft.ended && ft.whole && ft.ended_id > c->feed_enter_id) {
+        compact(c, true);
+        c->pass++;
+        ended = true;
+    }
+    for (size_t i = first; i < ft.n; i++)
+        add_fresh(c, ft.names[i].ptr, ft.names[i].len);
+    merge_fresh(c);
+    stream_feed_take_free(&ft);
+    return ended;
+}
+
 /* One tick. full (--once, bench): finish the SCAN pass and read every stream, without a
  * budget; otherwise spend what the budget allows (see the top of this file). When streams are
  * already known, the tick's first SCAN rides the first read batch; more SCAN calls, if the
@@ -1319,16 +1406,21 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         return -1;
     c->scan_count_now = scan_count_for_tick(c);
 
+    bool feed_ended = !full && feed_step(c);
+
     /* what this tick may spend, split between discovery and reading */
     struct cost_budget *bud = full ? NULL : c->cfg.budget;
     double allow = bud ? cost_budget_allow(bud, COST_WHO_STREAMS, start, 1e12) : 1e18;
-    double disc_room = allow * (c->scan_complete ? SHARE_DISCOVERY : SHARE_DISCOVERY_FIRST);
+    double disc_room = c->feed_mode && !full ? 0
+                       : allow * (c->scan_complete ? SHARE_DISCOVERY : SHARE_DISCOVERY_FIRST);
     double read_room = allow - disc_room;
     c->tick_allow_us = bud ? allow : -1;
     double per_scan = bud ? scan_cost(c) : 0;
     int scan_calls_max = full ? 1 << 30 : c->cfg.scan_calls_per_tick;
     if (bud && per_scan > 0 && disc_room / per_scan < scan_calls_max)
         scan_calls_max = (int)(disc_room / per_scan);
+    if (c->feed_mode && !full)
+        scan_calls_max = 0;
 
     struct plan plan = { 0 };
     bool pass_ended = false, scan_rides = c->count > 0 && scan_calls_max > 0;
@@ -1400,7 +1492,7 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         compact(c, true);
         c->pass++;
     }
-    if (pass_ended && c->lost_pending && !full)
+    if ((pass_ended || feed_ended) && c->lost_pending && !full)
         compute_lost(c);
     if (full && scan_rides) {
         /* streams this pass found that the reading above could not know about yet: their
@@ -1498,6 +1590,7 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     co->scan_count = c->scan_count_now;
     co->probes = c->probes;
     co->cycle_ms = c->cycle_ms;
+    co->shared_walk = c->feed_mode;
     co->probe_cycle_ms = c->probe_cycle_ms;
     for (size_t i = 0; i < c->count; i++) {
         const struct tracked *t = &c->items[i];
@@ -1513,7 +1606,7 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
         if (age > co->oldest_read_ms)
             co->oldest_read_ms = age;
     }
-    r->streams = n ? xcalloc(n, sizeof *r->streams) : NULL;
+    r->streams = n ? xmalloc(n * sizeof *r->streams) : NULL;   /* every entry written below */
     if (n) {
         const struct stream_info **src = xcalloc(n, sizeof *src);
         for (size_t i = 0; i < c->count; i++)

@@ -13,6 +13,7 @@
 #include "hub.h"
 #include "redis_conn.h"
 #include "snapshot.h"
+#include "stream_feed.h"
 
 struct streams_config {
     struct redis_target target;
@@ -20,6 +21,7 @@ struct streams_config {
     int interval_ms;          /* time between ticks, default 1000 */
     int budget_ms;            /* wall time per tick before the rest waits a tick, 250 */
     struct cost_budget *budget;   /* the server's cost budget, shared; NULL: none (full only) */
+    struct stream_feed *feed;     /* the keys collector's walk, shared; NULL: walk alone */
     int scan_count;           /* SCAN COUNT at most, 1000 (less when the budget's per-key
                                * cost says a call would take over half a millisecond) */
     int scan_calls_per_tick;  /* SCAN round trips per tick at most, 1000 (the budget and the

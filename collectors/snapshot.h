@@ -110,6 +110,7 @@ struct redis_cost {
     size_t streams_in_cycle;       /* streams read within the last cycle_ms (all read ones
                                     * before the first cycle ends) */
     int64_t oldest_read_ms;        /* age of the stalest figures; 0 when none */
+    bool shared_walk;              /* streams found by the keys collector's walk, not ours */
 };
 
 struct redis_snapshot {

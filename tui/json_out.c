@@ -186,6 +186,7 @@ static json_t *cost_json(const struct redis_cost *c, size_t streams)
     json_object_set_new(o, "streams_read", json_integer((json_int_t)c->streams_read));
     json_object_set_new(o, "streams_in_cycle", json_integer((json_int_t)c->streams_in_cycle));
     json_object_set_new(o, "oldest_read_ms", json_integer(c->oldest_read_ms));
+    json_object_set_new(o, "discovery", json_string(c->shared_walk ? "keys walk" : "own scan"));
     return o;
 }
 

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 #include <signal.h>
@@ -643,6 +644,57 @@ static int run_once(const struct options *o)
     return rc;
 }
 
+/* One JSON line to stdout that a stop signal can interrupt: a reader that stops reading (a
+ * paused pager, a stuck pipe) must not keep queuetop from leaving. stdio would retry a short
+ * write forever, so the line is written here in pieces of at most PIPE_BUF bytes, each after
+ * poll says there is room (a pipe then takes it whole without blocking). */
+static int write_line_stoppable(json_t *doc, int pretty)
+{
+    size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |
+                   (pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    char *text = json_dumps(doc, flags);
+    if (!text)
+        return -1;
+    size_t len = strlen(text);
+    int rc = 0;
+    size_t off = 0;
+    bool newline = false;
+    while (rc == 0 && !newline) {
+        struct pollfd p[2] = { { STDOUT_FILENO, POLLOUT, 0 }, { signal_pipe[0], POLLIN, 0 } };
+        if (poll(p, 2, 1000) < 0) {
+            if (errno != EINTR)
+                rc = -1;
+            continue;
+        }
+        if (p[1].revents) {
+            rc = -1;   /* asked to stop: the line stays cut, the process leaves */
+            break;
+        }
+        if (!p[0].revents)
+            continue;
+        if (p[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            rc = -1;   /* the reader went away */
+            break;
+        }
+        const char *from = off < len ? text + off : "\n";
+        size_t want = off < len ? len - off : 1;
+        if (want > PIPE_BUF)
+            want = PIPE_BUF;
+        ssize_t n = write(STDOUT_FILENO, from, want);
+        if (n < 0) {
+            if (errno != EINTR && errno != EAGAIN)
+                rc = -1;
+            continue;
+        }
+        if (off < len)
+            off += (size_t)n;
+        else
+            newline = n == 1;
+    }
+    free(text);
+    return rc;
+}
+
 /* --json without --once: one line per streams sample (with the newest server, keys and
  * PostgreSQL samples), or with --pg alone one line per PostgreSQL sample, until a signal or
  * until the reader goes away. */
@@ -651,6 +703,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
     struct history h;
     history_init(&h);
     uint64_t printed = 0, printed_pg = 0;
+    fflush(stdout);   /* the lines below bypass stdio */
     for (;;) {
         struct pollfd p[2] = { { signal_pipe[0], POLLIN, 0 }, { hub->wake_pipe[0], POLLIN, 0 } };
         if (poll(p, 2, 1000) < 0 && errno != EINTR)
@@ -684,7 +737,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             json_add_postgres_sample(doc, &ps->pg);
         }
         if (doc) {
-            w = json_write_line(doc, stdout, o->pretty);
+            w = write_line_stoppable(doc, o->pretty);
             json_decref(doc);
         }
         hub_release(hub, s);
@@ -745,6 +798,11 @@ static int run(struct options *o)
         fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));
         return 2;
     }
+    /* one keyspace walk for both: the keys collector's, whose stream keys the streams
+     * collector takes once its own first pass is over */
+    struct stream_feed feed;
+    stream_feed_init(&feed);
+    opts.streams.feed = opts.keys.feed = &feed;
     /* only the sources a user names are contacted */
     struct streams_collector *c = opts.watch_redis ? streams_collector_new(&opts.streams, &hub)
                                                    : NULL;
@@ -787,6 +845,7 @@ static int run(struct options *o)
     streams_collector_delete(c);
     server_collector_delete(sc);
     pg_collector_delete(pc);
+    stream_feed_done(&feed);
     hub_done(&hub);
     return rc;
 }

@@ -191,11 +191,11 @@ static void sort_rows(size_t *out, size_t n)
     for (size_t i = 1; i < r->stream_count && by_index; i++)
         if (bytes_cmp(&r->streams[i - 1].key, &r->streams[i].key) >= 0)
             by_index = false;
-    struct row_key *keys = xcalloc(n ? n : 1, sizeof *keys);
+    struct row_key *keys = xmalloc((n ? n : 1) * sizeof *keys);
     for (size_t i = 0; i < n; i++) {
         const struct stream_info *st = &r->streams[out[i]];
         struct row_key *k = &keys[i];
-        k->idx = (uint32_t)out[i];
+        *k = (struct row_key){ .idx = (uint32_t)out[i] };
         if (sort_ctx.sort == SORT_SEVERITY) {
             k->k1 = (double)stream_severity(st, sort_ctx.t);
             k->k2 = (double)st->oldest_pending_age_ms;
@@ -213,8 +213,8 @@ static void sort_rows(size_t *out, size_t n)
         return;
     }
     /* severity: the others sorted, the quiet ones by bucket, merged */
-    struct row_key *other = xcalloc(n ? n : 1, sizeof *other);
-    struct row_key *quiet = xcalloc(n ? n : 1, sizeof *quiet);
+    struct row_key *other = xmalloc((n ? n : 1) * sizeof *other);
+    struct row_key *quiet = xmalloc((n ? n : 1) * sizeof *quiet);
     size_t bucket_n[4] = { 0 }, on = 0;
     for (size_t i = 0; i < n; i++) {
         int b = quiet_bucket(&keys[i]);

@@ -43,31 +43,43 @@ static void test_ring(void **state)
     ring_free(&r);
 }
 
-/* A constant series allocates nothing and reads back as stored; the first change keeps the
- * samples before it. NAN counts as one value. */
-static void test_ring_constant_then_change(void **state)
+/* A series of at most RING_RUNS runs allocates nothing and reads back as stored, also once
+ * full (the oldest samples go); one more run switches to the plain ring with every sample
+ * kept. NAN counts as one value. */
+static void test_ring_runs(void **state)
 {
     (void)state;
     struct ring r = { 0 };
     float out[HISTORY_RING];
     for (int i = 0; i < 5; i++)
         ring_push(&r, NAN);
-    assert_null(r.values);
-    assert_int_equal(ring_latest(&r, out, 10), 5);
-    assert_true(isnan(out[0]) && isnan(out[4]));
     ring_push(&r, 7.0f);
-    assert_non_null(r.values);   /* NAN, then a number */
-    assert_int_equal(ring_latest(&r, out, 10), 6);
-    assert_true(isnan(out[4]) && out[5] == 7.0f);
+    ring_push(&r, 7.0f);
+    assert_null(r.values);   /* NAN x5, 7 x2: two runs */
+    assert_int_equal(ring_latest(&r, out, 10), 7);
+    assert_true(isnan(out[0]) && isnan(out[4]) && out[5] == 7.0f && out[6] == 7.0f);
+    assert_int_equal(ring_latest(&r, out, 3), 3);
+    assert_true(isnan(out[0]) && out[1] == 7.0f && out[2] == 7.0f);
+    /* full of runs: the oldest go, still no allocation */
+    for (int i = 0; i < HISTORY_RING; i++)
+        ring_push(&r, 8.0f);
+    assert_null(r.values);
+    assert_int_equal(r.count, HISTORY_RING);
+    assert_int_equal(ring_latest(&r, out, HISTORY_RING), HISTORY_RING);
+    assert_true(out[0] == 8.0f && out[HISTORY_RING - 1] == 8.0f);
     ring_free(&r);
 
-    for (int i = 0; i < 3; i++)
-        ring_push(&r, 7.0f);
+    /* a fourth run: the plain ring, with what came before */
+    ring_push(&r, 1.0f);
+    ring_push(&r, 2.0f);
+    ring_push(&r, 2.0f);
+    ring_push(&r, 3.0f);
     assert_null(r.values);
-    ring_push(&r, 9.0f);
+    ring_push(&r, 4.0f);
     assert_non_null(r.values);
-    assert_int_equal(ring_latest(&r, out, 10), 4);
-    assert_true(out[0] == 7.0f && out[2] == 7.0f && out[3] == 9.0f);
+    assert_int_equal(ring_latest(&r, out, 10), 5);
+    assert_true(out[0] == 1.0f && out[1] == 2.0f && out[2] == 2.0f && out[3] == 3.0f &&
+                out[4] == 4.0f);
     for (int i = 0; i < HISTORY_RING; i++)
         ring_push(&r, (float)i);
     assert_int_equal(ring_latest(&r, out, 2), 2);
@@ -148,7 +160,7 @@ int main(void)
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_drain),
         cmocka_unit_test(test_ring),
-        cmocka_unit_test(test_ring_constant_then_change),
+        cmocka_unit_test(test_ring_runs),
         cmocka_unit_test(test_history_rates),
         cmocka_unit_test(test_history_unknown_lag),
     };
