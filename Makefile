@@ -45,7 +45,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 INTEG_SRC := $(wildcard tests/integration/test_*.c)
 INTEG_BIN := $(INTEG_SRC:tests/integration/%.c=$(BUILD)/tests/%)
-TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
+TOOLS    := $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/scale_sim $(BUILD)/tests/bench \
+            $(BUILD)/tests/scale_bench $(BUILD)/tests/pg_bench $(BUILD)/tests/freeport \
             $(BUILD)/tests/pg_fixture $(BUILD)/tests/freeze_proxy $(BUILD)/tests/fake_resp \
             $(BUILD)/tests/maxrss
 
@@ -104,6 +105,14 @@ $(BUILD)/tests/sim: tests/sim/sim.c $(BUILD)/libqueuetop.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/tests/wf_sim: tests/sim/wf_sim.c $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/scale_sim: tests/sim/scale_sim.c $(BUILD)/libqueuetop.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/scale_bench: tests/bench/scale_bench.c $(BUILD)/tests/harness.o $(BUILD)/libqueuetop.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -169,7 +178,7 @@ ifneq ($(OUTER),)
 # the first pass: install what is missing, then the same goal again with everything there
 # (SAN=1 and -j reach the sub-make through MAKEFLAGS)
 $(OUTER):
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(filter bench,$@)
 	@$(MAKE) --no-print-directory QT_DEPS_DONE=1 $@
 else
 test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) $(FUZZ_BIN)
@@ -178,7 +187,7 @@ test: all $(UNIT_BIN) $(INTEG_BIN) $(TOOLS) $(FUZZ_BIN)
 demo: all $(BUILD)/tests/sim $(BUILD)/tests/wf_sim $(BUILD)/tests/freeport
 	@BUILD=$(BUILD) sh scripts/demo.sh
 
-bench: all $(BUILD)/tests/bench $(BUILD)/tests/pg_bench
+bench: all $(BUILD)/tests/bench $(BUILD)/tests/pg_bench $(BUILD)/tests/scale_sim $(BUILD)/tests/scale_bench
 	@BUILD=$(BUILD) sh tests/bench/run.sh
 endif
 

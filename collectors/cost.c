@@ -119,6 +119,8 @@ double cost_of(struct cost_budget *b, enum cost_cmd cmd)
 {
     if (cmd >= COST_CMD_COUNT)
         return COST_DISPATCH_US;
+    if (!b)   /* no budget (--once): the table's figure */
+        return default_us[cmd] + (cmd == COST_SCAN_KEY ? 0 : COST_DISPATCH_US);
     pthread_mutex_lock(&b->mu);
     double v = b->per_call_us[cmd];
     pthread_mutex_unlock(&b->mu);

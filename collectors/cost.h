@@ -85,12 +85,12 @@ double cost_budget_allow(struct cost_budget *b, enum cost_who who, int64_t now_m
 /* Charges us spent by who (may leave the bucket below zero: later ticks wait). */
 void cost_budget_charge(struct cost_budget *b, enum cost_who who, double us, int64_t now_ms);
 
-/* Estimated µs for one command of the class (dispatch included). */
+/* Estimated µs for one command of the class (dispatch included); b NULL: the table figure. */
 double cost_of(struct cost_budget *b, enum cost_cmd cmd);
 /* XINFO GROUPS on a stream with this many groups (dispatch included). */
 double cost_xinfo_groups(struct cost_budget *b, long long groups);
 /* The largest COUNT a SCAN may ask for and stay below half of COST_COMMAND_MAX_US, within
- * [min, max]. */
+ * [min, max]; b NULL: by the table figure. */
 int cost_scan_count(struct cost_budget *b, int min, int max);
 /* Our SCANs' COUNT, so commandstats' time per SCAN call can be turned into time per key. */
 void cost_note_scan_count(struct cost_budget *b, int count);

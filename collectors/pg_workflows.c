@@ -23,6 +23,7 @@ struct pg_collector {
 
     struct workflow_summary summary;  /* the latest of every part */
     int64_t slow_mono_ms;             /* when counts and failures were read; 0 never */
+    int64_t slow_every_ms;            /* pg_slow_every_ms after the last read of them */
     uint64_t seq;
     int64_t last_ok_mono_ms, query_ms;
     /* statement wall time per second over the last PG_COST_WINDOW_S seconds */
@@ -52,6 +53,15 @@ void pg_config_defaults(struct pg_config *cfg)
     cfg->slow_ms = 10000;
     cfg->window_hours = 24;
     cfg->statement_timeout_ms = PG_STATEMENT_TIMEOUT_MS;
+    cfg->budget_share = 0.02;
+}
+
+int64_t pg_slow_every_ms(int slow_ms, int64_t spent_ms, double budget_share)
+{
+    double every = slow_ms;
+    if (budget_share > 0 && spent_ms > 0 && (double)spent_ms / budget_share > every)
+        every = (double)spent_ms / budget_share;
+    return every < PG_SLOW_EVERY_MAX_MS ? (int64_t)every : PG_SLOW_EVERY_MAX_MS;
 }
 
 struct pg_collector *pg_collector_new(const struct pg_config *cfg, struct hub *hub)
@@ -62,6 +72,7 @@ struct pg_collector *pg_collector_new(const struct pg_config *cfg, struct hub *h
     c->source = cfg->source;
     c->counts = pg_counts_new();
     c->started_mono_ms = mono_ms();
+    c->slow_every_ms = cfg->slow_ms;
     c->source.counts = c->counts;
     return c;
 }
@@ -199,19 +210,29 @@ static int pg_tick(void *self, char *err, size_t errlen)
     }
 
     unsigned parts = SUMMARY_RUNNING | SUMMARY_RATES;
-    if (!c->slow_mono_ms || start - c->slow_mono_ms >= c->cfg.slow_ms) {
+    if (!c->slow_mono_ms || start - c->slow_mono_ms >= c->slow_every_ms) {
         parts |= SUMMARY_COUNTS | SUMMARY_FAILURES;
         c->slow_mono_ms = start;   /* a slow part that fails waits its turn too */
     }
     /* one part at a time: a statement that times out costs only its own part, and the others
      * (running, above all) keep updating */
     char qerr[256];
+    int64_t slow_spent = 0;
+    struct pg_counts_stats before;
+    pg_counts_get_stats(c->counts, &before);
+    /* Conductor's first counts of a connection fill pg_counts' memory: paid once, so it does
+     * not set the pace */
+    bool filling = c->source.kind == WF_SOURCE_CONDUCTOR && before.mode == 0;
     for (unsigned part = 1; part <= SUMMARY_ALL; part <<= 1) {
         if (!(parts & part))
             continue;
         struct workflow_summary fresh;
-        if (wf_summary(&c->source, c->conn, c->cfg.window_hours, part, &fresh, qerr,
-                       sizeof qerr) < 0) {
+        int64_t t = mono_ms();
+        int rc = wf_summary(&c->source, c->conn, c->cfg.window_hours, part, &fresh, qerr,
+                            sizeof qerr);
+        if (part & (SUMMARY_COUNTS | SUMMARY_FAILURES))
+            slow_spent += mono_ms() - t;
+        if (rc < 0) {
             workflow_summary_free(&fresh);
             if (connection_lost(c, qerr)) {
                 str_copy(err, qerr, errlen);
@@ -221,6 +242,9 @@ static int pg_tick(void *self, char *err, size_t errlen)
             merge_summary(&c->summary, &fresh, part);
         }
     }
+    if (parts & SUMMARY_COUNTS)
+        c->slow_every_ms = filling ? c->cfg.slow_ms
+                                   : pg_slow_every_ms(c->cfg.slow_ms, slow_spent, c->cfg.budget_share);
 
     /* the opened execution, every tick: its bars grow while it runs */
     if (strcmp(c->open_id, c->want_id) != 0) {
@@ -299,6 +323,7 @@ static struct snapshot *pg_build(void *self, enum conn_state state, const char *
     p->counts_rebuilds = st.rebuilds;
     p->counts_rows_read = st.rows_read;
     p->slow_age_ms = c->slow_mono_ms ? p->sampled_mono_ms - c->slow_mono_ms : QT_UNKNOWN;
+    p->slow_every_ms = c->slow_every_ms;
     workflow_summary_copy(&p->summary, &c->summary);
     str_copy(p->open_id, c->open_id, sizeof p->open_id);
     p->open_found = c->open_found;

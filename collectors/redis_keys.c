@@ -1673,7 +1673,7 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
     bool scan = !(full_pass && c->passes > 0);
     /* the walk gets what the budget leaves after this tick's reading of known queues */
     struct cost_budget *bud = c->cfg.budget;
-    c->scan_count = bud ? cost_scan_count(bud, 10, SCAN_COUNT) : SCAN_COUNT;
+    c->scan_count = cost_scan_count(bud, 10, SCAN_COUNT);   /* no budget: by the table */
     if (bud)
         cost_note_scan_count(bud, c->scan_count);
     double walk_room = 1e18, per_step = 0;

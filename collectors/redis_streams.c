@@ -3,9 +3,10 @@
  * One tick spends what the server's cost budget (collectors/cost.h) allows, in this order:
  *   1. discovery: SCAN calls (MATCH glob, TYPE stream, a COUNT that keeps each call well under
  *      a millisecond of Redis time), continuing the cursor of the last tick;
- *   2. hot streams, every tick: never read yet, seen to change, or with work outstanding and
+ *   2. hot streams, every tick: seen to change, never read yet, or with work outstanding and
  *      not read for BUSY_REREAD_MS; oldest figures first;
- *   3. probes: XLEN of the other streams in rotation; a length that moved makes the stream hot;
+ *   3. probes: XLEN of the other streams in rotation, those not read yet included; a length
+ *      that moved makes the stream hot (before the streams never read);
  *   4. cold streams in rotation with what is left, so every stream is re-read within a cycle.
  * A read is pipelined in batches of batch_streams keys, two round trips per batch:
  *   A: TIME, [INFO replication], then XINFO STREAM + PTTL for every key, XINFO GROUPS when the
@@ -35,6 +36,8 @@ struct tracked {
     bool sampled;         /* read at least once */
     bool groups_read;     /* read with its groups (a first read asks XINFO STREAM only) */
     bool changed;         /* a probe or the last read saw it move: read next tick */
+    bool probed;          /* probe_len holds a probe's XLEN */
+    long long probe_len;  /* of a stream not read yet: its last probe's XLEN (-1 not a length) */
     bool gone;            /* the key vanished or changed type: drop at the next compaction */
     bool denied;          /* this tick's read was refused (NOPERM): not shown */
     bool planned;         /* in this tick's plan already */
@@ -48,7 +51,7 @@ struct tracked {
 #define SHARE_DISCOVERY_FIRST 0.9   /* until the first full SCAN pass: names first */
 #define SHARE_DISCOVERY 0.15
 #define SHARE_HOT 0.3
-#define SHARE_PROBE 0.45
+#define SHARE_PROBE 0.55
 #define SCAN_COUNT_MIN 10
 
 struct streams_collector {
@@ -436,10 +439,9 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
 static int scan_count_for_tick(struct streams_collector *c)
 {
     int max = c->cfg.scan_count > 0 ? c->cfg.scan_count : 1000;
-    if (!c->cfg.budget)
-        return max;
-    int n = cost_scan_count(c->cfg.budget, SCAN_COUNT_MIN, max);
-    cost_note_scan_count(c->cfg.budget, n);
+    int n = cost_scan_count(c->cfg.budget, SCAN_COUNT_MIN, max);   /* no budget: by the table */
+    if (c->cfg.budget)
+        cost_note_scan_count(c->cfg.budget, n);
     return n;
 }
 
@@ -1191,7 +1193,7 @@ static int probe_streams(struct streams_collector *c, double room, int64_t now, 
         }
         size_t i = c->probe_next++;
         struct tracked *t = &c->items[i];
-        if (!t->sampled || t->changed || t->gone)
+        if (t->changed || t->gone)
             continue;   /* read this tick anyway */
         const char *argv[] = { "XLEN", t->info.key.ptr };
         size_t lens[] = { 4, t->info.key.len };
@@ -1213,8 +1215,17 @@ static int probe_streams(struct streams_collector *c, double room, int64_t now, 
                 break;
             }
             struct tracked *t = &c->items[idx[k]];
-            if (r->type != REDIS_REPLY_INTEGER || r->integer != t->info.length)
+            long long len = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+            if (!t->sampled) {
+                /* not read yet (a first pass over a big keyspace takes minutes at the
+                 * budget): one that moves since its last probe is read before the others */
+                if (t->probed && len != t->probe_len)
+                    t->changed = true;
+                t->probed = true;
+                t->probe_len = len;
+            } else if (len < 0 || len != t->info.length) {
                 t->changed = true;   /* moved, gone, retyped or refused: a read tells which */
+            }
         }
         reply_arena_detach(&c->arena, c->ctx);
         reply_arena_reset(&c->arena);
@@ -1284,8 +1295,9 @@ static bool busy(const struct stream_info *s)
     return s->pending_total > 0 || s->max_lag > 0 || s->groups_unread;
 }
 
-/* Hot streams: never read, read without their groups, seen to change, or busy and not read
- * for BUSY_REREAD_MS; oldest figures first, within room µs. Returns what they cost. */
+/* Hot streams: seen to change (by a probe, read or not yet), never read, read without their
+ * groups, or busy and not read for BUSY_REREAD_MS; in that order, oldest figures first, within
+ * room µs. Returns what they cost. */
 static double plan_hot(struct streams_collector *c, struct plan *p, double room, int64_t now)
 {
     struct candidate *cand = NULL;
@@ -1295,12 +1307,14 @@ static double plan_hot(struct streams_collector *c, struct plan *p, double room,
         if (t->planned || t->gone)
             continue;
         int prio;
-        if (!t->sampled)
-            prio = 0;
-        else if (t->changed || (!t->groups_read && groups_readable(c, t)))
+        if (t->changed)
+            prio = 0;   /* moved (read or not yet), or read without its groups: finish it */
+        else if (!t->sampled)
             prio = 1;
-        else if (busy(&t->info) && now - t->info.sampled_mono_ms >= BUSY_REREAD_MS)
+        else if (!t->groups_read && groups_readable(c, t))
             prio = 2;
+        else if (busy(&t->info) && now - t->info.sampled_mono_ms >= BUSY_REREAD_MS)
+            prio = 3;
         else
             continue;
         cand = xgrow(cand, n, &cap, 256, sizeof *cand);

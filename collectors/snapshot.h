@@ -260,6 +260,7 @@ struct pg_snapshot {
     uint64_t sample_seq;
     int64_t query_ms;              /* wall time of this tick's queries */
     int64_t slow_age_ms;           /* age of the counts and failures (refreshed less often) */
+    int64_t slow_every_ms;         /* how often they are read now (pg_slow_every_ms) */
     /* what our statements cost: their wall time over the last cost_window_s seconds (on
      * loopback about the backend's own time; over a network an upper bound of it), as a
      * share of one core; < 0 before the first tick */

@@ -1,12 +1,16 @@
 #!/bin/sh
 # Installs the Debian packages queuetop needs to build, test and run its demo, if any is missing.
 # Only missing packages are installed; nothing is installed when all are present.
+#   sh scripts/deps.sh [bench]   bench: also the peer `make bench` compares with (redis_exporter)
 set -eu
 
 # procps: ps and pgrep in the tests and the demo; locales: the sources localedef needs for the
 # comma-decimal locale test
 PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libcmocka-dev
 redis-server redis-tools tmux clang libclang-rt-14-dev postgresql procps locales"
+if [ "${1:-}" = bench ]; then
+    PKGS="$PKGS prometheus-redis-exporter"
+fi
 
 missing=""
 for p in $PKGS; do
@@ -32,7 +36,7 @@ $SUDO apt-get install -y -qq --no-install-recommends $missing >&2
 
 # Debian starts its own redis-server service on 6379 on install; we run private servers on free
 # ports and do not want a surprise one, but only stop it if this script just installed it.
-for svc in redis-server postgresql; do
+for svc in redis-server postgresql prometheus-redis-exporter; do
     case "$missing" in
         *"$svc"*)
             if command -v service >/dev/null 2>&1; then

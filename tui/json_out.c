@@ -646,6 +646,7 @@ void json_add_postgres_sample(json_t *doc, const struct pg_snapshot *p)
     json_object_set_new(cost, "remembered", json_integer(p->counts_remembered));
     json_object_set_new(cost, "rebuilds", json_integer(p->counts_rebuilds));
     json_object_set_new(cost, "rows_read", json_integer(p->counts_rows_read));
+    json_object_set_new(cost, "counts_every_ms", json_integer(p->slow_every_ms));
     json_object_set_new(o, "cost", cost);
 }
 

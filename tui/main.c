@@ -142,7 +142,8 @@ static void usage(FILE *out)
         "  -m, --streams GLOB       only streams whose key matches GLOB (SCAN MATCH; default *)\n"
         "  -i, --interval S         seconds between samples (default 1)\n"
         "      --budget PCT         Redis time queuetop may use, in percent of one core,\n"
-        "                           averaged over a minute (default 2)\n"
+        "                           averaged over a minute (default 2); also bounds\n"
+        "                           how often PostgreSQL counts are read again\n"
         "      --layouts FILE       queue layouts of your own (JSON; see docs/layouts.md)\n"
         "      --lock-pattern GLOB  keys that are locks (repeatable; default lock:* *:lock:*\n"
         "                           *:lock)\n"
@@ -433,6 +434,7 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->keys.command_timeout_ms = o->streams.command_timeout_ms;
     if (o->streams.interval_ms > o->pg.interval_ms)
         o->pg.interval_ms = o->streams.interval_ms;
+    o->pg.budget_share = o->budget_share;
 }
 
 /* Sleeps ms unless a stop signal arrives; returns true when interrupted. */

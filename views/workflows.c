@@ -280,9 +280,15 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
         return;
     }
     const struct workflow_summary *s = &p->summary;
-    char line[512], age[24] = "?", q[24];
+    char line[512], age[64] = "?", q[24];
     if (p->slow_age_ms >= 0)
         fmt_duration_ms(p->slow_age_ms, age, sizeof age);
+    if (p->slow_every_ms > 10000) {   /* slowed down to keep within the budget */
+        char every[24];
+        fmt_duration_ms(p->slow_every_ms, every, sizeof every);
+        size_t n = strlen(age);
+        snprintf(age + n, sizeof age - n, " (every %s)", every);
+    }
     fmt_duration_ms(p->query_ms, q, sizeof q);
     char cost[32] = "";
     if (p->cost_share >= 0)

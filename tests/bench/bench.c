@@ -15,6 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <jansson.h>
 
 #include <hiredis.h>
 
@@ -474,6 +481,166 @@ static int naive_sample(redisContext *ctx, struct naive_result *res)
     return rc;
 }
 
+/* ---- peers: one redis_exporter scrape of the same streams against one `queuetop --once` ---- */
+
+/* The first of names found as an executable on PATH, in buf; NULL when none is. */
+static const char *find_program(const char *const *names, char *buf, size_t buflen)
+{
+    const char *path = getenv("PATH");
+    for (int n = 0; names[n]; n++) {
+        for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
+            size_t len = strcspn(p, ":");
+            snprintf(buf, buflen, "%.*s/%s", (int)len, p, names[n]);
+            if (len && access(buf, X_OK) == 0)
+                return buf;
+            p += len + (p[len] == ':');
+        }
+    }
+    return NULL;
+}
+
+/* GET /metrics from 127.0.0.1:port into *body (caller frees); 0, or -1 when nothing answers. */
+static int http_get_metrics(int port, char **body)
+{
+    *body = NULL;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = { 60, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        close(fd);
+        return -1;
+    }
+    size_t len = 0, cap = 1 << 20;
+    char *buf = malloc(cap + 1);
+    if (!buf)
+        abort();
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            if (!(buf = realloc(buf, cap + 1)))
+                abort();
+        }
+        ssize_t n = read(fd, buf + len, cap - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    buf[len] = '\0';
+    *body = buf;
+    return len ? 0 : -1;
+}
+
+/* Lines of text that start with prefix. */
+static long lines_starting(const char *text, const char *prefix)
+{
+    long n = 0;
+    size_t len = strlen(prefix);
+    for (const char *p = text; p; p = strchr(p, '\n')) {
+        if (*p == '\n')
+            p++;
+        if (strncmp(p, prefix, len) == 0)
+            n++;
+    }
+    return n;
+}
+
+static int bench_peers(const struct options *opt, const struct redis_server *srv)
+{
+    enum { RUNS = 5 };
+    static const char *const names[] = { "prometheus-redis-exporter", "redis_exporter", NULL };
+    char exe[512];
+    printf("\npeers: one redis_exporter scrape of the %d streams against one whole "
+           "`queuetop --once --json --rate-interval 0`\n", opt->streams);
+    if (!find_program(names, exe, sizeof exe)) {
+        printf("  skipped: redis_exporter is not installed (`make bench` installs Debian's "
+               "prometheus-redis-exporter)\n");
+        return 0;
+    }
+    int port = harness_free_port();
+    char listen[64];
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+    const char *argv[] = { exe, "-redis.addr", redis_server_url(srv), "-web.listen-address",
+                           listen, "-check-streams", "bench:stream:*", NULL };
+    int out_fd;
+    pid_t pid = harness_spawn(argv, &out_fd);
+    if (pid < 0)
+        return -1;
+    char *body = NULL;
+    for (int i = 0; i < 100 && http_get_metrics(port, &body) < 0; i++) {
+        free(body);
+        body = NULL;
+        struct timespec ts = { 0, 100 * 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    if (!body) {
+        fprintf(stderr, "bench: peers: %s did not answer on %s\n", exe, listen);
+        harness_reap(pid);
+        return -1;
+    }
+    long exported = lines_starting(body, "redis_stream_length{");
+    free(body);
+    double wall[RUNS], cpu[RUNS], ours_wall[RUNS], ours_cpu[RUNS];
+    for (int i = 0; i < RUNS; i++) {
+        double c0 = cpu_ms(srv->pid), t0 = now_ms();
+        if (http_get_metrics(port, &body) < 0) {
+            fprintf(stderr, "bench: peers: a scrape failed\n");
+            harness_reap(pid);
+            return -1;
+        }
+        wall[i] = now_ms() - t0;
+        cpu[i] = cpu_ms(srv->pid) - c0;
+        free(body);
+    }
+    harness_reap(pid);
+    close(out_fd);
+
+    const char *qargv[] = { harness_queuetop(), "--redis", redis_server_url(srv), "--once",
+                            "--json", "--rate-interval", "0", NULL };
+    long listed = -1;
+    for (int i = -1; i < RUNS; i++) {   /* -1: warm-up */
+        char *qout = NULL, *qerr = NULL;
+        double c0 = cpu_ms(srv->pid), t0 = now_ms();
+        int rc = harness_run(qargv, &qout, &qerr, 60000);
+        double w = now_ms() - t0, c = cpu_ms(srv->pid) - c0;
+        if (rc != 0) {
+            fprintf(stderr, "bench: peers: queuetop --once exited %d: %.300s\n", rc,
+                    qerr ? qerr : "");
+            free(qout);
+            free(qerr);
+            return -1;
+        }
+        if (i < 0) {
+            json_error_t jerr;
+            json_t *doc = json_loads(qout, 0, &jerr);
+            listed = (long)json_array_size(json_object_get(json_object_get(doc, "redis"),
+                                                           "streams"));
+            json_decref(doc);
+        } else {
+            ours_wall[i] = w;
+            ours_cpu[i] = c;
+        }
+        free(qout);
+        free(qerr);
+    }
+    double ew = median(wall, RUNS), ec = median(cpu, RUNS);
+    double ow = median(ours_wall, RUNS), oc = median(ours_cpu, RUNS);
+    printf("  redis_exporter (%s): scrape median %.1f ms, Redis CPU %.1f ms; it exported %ld "
+           "streams\n", exe, ew, ec, exported);
+    printf("  queuetop --once: median %.1f ms for the whole process, Redis CPU %.1f ms; it "
+           "listed %ld streams\n", ow, oc, listed);
+    printf("  exporter / ours: wall %.1f x (goal >= 20x)%s, Redis CPU %.1f x (goal >= 15x)%s\n",
+           ow > 0 ? ew / ow : 0, ow > 0 && ew / ow >= 20 ? "" : "   MISSED",
+           oc > 0 ? ec / oc : 0, oc > 0 && ec / oc >= 15 ? "" : "   MISSED");
+    return 0;
+}
+
 /* ---- main --------------------------------------------------------------------------------- */
 
 struct ours_result {
@@ -922,7 +1089,8 @@ static int bench_groups(void)
     if (redis_server_start(&srv, NULL) < 0)
         return -1;
     redisContext *ctx = redis_server_client(&srv);
-    static const int sizes[] = { 1000, 10000 };
+    /* at most ~700 groups are read on one stream (XINFO GROUPS would take Redis over 1 ms) */
+    static const int sizes[] = { 60, 600 };
     double cpu[2], xinfo[2];
     int rc = -1;
     for (int i = 0; i < 2; i++) {
@@ -936,8 +1104,8 @@ static int bench_groups(void)
     for (int i = 0; i < 2; i++)
         printf("  %5d groups: median %.1f ms CPU, %.2f us per group; Redis XINFO GROUPS %.0f us"
                " per call\n", sizes[i], cpu[i], cpu[i] * 1000.0 / sizes[i], xinfo[i]);
-    printf("  cost per group at 10000 / at 1000 = %.2f x (flat is 1; quadratic would be 10)\n",
-           per0 > 0 ? per1 / per0 : 0.0);
+    printf("  cost per group at %d / at %d = %.2f x (flat is 1; quadratic would be 10)\n",
+           sizes[1], sizes[0], per0 > 0 ? per1 / per0 : 0.0);
     rc = 0;
 out:
     redisFree(ctx);
@@ -971,6 +1139,8 @@ int main(int argc, char **argv)
     if (bench_ours(&opt, &srv, ctx, &ours) < 0 || bench_naive(&opt, &srv, &naive, &naive_ms) < 0)
         goto out;
     print_report(&opt, &ours, &naive, naive_ms);
+    if (bench_peers(&opt, &srv) < 0)
+        goto out;
     if (bench_server(&srv, ctx, &ours) < 0)
         goto out;
     if (bench_keys(&srv, ctx) < 0)

@@ -593,6 +593,59 @@ static void test_command_line(void **state)
     free(errs);
 }
 
+/* Counts a mapping gets from a GROUP BY are read again less often when they cost more than the
+ * budget allows at the usual 10 s: a counts statement of 300 ms at --budget 0.5 waits at least
+ * 60 s, and the counts' age shows it; the figures stay right. */
+static void test_slow_counts_read_less_often(void **state)
+{
+    (void)state;
+    json_error_t jerr;
+    json_t *m = json_load_file("tests/fixtures/mapping_example.json", 0, &jerr);
+    assert_non_null(m);
+    json_t *counts = json_object_get(m, "counts");
+    json_object_set_new(counts, "sql", json_string(
+        "SELECT kind, CASE state WHEN 'queued' THEN 'SCHEDULED' WHEN 'succeeded' THEN 'COMPLETED'"
+        " WHEN 'cancelled' THEN 'TERMINATED' ELSE upper(state) END AS status, count(*) AS n"
+        " FROM jobs CROSS JOIN (SELECT pg_sleep(0.3)) AS slow"
+        " WHERE state IN ('queued', 'running') OR created_at >= now() - make_interval(hours => $1::int)"
+        " GROUP BY 1, 2 ORDER BY 1, 2"));
+    char path[128];
+    snprintf(path, sizeof path, "%s/slow_counts.json", tmpdir);
+    assert_int_equal(json_dump_file(m, path, 0), 0);
+    json_decref(m);
+
+    const char *argv[] = { harness_queuetop(), "--pg", pg.conninfo, "--source", "mapping", path,
+                           "--json", "--budget", "0.5", NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    assert_true(pid > 0);
+    long long every = -1, oldest = -1, running = -1;
+    for (int i = 0; i < 15; i++) {   /* lines every 2 s: 30 s at most */
+        json_t *doc = harness_next_json(fd, 10000);
+        assert_non_null(doc);
+        json_t *p = json_object_get(doc, "postgres");
+        json_t *cost = json_object_get(p, "cost");
+        if (json_is_integer(json_object_get(cost, "counts_every_ms")))
+            every = json_integer_value(json_object_get(cost, "counts_every_ms"));
+        json_t *age = json_object_get(p, "counts_age_ms");
+        if (json_is_integer(age) && json_integer_value(age) > oldest)
+            oldest = json_integer_value(age);
+        json_t *by = json_object_get(p, "workflows_by_status");
+        if (json_object_get(by, "invoice"))
+            running = num(json_object_get(by, "invoice"), "RUNNING");
+        json_decref(doc);
+        if (oldest >= 14000)
+            break;
+    }
+    harness_reap(pid);
+    close(fd);
+    /* 300 ms (and the failures statement) at 0.5% of a core: at least 60 s between reads */
+    assert_true(every >= 60000);
+    assert_true(every <= 15 * 60 * 1000);
+    assert_true(oldest >= 14000);   /* not read again at 10 s */
+    assert_int_equal(running, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -606,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_header_must_be_one_row),
         cmocka_unit_test(test_missing_optional_sections),
         cmocka_unit_test(test_command_line),
+        cmocka_unit_test(test_slow_counts_read_less_often),
     };
     return cmocka_run_group_tests_name("mapping_integration", tests, group_setup, group_teardown);
 }

@@ -7,6 +7,7 @@
 
 #include "cm.h"
 #include "../../collectors/cost.h"
+#include "../../collectors/pg_workflows.h"
 
 static void learn(struct cost_budget *b, long long scan_calls, long long scan_usec,
                   long long xinfo_calls, long long xinfo_usec)
@@ -128,6 +129,18 @@ static void test_parse_share(void **state)
             fail_msg("'%s' taken as a budget", bad[i]);
 }
 
+/* PostgreSQL counts: every slow_ms while they are cheap, less often when they are not. */
+static void test_pg_slow_pace(void **state)
+{
+    (void)state;
+    assert_int_equal(pg_slow_every_ms(10000, 0, 0.02), 10000);
+    assert_int_equal(pg_slow_every_ms(10000, 150, 0.02), 10000);     /* 1.5% at 10 s */
+    assert_int_equal(pg_slow_every_ms(10000, 300, 0.02), 15000);     /* 2% at 15 s */
+    assert_int_equal(pg_slow_every_ms(10000, 300, 0.005), 60000);
+    assert_int_equal(pg_slow_every_ms(10000, 100000, 0.02), PG_SLOW_EVERY_MAX_MS);
+    assert_int_equal(pg_slow_every_ms(10000, 300, 0), 10000);        /* no budget: the pace */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_redis6_and_junk),
         cmocka_unit_test(test_buckets),
         cmocka_unit_test(test_parse_share),
+        cmocka_unit_test(test_pg_slow_pace),
     };
     return cmocka_run_group_tests_name("cost", tests, NULL, NULL);
 }
