@@ -35,7 +35,8 @@ struct tracked {
     uint64_t seen_pass;   /* last SCAN pass that returned this key */
     bool sampled;         /* read at least once */
     bool groups_read;     /* read with its groups (a first read asks XINFO STREAM only) */
-    bool changed;         /* a probe or the last read saw it move: read next tick */
+    bool changed;         /* read next tick: it moved, or the last read lacked its groups */
+    bool moved;           /* a probe or the last read saw it move: read before the others */
     bool probed;          /* probe_len holds a probe's XLEN */
     long long probe_len;  /* of a stream not read yet: its last probe's XLEN (-1 not a length) */
     bool gone;            /* the key vanished or changed type: drop at the next compaction */
@@ -994,8 +995,9 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             t->info.sampled_mono_ms = now_mono;
             bool was_read = t->groups_read;
             t->groups_read = wg;
-            t->changed = !t->sampled || !wg ||
-                         (was_read && stream_signature(&t->info, true) != sig_before);
+            bool moved = was_read && stream_signature(&t->info, true) != sig_before;
+            t->moved = moved || (t->moved && !wg);   /* until read with its groups */
+            t->changed = !t->sampled || !wg || moved;
             t->sampled = true;
             ok = true;
         }
@@ -1220,11 +1222,11 @@ static int probe_streams(struct streams_collector *c, double room, int64_t now, 
                 /* not read yet (a first pass over a big keyspace takes minutes at the
                  * budget): one that moves since its last probe is read before the others */
                 if (t->probed && len != t->probe_len)
-                    t->changed = true;
+                    t->changed = t->moved = true;
                 t->probed = true;
                 t->probe_len = len;
             } else if (len < 0 || len != t->info.length) {
-                t->changed = true;   /* moved, gone, retyped or refused: a read tells which */
+                t->changed = t->moved = true;   /* moved, gone, retyped or refused: a read tells */
             }
         }
         reply_arena_detach(&c->arena, c->ctx);
@@ -1307,12 +1309,12 @@ static double plan_hot(struct streams_collector *c, struct plan *p, double room,
         if (t->planned || t->gone)
             continue;
         int prio;
-        if (t->changed)
-            prio = 0;   /* moved (read or not yet), or read without its groups: finish it */
+        if (t->moved)
+            prio = 0;   /* a probe or a read saw it move, whether read before or not */
         else if (!t->sampled)
             prio = 1;
-        else if (!t->groups_read && groups_readable(c, t))
-            prio = 2;
+        else if (t->changed || (!t->groups_read && groups_readable(c, t)))
+            prio = 2;   /* read without its groups: finish it */
         else if (busy(&t->info) && now - t->info.sampled_mono_ms >= BUSY_REREAD_MS)
             prio = 3;
         else
@@ -1476,7 +1478,7 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
             plan_add(c, &plan, (size_t)(focus - c->items));
             read_room -= read_cost(c, focus, groups_readable(c, focus));
         }
-        if (bud && probe_streams(c, allow * SHARE_PROBE, start, err, errlen) < 0)
+        if (bud && probe_streams(c, read_room * SHARE_PROBE, start, err, errlen) < 0)
             goto fail;
         double room = read_room - c->spent_us;
         double hot = plan_hot(c, &plan, room * SHARE_HOT / (1.0 - SHARE_PROBE), start);

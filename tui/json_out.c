@@ -522,14 +522,34 @@ json_t *json_from_found(const struct exec_brief *list, size_t n)
     return doc;
 }
 
-int json_write_line(json_t *doc, FILE *out, int pretty)
+char *json_line_text(json_t *doc, int pretty, size_t *len)
 {
     size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |
                    (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-    if (json_dumpf(doc, out, flags) < 0)
+    char *text = json_dumps(doc, flags);
+    if (!text)
+        return NULL;
+    size_t n = strlen(text);
+    char *line = realloc(text, n + 2);
+    if (!line) {
+        free(text);
+        return NULL;
+    }
+    line[n] = '\n';
+    line[n + 1] = '\0';
+    *len = n + 1;
+    return line;
+}
+
+int json_write_line(json_t *doc, FILE *out, int pretty)
+{
+    size_t len;
+    char *line = json_line_text(doc, pretty, &len);
+    if (!line)
         return -1;
-    fputc('\n', out);
-    return fflush(out) == 0 ? 0 : -1;
+    size_t n = fwrite(line, 1, len, out);
+    free(line);
+    return n == len && fflush(out) == 0 ? 0 : -1;
 }
 
 static json_t *bytes_array(const struct bytes *v, size_t n)

@@ -51,6 +51,9 @@ void json_add_postgres_sample(json_t *doc, const struct pg_snapshot *p);
 
 json_t *json_from_found(const struct exec_brief *list, size_t n);
 
+/* doc as one line of our JSON output (compact, or indented with pretty), newline included,
+ * NUL-terminated; *len excludes the NUL. Caller frees; NULL when out of memory. */
+char *json_line_text(json_t *doc, int pretty, size_t *len);
 /* Writes doc followed by a newline; flushes. Returns 0 or -1. */
 int json_write_line(json_t *doc, FILE *out, int pretty);
 

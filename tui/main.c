@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,55 @@ static int add_postgres_once(const struct options *o, json_t *doc, bool text)
     return 0;
 }
 
+/* One --once sample of every Redis collector, each on its own connection and thread: the
+ * whole takes as long as the slowest, not the sum. The server and keys samples are dropped
+ * when the streams sample fails (the server is down or refuses us: said once). */
+struct once_sample {
+    struct server_collector *sc;
+    struct keys_collector *kc;
+    struct snapshot *sv, *ks;
+    char kerr[256];
+};
+
+static void *once_server_main(void *arg)
+{
+    struct once_sample *s = arg;
+    s->sv = server_collector_sample_full(s->sc);
+    return NULL;
+}
+
+static void *once_keys_main(void *arg)
+{
+    struct once_sample *s = arg;
+    s->ks = keys_collector_sample_full(s->kc, 10000, s->kerr, sizeof s->kerr);
+    return NULL;
+}
+
+static struct snapshot *sample_once(struct streams_collector *c, struct once_sample *s,
+                                    char *err, size_t errlen)
+{
+    pthread_t server_th, keys_th;
+    s->sv = s->ks = NULL;
+    s->kerr[0] = '\0';
+    bool server_on = pthread_create(&server_th, NULL, once_server_main, s) == 0;
+    bool keys_on = pthread_create(&keys_th, NULL, once_keys_main, s) == 0;
+    struct snapshot *snap = streams_collector_sample_full(c, err, errlen);
+    if (server_on)
+        pthread_join(server_th, NULL);
+    else
+        s->sv = server_collector_sample_full(s->sc);
+    if (keys_on)
+        pthread_join(keys_th, NULL);
+    else
+        s->ks = keys_collector_sample_full(s->kc, 10000, s->kerr, sizeof s->kerr);
+    if (!snap) {
+        snapshot_free(s->sv);
+        snapshot_free(s->ks);
+        s->sv = s->ks = NULL;
+    }
+    return snap;
+}
+
 static int run_once(const struct options *o)
 {
     if (o->pg_conninfo && !o->redis_named) {
@@ -578,10 +628,10 @@ static int run_once(const struct options *o)
     struct history h;
     history_init(&h);
     struct keys_collector *kc = keys_collector_new(&o->keys, NULL);
-    struct snapshot *snap = streams_collector_sample_full(c, err, sizeof err);
-    struct snapshot *sv = snap ? server_collector_sample_full(sc) : NULL;
-    char kerr[256] = "";
-    struct snapshot *ks = snap ? keys_collector_sample_full(kc, 10000, kerr, sizeof kerr) : NULL;
+    struct once_sample side = { .sc = sc, .kc = kc };
+    struct snapshot *snap = sample_once(c, &side, err, sizeof err);
+    struct snapshot *sv = side.sv, *ks = side.ks;
+    const char *kerr = side.kerr;
     if (snap && o->rate_interval_ms > 0) {
         history_update(&h, &snap->redis);
         history_update_server(&h, &sv->server);
@@ -590,9 +640,9 @@ static int run_once(const struct options *o)
         snapshot_free(ks);
         snap = sv = ks = NULL;
         if (!sleep_interruptible(o->rate_interval_ms)) {
-            snap = streams_collector_sample_full(c, err, sizeof err);
-            sv = snap ? server_collector_sample_full(sc) : NULL;
-            ks = snap ? keys_collector_sample_full(kc, 10000, kerr, sizeof kerr) : NULL;
+            snap = sample_once(c, &side, err, sizeof err);
+            sv = side.sv;
+            ks = side.ks;
         } else {
             str_copy(err, "interrupted", sizeof err);
         }
@@ -652,16 +702,13 @@ static int run_once(const struct options *o)
  * poll says there is room (a pipe then takes it whole without blocking). */
 static int write_line_stoppable(json_t *doc, int pretty)
 {
-    size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |
-                   (pretty ? JSON_INDENT(2) : JSON_COMPACT);
-    char *text = json_dumps(doc, flags);
+    size_t len;
+    char *text = json_line_text(doc, pretty, &len);
     if (!text)
         return -1;
-    size_t len = strlen(text);
     int rc = 0;
     size_t off = 0;
-    bool newline = false;
-    while (rc == 0 && !newline) {
+    while (rc == 0 && off < len) {
         struct pollfd p[2] = { { STDOUT_FILENO, POLLOUT, 0 }, { signal_pipe[0], POLLIN, 0 } };
         if (poll(p, 2, 1000) < 0) {
             if (errno != EINTR)
@@ -678,20 +725,14 @@ static int write_line_stoppable(json_t *doc, int pretty)
             rc = -1;   /* the reader went away */
             break;
         }
-        const char *from = off < len ? text + off : "\n";
-        size_t want = off < len ? len - off : 1;
-        if (want > PIPE_BUF)
-            want = PIPE_BUF;
-        ssize_t n = write(STDOUT_FILENO, from, want);
+        size_t want = len - off < PIPE_BUF ? len - off : PIPE_BUF;
+        ssize_t n = write(STDOUT_FILENO, text + off, want);
         if (n < 0) {
             if (errno != EINTR && errno != EAGAIN)
                 rc = -1;
             continue;
         }
-        if (off < len)
-            off += (size_t)n;
-        else
-            newline = n == 1;
+        off += (size_t)n;
     }
     free(text);
     return rc;
