@@ -262,50 +262,58 @@ static void merge_fresh(struct streams_collector *c)
     if (!c->fresh_count)
         return;
     qsort(c->fresh, c->fresh_count, sizeof *c->fresh, bytes_ptr_cmp);
-    size_t total = c->count + c->fresh_count;
-    struct tracked *out = xmalloc(total * sizeof *out);
-    size_t i = 0, f = 0, n = 0;
-    while (i < c->count || f < c->fresh_count) {
-        int cmp = i == c->count ? 1
-                  : f == c->fresh_count ? -1
-                                        : bytes_cmp(&c->items[i].info.key, &c->fresh[f]);
-        if (cmp <= 0) {
-            out[n++] = c->items[i++];
-            if (cmp == 0)
-                bytes_free(&c->fresh[f++]);   /* known already */
-        } else if (n && bytes_cmp(&out[n - 1].info.key, &c->fresh[f]) == 0) {
-            bytes_free(&c->fresh[f++]);       /* twice in the fresh list */
-        } else {
-            tracked_init(&out[n++], c->fresh[f++], c->pass);
-        }
+    /* unique and unknown: add_fresh keeps known keys out, but a key can come twice a tick */
+    size_t k = 0;
+    for (size_t f = 0; f < c->fresh_count; f++) {
+        if ((k && bytes_cmp(&c->fresh[k - 1], &c->fresh[f]) == 0) ||
+            find_tracked(c, c->fresh[f].ptr, c->fresh[f].len))
+            bytes_free(&c->fresh[f]);
+        else
+            c->fresh[k++] = c->fresh[f];
     }
-    /* rotations keep their place: positions move by the keys inserted before them */
-    size_t rr = 0, pr = 0;
-    for (size_t k = 0, old = 0; k < n; k++) {
-        if (old < c->count && bytes_cmp(&out[k].info.key, &c->items[old].info.key) == 0) {
-            if (old == c->rr_next)
-                rr = k;
-            if (old == c->probe_next)
-                pr = k;
-            old++;
+    c->fresh_count = 0;
+    if (!k)
+        return;
+    if (c->count + k > c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 256;
+        if (cap < c->count + k)
+            cap = c->count + k;
+        c->items = xrealloc(c->items, cap * sizeof *c->items);
+        c->cap = cap;
+    }
+    /* merged from the end, in place: the streams before the first new key do not move (at
+     * 100,000 streams a new array every tick a stream appeared was most of a tick's copying);
+     * the rotations keep their place on the stream they pointed at */
+    size_t i = c->count, f = k, w = c->count + k;
+    size_t rr = c->rr_next, pr = c->probe_next;
+    while (f > 0) {
+        if (i > 0 && bytes_cmp(&c->items[i - 1].info.key, &c->fresh[f - 1]) > 0) {
+            c->items[--w] = c->items[--i];
+            if (i == c->rr_next)
+                rr = w;
+            if (i == c->probe_next)
+                pr = w;
+        } else {
+            tracked_init(&c->items[--w], c->fresh[--f], c->pass);
         }
     }
     if (c->rr_next < c->count)
         c->rr_next = rr;
     if (c->probe_next < c->count)
         c->probe_next = pr;
-    free(c->items);
-    c->items = out;
-    c->count = n;
-    c->cap = total;
-    c->fresh_count = 0;
+    c->count += k;
 }
 
 /* Drops gone items, and at the end of a pass the ones that pass did not see. */
 static void compact(struct streams_collector *c, bool pass_ended)
 {
     size_t out = 0;
-    for (size_t i = 0; i < c->count; i++) {
+    /* the streams before the first to drop stay where they are (no copy of the whole array
+     * every tick) */
+    while (out < c->count && !c->items[out].gone &&
+           !(pass_ended && c->items[out].seen_pass != c->pass))
+        out++;
+    for (size_t i = out; i < c->count; i++) {
         struct tracked *t = &c->items[i];
         if (t->gone || (pass_ended && t->seen_pass != c->pass)) {
             stream_info_free(&t->info);

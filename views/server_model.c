@@ -66,9 +66,12 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
     struct sink k = { out, 0, max };
     char a[32], b[32];
     bool queues = streams && streams->stream_count > 0;
+    /* whether a stream has a TTL matters only under a volatile-* policy: the loop over every
+     * stream (100,000 on a big keyspace, every frame) runs only then, and stops at the first */
     bool ttl = false;
-    for (size_t i = 0; streams && i < streams->stream_count; i++)
-        ttl |= streams->streams[i].ttl_ms >= 0;
+    if (s->maxmemory > 0 && strncmp(s->maxmemory_policy, "volatile-", 9) == 0)
+        for (size_t i = 0; streams && i < streams->stream_count && !ttl; i++)
+            ttl = streams->streams[i].ttl_ms >= 0;
 
     if (s->last_restart_wall_ms && now_wall_ms - s->last_restart_wall_ms < t->restart_banner_ms) {
         fmt_duration_ms(now_wall_ms - s->last_restart_wall_ms, a, sizeof a);
