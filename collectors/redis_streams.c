@@ -281,27 +281,37 @@ static void merge_fresh(struct streams_collector *c)
         c->items = xrealloc(c->items, cap * sizeof *c->items);
         c->cap = cap;
     }
-    /* merged from the end, in place: the streams before the first new key do not move (at
-     * 100,000 streams a new array every tick a stream appeared was most of a tick's copying);
-     * the rotations keep their place on the stream they pointed at */
-    size_t i = c->count, f = k, w = c->count + k;
-    size_t rr = c->rr_next, pr = c->probe_next;
-    while (f > 0) {
-        if (i > 0 && bytes_cmp(&c->items[i - 1].info.key, &c->fresh[f - 1]) > 0) {
-            c->items[--w] = c->items[--i];
-            if (i == c->rr_next)
-                rr = w;
-            if (i == c->probe_next)
-                pr = w;
-        } else {
-            tracked_init(&c->items[--w], c->fresh[--f], c->pass);
+    /* merged from the end, in place, a block at a time: each new key's place is found by
+     * binary search and the streams after it move once, together (at 100,000 streams, a new
+     * array and a comparison of every key whenever one stream appeared was a tenth of
+     * queuetop's time); the rotations stay on the stream they pointed at */
+    bool rr_wrap = c->rr_next >= c->count, probe_wrap = c->probe_next >= c->count;
+    size_t i = c->count;   /* items[0, i) not placed yet */
+    for (size_t f = k; f > 0; f--) {
+        const struct bytes *key = &c->fresh[f - 1];
+        size_t lo = 0, hi = i;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (bytes_cmp(&c->items[mid].info.key, key) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        /* items[lo, i) move up by f: the f new keys still to place all sort before them */
+        if (i > lo)
+            memmove(&c->items[lo + f], &c->items[lo], (i - lo) * sizeof *c->items);
+        if (c->rr_next >= lo && c->rr_next < i)
+            c->rr_next += f;
+        if (c->probe_next >= lo && c->probe_next < i)
+            c->probe_next += f;
+        tracked_init(&c->items[lo + f - 1], *key, c->pass);
+        i = lo;
     }
-    if (c->rr_next < c->count)
-        c->rr_next = rr;
-    if (c->probe_next < c->count)
-        c->probe_next = pr;
     c->count += k;
+    if (rr_wrap)   /* a rotation at its end stays there: the next tick wraps it */
+        c->rr_next = c->count;
+    if (probe_wrap)
+        c->probe_next = c->count;
 }
 
 /* Drops gone items, and at the end of a pass the ones that pass did not see. */

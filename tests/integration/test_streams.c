@@ -350,6 +350,7 @@ static void test_budget_rotation(void **state)
 
     /* wait for a whole cycle: then every stream's figures are younger than the cycle */
     bool cycled = false, injected = false, seen = false;
+    long long round_ms = 0;   /* the longest probe round ending after the write */
     long long bound_ms = 0;   /* the rounds the JSON advertises when the backlog is written */
     long long written_ms = 0, seen_ms = 0;   /* server clock: the write, the sample showing it */
     for (int i = 0; i < 900 && !seen && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
@@ -361,9 +362,16 @@ static void test_budget_rotation(void **state)
             assert_int_equal(num(cost, "streams_read"), N);
             assert_int_equal(num(cost, "streams_in_cycle"), N);
             assert_true(num(cost, "oldest_read_ms") <= json_integer_value(cyc) + 1000);
-            /* the budget held: what it estimates is within the share (with the start
-             * allowance of COST_START_S seconds spread over the window) */
-            assert_true(json_real_value(json_object_get(cost, "share")) < 0.002 * 2.5);
+            /* the budget held: what it estimates is within the share, plus the start
+             * allowance (COST_START_S = 30 s of budget) spent over the window so far, plus a
+             * fifth for the server collector's ticks, which are charged but never held back.
+             * A cycle that ends early has a short window, so the allowance weighs more. */
+            double share = json_real_value(json_object_get(cost, "share"));
+            long long window = num(cost, "window_s");
+            double bound = 0.002 * (1.0 + 30.0 / (double)(window > 0 ? window : 1)) * 1.2;
+            print_message("cycle %lld ms: share %.4f over %lld s (bound %.4f)\n",
+                          json_integer_value(cyc), share, window, bound);
+            assert_true(share <= bound);
         }
         if (cycled && !injected) {
             /* a probe round sees the length move (the next tick reads it), or the cold
@@ -386,6 +394,11 @@ static void test_budget_rotation(void **state)
             freeReplyObject(t);
             injected = true;
         } else if (injected) {
+            /* the rounds under way: one just after the start allowance is spent runs slower
+             * than the one before, so the bound is the longest round that ends meanwhile */
+            json_t *pc = json_object_get(cost, "probe_cycle_ms");
+            if (json_is_integer(pc) && json_integer_value(pc) > round_ms)
+                round_ms = json_integer_value(pc);
             json_t *streams = json_object_get(redis, "streams");
             json_t *s = find_by(streams, "key", "w:1234");
             assert_non_null(s);
@@ -401,10 +414,25 @@ static void test_budget_rotation(void **state)
     }
     assert_true(cycled);
     assert_true(seen);
+    /* and the round in which it was seen, once it ends */
+    long long last = round_ms;
+    for (int i = 0; i < 100 && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
+        json_t *pc = json_object_get(json_object_get(json_object_get(doc, "redis"), "cost"),
+                                     "probe_cycle_ms");
+        long long v = json_is_integer(pc) ? json_integer_value(pc) : 0;
+        json_decref(doc);
+        if (v != last) {
+            if (v > round_ms)
+                round_ms = v;
+            break;
+        }
+    }
+    if (round_ms > bound_ms)
+        bound_ms = round_ms;
     /* measured on the server's clock in the sample itself: the lines queue in the pipe while
      * this test parses them, so counting lines would measure the test */
-    print_message("backlog seen %lld ms after it was written (bound %lld ms)\n",
-                  seen_ms - written_ms, bound_ms);
+    print_message("backlog seen %lld ms after it was written (bound %lld ms: the round before "
+                  "the write or the longest after)\n", seen_ms - written_ms, bound_ms);
     assert_true(bound_ms > 0);
     assert_true(seen_ms > 0);
     assert_true(seen_ms - written_ms <= bound_ms + 1000);   /* a tick and a round trip */
