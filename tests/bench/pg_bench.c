@@ -15,6 +15,7 @@
 
 #include "../../collectors/pg_conductor.h"
 #include "../../collectors/pg_conn.h"
+#include "../integration/harness.h"
 #include "../integration/pg_harness.h"
 
 static double now_ms(void)
@@ -47,27 +48,6 @@ static void explain(PGconn *c, const char *title, const char *sql)
     PQclear(r);
 }
 
-
-/* CPU seconds a process has used (utime + stime from /proc/PID/stat); < 0 unknown. */
-static double proc_cpu_s(int pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')');
-    if (!p)
-        return -1;
-    unsigned long ut = 0, st = 0;
-    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
 
 /* The churn of a busy Conductor: every 50 ms one execution starts and the oldest running one
  * ends (COMPLETED, one in ten FAILED), written as PostgresIndexDAO's upsert: 40 writes a second. */
@@ -112,7 +92,7 @@ static void *churn_main(void *arg)
 static double collector_share(PGconn *conn, struct pg_counts *k, int seconds, double *query_ms)
 {
     int pid = PQbackendPID(conn);
-    double cpu0 = proc_cpu_s(pid), t0 = now_ms(), q = 0;
+    double cpu0 = harness_proc_cpu_s(pid), t0 = now_ms(), q = 0;
     char err[300];
     for (int tick = 0; tick * 2 < seconds; tick++) {
         unsigned parts = SUMMARY_RUNNING | SUMMARY_RATES;
@@ -132,7 +112,7 @@ static double collector_share(PGconn *conn, struct pg_counts *k, int seconds, do
             nanosleep(&ts, NULL);
         }
     }
-    double cpu1 = proc_cpu_s(pid), t1 = now_ms();
+    double cpu1 = harness_proc_cpu_s(pid), t1 = now_ms();
     *query_ms = q;
     return cpu0 < 0 || cpu1 < 0 ? -1 : (cpu1 - cpu0) / ((t1 - t0) / 1000.0);
 }
@@ -185,7 +165,7 @@ static int churn_bench(struct pg_server *pg, PGconn *db, long executions, int se
     struct pg_counts *k = pg_counts_new();
     /* the first refresh fills the memory: its cost apart */
     int pid = PQbackendPID(b);
-    double c0 = proc_cpu_s(pid);
+    double c0 = harness_proc_cpu_s(pid);
     t0 = now_ms();
     struct workflow_summary s;
     if (conductor_summary(b, 24, SUMMARY_COUNTS, k, &s, err, sizeof err) < 0) {
@@ -193,7 +173,7 @@ static int churn_bench(struct pg_server *pg, PGconn *db, long executions, int se
         return 1;
     }
     workflow_summary_free(&s);
-    double fill_ms = now_ms() - t0, fill_cpu = proc_cpu_s(pid) - c0;
+    double fill_ms = now_ms() - t0, fill_cpu = harness_proc_cpu_s(pid) - c0;
 
     double q_old, q_new;
     double old_share = collector_share(a, NULL, seconds, &q_old);

@@ -64,27 +64,6 @@ static double redis_cpu_s(redisContext *c)
     return total;
 }
 
-/* utime + stime of a process, in seconds; -1 when /proc cannot tell. */
-static double proc_cpu_s(pid_t pid)
-{
-    char path[64], buf[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *p = strrchr(buf, ')');
-    if (!p)
-        return -1;
-    unsigned long long ut = 0, st = 0;
-    /* after ") ": state, then fields 4..13, then utime (14) and stime (15) */
-    if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-        return -1;
-    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* A "Name: N kB" figure of /proc/PID/status, in KiB; -1 when absent. */
 static long proc_status_kib(pid_t pid, const char *name)
 {
@@ -193,7 +172,7 @@ static int dashboard_phase(const struct redis_server *srv, redisContext *c, pid_
     struct screen s = { .fd = master, .watch_from = 1 };
     long long t0 = mono_ms();
     pump(&s, 20000, 0);
-    double q20 = proc_cpu_s(pid), r20 = redis_cpu_s(c);
+    double q20 = harness_proc_cpu_s(pid), r20 = redis_cpu_s(c);
     f->qt_share_first20 = q20 / ((mono_ms() - t0) / 1000.0);
     long long t20 = mono_ms();
     pump(&s, 20000, 0);
@@ -207,7 +186,7 @@ static int dashboard_phase(const struct redis_server *srv, redisContext *c, pid_
     free(line);
     while (mono_ms() - t20 < 60000)
         pump(&s, (long)(60000 - (mono_ms() - t20)), 0);
-    double q80 = proc_cpu_s(pid), r80 = redis_cpu_s(c);
+    double q80 = harness_proc_cpu_s(pid), r80 = redis_cpu_s(c);
     double secs = (mono_ms() - t20) / 1000.0;
     f->qt_share = (q80 - q20) / secs;
     f->redis_share = (r80 - r20) / secs - base_rate;

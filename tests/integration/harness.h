@@ -57,6 +57,9 @@ int harness_reap(pid_t pid);
 /* The queuetop binary under test: $QUEUETOP, else ./queuetop. */
 const char *harness_queuetop(void);
 
+/* CPU seconds a process has used (utime + stime of /proc/PID/stat); < 0 when unknown. */
+double harness_proc_cpu_s(pid_t pid);
+
 /* Runs one redis command and aborts on a connection error; returns the reply (caller frees). */
 redisReply *harness_cmd(redisContext *c, const char *fmt, ...);
 
