@@ -2,7 +2,7 @@
 #   make            build ./queuetop
 #   make test       every suite (unit, integration, end-to-end); SAN=1 for ASan+UBSan
 #   make demo       throwaway Redis + simulated traffic + the dashboard
-#   make bench      collector cost vs the naive reader and vs Redis' own time
+#   make bench      what watching costs: vs the naive reader, Redis' own time, peers, 100k streams
 #   make fuzz       the libFuzzer targets, FUZZ_SECONDS each (default 60)
 #   make test-fresh the README's commands on a bare Debian root (root, network, slow)
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
