@@ -318,6 +318,32 @@ static void test_scan_spread_over_ticks(void **state)
     assert_true(per_call < 1000.0);
 }
 
+/* n quiet streams PREFIX:0000..., one entry each, group g at the end (lag 0): pipelined. */
+static void quiet_streams(const char *prefix, int n)
+{
+    for (int i = 0; i < n; i++) {
+        redisAppendCommand(rc, "XADD %s:%04d 1-1 f v", prefix, i);
+        redisAppendCommand(rc, "XGROUP CREATE %s:%04d g $", prefix, i);
+    }
+    for (int i = 0; i < 2 * n; i++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+}
+
+/* n entries added to key, pipelined: a backlog for its groups. */
+static void add_backlog(const char *key, int n)
+{
+    for (int k = 0; k < n; k++)
+        redisAppendCommand(rc, "XADD %s * f v", key);
+    for (int k = 0; k < n; k++) {
+        redisReply *r;
+        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
+        freeReplyObject(r);
+    }
+}
+
 /* Hot and cold under a budget: every stream is listed from the first sample on (unread ones
  * say so), every stream is read within the cycle the JSON advertises, and a quiet stream that
  * gets a backlog is read again within the probe round (or cycle) the JSON advertises. */
@@ -325,15 +351,7 @@ static void test_budget_rotation(void **state)
 {
     (void)state;
     enum { N = 3000 };
-    for (int i = 0; i < N; i++) {
-        redisAppendCommand(rc, "XADD w:%04d 1-1 f v", i);
-        redisAppendCommand(rc, "XGROUP CREATE w:%04d g $", i);
-    }
-    for (int i = 0; i < 2 * N; i++) {
-        redisReply *r;
-        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
-        freeReplyObject(r);
-    }
+    quiet_streams("w", N);
     /* 0.2% of a core: about 1.3 ms of Redis time a second for the streams, a few hundred
      * stream reads a tick, so the rotation takes many ticks */
     const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--budget", "0.2",
@@ -380,13 +398,7 @@ static void test_budget_rotation(void **state)
             bound_ms = json_integer_value(cyc);
             if (json_is_integer(pc) && json_integer_value(pc) < bound_ms)
                 bound_ms = json_integer_value(pc);
-            for (int k = 0; k < 500; k++)
-                redisAppendCommand(rc, "XADD w:1234 * f v");
-            for (int k = 0; k < 500; k++) {
-                redisReply *r;
-                assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
-                freeReplyObject(r);
-            }
+            add_backlog("w:1234", 500);
             redisReply *t = redisCommand(rc, "TIME");
             assert_non_null(t);
             written_ms = strtoll(t->element[0]->str, NULL, 10) * 1000 +
@@ -449,15 +461,7 @@ static void test_unread_stream_that_moves_is_read_first(void **state)
 {
     (void)state;
     enum { N = 3000 };
-    for (int i = 0; i < N; i++) {
-        redisAppendCommand(rc, "XADD u:%04d 1-1 f v", i);
-        redisAppendCommand(rc, "XGROUP CREATE u:%04d g $", i);
-    }
-    for (int i = 0; i < 2 * N; i++) {
-        redisReply *r;
-        assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
-        freeReplyObject(r);
-    }
+    quiet_streams("u", N);
     const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--budget", "0.1",
                            "--redis", redis_server_url(&srv), NULL };
     int fd;
@@ -482,13 +486,7 @@ static void test_unread_stream_that_moves_is_read_first(void **state)
                 }
             }
             assert_true(target[0]);
-            for (int k = 0; k < 500; k++)
-                redisAppendCommand(rc, "XADD %s * f v", target);
-            for (int k = 0; k < 500; k++) {
-                redisReply *r;
-                assert_int_equal(redisGetReply(rc, (void **)&r), REDIS_OK);
-                freeReplyObject(r);
-            }
+            add_backlog(target, 500);
         } else if (target[0]) {
             json_t *s = find_by(streams, "key", target);
             assert_non_null(s);
