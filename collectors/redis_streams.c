@@ -262,11 +262,11 @@ static void merge_fresh(struct streams_collector *c)
     if (!c->fresh_count)
         return;
     qsort(c->fresh, c->fresh_count, sizeof *c->fresh, bytes_ptr_cmp);
-    /* unique and unknown: add_fresh keeps known keys out, but a key can come twice a tick */
+    /* unique: add_fresh keeps known keys out (only this merge adds any), but a key can come
+     * twice a tick */
     size_t k = 0;
     for (size_t f = 0; f < c->fresh_count; f++) {
-        if ((k && bytes_cmp(&c->fresh[k - 1], &c->fresh[f]) == 0) ||
-            find_tracked(c, c->fresh[f].ptr, c->fresh[f].len))
+        if (k && bytes_cmp(&c->fresh[k - 1], &c->fresh[f]) == 0)
             bytes_free(&c->fresh[f]);
         else
             c->fresh[k++] = c->fresh[f];
