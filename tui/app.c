@@ -573,7 +573,8 @@ static bool locale_is_utf8(void)
     return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
-int app_run(const struct options *opts, struct hub *hub, int stop_fd)
+int app_run(const struct options *opts, struct hub *hub, int stop_fd,
+            int (*start)(void *arg), void *arg)
 {
     struct app app;
     memset(&app, 0, sizeof app);
@@ -601,12 +602,17 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     curs_set(0);
     theme_init(opts->theme, opts->no_color);
 
-    if (opts->workflow_id) {
+    int rc = 0;
+    bool dirty = true, quit = false;
+    if (start && start(arg) < 0) {
+        rc = 2;
+        quit = true;
+    }
+    if (!quit && opts->workflow_id) {
         app_open_workflow(&app, opts->workflow_id, false);
         app.wf_return = &workflows_view;
     }
 
-    bool dirty = true, quit = false;
     int64_t last_draw = 0;
     while (!quit) {
         int64_t now = mono_ms();
@@ -655,5 +661,5 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd)
     bytes_free(&app.queue_sel_name);
     bytes_free(&app.selected_key);
     bytes_free(&app.open_key);
-    return 0;
+    return rc;
 }

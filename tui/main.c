@@ -822,6 +822,33 @@ int main(int argc, char **argv)
     return rc;
 }
 
+struct collectors {
+    struct streams_collector *streams;
+    struct server_collector *server;
+    struct keys_collector *keys;
+    struct pg_collector *pg;
+    bool screen;            /* the dashboard: a fault from now on restores its screen */
+    bool start_failed;
+};
+
+/* Starts the threads of the sources a user named. In the dashboard it runs on the UI thread
+ * once curses owns the terminal: from then on a fault on any thread finds the terminal in the
+ * dashboard's modes and puts it back for good. A thread that did not start leaves the others
+ * to be stopped as usual. */
+static int start_collectors(void *arg)
+{
+    struct collectors *all = arg;
+    screen_active = all->screen;
+    if ((all->streams && streams_collector_start(all->streams) < 0) ||
+        (all->server && server_collector_start(all->server) < 0) ||
+        (all->keys && keys_collector_start(all->keys) < 0) ||
+        (all->pg && pg_collector_start(all->pg) < 0)) {
+        all->start_failed = true;
+        return -1;
+    }
+    return 0;
+}
+
 static int run(struct options *o)
 {
     struct options opts = *o;
@@ -855,19 +882,17 @@ static int run(struct options *o)
     struct pg_collector *pc = opts.pg_conninfo ? pg_collector_new(&opts.pg, &hub) : NULL;
     if (opts.workflow_id)
         hub_set_workflow(&hub, opts.workflow_id);   /* read from the first tick on */
-    if ((c && streams_collector_start(c) < 0) || (sc && server_collector_start(sc) < 0) ||
-        (kc && keys_collector_start(kc) < 0) || (pc && pg_collector_start(pc) < 0)) {
-        fprintf(stderr, "queuetop: cannot start the collector threads\n");
-        return 2;
-    }
+    struct collectors all = { c, sc, kc, pc, !opts.json, false };
     int rc;
     if (opts.json) {
-        rc = run_json_lines(&opts, &hub);
+        rc = start_collectors(&all) < 0 ? 2 : run_json_lines(&opts, &hub);
     } else {
-        screen_active = 1;
-        rc = app_run(&opts, &hub, signal_pipe[0]);
+        /* the dashboard starts them once curses has the terminal (see app_run) */
+        rc = app_run(&opts, &hub, signal_pipe[0], start_collectors, &all);
         screen_active = 0;
     }
+    if (all.start_failed)
+        fprintf(stderr, "queuetop: cannot start the collector threads\n");
     /* leaving: every wait on a server ends now, whatever the servers do */
     cancel_request();
     if (c)

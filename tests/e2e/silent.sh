@@ -168,14 +168,18 @@ done
 if [ -n "$seen" ]; then pass "a silent PostgreSQL under the dashboard is reported within 15 s"
 else fail "a silent PostgreSQL under the dashboard is reported within 15 s"; fi
 
-# 7-8. a fault on a collector thread: the crash handler runs there and restores the terminal
+# 7-8. a fault on a collector thread: the crash handler runs there and restores the terminal.
+# The keys thread faults before its first tick, which once raced the UI thread's own setup of
+# the terminal (the threads now start after it). The shell after queuetop writes the tty modes.
 start_dashboard QUEUETOP_DEBUG_FAULT=keys
 i=0
-while [ ! -s "$tmp/shell" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
-if [ -s "$tmp/shell" ] && grep -qF "crashed" "$tmp/stderr" &&
-    [ "$(tmux -L "$sock" display -p -t qt '#{alternate_on}')" = "0" ] && grep -q ' icanon' "$tmp/stty"
+while [ ! -s "$tmp/shell" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+capture
+alt=$(tmux -L "$sock" display -p -t qt '#{alternate_on}')
+if [ -s "$tmp/shell" ] && grep -qF "crashed" "$tmp/stderr" && [ "$alt" = "0" ] &&
+    grep -q ' icanon' "$tmp/stty"
 then pass "a fault on a collector thread restores the terminal"
-else fail "a fault on a collector thread restores the terminal ($(cat "$tmp/stderr" 2>/dev/null))"; fi
+else fail "a fault on a collector thread restores the terminal (shell ran: $([ -s "$tmp/shell" ] && echo yes || echo no), alternate screen: $alt, tty: $(grep -o ' -*icanon' "$tmp/stty" 2>/dev/null), stderr: $(cat "$tmp/stderr" 2>/dev/null))"; fi
 QUEUETOP_DEBUG_FAULT=streams "$QUEUETOP" --redis "redis://127.0.0.1:$rport" --json \
     >/dev/null 2>"$tmp/json.err"
 rc=$?
