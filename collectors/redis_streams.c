@@ -9,10 +9,14 @@
  *      that moved makes the stream hot (before the streams never read);
  *   4. cold streams in rotation with what is left, so every stream is re-read within a cycle.
  * A read is pipelined in batches of batch_streams keys, two round trips per batch:
- *   A: TIME, [INFO replication], then XINFO STREAM + PTTL for every key, XINFO GROUPS when the
- *      group count is known and small enough, XPENDING key group - + 1 for groups that had
- *      pending entries, XINFO CONSUMERS for the focused stream;
+ *   A: TIME, [INFO replication], then for every key XINFO STREAM when its entries are small
+ *      (STREAM_ENTRY_LIGHT_BYTES: that reply copies two of them) or else XLEN, PTTL, XINFO
+ *      GROUPS when the group count is known and small enough, XPENDING key group - + 1 for
+ *      groups that had pending entries, XINFO CONSUMERS for the focused stream;
  *   B: the same per-group commands for groups that turned out to need them.
+ * A first read asks XLEN and MEMORY USAGE key SAMPLES 1 (the entries' size, at the price of one
+ * listpack node) in A, then XINFO STREAM if the entries are small, XINFO GROUPS once the
+ * group count is known, and the per-group commands: up to three more round trips.
  * Streams not reached keep their previous data and their own sample times.
  * All commands are read-only. The state (known streams) belongs to the collector thread only;
  * each tick publishes a deep copy as an immutable snapshot. */
@@ -43,6 +47,10 @@ struct tracked {
     bool denied;          /* this tick's read was refused (NOPERM): not shown */
     bool planned;         /* in this tick's plan already */
     uint64_t tick_read;   /* the last tick that asked for it */
+    bool size_known;      /* entry_bytes holds a measure */
+    long long entry_bytes;   /* one entry's size, roughly: MEMORY USAGE / XLEN, or the two
+                              * entries of its last XINFO STREAM reply */
+    unsigned heavy_reads; /* reads with XLEN since its size was last measured */
 };
 
 /* A stream with outstanding work (lag or pending entries) is re-read at least this often,
@@ -54,6 +62,9 @@ struct tracked {
 #define SHARE_HOT 0.3
 #define SHARE_PROBE 0.55
 #define SCAN_COUNT_MIN 10
+/* A stream too heavy for XINFO STREAM has its size measured again after this many reads: its
+ * entries may have become small (a trim, a new producer). */
+#define HEAVY_RECHECK_READS 32
 
 struct streams_collector {
     struct streams_config cfg;
@@ -72,6 +83,8 @@ struct streams_collector {
     long long keys_scanned_last;
     unsigned passes_on_session;   /* own SCAN passes ended on this connection */
     bool feed_mode;               /* discovery from cfg.feed instead of our own SCAN */
+    bool memory_refused;          /* MEMORY USAGE is not allowed (ACL) or not known here */
+    bool xlen_refused;            /* XLEN is not allowed: XINFO STREAM for every stream */
     uint64_t feed_enter_id;       /* the feed's pass in progress when feed_mode began */
 
     struct tracked *items;        /* sorted by key */
@@ -685,8 +698,8 @@ static uint64_t stream_signature(const struct stream_info *s, bool with_groups)
 }
 
 /* XINFO GROUPS costs Redis time in proportion to the groups (6.3 ms at 10,000): it is asked
- * only when the count is known from a previous XINFO STREAM and the call stays well under
- * COST_COMMAND_MAX_US. */
+ * only when the count is known (from XINFO STREAM, or the size of the last XINFO GROUPS) and
+ * the call stays well under COST_COMMAND_MAX_US. */
 static bool groups_readable(struct streams_collector *c, const struct tracked *t)
 {
     if (!t->sampled || t->info.group_count < 0)
@@ -703,13 +716,61 @@ static bool consumers_readable(struct streams_collector *c, const struct tracked
     return is_focus(c, t) && g->consumers <= STREAM_CONSUMERS_READ_MAX;
 }
 
-/* Estimated Redis time of one read of t (round trip A). */
+/* Whether XINFO STREAM may be asked of t: its entries are known to be small enough
+ * (STREAM_ENTRY_LIGHT_BYTES). When MEMORY USAGE cannot be asked, a stream is taken as light
+ * until one XINFO STREAM reply shows otherwise. */
+static bool stream_light(const struct streams_collector *c, const struct tracked *t)
+{
+    if (c->xlen_refused)
+        return true;
+    if (!t->size_known)
+        return c->memory_refused;
+    return t->entry_bytes <= STREAM_ENTRY_LIGHT_BYTES;
+}
+
+/* Whether this read of t measures its size with MEMORY USAGE (SAMPLES 1: one listpack node,
+ * whatever the stream's size): on a first read, and now and then for a heavy stream. */
+static bool size_wanted(const struct streams_collector *c, const struct tracked *t)
+{
+    if (c->memory_refused)
+        return false;
+    return !t->size_known ||
+           (t->entry_bytes > STREAM_ENTRY_LIGHT_BYTES && t->heavy_reads >= HEAVY_RECHECK_READS);
+}
+
+/* The bytes of the first and last entries of an XINFO STREAM reply (ids, fields, values), per
+ * entry; -1 when it holds none. */
+static long long reply_entry_bytes(const redisReply *r)
+{
+    static const char *const names[] = { "first-entry", "last-entry" };
+    long long bytes = 0;
+    int entries = 0;
+    for (int n = 0; n < 2; n++) {
+        const redisReply *e = field(r, names[n]);
+        if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+            continue;
+        entries++;
+        bytes += e->element[0]->type == REDIS_REPLY_STRING ? (long long)e->element[0]->len : 0;
+        const redisReply *fv = e->element[1];
+        for (size_t i = 0; fv->type == REDIS_REPLY_ARRAY && i < fv->elements; i++)
+            if (fv->element[i]->type == REDIS_REPLY_STRING)
+                bytes += (long long)fv->element[i]->len;
+    }
+    return entries ? bytes / entries : -1;
+}
+
+/* Estimated Redis time of one read of t (round trip A, and for a first read what follows). */
 static double read_cost(struct streams_collector *c, const struct tracked *t, bool with_groups)
 {
     struct cost_budget *b = c->cfg.budget;
     if (!b)
         return 0;
-    double us = cost_of(b, COST_XINFO_STREAM) + cost_of(b, COST_PTTL);
+    double us = cost_of(b, stream_light(c, t) ? COST_XINFO_STREAM : COST_XLEN) +
+                cost_of(b, COST_PTTL);
+    if (size_wanted(c, t))
+        us += cost_of(b, COST_SMALL);
+    if (!t->sampled)   /* XLEN, then XINFO STREAM and XINFO GROUPS of a few groups */
+        us += cost_of(b, COST_XINFO_STREAM) + cost_xinfo_groups(b, 1);
     if (with_groups) {
         us += cost_xinfo_groups(b, t->info.group_count);
         for (size_t g = 0; g < t->info.group_len; g++) {
@@ -795,12 +856,34 @@ struct group_req {
     bool consumers;     /* XINFO CONSUMERS, else XPENDING */
 };
 
-/* A per-group request of round trip B, matched by name too: nothing may hold an index into a
- * groups[] array across a round trip. */
+/* A request of a later round trip (B or C), matched by name too: nothing may hold an index
+ * into a groups[] array across a round trip. */
+enum fix_kind {
+    FIX_PENDING,        /* XPENDING k g - + 1 */
+    FIX_CONSUMERS,      /* XINFO CONSUMERS k g */
+    FIX_STREAM,         /* XINFO STREAM k: a first read whose size A found small enough */
+    FIX_GROUPS,         /* XINFO GROUPS k: a first read, once its group count is known (or,
+                         * for a stream too heavy for XINFO STREAM, unknown) */
+};
+
 struct group_fix {
     size_t item;
-    struct bytes group;
-    bool consumers;
+    struct bytes group; /* empty for FIX_STREAM and FIX_GROUPS */
+    enum fix_kind kind;
+};
+
+/* What round trip A asks of a stream, besides PTTL (always the last of its commands). */
+enum {
+    ASK_STREAM = 1,     /* XINFO STREAM; else XLEN */
+    ASK_MEMORY = 2,     /* MEMORY USAGE k SAMPLES 1 */
+    ASK_GROUPS = 4,     /* XINFO GROUPS */
+};
+
+/* One later round trip's requests, in sending order, and their commands. */
+struct fix_round {
+    struct group_fix *fixes;
+    size_t nfix, capfix;
+    struct cmdbuf b;
 };
 
 /* One batch of streams on its way through the pipeline. */
@@ -810,14 +893,22 @@ struct batch {
     bool want_role;
     bool with_scan;           /* the tick's first SCAN rides at the end of round trip A */
     bool full;                /* for the SCAN's COUNT */
-    bool *with_groups;        /* XINFO GROUPS asked for stream i */
+    unsigned char *ask;       /* ASK_* of stream i */
     struct group_req *reqs;   /* round trip A's per-group requests, in sending order */
     size_t nreq, capreq;
     size_t *first_req;        /* stream i owns reqs [first_req[i], first_req[i+1]) */
-    struct group_fix *fixes;  /* round trip B, in sending order */
-    size_t nfix, capfix;
-    struct cmdbuf b;          /* round trip B's commands */
+    struct fix_round now;     /* the round trip being read (B, C, then D) */
+    struct fix_round next;    /* what its replies ask for */
 };
+
+static void fix_round_free(struct fix_round *f)
+{
+    for (size_t i = 0; i < f->nfix; i++)
+        bytes_free(&f->fixes[i].group);
+    free(f->fixes);
+    free(f->b.p);
+    memset(f, 0, sizeof *f);
+}
 
 static void batch_free(struct batch *bt)
 {
@@ -825,11 +916,9 @@ static void batch_free(struct batch *bt)
         bytes_free(&bt->reqs[q].group);
     free(bt->reqs);
     free(bt->first_req);
-    free(bt->with_groups);
-    for (size_t f = 0; f < bt->nfix; f++)
-        bytes_free(&bt->fixes[f].group);
-    free(bt->fixes);
-    free(bt->b.p);
+    free(bt->ask);
+    fix_round_free(&bt->now);
+    fix_round_free(&bt->next);
     free(bt->idx);
     memset(bt, 0, sizeof *bt);
 }
@@ -870,20 +959,36 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         cmdbuf_add(&out, 2, info_argv, NULL);
     }
     bt->first_req = xcalloc(bt->n + 1, sizeof *bt->first_req);
-    bt->with_groups = xcalloc(bt->n + 1, sizeof *bt->with_groups);
+    bt->ask = xcalloc(bt->n + 1, sizeof *bt->ask);
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
         const struct bytes *k = &t->info.key;
-        cmd_key(&out, "XINFO", "STREAM", k);
-        bt->with_groups[i] = groups_readable(c, t);
-        if (bt->with_groups[i])
+        unsigned char ask = 0;
+        if (stream_light(c, t)) {
+            ask |= ASK_STREAM;
+            cmd_key(&out, "XINFO", "STREAM", k);
+        } else {
+            const char *xlen[] = { "XLEN", k->ptr };
+            size_t xlen_len[] = { 4, k->len };
+            cmdbuf_add(&out, 2, xlen, xlen_len);
+        }
+        if (size_wanted(c, t)) {
+            ask |= ASK_MEMORY;
+            const char *mu[] = { "MEMORY", "USAGE", k->ptr, "SAMPLES", "1" };
+            size_t mu_len[] = { 6, 5, k->len, 7, 1 };
+            cmdbuf_add(&out, 5, mu, mu_len);
+        }
+        if (groups_readable(c, t)) {
+            ask |= ASK_GROUPS;
             cmd_key(&out, "XINFO", "GROUPS", k);
+        }
+        bt->ask[i] = ask;
         const char *pttl[] = { "PTTL", k->ptr };
         size_t pttl_len[] = { 4, k->len };
         cmdbuf_add(&out, 2, pttl, pttl_len);
-        c->spent_us += read_cost(c, t, bt->with_groups[i]);
+        c->spent_us += read_cost(c, t, ask & ASK_GROUPS);
         bt->first_req[i] = bt->nreq;
-        for (size_t g = 0; bt->with_groups[i] && g < t->info.group_len; g++) {
+        for (size_t g = 0; (ask & ASK_GROUPS) && g < t->info.group_len; g++) {
             for (int kind = 0; kind < 2; kind++) {
                 bool consumers = kind == 1;
                 if (consumers ? !consumers_readable(c, t, &t->info.groups[g])
@@ -914,27 +1019,47 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
     c->round_trips++;
 }
 
-static void batch_add_fix(struct batch *bt, size_t item, bool consumers, const struct bytes *key,
-                          const struct bytes *name)
+/* Adds a request to round r and charges its estimated cost; name is NULL for FIX_STREAM and
+ * FIX_GROUPS. */
+static void add_fix(struct streams_collector *c, struct fix_round *r, size_t item,
+                    enum fix_kind kind, const struct bytes *key, const struct bytes *name)
 {
-    if (bt->nfix == bt->capfix) {
-        bt->capfix = bt->capfix ? bt->capfix * 2 : 16;
-        bt->fixes = xrealloc(bt->fixes, bt->capfix * sizeof *bt->fixes);
-    }
-    struct group_fix *f = &bt->fixes[bt->nfix++];
+    r->fixes = xgrow(r->fixes, r->nfix, &r->capfix, 16, sizeof *r->fixes);
+    struct group_fix *f = &r->fixes[r->nfix++];
     f->item = item;
-    f->consumers = consumers;
-    bytes_set(&f->group, name->ptr, name->len);
-    cmd_group(&bt->b, consumers, key, name);
+    f->kind = kind;
+    if (kind == FIX_GROUPS || kind == FIX_STREAM) {
+        bytes_set(&f->group, "", 0);
+        cmd_key(&r->b, "XINFO", kind == FIX_GROUPS ? "GROUPS" : "STREAM", key);
+    } else {
+        bytes_set(&f->group, name->ptr, name->len);
+        cmd_group(&r->b, kind == FIX_CONSUMERS, key, name);
+    }
+    struct cost_budget *b = c->cfg.budget;
+    if (!b)
+        return;
+    long long groups = c->items[item].info.group_count;
+    switch (kind) {
+    case FIX_GROUPS: c->spent_us += cost_xinfo_groups(b, groups > 0 ? groups : 1); break;
+    case FIX_STREAM: c->spent_us += cost_of(b, COST_XINFO_STREAM); break;
+    case FIX_CONSUMERS: c->spent_us += cost_of(b, COST_XINFO_CONSUMERS); break;
+    default: c->spent_us += cost_of(b, COST_XPENDING); break;
+    }
 }
 
-static void batch_add_fix_charged(struct streams_collector *c, struct batch *bt, size_t item,
-                                  bool consumers, const struct bytes *key,
-                                  const struct bytes *name)
+/* The per-group requests of stream item that `covered` ([2*g] XPENDING, [2*g+1] XINFO
+ * CONSUMERS; NULL: none) does not hold yet, into round r. */
+static void add_group_fixes(struct streams_collector *c, struct fix_round *r, size_t item,
+                            const bool *covered)
 {
-    if (c->cfg.budget)
-        c->spent_us += cost_of(c->cfg.budget, consumers ? COST_XINFO_CONSUMERS : COST_XPENDING);
-    batch_add_fix(bt, item, consumers, key, name);
+    struct tracked *t = &c->items[item];
+    for (size_t g = 0; g < t->info.group_len; g++) {
+        const struct group_info *gi = &t->info.groups[g];
+        if (!(covered && covered[2 * g]) && gi->pending > 0)
+            add_fix(c, r, item, FIX_PENDING, &t->info.key, &gi->name);
+        if (!(covered && covered[2 * g + 1]) && consumers_readable(c, t, gi))
+            add_fix(c, r, item, FIX_CONSUMERS, &t->info.key, &gi->name);
+    }
 }
 
 /* Reads round trip A's replies and applies them; writes into bt->b what round trip B must ask
@@ -973,13 +1098,15 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     int64_t now_mono = mono_ms();
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
-        redisReply *rs = NULL, *rg = NULL, *rt = NULL;
+        redisReply *rs = NULL, *rm = NULL, *rg = NULL, *rt = NULL;
         static redisReply no_groups = { .type = REDIS_REPLY_ARRAY };
-        bool wg = bt->with_groups[i];
+        unsigned ask = bt->ask[i];
+        bool wg = ask & ASK_GROUPS, xs = ask & ASK_STREAM;
         if (redis_io_get_reply(c->ctx, (void **)&rs) != REDIS_OK ||
+            ((ask & ASK_MEMORY) && redis_io_get_reply(c->ctx, (void **)&rm) != REDIS_OK) ||
             (wg && redis_io_get_reply(c->ctx, (void **)&rg) != REDIS_OK) ||
             redis_io_get_reply(c->ctx, (void **)&rt) != REDIS_OK) {
-            rc = fail_io(c, "XINFO", err, errlen);
+            rc = fail_io(c, xs ? "XINFO" : "XLEN", err, errlen);
             goto done;
         }
         if (!wg)
@@ -988,23 +1115,71 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         t->denied = false;
         t->tick_read = c->tick_no;
         uint64_t sig_before = t->sampled ? stream_signature(&t->info, t->groups_read) : 0;
-        if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE") ||
-            is_error(rg, "ERR no such key") || is_error(rg, "WRONGTYPE")) {
-            t->gone = true;   /* deleted or retyped since SCAN (possibly between the two) */
+        bool rs_ok = xs ? rs->type == REDIS_REPLY_ARRAY : rs->type == REDIS_REPLY_INTEGER;
+        if (!xs && is_error(rs, "NOPERM") && strstr(rs->str, "'xlen'")) {
+            /* an ACL that grants XINFO but not XLEN (the command, not this key): every
+             * stream is read with XINFO STREAM from now on, this one next tick */
+            c->xlen_refused = true;
+            t->changed = true;
+        } else if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE") ||
+            is_error(rg, "ERR no such key") || is_error(rg, "WRONGTYPE") ||
+            (rt->type == REDIS_REPLY_INTEGER && rt->integer == -2)) {
+            /* deleted or retyped since SCAN (possibly between two commands); XLEN of a
+             * missing key is 0, PTTL's -2 tells */
+            t->gone = true;
         } else if (is_error(rs, "NOPERM") || is_error(rg, "NOPERM")) {
             deny_stream(c, t, is_error(rs, "NOPERM") ? rs : rg);
-        } else if (rs->type != REDIS_REPLY_ARRAY || rg->type != REDIS_REPLY_ARRAY) {
+        } else if (!rs_ok || rg->type != REDIS_REPLY_ARRAY) {
             if (rc == 0)
-                rc = fail_reply(c, "XINFO failed", rs->type != REDIS_REPLY_ARRAY ? rs : rg, err,
+                rc = fail_reply(c, xs ? "XINFO failed" : "XLEN failed", !rs_ok ? rs : rg, err,
                                 errlen);
         } else {
-            parse_stream(&t->info, rs);
+            bool first = !t->sampled;
+            t->sampled = true;
+            if (xs) {
+                parse_stream(&t->info, rs);
+                t->info.xinfo_stream = true;
+                long long per_entry = reply_entry_bytes(rs);
+                if (per_entry >= 0) {
+                    t->entry_bytes = per_entry;
+                    t->size_known = true;
+                }
+            } else {
+                /* too heavy for XINFO STREAM (or not known yet): the length alone; ids
+                 * unknown, entries-added from the groups (stream_info_derive) */
+                t->info.length = rs->integer >= 0 ? rs->integer : 0;
+                t->info.xinfo_stream = false;
+                t->info.first_id[0] = t->info.last_id[0] = '\0';
+                t->heavy_reads++;
+            }
+            if (rm && rm->type == REDIS_REPLY_INTEGER && rm->integer >= 0) {
+                /* a small stream is light whatever its length: its two entries cannot be
+                 * bigger than all of it (a one-entry stream takes ~4.7 KiB: node overhead) */
+                t->entry_bytes = rm->integer <= 4 * STREAM_ENTRY_LIGHT_BYTES
+                                     ? 0 : rm->integer / (t->info.length > 0 ? t->info.length : 1);
+                t->size_known = true;
+                t->heavy_reads = 0;
+            } else if (rm && rm->type == REDIS_REPLY_ERROR) {
+                /* refused for this user, or unknown to this server: not asked again; XINFO
+                 * STREAM replies say how big entries are from now on */
+                c->memory_refused = true;
+            }
+            /* a first read follows up in round trip B: XINFO STREAM if its entries are small
+             * (then its groups, once their count is known), else XINFO GROUPS straight away */
+            enum fix_kind follow = FIX_PENDING;   /* none */
+            if (first && !xs)
+                follow = stream_light(c, t) ? FIX_STREAM : FIX_GROUPS;
+            else if (first && t->info.group_count > 0 && groups_readable(c, t))
+                follow = FIX_GROUPS;
+            bool later = follow != FIX_PENDING;
             if (wg) {
                 parse_groups(&t->info, rg);
+                if (!xs)
+                    t->info.group_count = (long long)t->info.group_len;
                 t->info.groups_unread = false;
             } else {
-                /* a first read (the group count was unknown), or too many groups to read
-                 * within COST_COMMAND_MAX_US: group figures are unknown, not none */
+                /* until a later round trip reads them, or for good when there are too many to
+                 * read within COST_COMMAND_MAX_US: group figures are unknown, not none */
                 free_groups(&t->info);
                 t->info.groups_unread = t->info.group_count != 0;
             }
@@ -1014,9 +1189,12 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             bool was_read = t->groups_read;
             t->groups_read = wg;
             bool moved = was_read && stream_signature(&t->info, true) != sig_before;
-            t->moved = moved || (t->moved && !wg);   /* until read with its groups */
-            t->changed = !t->sampled || !wg || moved;
-            t->sampled = true;
+            t->moved = moved || (t->moved && !wg && !later);   /* until read with its groups */
+            /* read again next tick: it moved, or a read without groups could now have them */
+            t->changed = moved || (!wg && !later && t->info.group_count > 0 &&
+                                    groups_readable(c, t));
+            if (later)
+                add_fix(c, &bt->now, bt->idx[i], follow, &t->info.key, NULL);
             ok = true;
         }
         if (2 * t->info.group_len > covered_cap) {
@@ -1039,14 +1217,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         }
         if (!ok)
             continue;
-        for (size_t g = 0; g < t->info.group_len; g++) {
-            if (!covered[2 * g] && t->info.groups[g].pending > 0)
-                batch_add_fix_charged(c, bt, bt->idx[i], false, &t->info.key,
-                                      &t->info.groups[g].name);
-            if (!covered[2 * g + 1] && consumers_readable(c, t, &t->info.groups[g]))
-                batch_add_fix_charged(c, bt, bt->idx[i], true, &t->info.key,
-                                      &t->info.groups[g].name);
-        }
+        add_group_fixes(c, &bt->now, bt->idx[i], covered);
         stream_info_derive(&t->info);
     }
     if (bt->with_scan) {
@@ -1065,25 +1236,73 @@ done:
     return rc;
 }
 
-/* Reads round trip B's replies (its commands were sent with every other batch's B). */
-static int batch_collect_b(struct streams_collector *c, struct batch *bt, char *err, size_t errlen)
+/* Applies the XINFO STREAM or XINFO GROUPS that follows a first read, and asks the next round
+ * trip for what it shows is needed: the groups once their count is known, then the per-group
+ * commands. A failed read leaves what it would have said unknown, and the stream to be read
+ * again next tick. */
+static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_t item,
+                            enum fix_kind kind, const redisReply *r)
+{
+    struct tracked *t = &c->items[item];
+    if (is_error(r, "ERR no such key") || is_error(r, "WRONGTYPE")) {
+        t->gone = true;
+    } else if (is_error(r, "NOPERM")) {
+        deny_stream(c, t, r);
+    } else if (r->type != REDIS_REPLY_ARRAY) {
+        t->changed = true;
+    } else if (kind == FIX_STREAM) {
+        parse_stream(&t->info, r);
+        t->info.xinfo_stream = true;
+        long long per_entry = reply_entry_bytes(r);
+        if (per_entry >= 0) {
+            t->entry_bytes = per_entry;
+            t->size_known = true;
+        }
+        if (t->info.group_count > 0 && groups_readable(c, t)) {
+            add_fix(c, &bt->next, item, FIX_GROUPS, &t->info.key, NULL);
+        } else {
+            /* none, or too many to read within COST_COMMAND_MAX_US */
+            t->info.groups_unread = t->info.group_count != 0;
+            t->groups_read = t->info.group_count == 0;
+        }
+    } else {
+        parse_groups(&t->info, r);
+        if (!t->info.xinfo_stream)
+            t->info.group_count = (long long)t->info.group_len;
+        t->info.groups_unread = false;
+        t->groups_read = true;
+        add_group_fixes(c, &bt->next, item, NULL);
+    }
+}
+
+/* Reads a later round trip's replies (its commands were sent with every other batch's). */
+static int batch_collect_fixes(struct streams_collector *c, struct batch *bt, char *err,
+                               size_t errlen)
 {
     redisReply *r = NULL;
     int rc = 0;
+    struct fix_round *fr = &bt->now;
     reply_arena_attach(&c->arena, c->ctx);
-    for (size_t f = 0; f < bt->nfix; f++) {
+    for (size_t f = 0; f < fr->nfix; f++) {
+        const struct group_fix *fx = &fr->fixes[f];
         if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-            rc = fail_io(c, "XPENDING", err, errlen);
+            rc = fail_io(c, fx->kind == FIX_PENDING ? "XPENDING" : "XINFO", err, errlen);
             break;
         }
-        struct tracked *t = &c->items[bt->fixes[f].item];
-        struct stream_info *s = &t->info;
-        apply_group_reply(c, t, group_by_name(s, &bt->fixes[f].group), bt->fixes[f].consumers, r);
-        if (f + 1 == bt->nfix || bt->fixes[f + 1].item != bt->fixes[f].item)
-            stream_info_derive(s);
+        struct tracked *t = &c->items[fx->item];
+        if (fx->kind == FIX_GROUPS || fx->kind == FIX_STREAM)
+            apply_first_fix(c, bt, fx->item, fx->kind, r);
+        else
+            apply_group_reply(c, t, group_by_name(&t->info, &fx->group),
+                              fx->kind == FIX_CONSUMERS, r);
+        if (f + 1 == fr->nfix || fr->fixes[f + 1].item != fx->item)
+            stream_info_derive(&t->info);
     }
     reply_arena_detach(&c->arena, c->ctx);
     reply_arena_reset(&c->arena);
+    fix_round_free(fr);
+    *fr = bt->next;
+    memset(&bt->next, 0, sizeof bt->next);
     return rc;
 }
 
@@ -1163,18 +1382,21 @@ static int read_streams(struct streams_collector *c, bool full, int64_t start,
         rc = batch_collect_a(c, &batches[k], err, errlen);
         c->refreshed += batches[k].n;
     }
-    if (rc == 0) {
+    /* B: groups that turned out to need a command, and what follows a first read (XINFO
+     * STREAM or XINFO GROUPS); C and D: what those replies showed to be needed */
+    for (int round = 0; round < 3 && rc == 0; round++) {
         bool any = false;
         for (size_t k = 0; k < nb; k++) {
-            if (batches[k].nfix) {
-                cmdbuf_send(c->ctx, &batches[k].b);
+            if (batches[k].now.nfix) {
+                cmdbuf_send(c->ctx, &batches[k].now.b);
                 any = true;
             }
         }
-        if (any)
-            c->round_trips++;
+        if (!any)
+            break;
+        c->round_trips++;
         for (size_t k = 0; k < nb && rc == 0; k++)
-            rc = batch_collect_b(c, &batches[k], err, errlen);
+            rc = batch_collect_fixes(c, &batches[k], err, errlen);
     }
     for (size_t k = 0; k < nb; k++)
         batch_free(&batches[k]);
@@ -1479,16 +1701,8 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
 
     struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
     if (full) {
-        /* never read: XINFO STREAM first, so that the group count is known before XINFO GROUPS */
-        for (size_t i = 0; i < c->count; i++)
-            if (!c->items[i].sampled)
-                plan_add(c, &plan, i);
-        if (plan.n) {
-            rc = read_streams(c, true, start, &plan, false, false, err, errlen);
-            plan_clear(c, &plan);
-            if (rc < 0)
-                goto fail;
-        }
+        /* every stream once: a first read learns the group count from XINFO STREAM and asks
+         * XINFO GROUPS in its next round trip */
         for (size_t i = 0; i < c->count; i++)
             plan_add(c, &plan, i);
     } else {
@@ -1528,19 +1742,19 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     }
     if ((pass_ended || feed_ended) && c->lost_pending && !full)
         compute_lost(c);
-    if (full && scan_rides) {
-        /* streams this pass found that the reading above could not know about yet: their
-         * XINFO STREAM, then their groups */
-        for (int round = 0; round < 2; round++) {
-            for (size_t i = 0; i < c->count; i++)
-                if (!c->items[i].sampled || (round == 1 && !c->items[i].groups_read &&
-                                             groups_readable(c, &c->items[i])))
-                    plan_add(c, &plan, i);
-            rc = plan.n ? read_streams(c, true, start, &plan, false, false, err, errlen) : 0;
-            plan_clear(c, &plan);
-            if (rc < 0)
-                goto fail;
+    if (full) {
+        /* streams this pass found that the reading above could not know about yet (and any
+         * whose groups could not be read with it) */
+        for (size_t i = 0; i < c->count; i++) {
+            const struct tracked *t = &c->items[i];
+            if (!t->sampled || (!t->groups_read && t->info.group_count > 0 &&
+                                groups_readable(c, t)))
+                plan_add(c, &plan, i);
         }
+        rc = plan.n ? read_streams(c, true, start, &plan, false, false, err, errlen) : 0;
+        plan_clear(c, &plan);
+        if (rc < 0)
+            goto fail;
     }
     free(plan.idx);
     plan.idx = NULL;

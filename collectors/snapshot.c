@@ -185,6 +185,19 @@ void stream_info_derive(struct stream_info *s)
                 s->max_deliveries = g->oldest_deliveries;
         }
     }
+    if (!s->xinfo_stream && s->sampled_mono_ms != 0) {
+        /* read without XINFO STREAM: Redis 7 defines a group's lag as entries-added minus
+         * its entries-read, so any group that knows both gives the stream's count */
+        s->entries_added = QT_UNKNOWN;
+        for (size_t i = 0; i < s->group_len && stream_groups_known(s); i++) {
+            const struct group_info *g = &s->groups[i];
+            /* a group that never read (last delivered 0-0) has read nothing */
+            long long read = g->entries_read >= 0 ? g->entries_read
+                             : strcmp(g->last_delivered_id, "0-0") == 0 ? 0 : QT_UNKNOWN;
+            if (g->lag >= 0 && read >= 0 && read + g->lag > s->entries_added)
+                s->entries_added = read + g->lag;
+        }
+    }
     if (!stream_groups_known(s)) {
         s->lag_partly_unknown = true;
         s->pending_total = QT_UNKNOWN;

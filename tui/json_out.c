@@ -128,6 +128,7 @@ static json_t *stream_json(const struct stream_info *s, const struct stream_hist
     json_object_set_new(o, "read", json_boolean(s->sampled_mono_ms != 0));
     json_object_set_new(o, "length", ll_or_null(s->length));
     json_object_set_new(o, "entries_added", ll_or_null(s->entries_added));
+    json_object_set_new(o, "xinfo_stream", json_boolean(s->xinfo_stream));
     json_object_set_new(o, "first_id", id_or_null(s->first_id));
     json_object_set_new(o, "last_id", id_or_null(s->last_id));
     json_object_set_new(o, "produced_per_sec", real_or_null(sh ? sh->produced_per_sec : NAN));

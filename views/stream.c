@@ -211,8 +211,10 @@ static void draw_stream(struct app *app, WINDOW *w, int top, int height, int wid
     fmt_count(s->length, len, sizeof len);
     fmt_count(s->entries_added, added, sizeof added);
     fmt_rate(sh ? sh->produced_per_sec : (double)NAN, rate, sizeof rate);
+    /* ids come only with XINFO STREAM, which streams of big entries are not asked */
+    const char *none = s->xinfo_stream ? "-" : "?";
     snprintf(line, sizeof line, " length %s  added %s  in %s/s  first %s  last %s", len, added,
-             rate, s->first_id[0] ? s->first_id : "-", s->last_id[0] ? s->last_id : "-");
+             rate, s->first_id[0] ? s->first_id : none, s->last_id[0] ? s->last_id : none);
     app_puts(app, w, top + 1, 0, width, ROLE_DEFAULT, line);
     int half = width / 2;
     draw_spark(app, w, top + 2, 1, half - 2, "length", sh ? &sh->length_ring : NULL);
