@@ -7,6 +7,7 @@
 
 #include "../collectors/snapshot.h"
 #include "../collectors/util.h"
+#include "json_writer.h"
 #include "sanitize.h"
 #include "../views/server_model.h"
 
@@ -39,11 +40,6 @@ static json_t *text_or_null(const char *text)
     j = json_string(copy);
     free(copy);
     return j;
-}
-
-static json_t *id_or_null(const char *id)
-{
-    return id[0] ? json_string(id) : json_null();
 }
 
 void json_set_bytes(json_t *obj, const char *name, const struct bytes *b)
@@ -80,73 +76,192 @@ void json_set_bytes(json_t *obj, const char *name, const struct bytes *b)
     free(hex);
 }
 
-static json_t *group_json(const struct group_info *g, const struct group_rates *gr)
+/* ---- streams, written straight from the snapshot ----------------------------------------
+ * One object per stream, so these grow with the keyspace: a jansson tree of 100,000 streams
+ * took 430 MiB and half of --once's CPU. The writer writes what jansson would for the same
+ * values; json_line_text splices the array into the document where json_from_redis left a
+ * placeholder. Field order and names as docs/json.md. */
+
+/* The placeholder: a string no snapshot can put there (ours, escaped as jansson escapes it). */
+#define STREAMS_MARK "\x01queuetop:streams\x01"
+#define STREAMS_MARK_DUMPED "\"\\u0001queuetop:streams\\u0001\""
+
+static void jw_ll_or_null(struct jw *w, long long v)
 {
-    json_t *o = json_object();
-    json_set_bytes(o, "name", &g->name);
-    json_object_set_new(o, "consumers", ll_or_null(g->consumers));
-    json_object_set_new(o, "pending", json_integer(g->pending));
-    json_object_set_new(o, "lag", ll_or_null(g->lag));
-    json_object_set_new(o, "entries_read", ll_or_null(g->entries_read));
-    json_object_set_new(o, "last_delivered_id", id_or_null(g->last_delivered_id));
-    if (g->has_oldest) {
-        json_object_set_new(o, "oldest_pending_id", json_string(g->oldest_id));
-        json_object_set_new(o, "oldest_pending_age_ms", ll_or_null(g->oldest_age_ms));
-        json_object_set_new(o, "oldest_pending_idle_ms", ll_or_null(g->oldest_idle_ms));
-        json_object_set_new(o, "oldest_pending_deliveries", ll_or_null(g->oldest_deliveries));
-        json_set_bytes(o, "oldest_pending_consumer", &g->oldest_consumer);
-    } else {
-        json_object_set_new(o, "oldest_pending_id", json_null());
-        json_object_set_new(o, "oldest_pending_age_ms", json_null());
-        json_object_set_new(o, "oldest_pending_idle_ms", json_null());
-        json_object_set_new(o, "oldest_pending_deliveries", json_null());
-        json_object_set_new(o, "oldest_pending_consumer", json_null());
-    }
-    json_object_set_new(o, "consumed_per_sec", real_or_null(gr ? gr->consumed_per_sec : NAN));
-    json_object_set_new(o, "lag_per_sec", real_or_null(gr ? gr->lag_per_sec : NAN));
-    json_object_set_new(o, "drain_eta_s", real_or_null(gr ? gr->drain_eta_s : NAN));
-    if (g->has_consumer_list) {
-        json_t *list = json_array();
-        for (size_t i = 0; i < g->consumer_count; i++) {
-            const struct consumer_info *c = &g->consumer_list[i];
-            json_t *co = json_object();
-            json_set_bytes(co, "name", &c->name);
-            json_object_set_new(co, "pending", ll_or_null(c->pending));
-            json_object_set_new(co, "idle_ms", ll_or_null(c->idle_ms));
-            json_object_set_new(co, "inactive_ms", ll_or_null(c->inactive_ms));
-            json_array_append_new(list, co);
-        }
-        json_object_set_new(o, "consumer_list", list);
-    }
-    return o;
+    if (v == QT_UNKNOWN)
+        jw_null(w);
+    else
+        jw_ll(w, v);
 }
 
-static json_t *stream_json(const struct stream_info *s, const struct stream_history *sh)
+static void jw_rate(struct jw *w, double v)
 {
-    json_t *o = json_object();
-    json_set_bytes(o, "key", &s->key);
-    json_object_set_new(o, "read", json_boolean(s->sampled_mono_ms != 0));
-    json_object_set_new(o, "length", ll_or_null(s->length));
-    json_object_set_new(o, "entries_added", ll_or_null(s->entries_added));
-    json_object_set_new(o, "xinfo_stream", json_boolean(s->xinfo_stream));
-    json_object_set_new(o, "first_id", id_or_null(s->first_id));
-    json_object_set_new(o, "last_id", id_or_null(s->last_id));
-    json_object_set_new(o, "produced_per_sec", real_or_null(sh ? sh->produced_per_sec : NAN));
-    json_object_set_new(o, "max_lag", s->lag_partly_unknown ? json_null() : ll_or_null(s->max_lag));
-    json_object_set_new(o, "pending", ll_or_null(s->pending_total));
-    json_object_set_new(o, "oldest_pending_age_ms", ll_or_null(s->oldest_pending_age_ms));
-    json_object_set_new(o, "consumers", ll_or_null(s->consumers_total));
-    json_object_set_new(o, "group_count", ll_or_null(s->group_count));
-    json_object_set_new(o, "groups_read", json_boolean(stream_groups_known(s)));
-    json_object_set_new(o, "ttl_ms", s->ttl_ms >= 0 ? json_integer(s->ttl_ms) : json_null());
-    json_object_set_new(o, "sampled_server_ms",
-                        s->sampled_server_ms ? json_integer(s->sampled_server_ms) : json_null());
-    json_t *groups = json_array();
-    for (size_t i = 0; i < s->group_len; i++)
-        json_array_append_new(groups, group_json(&s->groups[i],
-                                                 history_group(sh, &s->groups[i].name)));
-    json_object_set_new(o, "groups", groups);
-    return o;
+    if (isnan(v) || isinf(v))
+        jw_null(w);
+    else
+        jw_real(w, round(v * 1000.0) / 1000.0);   /* as real_or_null */
+}
+
+static void jw_id(struct jw *w, const char *id)
+{
+    if (id[0])
+        jw_string(w, id, strlen(id));
+    else
+        jw_null(w);
+}
+
+/* name: the bytes as json_set_bytes writes them (lossy text, plus name_hex when they are not
+ * UTF-8). */
+static void jw_bytes(struct jw *w, const char *name, const struct bytes *b)
+{
+    jw_key(w, name);
+    if (utf8_valid(b->ptr, b->len)) {
+        jw_string(w, b->ptr, b->len);
+        return;
+    }
+    const unsigned char *s = (const unsigned char *)b->ptr;
+    char *lossy = xmalloc(b->len * 3 + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < b->len;) {
+        unsigned cp;
+        size_t n = utf8_decode(s + i, b->len - i, &cp);
+        if (n == 0) {
+            memcpy(lossy + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(lossy + o, s + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    jw_string(w, lossy, o);
+    free(lossy);
+    char hexname[128];
+    snprintf(hexname, sizeof hexname, "%s_hex", name);
+    jw_key(w, hexname);
+    jw_raw(w, "\"", 1);
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < b->len; i++) {
+        char pair[2] = { digits[s[i] >> 4], digits[s[i] & 15] };
+        jw_raw(w, pair, 2);
+    }
+    jw_raw(w, "\"", 1);
+}
+
+static void write_group(struct jw *w, const struct group_info *g, const struct group_rates *gr)
+{
+    jw_object(w);
+    jw_bytes(w, "name", &g->name);
+    jw_key(w, "consumers");
+    jw_ll_or_null(w, g->consumers);
+    jw_key(w, "pending");
+    jw_ll(w, g->pending);
+    jw_key(w, "lag");
+    jw_ll_or_null(w, g->lag);
+    jw_key(w, "entries_read");
+    jw_ll_or_null(w, g->entries_read);
+    jw_key(w, "last_delivered_id");
+    jw_id(w, g->last_delivered_id);
+    jw_key(w, "oldest_pending_id");
+    if (g->has_oldest)
+        jw_string(w, g->oldest_id, strlen(g->oldest_id));
+    else
+        jw_null(w);
+    jw_key(w, "oldest_pending_age_ms");
+    jw_ll_or_null(w, g->has_oldest ? g->oldest_age_ms : QT_UNKNOWN);
+    jw_key(w, "oldest_pending_idle_ms");
+    jw_ll_or_null(w, g->has_oldest ? g->oldest_idle_ms : QT_UNKNOWN);
+    jw_key(w, "oldest_pending_deliveries");
+    jw_ll_or_null(w, g->has_oldest ? g->oldest_deliveries : QT_UNKNOWN);
+    if (g->has_oldest) {
+        jw_bytes(w, "oldest_pending_consumer", &g->oldest_consumer);
+    } else {
+        jw_key(w, "oldest_pending_consumer");
+        jw_null(w);
+    }
+    jw_key(w, "consumed_per_sec");
+    jw_rate(w, gr ? gr->consumed_per_sec : NAN);
+    jw_key(w, "lag_per_sec");
+    jw_rate(w, gr ? gr->lag_per_sec : NAN);
+    jw_key(w, "drain_eta_s");
+    jw_rate(w, gr ? gr->drain_eta_s : NAN);
+    if (g->has_consumer_list) {
+        jw_key(w, "consumer_list");
+        jw_array(w);
+        for (size_t i = 0; i < g->consumer_count; i++) {
+            const struct consumer_info *c = &g->consumer_list[i];
+            jw_item(w);
+            jw_object(w);
+            jw_bytes(w, "name", &c->name);
+            jw_key(w, "pending");
+            jw_ll_or_null(w, c->pending);
+            jw_key(w, "idle_ms");
+            jw_ll_or_null(w, c->idle_ms);
+            jw_key(w, "inactive_ms");
+            jw_ll_or_null(w, c->inactive_ms);
+            jw_end(w, '}');
+        }
+        jw_end(w, ']');
+    }
+    jw_end(w, '}');
+}
+
+static void write_stream(struct jw *w, const struct stream_info *s, const struct stream_history *sh)
+{
+    jw_object(w);
+    jw_bytes(w, "key", &s->key);
+    jw_key(w, "read");
+    jw_bool(w, s->sampled_mono_ms != 0);
+    jw_key(w, "length");
+    jw_ll_or_null(w, s->length);
+    jw_key(w, "entries_added");
+    jw_ll_or_null(w, s->entries_added);
+    jw_key(w, "xinfo_stream");
+    jw_bool(w, s->xinfo_stream);
+    jw_key(w, "first_id");
+    jw_id(w, s->first_id);
+    jw_key(w, "last_id");
+    jw_id(w, s->last_id);
+    jw_key(w, "produced_per_sec");
+    jw_rate(w, sh ? sh->produced_per_sec : NAN);
+    jw_key(w, "max_lag");
+    jw_ll_or_null(w, s->lag_partly_unknown ? QT_UNKNOWN : s->max_lag);
+    jw_key(w, "pending");
+    jw_ll_or_null(w, s->pending_total);
+    jw_key(w, "oldest_pending_age_ms");
+    jw_ll_or_null(w, s->oldest_pending_age_ms);
+    jw_key(w, "consumers");
+    jw_ll_or_null(w, s->consumers_total);
+    jw_key(w, "group_count");
+    jw_ll_or_null(w, s->group_count);
+    jw_key(w, "groups_read");
+    jw_bool(w, stream_groups_known(s));
+    jw_key(w, "ttl_ms");
+    jw_ll_or_null(w, s->ttl_ms >= 0 ? s->ttl_ms : QT_UNKNOWN);
+    jw_key(w, "sampled_server_ms");
+    jw_ll_or_null(w, s->sampled_server_ms ? s->sampled_server_ms : QT_UNKNOWN);
+    jw_key(w, "groups");
+    jw_array(w);
+    for (size_t i = 0; i < s->group_len; i++) {
+        jw_item(w);
+        write_group(w, &s->groups[i], history_group(sh, &s->groups[i].name));
+    }
+    jw_end(w, ']');
+    jw_end(w, '}');
+}
+
+/* The streams array, at indentation base (pretty) or compact. */
+static void write_streams(struct jw *w, const struct json_streams *st)
+{
+    const struct redis_snapshot *r = st->redis;
+    jw_array(w);
+    for (size_t i = 0; i < r->stream_count; i++) {
+        const struct stream_info *s = &r->streams[i];
+        jw_item(w);
+        write_stream(w, s, st->history ? history_find(st->history, &s->key) : NULL);
+    }
+    jw_end(w, ']');
 }
 
 static const char *state_name(enum conn_state s)
@@ -191,8 +306,7 @@ static json_t *cost_json(const struct redis_cost *c, size_t streams)
     return o;
 }
 
-json_t *json_from_redis(const struct redis_snapshot *r, const struct history *history,
-                        long long rate_interval_ms)
+json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_ms)
 {
     json_t *redis = json_object();
     json_object_set_new(redis, "url", text_or_null(r->url));
@@ -219,17 +333,9 @@ json_t *json_from_redis(const struct redis_snapshot *r, const struct history *hi
     json_object_set_new(redis, "cost", cost_json(&r->cost, r->stream_count));
     json_object_set_new(redis, "rate_interval_ms",
                         rate_interval_ms > 0 ? json_integer(rate_interval_ms) : json_null());
-    json_t *streams = json_array();
-    for (size_t i = 0; i < r->stream_count; i++) {
-        const struct stream_info *s = &r->streams[i];
-        json_array_append_new(streams, stream_json(s, history ? history_find(history, &s->key)
-                                                              : NULL));
-    }
-    if (!ok && r->last_ok_mono_ms == 0) {
-        json_decref(streams);
-        streams = json_null();   /* never read: not "no streams" */
-    }
-    json_object_set_new(redis, "streams", streams);
+    /* never read: not "no streams"; else written with the line (json_line_text) */
+    bool never = !ok && r->last_ok_mono_ms == 0;
+    json_object_set_new(redis, "streams", never ? json_null() : json_string(STREAMS_MARK));
 
     json_t *doc = json_object();
     json_object_set_new(doc, "redis", redis);
@@ -523,29 +629,48 @@ json_t *json_from_found(const struct exec_brief *list, size_t n)
     return doc;
 }
 
-char *json_line_text(json_t *doc, int pretty, size_t *len)
+/* Where the streams placeholder is in text: its first character, or NULL. A hostile string
+ * elsewhere cannot fake it: inside a string every quote is escaped, so a match whose quote
+ * follows a backslash is not ours. */
+static char *find_mark(char *text)
+{
+    for (char *p = strstr(text, STREAMS_MARK_DUMPED); p; p = strstr(p + 1, STREAMS_MARK_DUMPED))
+        if (p > text && p[-1] != '\\')
+            return p;
+    return NULL;
+}
+
+char *json_line_text(json_t *doc, int pretty, const struct json_streams *st, size_t *len)
 {
     size_t flags = JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10) |
                    (pretty ? JSON_INDENT(2) : JSON_COMPACT);
     char *text = json_dumps(doc, flags);
     if (!text)
         return NULL;
-    size_t n = strlen(text);
-    char *line = realloc(text, n + 2);
-    if (!line) {
-        free(text);
-        return NULL;
+    char *mark = st ? find_mark(text) : NULL;
+    struct jw w;
+    size_t head = mark ? (size_t)(mark - text) : strlen(text);
+    int base = 0;
+    for (char *p = mark; p && p > text && p[-1] != '\n'; p--)
+        base++;   /* the indentation of the line the array starts on */
+    base -= mark ? (int)strlen("\"streams\": ") : 0;
+    jw_init(&w, pretty ? 2 : 0, base > 0 ? base : 0);
+    jw_raw(&w, text, head);
+    if (mark) {
+        write_streams(&w, st);
+        const char *tail = mark + strlen(STREAMS_MARK_DUMPED);
+        jw_raw(&w, tail, strlen(tail));
     }
-    line[n] = '\n';
-    line[n + 1] = '\0';
-    *len = n + 1;
-    return line;
+    jw_raw(&w, "\n", 1);
+    free(text);
+    *len = w.len;
+    return w.p;   /* the writer's buffer, NUL-terminated */
 }
 
-int json_write_line(json_t *doc, FILE *out, int pretty)
+int json_write_line(json_t *doc, FILE *out, int pretty, const struct json_streams *st)
 {
     size_t len;
-    char *line = json_line_text(doc, pretty, &len);
+    char *line = json_line_text(doc, pretty, st, &len);
     if (!line)
         return -1;
     size_t n = fwrite(line, 1, len, out);

@@ -12,11 +12,18 @@
 #include "../collectors/workflow.h"
 #include "../views/streams_model.h"
 
-/* Builds the document for one Redis snapshot. history may be NULL (every rate null).
- * rate_interval_ms is recorded as given (0: rates were not asked for).
- * Returns a new reference (caller json_decref's it). */
-json_t *json_from_redis(const struct redis_snapshot *r, const struct history *history,
-                        long long rate_interval_ms);
+/* Builds the document for one Redis snapshot, but for redis.streams: that array grows with
+ * the keyspace and is written straight from the snapshot by json_line_text (give it the same
+ * snapshot in a struct json_streams). rate_interval_ms is recorded as given (0: rates were
+ * not asked for). Returns a new reference (caller json_decref's it). */
+json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_ms);
+
+/* What json_line_text writes in place of redis.streams. history may be NULL (every rate
+ * null). Both must outlive the call. */
+struct json_streams {
+    const struct redis_snapshot *redis;
+    const struct history *history;
+};
 
 /* Adds doc.redis.server from a server-health snapshot (rates from history, warnings judged with
  * thresholds; streams, which may be NULL, inform the queue-related judgements and carry the
@@ -52,9 +59,10 @@ void json_add_postgres_sample(json_t *doc, const struct pg_snapshot *p);
 json_t *json_from_found(const struct exec_brief *list, size_t n);
 
 /* doc as one line of our JSON output (compact, or indented with pretty), newline included,
- * NUL-terminated; *len excludes the NUL. Caller frees; NULL when out of memory. */
-char *json_line_text(json_t *doc, int pretty, size_t *len);
+ * NUL-terminated; *len excludes the NUL. st: the streams of a document from json_from_redis
+ * (NULL for any other). Caller frees; NULL when out of memory. */
+char *json_line_text(json_t *doc, int pretty, const struct json_streams *st, size_t *len);
 /* Writes doc followed by a newline; flushes. Returns 0 or -1. */
-int json_write_line(json_t *doc, FILE *out, int pretty);
+int json_write_line(json_t *doc, FILE *out, int pretty, const struct json_streams *st);
 
 #endif

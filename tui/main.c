@@ -450,7 +450,7 @@ static json_t *document(const struct options *o, const struct snapshot *streams,
                         const struct snapshot *server, const struct history *h,
                         long long rate_interval_ms)
 {
-    json_t *doc = streams ? json_from_redis(&streams->redis, h, rate_interval_ms) : json_object();
+    json_t *doc = streams ? json_from_redis(&streams->redis, rate_interval_ms) : json_object();
     if (server)
         json_add_server(doc, &server->server, h, streams ? &streams->redis : NULL, &o->thresholds);
     return doc;
@@ -480,7 +480,7 @@ static int run_find_once(const struct options *o)
         fprintf(stderr, "queuetop: no execution with id or correlation id '%s'\n", o->find);
     if (o->json) {
         json_t *doc = json_from_found(list, (size_t)n);
-        if (json_write_line(doc, stdout, o->pretty) < 0)
+        if (json_write_line(doc, stdout, o->pretty, NULL) < 0)
             rc = 2;
         json_decref(doc);
     } else {
@@ -518,7 +518,7 @@ static int run_workflow_once(const struct options *o)
     int rc = 0;
     if (o->json) {
         json_t *doc = json_from_workflow(&w);
-        rc = json_write_line(doc, stdout, o->pretty) < 0 ? 2 : 0;
+        rc = json_write_line(doc, stdout, o->pretty, NULL) < 0 ? 2 : 0;
         json_decref(doc);
     } else {
         text_write_workflow(&w, stdout);
@@ -617,7 +617,7 @@ static int run_once(const struct options *o)
         /* only the sources a user names are contacted */
         json_t *doc = json_object();
         int rc = add_postgres_once(o, doc, !o->json);
-        if (o->json && json_write_line(doc, stdout, o->pretty) < 0)
+        if (o->json && json_write_line(doc, stdout, o->pretty, NULL) < 0)
             rc = 2;
         json_decref(doc);
         return rc;
@@ -659,7 +659,7 @@ static int run_once(const struct options *o)
             json_t *doc = json_pack("{s:{s:s,s:b,s:s,s:s}}", "redis", "url", url, "ok", 0,
                                     "state", "down", "error", err);
             if (doc)
-                json_write_line(doc, stdout, o->pretty);
+                json_write_line(doc, stdout, o->pretty, NULL);
             json_decref(doc);
         }
     } else {
@@ -682,7 +682,8 @@ static int run_once(const struct options *o)
         }
         if (o->pg_conninfo)
             rc = add_postgres_once(o, doc, !o->json);
-        if (o->json && json_write_line(doc, stdout, o->pretty) < 0)
+        struct json_streams st = { &snap->redis, &h };
+        if (o->json && json_write_line(doc, stdout, o->pretty, &st) < 0)
             rc = 2;
         json_decref(doc);
     }
@@ -700,10 +701,10 @@ static int run_once(const struct options *o)
  * paused pager, a stuck pipe) must not keep queuetop from leaving. stdio would retry a short
  * write forever, so the line is written here in pieces of at most PIPE_BUF bytes, each after
  * poll says there is room (a pipe then takes it whole without blocking). */
-static int write_line_stoppable(json_t *doc, int pretty)
+static int write_line_stoppable(json_t *doc, int pretty, const struct json_streams *st)
 {
     size_t len;
-    char *text = json_line_text(doc, pretty, &len);
+    char *text = json_line_text(doc, pretty, st, &len);
     if (!text)
         return -1;
     int rc = 0;
@@ -763,6 +764,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             history_update_server(&h, &sv->server);
         int w = 0;
         json_t *doc = NULL;
+        struct json_streams st = { s ? &s->redis : NULL, &h };
         if (s && s->redis.sample_seq != printed) {
             printed = s->redis.sample_seq;
             history_update(&h, &s->redis);
@@ -780,7 +782,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
             json_add_postgres_sample(doc, &ps->pg);
         }
         if (doc) {
-            w = write_line_stoppable(doc, o->pretty);
+            w = write_line_stoppable(doc, o->pretty, st.redis ? &st : NULL);
             json_decref(doc);
         }
         hub_release(hub, s);
