@@ -804,16 +804,33 @@ static void cmdbuf_put(struct cmdbuf *b, const char *data, size_t n)
     b->len += n;
 }
 
+/* "<sigil><n>\r\n" into head (at least 24 bytes); returns its length. snprintf took a tenth
+ * of --once's CPU here. */
+static size_t resp_header(char *head, char sigil, size_t n)
+{
+    char digits[24];
+    size_t d = 0;
+    do {
+        digits[d++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    size_t len = 0;
+    head[len++] = sigil;
+    while (d)
+        head[len++] = digits[--d];
+    head[len++] = '\r';
+    head[len++] = '\n';
+    return len;
+}
+
 /* Appends one command; args are (pointer, length) pairs. */
 static void cmdbuf_add(struct cmdbuf *b, int argc, const char *const *argv, const size_t *lens)
 {
     char head[32];
-    int n = snprintf(head, sizeof head, "*%d\r\n", argc);
-    cmdbuf_put(b, head, (size_t)n);
+    cmdbuf_put(b, head, resp_header(head, '*', (size_t)argc));
     for (int i = 0; i < argc; i++) {
         size_t l = lens ? lens[i] : strlen(argv[i]);
-        n = snprintf(head, sizeof head, "$%zu\r\n", l);
-        cmdbuf_put(b, head, (size_t)n);
+        cmdbuf_put(b, head, resp_header(head, '$', l));
         cmdbuf_put(b, argv[i], l);
         cmdbuf_put(b, "\r\n", 2);
     }

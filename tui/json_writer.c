@@ -21,12 +21,17 @@ void jw_free(struct jw *w)
     memset(w, 0, sizeof *w);
 }
 
-void jw_raw(struct jw *w, const char *s, size_t n)
+static void reserve(struct jw *w, size_t n)
 {
     if (w->len + n + 1 > w->cap) {
         w->cap = (w->len + n + 1) * 2 + 4096;
         w->p = xrealloc(w->p, w->cap);
     }
+}
+
+void jw_raw(struct jw *w, const char *s, size_t n)
+{
+    reserve(w, n);
     memcpy(w->p + w->len, s, n);
     w->len += n;
     w->p[w->len] = '\0';
@@ -89,8 +94,18 @@ void jw_end(struct jw *w, char close)
 void jw_key(struct jw *w, const char *name)
 {
     separate(w);
-    jw_string(w, name, strlen(name));
-    jw_raw(w, w->indent ? ": " : ":", w->indent ? 2 : 1);
+    size_t n = strlen(name);   /* our own names: nothing to escape */
+    reserve(w, n + 4);
+    char *p = w->p + w->len;
+    *p++ = '"';
+    memcpy(p, name, n);
+    p += n;
+    *p++ = '"';
+    *p++ = ':';
+    if (w->indent)
+        *p++ = ' ';
+    w->len = (size_t)(p - w->p);
+    w->p[w->len] = '\0';
 }
 
 void jw_item(struct jw *w)
@@ -110,9 +125,16 @@ void jw_bool(struct jw *w, bool v)
 
 void jw_ll(struct jw *w, long long v)
 {
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%lld", v);
-    jw_raw(w, buf, (size_t)n);
+    char buf[24];
+    size_t d = sizeof buf;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        buf[--d] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        buf[--d] = '-';
+    jw_raw(w, buf + d, sizeof buf - d);
 }
 
 void jw_real(struct jw *w, double v)

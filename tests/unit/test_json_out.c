@@ -1,4 +1,5 @@
 /* The JSON writer: names, nulls for unknowns, exact bytes for hostile keys. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,18 @@ static void test_writer_matches_jansson(void **state)
         struct jw w;
         jw_init(&w, 0, 0);
         jw_real(&w, reals[i]);
+        assert_string_equal(w.p, want);
+        jw_free(&w);
+        free(want);
+        json_decref(j);
+    }
+    static const long long ints[] = { 0, 7, -1, 1234567890123LL, LLONG_MAX, LLONG_MIN };
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        json_t *j = json_integer(ints[i]);
+        char *want = json_dumps(j, JSON_ENCODE_ANY);
+        struct jw w;
+        jw_init(&w, 0, 0);
+        jw_ll(&w, ints[i]);
         assert_string_equal(w.p, want);
         jw_free(&w);
         free(want);
