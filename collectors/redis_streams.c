@@ -759,18 +759,26 @@ static long long reply_entry_bytes(const redisReply *r)
     return entries ? bytes / entries : -1;
 }
 
-/* Estimated Redis time of one read of t (round trip A, and for a first read what follows). */
+/* What a first read of t asks after round trip A (XINFO STREAM, XINFO GROUPS of a few
+ * groups): planned with the read, charged when asked (add_fix). */
+static double first_read_rest(struct streams_collector *c, const struct tracked *t)
+{
+    struct cost_budget *b = c->cfg.budget;
+    if (!b || t->sampled)
+        return 0;
+    return cost_of(b, COST_XINFO_STREAM) + cost_xinfo_groups(b, 1);
+}
+
+/* Estimated Redis time of one read of t: round trip A, and for a first read what follows. */
 static double read_cost(struct streams_collector *c, const struct tracked *t, bool with_groups)
 {
     struct cost_budget *b = c->cfg.budget;
     if (!b)
         return 0;
     double us = cost_of(b, stream_light(c, t) ? COST_XINFO_STREAM : COST_XLEN) +
-                cost_of(b, COST_PTTL);
+                cost_of(b, COST_PTTL) + first_read_rest(c, t);
     if (size_wanted(c, t))
         us += cost_of(b, COST_SMALL);
-    if (!t->sampled)   /* XLEN, then XINFO STREAM and XINFO GROUPS of a few groups */
-        us += cost_of(b, COST_XINFO_STREAM) + cost_xinfo_groups(b, 1);
     if (with_groups) {
         us += cost_xinfo_groups(b, t->info.group_count);
         for (size_t g = 0; g < t->info.group_len; g++) {
@@ -873,7 +881,7 @@ struct group_req {
     bool consumers;     /* XINFO CONSUMERS, else XPENDING */
 };
 
-/* A request of a later round trip (B or C), matched by name too: nothing may hold an index
+/* A request of a later round trip (B, C or D), matched by name too: nothing may hold an index
  * into a groups[] array across a round trip. */
 enum fix_kind {
     FIX_PENDING,        /* XPENDING k g - + 1 */
@@ -1003,7 +1011,7 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         const char *pttl[] = { "PTTL", k->ptr };
         size_t pttl_len[] = { 4, k->len };
         cmdbuf_add(&out, 2, pttl, pttl_len);
-        c->spent_us += read_cost(c, t, ask & ASK_GROUPS);
+        c->spent_us += read_cost(c, t, ask & ASK_GROUPS) - first_read_rest(c, t);
         bt->first_req[i] = bt->nreq;
         for (size_t g = 0; (ask & ASK_GROUPS) && g < t->info.group_len; g++) {
             for (int kind = 0; kind < 2; kind++) {
