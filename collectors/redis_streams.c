@@ -7,7 +7,8 @@
  *      not read for BUSY_REREAD_MS; oldest figures first;
  *   3. probes: XLEN of the other streams in rotation, those not read yet included; a length
  *      that moved makes the stream hot (before the streams never read);
- *   4. cold streams in rotation with what is left, so every stream is re-read within a cycle.
+ *   4. cold streams in rotation with what is left, so every stream is re-read within a cycle
+ *      (at most one cycle per COLD_CYCLE_MIN_MS: a small keyspace is not re-read every tick).
  * A read is pipelined in batches of batch_streams keys, two round trips per batch:
  *   A: TIME, [INFO replication], then for every key XINFO STREAM when its entries are small
  *      (STREAM_ENTRY_LIGHT_BYTES: that reply copies two of them) or else XLEN, PTTL, XINFO
@@ -56,6 +57,9 @@ struct tracked {
 /* A stream with outstanding work (lag or pending entries) is re-read at least this often,
  * budget permitting, even when nothing about it moved. */
 #define BUSY_REREAD_MS 5000
+/* The cold rotation starts a new cycle at most this often: a stream that did not move (its
+ * XLEN probes the same, no work outstanding) is re-read no more often than this. */
+#define COLD_CYCLE_MIN_MS 5000
 /* Shares of a tick's allowance: the rest goes to the cold rotation. */
 #define SHARE_DISCOVERY_FIRST 0.9   /* until the first full SCAN pass: names first */
 #define SHARE_DISCOVERY 0.15
@@ -345,8 +349,8 @@ static void compact(struct streams_collector *c, bool pass_ended)
         c->items[out++] = *t;
     }
     c->count = out;
-    if (c->rr_next >= c->count)
-        c->rr_next = 0;
+    if (c->rr_next > c->count)   /* at its end it stays there: plan_cold wraps and counts */
+        c->rr_next = c->count;
 }
 
 static void add_fresh(struct streams_collector *c, const char *key, size_t len)
@@ -1003,7 +1007,10 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
             size_t mu_len[] = { 6, 5, k->len, 7, 1 };
             cmdbuf_add(&out, 5, mu, mu_len);
         }
-        if (groups_readable(c, t)) {
+        /* a stream XINFO STREAM last found without groups is asked XINFO GROUPS only when this
+         * one finds some (round trip B) */
+        if (groups_readable(c, t) &&
+            !((ask & ASK_STREAM) && t->info.xinfo_stream && t->info.group_count == 0)) {
             ask |= ASK_GROUPS;
             cmd_key(&out, "XINFO", "GROUPS", k);
         }
@@ -1194,8 +1201,8 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             enum fix_kind follow = FIX_PENDING;   /* none */
             if (first && !xs)
                 follow = stream_light(c, t) ? FIX_STREAM : FIX_GROUPS;
-            else if (first && t->info.group_count > 0 && groups_readable(c, t))
-                follow = FIX_GROUPS;
+            else if (xs && !wg && t->info.group_count > 0 && groups_readable(c, t))
+                follow = FIX_GROUPS;   /* first read, or groups where there were none */
             bool later = follow != FIX_PENDING;
             if (wg) {
                 parse_groups(&t->info, rg);
@@ -1212,7 +1219,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             t->info.sampled_server_ms = c->server_ms;
             t->info.sampled_mono_ms = now_mono;
             bool was_read = t->groups_read;
-            t->groups_read = wg;
+            t->groups_read = wg || (xs && !later && t->info.group_count == 0);
             bool moved = was_read && stream_signature(&t->info, true) != sig_before;
             t->moved = moved || (t->moved && !wg && !later);   /* until read with its groups */
             /* read again next tick: it moved, or a read without groups could now have them */
@@ -1617,6 +1624,10 @@ static void plan_cold(struct streams_collector *c, struct plan *p, double room, 
     double spent = 0;
     for (size_t seen = 0; seen < c->count; seen++) {
         if (c->rr_next >= c->count) {
+            /* a small keyspace would be read whole every tick: quiet streams rest (XLEN
+             * probes and the hot list still see every move) */
+            if (c->cycle_start_ms && now - c->cycle_start_ms < COLD_CYCLE_MIN_MS)
+                break;
             c->rr_next = 0;
             if (c->cycle_start_ms)
                 c->cycle_ms = now - c->cycle_start_ms;

@@ -928,6 +928,49 @@ static void test_json_stop_with_full_pipe(void **state)
  * and takes the stream keys the keys collector's walk meets. A stream created later is listed,
  * one deleted is dropped after a pass of that walk, and no SCAN ... TYPE stream is sent any
  * more (commandstats counts SCAN calls; only the keys collector's, without TYPE, go on). */
+/* Quiet streams rest between cold cycles (COLD_CYCLE_MIN_MS, 5 s): a small keyspace was read
+ * whole every tick. XINFO GROUPS is not asked of a stream XINFO STREAM finds without groups;
+ * a group made later on such a stream still shows, at its next cold read. */
+static void test_quiet_streams_rest(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 50; i++)
+        cmd_on(rc, "XADD quiet:%02d 1-1 f v", i);
+    const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.2", "--redis",
+                           redis_server_url(&srv), NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    json_t *doc = NULL;
+    bool all_read = false;
+    for (int i = 0; i < 100 && !all_read && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
+        json_t *cost = json_object_get(json_object_get(doc, "redis"), "cost");
+        all_read = num(cost, "streams_read") == 50;
+        json_decref(doc);
+    }
+    assert_true(all_read);
+    cmd_on(rc, "CONFIG RESETSTAT");
+    /* 2 s: at most one new cold cycle can start in it (10 ticks read all 50 before) */
+    for (int i = 0; i < 10; i++)
+        json_decref(harness_next_json(fd, 5000));
+    long long xinfo_stream = command_calls("xinfo|stream");
+    long long xinfo_groups = command_calls("xinfo|groups");
+    assert_true(xinfo_stream <= 2 * 50);
+    assert_int_equal(xinfo_groups, 0);
+
+    cmd_on(rc, "XGROUP CREATE quiet:07 late 0");
+    bool seen = false;
+    for (int i = 0; i < 100 && !seen && (doc = harness_next_json(fd, 5000)) != NULL; i++) {
+        json_t *st = stream_of(doc, "quiet:07");
+        json_t *groups = json_object_get(st, "groups");
+        seen = json_array_size(groups) == 1 && num(st, "group_count") == 1 &&
+               num(json_array_get(groups, 0), "lag") == 1;
+        json_decref(doc);
+    }
+    assert_true(seen);
+    assert_int_equal(harness_reap(pid), 0);
+    close(fd);
+}
+
 static void test_shared_walk(void **state)
 {
     (void)state;
@@ -1027,6 +1070,7 @@ int main(void)
         cmocka_unit_test_setup(test_kill_and_restart, flush),
         cmocka_unit_test_setup(test_json_stop_with_full_pipe, flush),
         cmocka_unit_test_setup(test_shared_walk, flush),
+        cmocka_unit_test_setup(test_quiet_streams_rest, flush),
     };
     if (getenv("QT_TEST_FILTER"))   /* one test while working on it: QT_TEST_FILTER=name */
         cmocka_set_test_filter(getenv("QT_TEST_FILTER"));
