@@ -763,6 +763,18 @@ static long long reply_entry_bytes(const redisReply *r)
     return entries ? bytes / entries : -1;
 }
 
+/* An XINFO STREAM reply into t: its figures, and the size of its two entries. */
+static void take_xinfo_stream(struct tracked *t, const redisReply *r)
+{
+    parse_stream(&t->info, r);
+    t->info.xinfo_stream = true;
+    long long per_entry = reply_entry_bytes(r);
+    if (per_entry >= 0) {
+        t->entry_bytes = per_entry;
+        t->size_known = true;
+    }
+}
+
 /* What a first read of t asks after round trip A (XINFO STREAM, XINFO GROUPS of a few
  * groups): planned with the read, charged when asked (add_fix). */
 static double first_read_rest(struct streams_collector *c, const struct tracked *t)
@@ -1169,13 +1181,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             bool first = !t->sampled;
             t->sampled = true;
             if (xs) {
-                parse_stream(&t->info, rs);
-                t->info.xinfo_stream = true;
-                long long per_entry = reply_entry_bytes(rs);
-                if (per_entry >= 0) {
-                    t->entry_bytes = per_entry;
-                    t->size_known = true;
-                }
+                take_xinfo_stream(t, rs);
             } else {
                 /* too heavy for XINFO STREAM (or not known yet): the length alone; ids
                  * unknown, entries-added from the groups (stream_info_derive) */
@@ -1283,13 +1289,7 @@ static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_
     } else if (r->type != REDIS_REPLY_ARRAY) {
         t->changed = true;
     } else if (kind == FIX_STREAM) {
-        parse_stream(&t->info, r);
-        t->info.xinfo_stream = true;
-        long long per_entry = reply_entry_bytes(r);
-        if (per_entry >= 0) {
-            t->entry_bytes = per_entry;
-            t->size_known = true;
-        }
+        take_xinfo_stream(t, r);
         if (t->info.group_count > 0 && groups_readable(c, t)) {
             add_fix(c, &bt->next, item, FIX_GROUPS, &t->info.key, NULL);
         } else {

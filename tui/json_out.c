@@ -42,15 +42,11 @@ static json_t *text_or_null(const char *text)
     return j;
 }
 
-void json_set_bytes(json_t *obj, const char *name, const struct bytes *b)
+/* Bytes that are not UTF-8 as text: U+FFFD for each bad byte (malloc'd, *len its length). */
+static char *lossy_text(const struct bytes *b, size_t *len)
 {
-    if (utf8_valid(b->ptr, b->len)) {
-        json_object_set_new(obj, name, json_stringn(b->ptr, b->len));
-        return;
-    }
     const unsigned char *s = (const unsigned char *)b->ptr;
     char *lossy = xmalloc(b->len * 3 + 1);
-    char *hex = xmalloc(b->len * 2 + 1);
     size_t o = 0;
     for (size_t i = 0; i < b->len;) {
         unsigned cp;
@@ -65,9 +61,33 @@ void json_set_bytes(json_t *obj, const char *name, const struct bytes *b)
             i += n;
         }
     }
-    for (size_t i = 0; i < b->len; i++)
-        sprintf(hex + 2 * i, "%02x", s[i]);
+    *len = o;
+    return lossy;
+}
+
+/* The bytes in lowercase hex (malloc'd, NUL-terminated). */
+static char *hex_text(const struct bytes *b)
+{
+    static const char digits[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)b->ptr;
+    char *hex = xmalloc(b->len * 2 + 1);
+    for (size_t i = 0; i < b->len; i++) {
+        hex[2 * i] = digits[s[i] >> 4];
+        hex[2 * i + 1] = digits[s[i] & 15];
+    }
     hex[2 * b->len] = '\0';
+    return hex;
+}
+
+void json_set_bytes(json_t *obj, const char *name, const struct bytes *b)
+{
+    if (utf8_valid(b->ptr, b->len)) {
+        json_object_set_new(obj, name, json_stringn(b->ptr, b->len));
+        return;
+    }
+    size_t o;
+    char *lossy = lossy_text(b, &o);
+    char *hex = hex_text(b);
     json_object_set_new(obj, name, json_stringn(lossy, o));
     char hexname[128];
     snprintf(hexname, sizeof hexname, "%s_hex", name);
@@ -119,34 +139,16 @@ static void jw_bytes(struct jw *w, const char *name, const struct bytes *b)
         jw_string(w, b->ptr, b->len);
         return;
     }
-    const unsigned char *s = (const unsigned char *)b->ptr;
-    char *lossy = xmalloc(b->len * 3 + 1);
-    size_t o = 0;
-    for (size_t i = 0; i < b->len;) {
-        unsigned cp;
-        size_t n = utf8_decode(s + i, b->len - i, &cp);
-        if (n == 0) {
-            memcpy(lossy + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(lossy + o, s + i, n);
-            o += n;
-            i += n;
-        }
-    }
+    size_t o;
+    char *lossy = lossy_text(b, &o);
     jw_string(w, lossy, o);
     free(lossy);
     char hexname[128];
     snprintf(hexname, sizeof hexname, "%s_hex", name);
     jw_key(w, hexname);
-    jw_raw(w, "\"", 1);
-    static const char digits[] = "0123456789abcdef";
-    for (size_t i = 0; i < b->len; i++) {
-        char pair[2] = { digits[s[i] >> 4], digits[s[i] & 15] };
-        jw_raw(w, pair, 2);
-    }
-    jw_raw(w, "\"", 1);
+    char *hex = hex_text(b);
+    jw_string(w, hex, strlen(hex));
+    free(hex);
 }
 
 static void write_group(struct jw *w, const struct group_info *g, const struct group_rates *gr)
