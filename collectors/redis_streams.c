@@ -1737,8 +1737,8 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
 
     struct tracked *focus = c->focus.len ? find_tracked(c, c->focus.ptr, c->focus.len) : NULL;
     if (full) {
-        /* every stream once: a first read learns the group count from XINFO STREAM and asks
-         * XINFO GROUPS in its next round trip */
+        /* every stream once: a first read's XINFO STREAM and XINFO GROUPS follow in the
+         * later round trips of read_streams */
         for (size_t i = 0; i < c->count; i++)
             plan_add(c, &plan, i);
     } else {

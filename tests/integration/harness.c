@@ -177,6 +177,22 @@ redisReply *harness_cmd(redisContext *c, const char *fmt, ...)
     return r;
 }
 
+long long harness_command_calls(redisContext *c, const char *command)
+{
+    redisReply *r = harness_cmd(c, "INFO commandstats");
+    if (r->type != REDIS_REPLY_STRING) {
+        fprintf(stderr, "harness: INFO commandstats failed: %s\n",
+                r->type == REDIS_REPLY_ERROR ? r->str : "not a string");
+        exit(1);
+    }
+    char field[64];
+    snprintf(field, sizeof field, "cmdstat_%s:calls=", command);
+    const char *at = strstr(r->str, field);
+    long long n = at ? atoll(at + strlen(field)) : 0;
+    freeReplyObject(r);
+    return n;
+}
+
 const char *harness_queuetop(void)
 {
     const char *q = getenv("QUEUETOP");

@@ -63,4 +63,8 @@ double harness_proc_cpu_s(pid_t pid);
 /* Runs one redis command and aborts on a connection error; returns the reply (caller frees). */
 redisReply *harness_cmd(redisContext *c, const char *fmt, ...);
 
+/* Calls of one command (commandstats name: "xinfo|stream") since the server started or the
+ * last CONFIG RESETSTAT; 0 when it has none. Exits when INFO commandstats fails. */
+long long harness_command_calls(redisContext *c, const char *command);
+
 #endif

@@ -1438,18 +1438,6 @@ static void test_collision_celery_queue_named_like_rq(void **state)
 
 /* ---- rates ----------------------------------------------------------------------------------- */
 
-/* The number of a command's calls in INFO commandstats (0 when never called). */
-static long long command_calls(redisContext *c, const char *command)
-{
-    redisReply *r = must(c, "INFO commandstats");
-    char field[64];
-    snprintf(field, sizeof field, "cmdstat_%s:calls=", command);
-    const char *at = strstr(r->str, field);
-    long long n = at ? atoll(at + strlen(field)) : 0;
-    freeReplyObject(r);
-    return n;
-}
-
 /* asynq keeps a processed counter, so its queues have enqueue and dequeue rates. Between the
  * two samples of --rate-interval 2, a second client enqueues 30 tasks and runs 10 to completion
  * (asynq's own sequence), and pushes 6 onto a plain list (no counter: no enqueue/dequeue rate). */
@@ -1470,7 +1458,7 @@ static void test_rates(void **state)
         in_child = true;
         redisContext *c = redis_server_client(&srv);
         /* start once the first sample has read the queues (its ZCOUNT of the due tasks) */
-        for (int i = 0; i < 1000 && command_calls(c, "zcount") == 0; i++) {
+        for (int i = 0; i < 1000 && harness_command_calls(c, "zcount") == 0; i++) {
             struct timespec ts = { 0, 10 * 1000000L };
             nanosleep(&ts, NULL);
         }

@@ -154,18 +154,6 @@ static void test_exact_state(void **state)
     json_decref(doc);
 }
 
-/* Calls of one command since the last CONFIG RESETSTAT (0 when it has none). */
-static long long command_calls(const char *name)
-{
-    redisReply *r = harness_cmd(rc, "INFO commandstats");
-    char needle[64];
-    snprintf(needle, sizeof needle, "cmdstat_%s:calls=", name);
-    const char *at = strstr(r->str, needle);
-    long long n = at ? atoll(at + strlen(needle)) : 0;
-    freeReplyObject(r);
-    return n;
-}
-
 /* Slowlog entries of queuetop's own connections (they name themselves queuetop-*). */
 static long long slowlog_ours(void)
 {
@@ -204,7 +192,7 @@ static void test_heavy_entries(void **state)
     cmd_on(rc, "CONFIG RESETSTAT");
 
     json_t *doc = once_json(redis_server_url(&srv), (const char *const[]){ "--rate-interval", "0", NULL });
-    long long xinfo_stream_calls = command_calls("xinfo|stream");
+    long long xinfo_stream_calls = harness_command_calls(rc, "xinfo|stream");
     long long ours_slow = slowlog_ours();
     cmd_on(rc, "CONFIG SET slowlog-log-slower-than 10000");
 
@@ -952,8 +940,8 @@ static void test_quiet_streams_rest(void **state)
     /* 2 s: at most one new cold cycle can start in it (10 ticks read all 50 before) */
     for (int i = 0; i < 10; i++)
         json_decref(harness_next_json(fd, 5000));
-    long long xinfo_stream = command_calls("xinfo|stream");
-    long long xinfo_groups = command_calls("xinfo|groups");
+    long long xinfo_stream = harness_command_calls(rc, "xinfo|stream");
+    long long xinfo_groups = harness_command_calls(rc, "xinfo|groups");
     assert_true(xinfo_stream <= 2 * 50);
     assert_int_equal(xinfo_groups, 0);
 
