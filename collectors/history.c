@@ -158,6 +158,7 @@ void history_update_server(struct history *h, const struct server_snapshot *s)
 static void stream_history_free(struct stream_history *sh)
 {
     bytes_free(&sh->key);
+    stream_info_unref(sh->rec);
     for (size_t i = 0; i < sh->group_count; i++) {
         bytes_free(&sh->groups[i].name);
         ring_free(&sh->groups[i].lag_ring);
@@ -214,6 +215,11 @@ static void fresh_entry(struct stream_history *sh, const struct stream_info *s)
 /* Brings one entry up to date with a newer sample of its stream. */
 static void update_entry(struct stream_history *sh, const struct stream_info *s)
 {
+    if (sh->rec == s)
+        return;   /* the same record: not re-read since (the reference keeps it from being
+                   * freed, so its address cannot come back as another's) */
+    stream_info_unref(sh->rec);
+    sh->rec = stream_info_ref(s);
     if (s->sampled_mono_ms == sh->sampled_mono_ms)
         return;   /* not re-read this tick */
     bool have_prev = sh->sampled_mono_ms != 0;
@@ -268,13 +274,16 @@ void history_update(struct history *h, const struct redis_snapshot *snap)
      * history of 100,000 streams per sample). */
     if (h->count == snap->stream_count) {
         size_t k = 0;
-        while (k < h->count && bytes_cmp(&h->streams[k].key, &snap->streams[k].key) == 0)
-            k++;
-        if (k == h->count) {
-            for (k = 0; k < h->count; k++)
-                update_entry(&h->streams[k], &snap->streams[k]);
-            return;
+        for (; k < h->count; k++) {
+            struct stream_history *sh = &h->streams[k];
+            if (sh->rec == snap->streams[k])
+                continue;   /* most streams, most ticks: not even their keys are looked at */
+            if (bytes_cmp(&sh->key, &snap->streams[k]->key) != 0)
+                break;      /* streams came or went: merge (what was updated stays updated) */
+            update_entry(sh, snap->streams[k]);
         }
+        if (k == h->count)
+            return;
     }
     /* Merge two sorted lists: the snapshot's streams and ours. */
     struct stream_history *out = snap->stream_count
@@ -282,7 +291,7 @@ void history_update(struct history *h, const struct redis_snapshot *snap)
                                      : NULL;
     size_t i = 0, j = 0;
     for (; i < snap->stream_count; i++) {
-        const struct stream_info *s = &snap->streams[i];
+        const struct stream_info *s = snap->streams[i];
         while (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) < 0)
             stream_history_free(&h->streams[j++]);
         if (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) == 0) {

@@ -47,6 +47,8 @@ struct group_rates {
 
 struct stream_history {
     struct bytes key;
+    const struct stream_info *rec;   /* the record last taken in, referenced: the same record
+                                      * in the next snapshot means nothing changed */
     int64_t sampled_mono_ms;     /* of the last sample taken into account */
     long long length;
     long long entries_added;

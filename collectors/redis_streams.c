@@ -36,7 +36,7 @@
 #include "util.h"
 
 struct tracked {
-    struct stream_info info;
+    struct stream_info *info;   /* a shared record: written only through own() */
     uint64_t seen_pass;   /* last SCAN pass that returned this key */
     bool sampled;         /* read at least once */
     bool groups_read;     /* read with its groups (a first read asks XINFO STREAM only) */
@@ -52,6 +52,9 @@ struct tracked {
     long long entry_bytes;   /* one entry's size, roughly: MEMORY USAGE / XLEN, or the two
                               * entries of its last XINFO STREAM reply */
     unsigned heavy_reads; /* reads with XLEN since its size was last measured */
+    bool listed;          /* some group of its record holds a consumer list */
+    bool busy;            /* busy(info) as of its last read: the hot list looks at every
+                           * stream every tick, and the records are all over the heap */
 };
 
 /* A stream with outstanding work (lag or pending entries) is re-read at least this often,
@@ -172,7 +175,7 @@ void streams_collector_delete(struct streams_collector *c)
         return;
     disconnect(c);
     for (size_t i = 0; i < c->count; i++)
-        stream_info_free(&c->items[i].info);
+        stream_info_unref(c->items[i].info);
     free(c->items);
     for (size_t i = 0; i < c->fresh_count; i++)
         bytes_free(&c->fresh[i]);
@@ -245,8 +248,38 @@ static bool is_error(const redisReply *r, const char *prefix)
 static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
 {
     struct bytes k = { (char *)key, len };
-    return (struct tracked *)bytes_bsearch(c->items, c->count, sizeof *c->items,
-                                           offsetof(struct tracked, info.key), &k);
+    size_t lo = 0, hi = c->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int cmp = bytes_cmp(&c->items[mid].info->key, &k);
+        if (cmp == 0)
+            return &c->items[mid];
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* t's record, to be written: a private copy first when a published snapshot holds it. Taken
+ * before any pointer into the record is (a copy moves its groups). */
+static struct stream_info *own(struct tracked *t)
+{
+    return t->info = stream_info_writable(t->info);
+}
+
+/* Outstanding work: pending entries, lag, or groups still to read. */
+static bool busy(const struct stream_info *s)
+{
+    return s->pending_total > 0 || s->max_lag > 0 || s->groups_unread;
+}
+
+/* The derived figures of t's record, after a read wrote it. */
+static void derive(struct tracked *t)
+{
+    stream_info_derive(t->info);
+    t->busy = busy(t->info);
 }
 
 static int bytes_ptr_cmp(const void *a, const void *b)
@@ -258,16 +291,17 @@ static int bytes_ptr_cmp(const void *a, const void *b)
 static void tracked_init(struct tracked *t, struct bytes key, uint64_t pass)
 {
     memset(t, 0, sizeof *t);
-    t->info.key = key;   /* ownership moves */
-    t->info.length = QT_UNKNOWN;
-    t->info.entries_added = QT_UNKNOWN;
-    t->info.group_count = QT_UNKNOWN;
-    t->info.ttl_ms = -1;
-    t->info.max_lag = QT_UNKNOWN;
-    t->info.lag_partly_unknown = true;
-    t->info.oldest_pending_age_ms = QT_UNKNOWN;
-    t->info.pending_total = QT_UNKNOWN;
-    t->info.consumers_total = QT_UNKNOWN;
+    t->info = stream_info_new();
+    t->info->key = key;   /* ownership moves */
+    t->info->length = QT_UNKNOWN;
+    t->info->entries_added = QT_UNKNOWN;
+    t->info->group_count = QT_UNKNOWN;
+    t->info->ttl_ms = -1;
+    t->info->max_lag = QT_UNKNOWN;
+    t->info->lag_partly_unknown = true;
+    t->info->oldest_pending_age_ms = QT_UNKNOWN;
+    t->info->pending_total = QT_UNKNOWN;
+    t->info->consumers_total = QT_UNKNOWN;
     t->seen_pass = pass;
 }
 
@@ -309,7 +343,7 @@ static void merge_fresh(struct streams_collector *c)
         size_t lo = 0, hi = i;
         while (lo < hi) {
             size_t mid = lo + (hi - lo) / 2;
-            if (bytes_cmp(&c->items[mid].info.key, key) < 0)
+            if (bytes_cmp(&c->items[mid].info->key, key) < 0)
                 lo = mid + 1;
             else
                 hi = mid;
@@ -343,7 +377,7 @@ static void compact(struct streams_collector *c, bool pass_ended)
     for (size_t i = out; i < c->count; i++) {
         struct tracked *t = &c->items[i];
         if (t->gone || (pass_ended && t->seen_pass != c->pass)) {
-            stream_info_free(&t->info);
+            stream_info_unref(t->info);
             continue;
         }
         c->items[out++] = *t;
@@ -407,8 +441,8 @@ static void remember_before_restart(struct streams_collector *c)
         if (!c->items[i].sampled)
             continue;
         struct lost_stream *b = &c->before[c->before_count++];
-        bytes_set(&b->key, c->items[i].info.key.ptr, c->items[i].info.key.len);
-        b->length_before = c->items[i].info.length;
+        bytes_set(&b->key, c->items[i].info->key.ptr, c->items[i].info->key.len);
+        b->length_before = c->items[i].info->length;
         c->items[i].sampled = false;   /* figures from before the restart no longer hold */
     }
     c->lost_pending = true;
@@ -423,7 +457,7 @@ static void compute_lost(struct streams_collector *c)
     for (size_t i = 0; i < c->before_count; i++) {
         const struct lost_stream *b = &c->before[i];
         const struct tracked *t = find_tracked(c, b->key.ptr, b->key.len);
-        long long after = t && t->sampled ? t->info.length : 0;
+        long long after = t && t->sampled ? t->info->length : 0;
         if (t && !t->sampled)
             continue;   /* found but not read yet: no claim either way */
         if (after < b->length_before) {
@@ -664,7 +698,7 @@ static void parse_consumers(struct group_info *g, const redisReply *r)
 
 static bool is_focus(const struct streams_collector *c, const struct tracked *t)
 {
-    return c->focus.len && bytes_cmp(&c->focus, &t->info.key) == 0;
+    return c->focus.len && bytes_cmp(&c->focus, &t->info->key) == 0;
 }
 
 /* ---- what a read costs, and what is worth reading ---------------------------------------- */
@@ -706,11 +740,11 @@ static uint64_t stream_signature(const struct stream_info *s, bool with_groups)
  * the call stays well under COST_COMMAND_MAX_US. */
 static bool groups_readable(struct streams_collector *c, const struct tracked *t)
 {
-    if (!t->sampled || t->info.group_count < 0)
+    if (!t->sampled || t->info->group_count < 0)
         return false;
     if (!c->cfg.budget)
-        return t->info.group_count <= STREAM_GROUPS_READ_MAX;
-    return cost_xinfo_groups(c->cfg.budget, t->info.group_count) <= COST_COMMAND_MAX_US / 2.0;
+        return t->info->group_count <= STREAM_GROUPS_READ_MAX;
+    return cost_xinfo_groups(c->cfg.budget, t->info->group_count) <= COST_COMMAND_MAX_US / 2.0;
 }
 
 /* XINFO CONSUMERS of the focused stream, when the group's consumers are few enough. */
@@ -766,8 +800,8 @@ static long long reply_entry_bytes(const redisReply *r)
 /* An XINFO STREAM reply into t: its figures, and the size of its two entries. */
 static void take_xinfo_stream(struct tracked *t, const redisReply *r)
 {
-    parse_stream(&t->info, r);
-    t->info.xinfo_stream = true;
+    parse_stream(own(t), r);
+    t->info->xinfo_stream = true;
     long long per_entry = reply_entry_bytes(r);
     if (per_entry >= 0) {
         t->entry_bytes = per_entry;
@@ -796,11 +830,11 @@ static double read_cost(struct streams_collector *c, const struct tracked *t, bo
     if (size_wanted(c, t))
         us += cost_of(b, COST_SMALL);
     if (with_groups) {
-        us += cost_xinfo_groups(b, t->info.group_count);
-        for (size_t g = 0; g < t->info.group_len; g++) {
-            if (t->info.groups[g].pending > 0)
+        us += cost_xinfo_groups(b, t->info->group_count);
+        for (size_t g = 0; g < t->info->group_len; g++) {
+            if (t->info->groups[g].pending > 0)
                 us += cost_of(b, COST_XPENDING);
-            if (consumers_readable(c, t, &t->info.groups[g]))
+            if (consumers_readable(c, t, &t->info->groups[g]))
                 us += cost_of(b, COST_XINFO_CONSUMERS);
         }
     }
@@ -982,8 +1016,10 @@ static void apply_group_reply(struct streams_collector *c, struct tracked *t, st
         deny_stream(c, t, r);
     if (!g)
         return;
-    if (consumers)
+    if (consumers) {
         parse_consumers(g, r);
+        t->listed = true;
+    }
     else
         parse_oldest(g, r, c->server_ms);
 }
@@ -1003,7 +1039,7 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
     bt->ask = xcalloc(bt->n + 1, sizeof *bt->ask);
     for (size_t i = 0; i < bt->n; i++) {
         struct tracked *t = &c->items[bt->idx[i]];
-        const struct bytes *k = &t->info.key;
+        const struct bytes *k = &t->info->key;
         unsigned char ask = 0;
         if (stream_light(c, t)) {
             ask |= ASK_STREAM;
@@ -1022,7 +1058,7 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         /* a stream XINFO STREAM last found without groups is asked XINFO GROUPS only when this
          * one finds some (round trip B) */
         if (groups_readable(c, t) &&
-            !((ask & ASK_STREAM) && t->info.xinfo_stream && t->info.group_count == 0)) {
+            !((ask & ASK_STREAM) && t->info->xinfo_stream && t->info->group_count == 0)) {
             ask |= ASK_GROUPS;
             cmd_key(&out, "XINFO", "GROUPS", k);
         }
@@ -1032,11 +1068,11 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
         cmdbuf_add(&out, 2, pttl, pttl_len);
         c->spent_us += read_cost(c, t, ask & ASK_GROUPS) - first_read_rest(c, t);
         bt->first_req[i] = bt->nreq;
-        for (size_t g = 0; (ask & ASK_GROUPS) && g < t->info.group_len; g++) {
+        for (size_t g = 0; (ask & ASK_GROUPS) && g < t->info->group_len; g++) {
             for (int kind = 0; kind < 2; kind++) {
                 bool consumers = kind == 1;
-                if (consumers ? !consumers_readable(c, t, &t->info.groups[g])
-                              : t->info.groups[g].pending <= 0)
+                if (consumers ? !consumers_readable(c, t, &t->info->groups[g])
+                              : t->info->groups[g].pending <= 0)
                     continue;
                 if (bt->nreq == bt->capreq) {
                     bt->capreq = bt->capreq ? bt->capreq * 2 : 64;
@@ -1045,7 +1081,7 @@ static void batch_prepare(struct streams_collector *c, struct batch *bt)
                 struct group_req *q = &bt->reqs[bt->nreq++];
                 q->item = bt->idx[i];
                 q->consumers = consumers;
-                bytes_set(&q->group, t->info.groups[g].name.ptr, t->info.groups[g].name.len);
+                bytes_set(&q->group, t->info->groups[g].name.ptr, t->info->groups[g].name.len);
                 cmd_group(&out, consumers, k, &q->group);
             }
         }
@@ -1082,7 +1118,7 @@ static void add_fix(struct streams_collector *c, struct fix_round *r, size_t ite
     struct cost_budget *b = c->cfg.budget;
     if (!b)
         return;
-    long long groups = c->items[item].info.group_count;
+    long long groups = c->items[item].info->group_count;
     switch (kind) {
     case FIX_GROUPS: c->spent_us += cost_xinfo_groups(b, groups > 0 ? groups : 1); break;
     case FIX_STREAM: c->spent_us += cost_of(b, COST_XINFO_STREAM); break;
@@ -1097,12 +1133,12 @@ static void add_group_fixes(struct streams_collector *c, struct fix_round *r, si
                             const bool *covered)
 {
     struct tracked *t = &c->items[item];
-    for (size_t g = 0; g < t->info.group_len; g++) {
-        const struct group_info *gi = &t->info.groups[g];
+    for (size_t g = 0; g < t->info->group_len; g++) {
+        const struct group_info *gi = &t->info->groups[g];
         if (!(covered && covered[2 * g]) && gi->pending > 0)
-            add_fix(c, r, item, FIX_PENDING, &t->info.key, &gi->name);
+            add_fix(c, r, item, FIX_PENDING, &t->info->key, &gi->name);
         if (!(covered && covered[2 * g + 1]) && consumers_readable(c, t, gi))
-            add_fix(c, r, item, FIX_CONSUMERS, &t->info.key, &gi->name);
+            add_fix(c, r, item, FIX_CONSUMERS, &t->info->key, &gi->name);
     }
 }
 
@@ -1156,9 +1192,10 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         if (!wg)
             rg = &no_groups;
         bool ok = false;
+        own(t);
         t->denied = false;
         t->tick_read = c->tick_no;
-        uint64_t sig_before = t->sampled ? stream_signature(&t->info, t->groups_read) : 0;
+        uint64_t sig_before = t->sampled ? stream_signature(t->info, t->groups_read) : 0;
         bool rs_ok = xs ? rs->type == REDIS_REPLY_ARRAY : rs->type == REDIS_REPLY_INTEGER;
         if (!xs && is_error(rs, "NOPERM") && strstr(rs->str, "'xlen'")) {
             /* an ACL that grants XINFO but not XLEN (the command, not this key): every
@@ -1185,16 +1222,16 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             } else {
                 /* too heavy for XINFO STREAM (or not known yet): the length alone; ids
                  * unknown, entries-added from the groups (stream_info_derive) */
-                t->info.length = rs->integer >= 0 ? rs->integer : 0;
-                t->info.xinfo_stream = false;
-                t->info.first_id[0] = t->info.last_id[0] = '\0';
+                t->info->length = rs->integer >= 0 ? rs->integer : 0;
+                t->info->xinfo_stream = false;
+                t->info->first_id[0] = t->info->last_id[0] = '\0';
                 t->heavy_reads++;
             }
             if (rm && rm->type == REDIS_REPLY_INTEGER && rm->integer >= 0) {
                 /* a small stream is light whatever its length: its two entries cannot be
                  * bigger than all of it (a one-entry stream takes ~4.7 KiB: node overhead) */
                 t->entry_bytes = rm->integer <= 4 * STREAM_ENTRY_LIGHT_BYTES
-                                     ? 0 : rm->integer / (t->info.length > 0 ? t->info.length : 1);
+                                     ? 0 : rm->integer / (t->info->length > 0 ? t->info->length : 1);
                 t->size_known = true;
                 t->heavy_reads = 0;
             } else if (rm && rm->type == REDIS_REPLY_ERROR) {
@@ -1207,36 +1244,36 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             enum fix_kind follow = FIX_PENDING;   /* none */
             if (first && !xs)
                 follow = stream_light(c, t) ? FIX_STREAM : FIX_GROUPS;
-            else if (xs && !wg && t->info.group_count > 0 && groups_readable(c, t))
+            else if (xs && !wg && t->info->group_count > 0 && groups_readable(c, t))
                 follow = FIX_GROUPS;   /* first read, or groups where there were none */
             bool later = follow != FIX_PENDING;
             if (wg) {
-                parse_groups(&t->info, rg);
+                parse_groups(t->info, rg);
                 if (!xs)
-                    t->info.group_count = (long long)t->info.group_len;
-                t->info.groups_unread = false;
+                    t->info->group_count = (long long)t->info->group_len;
+                t->info->groups_unread = false;
             } else {
                 /* until a later round trip reads them, or for good when there are too many to
                  * read within COST_COMMAND_MAX_US: group figures are unknown, not none */
-                free_groups(&t->info);
-                t->info.groups_unread = t->info.group_count != 0;
+                free_groups(t->info);
+                t->info->groups_unread = t->info->group_count != 0;
             }
-            t->info.ttl_ms = rt->type == REDIS_REPLY_INTEGER && rt->integer >= 0 ? rt->integer : -1;
-            t->info.sampled_server_ms = c->server_ms;
-            t->info.sampled_mono_ms = now_mono;
+            t->info->ttl_ms = rt->type == REDIS_REPLY_INTEGER && rt->integer >= 0 ? rt->integer : -1;
+            t->info->sampled_server_ms = c->server_ms;
+            t->info->sampled_mono_ms = now_mono;
             bool was_read = t->groups_read;
-            t->groups_read = wg || (xs && !later && t->info.group_count == 0);
-            bool moved = was_read && stream_signature(&t->info, true) != sig_before;
+            t->groups_read = wg || (xs && !later && t->info->group_count == 0);
+            bool moved = was_read && stream_signature(t->info, true) != sig_before;
             t->moved = moved || (t->moved && !wg && !later);   /* until read with its groups */
             /* read again next tick: it moved, or a read without groups could now have them */
-            t->changed = moved || (!wg && !later && t->info.group_count > 0 &&
+            t->changed = moved || (!wg && !later && t->info->group_count > 0 &&
                                     groups_readable(c, t));
             if (later)
-                add_fix(c, &bt->now, bt->idx[i], follow, &t->info.key, NULL);
+                add_fix(c, &bt->now, bt->idx[i], follow, &t->info->key, NULL);
             ok = true;
         }
-        if (2 * t->info.group_len > covered_cap) {
-            covered_cap = 2 * t->info.group_len;
+        if (2 * t->info->group_len > covered_cap) {
+            covered_cap = 2 * t->info->group_len;
             covered = xrealloc(covered, covered_cap * sizeof *covered);
         }
         if (covered_cap)
@@ -1248,15 +1285,15 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             }
             if (!ok)
                 continue;
-            struct group_info *g = group_by_name(&t->info, &bt->reqs[q].group);
+            struct group_info *g = group_by_name(t->info, &bt->reqs[q].group);
             apply_group_reply(c, t, g, bt->reqs[q].consumers, r);
             if (g)
-                covered[2 * (size_t)(g - t->info.groups) + bt->reqs[q].consumers] = true;
+                covered[2 * (size_t)(g - t->info->groups) + bt->reqs[q].consumers] = true;
         }
         if (!ok)
             continue;
         add_group_fixes(c, &bt->now, bt->idx[i], covered);
-        stream_info_derive(&t->info);
+        derive(t);
     }
     if (bt->with_scan) {
         if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
@@ -1282,6 +1319,7 @@ static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_
                             enum fix_kind kind, const redisReply *r)
 {
     struct tracked *t = &c->items[item];
+    own(t);
     if (is_error(r, "ERR no such key") || is_error(r, "WRONGTYPE")) {
         t->gone = true;
     } else if (is_error(r, "NOPERM")) {
@@ -1290,18 +1328,18 @@ static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_
         t->changed = true;
     } else if (kind == FIX_STREAM) {
         take_xinfo_stream(t, r);
-        if (t->info.group_count > 0 && groups_readable(c, t)) {
-            add_fix(c, &bt->next, item, FIX_GROUPS, &t->info.key, NULL);
+        if (t->info->group_count > 0 && groups_readable(c, t)) {
+            add_fix(c, &bt->next, item, FIX_GROUPS, &t->info->key, NULL);
         } else {
             /* none, or too many to read within COST_COMMAND_MAX_US */
-            t->info.groups_unread = t->info.group_count != 0;
-            t->groups_read = t->info.group_count == 0;
+            t->info->groups_unread = t->info->group_count != 0;
+            t->groups_read = t->info->group_count == 0;
         }
     } else {
-        parse_groups(&t->info, r);
-        if (!t->info.xinfo_stream)
-            t->info.group_count = (long long)t->info.group_len;
-        t->info.groups_unread = false;
+        parse_groups(t->info, r);
+        if (!t->info->xinfo_stream)
+            t->info->group_count = (long long)t->info->group_len;
+        t->info->groups_unread = false;
         t->groups_read = true;
         add_group_fixes(c, &bt->next, item, NULL);
     }
@@ -1322,13 +1360,14 @@ static int batch_collect_fixes(struct streams_collector *c, struct batch *bt, ch
             break;
         }
         struct tracked *t = &c->items[fx->item];
+        own(t);
         if (fx->kind == FIX_GROUPS || fx->kind == FIX_STREAM)
             apply_first_fix(c, bt, fx->item, fx->kind, r);
         else
-            apply_group_reply(c, t, group_by_name(&t->info, &fx->group),
+            apply_group_reply(c, t, group_by_name(t->info, &fx->group),
                               fx->kind == FIX_CONSUMERS, r);
         if (f + 1 == fr->nfix || fr->fixes[f + 1].item != fx->item)
-            stream_info_derive(&t->info);
+            derive(t);
     }
     reply_arena_detach(&c->arena, c->ctx);
     reply_arena_reset(&c->arena);
@@ -1469,8 +1508,8 @@ static int probe_streams(struct streams_collector *c, double room, int64_t now, 
         struct tracked *t = &c->items[i];
         if (t->changed || t->gone)
             continue;   /* read this tick anyway */
-        const char *argv[] = { "XLEN", t->info.key.ptr };
-        size_t lens[] = { 4, t->info.key.len };
+        const char *argv[] = { "XLEN", t->info->key.ptr };
+        size_t lens[] = { 4, t->info->key.len };
         cmdbuf_add(&out, 2, argv, lens);
         idx[n++] = i;
         c->probed_in_cycle++;
@@ -1497,7 +1536,7 @@ static int probe_streams(struct streams_collector *c, double room, int64_t now, 
                     t->changed = t->moved = true;
                 t->probed = true;
                 t->probe_len = len;
-            } else if (len < 0 || len != t->info.length) {
+            } else if (len < 0 || len != t->info->length) {
                 t->changed = t->moved = true;   /* moved, gone, retyped or refused: a read tells */
             }
         }
@@ -1564,10 +1603,6 @@ static void select_first(struct candidate *v, size_t n, size_t k)
     }
 }
 
-static bool busy(const struct stream_info *s)
-{
-    return s->pending_total > 0 || s->max_lag > 0 || s->groups_unread;
-}
 
 /* Hot streams: seen to change (by a probe, read or not yet), never read, read without their
  * groups, or busy and not read for BUSY_REREAD_MS; in that order, oldest figures first, within
@@ -1587,12 +1622,12 @@ static double plan_hot(struct streams_collector *c, struct plan *p, double room,
             prio = 1;
         else if (t->changed || (!t->groups_read && groups_readable(c, t)))
             prio = 2;   /* read without its groups: finish it */
-        else if (busy(&t->info) && now - t->info.sampled_mono_ms >= BUSY_REREAD_MS)
+        else if (t->busy && now - t->info->sampled_mono_ms >= BUSY_REREAD_MS)
             prio = 3;
         else
             continue;
         cand = xgrow(cand, n, &cap, 256, sizeof *cand);
-        cand[n++] = (struct candidate){ i, prio, t->info.sampled_mono_ms };
+        cand[n++] = (struct candidate){ i, prio, t->info->sampled_mono_ms };
     }
     /* only the first few hundred fit in a tick: those are put in order, the rest only if
      * they are reached (50,000 busy streams were sorted whole every tick) */
@@ -1783,7 +1818,7 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
          * whose groups could not be read with it) */
         for (size_t i = 0; i < c->count; i++) {
             const struct tracked *t = &c->items[i];
-            if (!t->sampled || (!t->groups_read && t->info.group_count > 0 &&
+            if (!t->sampled || (!t->groups_read && t->info->group_count > 0 &&
                                 groups_readable(c, t)))
                 plan_add(c, &plan, i);
         }
@@ -1813,10 +1848,12 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     }
     /* Drop consumer lists of streams that are no longer the focus. */
     for (size_t i = 0; i < c->count; i++) {
-        if (is_focus(c, &c->items[i]))
+        struct tracked *t = &c->items[i];
+        if (!t->listed || is_focus(c, t))
             continue;
-        for (size_t g = 0; g < c->items[i].info.group_len; g++)
-            parse_consumers(&c->items[i].info.groups[g], NULL);
+        for (size_t g = 0; g < own(t)->group_len; g++)
+            parse_consumers(&t->info->groups[g], NULL);
+        t->listed = false;
     }
     compact(c, false);
     return 0;
@@ -1884,21 +1921,19 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
         if (!t->sampled)
             continue;
         co->streams_read++;
-        int64_t age = now - t->info.sampled_mono_ms;
+        int64_t age = now - t->info->sampled_mono_ms;
         if (!c->cycle_ms || age <= c->cycle_ms)
             co->streams_in_cycle++;
         if (age > co->oldest_read_ms)
             co->oldest_read_ms = age;
     }
-    r->streams = n ? xmalloc(n * sizeof *r->streams) : NULL;   /* every entry written below */
-    if (n) {
-        const struct stream_info **src = xcalloc(n, sizeof *src);
-        for (size_t i = 0; i < c->count; i++)
-            if (!c->items[i].denied && !c->items[i].gone && r->stream_count < n)
-                src[r->stream_count++] = &c->items[i].info;
-        r->packed = stream_infos_copy_packed(r->streams, src, r->stream_count);
-        free(src);
-    }
+    /* the snapshot shares the records: a stream not read since the last one costs a
+     * reference, not a copy */
+    r->streams = n ? xmalloc(n * sizeof *r->streams) : NULL;
+    r->keys_sorted = true;   /* items[] is kept sorted */
+    for (size_t i = 0; i < c->count && r->stream_count < n; i++)
+        if (!c->items[i].denied && !c->items[i].gone)
+            r->streams[r->stream_count++] = stream_info_ref(c->items[i].info);
     return snap;
 }
 

@@ -1,7 +1,9 @@
 /* snapshot.c -- construction, copying and freeing of snapshots (see snapshot.h). */
 #include "snapshot.h"
 
+#include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,91 +67,60 @@ static void group_free(struct group_info *g)
     g->consumer_count = 0;
 }
 
-void stream_info_copy(struct stream_info *dst, const struct stream_info *src)
+/* ---- shared stream records ------------------------------------------------------------ */
+
+struct stream_rec {
+    atomic_uint refs;
+    struct stream_info info;
+};
+
+static struct stream_rec *rec_of(const struct stream_info *s)
 {
-    *dst = *src;
-    bytes_set(&dst->key, src->key.ptr, src->key.len);
-    dst->groups = NULL;
-    if (src->group_len) {
-        dst->groups = xcalloc(src->group_len, sizeof *dst->groups);
-        for (size_t i = 0; i < src->group_len; i++)
-            group_copy(&dst->groups[i], &src->groups[i]);
+    return (struct stream_rec *)((char *)(uintptr_t)s - offsetof(struct stream_rec, info));
+}
+
+struct stream_info *stream_info_new(void)
+{
+    struct stream_rec *r = xcalloc(1, sizeof *r);
+    atomic_init(&r->refs, 1);
+    return &r->info;
+}
+
+const struct stream_info *stream_info_ref(const struct stream_info *s)
+{
+    atomic_fetch_add_explicit(&rec_of(s)->refs, 1, memory_order_relaxed);
+    return s;
+}
+
+void stream_info_unref(const struct stream_info *s)
+{
+    if (!s)
+        return;
+    struct stream_rec *r = rec_of(s);
+    /* release: this thread's reads of the record happen before whoever frees or writes it */
+    if (atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) != 1)
+        return;
+    stream_info_free(&r->info);
+    free(r);
+}
+
+struct stream_info *stream_info_writable(struct stream_info *s)
+{
+    /* only the owner adds references (when it builds a snapshot), so a count of one cannot
+     * grow behind our back; acquire pairs with the release of the last reader's unref */
+    if (atomic_load_explicit(&rec_of(s)->refs, memory_order_acquire) == 1)
+        return s;
+    struct stream_info *d = stream_info_new();
+    *d = *s;
+    bytes_set(&d->key, s->key.ptr, s->key.len);
+    d->groups = NULL;
+    if (s->group_len) {
+        d->groups = xcalloc(s->group_len, sizeof *d->groups);
+        for (size_t i = 0; i < s->group_len; i++)
+            group_copy(&d->groups[i], &s->groups[i]);
     }
-}
-
-/* ---- copying many streams into one block ------------------------------------------------ */
-
-#define PACK_ALIGN 8
-
-static size_t pack_round(size_t n)
-{
-    return (n + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
-}
-
-static size_t packed_bytes_size(const struct bytes *b)
-{
-    return pack_round(b->len + 1);
-}
-
-static size_t packed_stream_size(const struct stream_info *s)
-{
-    size_t n = packed_bytes_size(&s->key) + pack_round(s->group_len * sizeof *s->groups);
-    for (size_t i = 0; i < s->group_len; i++) {
-        const struct group_info *g = &s->groups[i];
-        n += packed_bytes_size(&g->name) + packed_bytes_size(&g->oldest_consumer) +
-             pack_round(g->consumer_count * sizeof *g->consumer_list);
-        for (size_t k = 0; k < g->consumer_count; k++)
-            n += packed_bytes_size(&g->consumer_list[k].name);
-    }
-    return n;
-}
-
-static void *pack_take(char **at, size_t n)
-{
-    void *p = *at;
-    *at += pack_round(n);
-    return p;
-}
-
-static void pack_bytes(char **at, struct bytes *dst, const struct bytes *src)
-{
-    char *p = pack_take(at, src->len + 1);
-    if (src->len)
-        memcpy(p, src->ptr, src->len);
-    p[src->len] = '\0';
-    dst->ptr = p;
-    dst->len = src->len;
-}
-
-void *stream_infos_copy_packed(struct stream_info *dst, const struct stream_info *const *src,
-                               size_t n)
-{
-    size_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += packed_stream_size(src[i]);
-    char *block = xmalloc(total ? total : 1), *at = block;
-    for (size_t i = 0; i < n; i++) {
-        const struct stream_info *s = src[i];
-        struct stream_info *d = &dst[i];
-        *d = *s;
-        pack_bytes(&at, &d->key, &s->key);
-        d->groups = s->group_len ? pack_take(&at, s->group_len * sizeof *d->groups) : NULL;
-        for (size_t j = 0; j < s->group_len; j++) {
-            const struct group_info *g = &s->groups[j];
-            struct group_info *dg = &d->groups[j];
-            *dg = *g;
-            pack_bytes(&at, &dg->name, &g->name);
-            pack_bytes(&at, &dg->oldest_consumer, &g->oldest_consumer);
-            dg->consumer_list = g->consumer_count
-                                    ? pack_take(&at, g->consumer_count * sizeof *dg->consumer_list)
-                                    : NULL;
-            for (size_t k = 0; k < g->consumer_count; k++) {
-                dg->consumer_list[k] = g->consumer_list[k];
-                pack_bytes(&at, &dg->consumer_list[k].name, &g->consumer_list[k].name);
-            }
-        }
-    }
-    return block;
+    stream_info_unref(s);
+    return d;
 }
 
 void stream_info_free(struct stream_info *s)
@@ -225,12 +196,8 @@ void snapshot_free(struct snapshot *snap)
     if (!snap)
         return;
     struct redis_snapshot *r = &snap->redis;
-    if (r->packed) {
-        free(r->packed);   /* every string and array of the streams */
-    } else {
-        for (size_t i = 0; i < r->stream_count; i++)
-            stream_info_free(&r->streams[i]);
-    }
+    for (size_t i = 0; i < r->stream_count; i++)
+        stream_info_unref(r->streams[i]);
     free(r->streams);
     for (size_t i = 0; i < r->lost_count; i++)
         bytes_free(&r->lost[i].key);
@@ -271,8 +238,18 @@ const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, co
                                               size_t key_len)
 {
     struct bytes k = { (char *)key, key_len };
-    return bytes_bsearch(r->streams, r->stream_count, sizeof *r->streams,
-                         offsetof(struct stream_info, key), &k);
+    size_t lo = 0, hi = r->stream_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = bytes_cmp(&r->streams[mid]->key, &k);
+        if (c == 0)
+            return r->streams[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 void keys_snapshot_free(struct keys_snapshot *k)

@@ -136,10 +136,12 @@ struct redis_snapshot {
     int64_t last_ok_mono_ms;       /* monotonic ms of the last successful sample; 0 never */
     uint64_t sample_seq;           /* 1, 2, ... per published snapshot of this collector */
 
-    struct stream_info *streams;   /* sorted by key (bytes), so lookups can bsearch */
-    void *packed;                  /* when set, the streams' strings and arrays live in this one
-                                    * block (stream_infos_copy_packed), freed with it */
+    const struct stream_info **streams;   /* sorted by key (bytes), so lookups can bsearch;
+                                           * each one a shared record (stream_info_new) the
+                                           * snapshot holds a reference to */
     size_t stream_count;
+    bool keys_sorted;              /* the collector built streams[] in key order (readers that
+                                    * depend on it check it otherwise) */
     bool scan_complete;            /* a full SCAN pass has finished at least once */
     long long keys_scanned;        /* keys SCAN returned in the current/last pass */
     size_t streams_refreshed;      /* streams read in this tick (the rest carry older data) */
@@ -382,14 +384,21 @@ void keys_snapshot_free(struct keys_snapshot *k);
 void snapshot_free(struct snapshot *snap);
 
 
-/* Deep copies: the result owns new memory. */
-void stream_info_copy(struct stream_info *dst, const struct stream_info *src);
+/* Stream records are shared between snapshots: a snapshot holds a reference to the record of
+ * each of its streams, and a stream that was not read again between two ticks is the same
+ * record in both (copying 100,000 streams into every snapshot was most of our memory, with two
+ * or three snapshots alive at a time). A record nobody else holds may be written by its owner
+ * (the collector); once a snapshot holds it, it is read-only, and the owner that wants to
+ * change it takes a private copy (stream_info_writable). Counts are atomic: snapshots are
+ * released on other threads. */
+struct stream_info *stream_info_new(void);   /* one reference, every field zero */
+const struct stream_info *stream_info_ref(const struct stream_info *s);
+void stream_info_unref(const struct stream_info *s);   /* NULL allowed; frees with the last */
+/* s itself when the caller holds the only reference, else a deep copy with one reference,
+ * and the caller's reference to s dropped. */
+struct stream_info *stream_info_writable(struct stream_info *s);
+/* Frees what a stream_info owns (key, groups), not the record itself. */
 void stream_info_free(struct stream_info *s);
-/* Deep copies of n streams into dst[0..n), with every string and array of all of them in one
- * block, returned: free the block (not the fields). One allocation instead of four or more per
- * stream: at 100,000 streams the per-field copies were a fifth of our CPU. */
-void *stream_infos_copy_packed(struct stream_info *dst, const struct stream_info *const *src,
-                               size_t n);
 /* Recomputes the derived fields (max_lag ... max_deliveries) from groups[]. */
 void stream_info_derive(struct stream_info *s);
 /* groups[] holds every group: the stream was read, with its groups. When not, the per-group

@@ -164,7 +164,7 @@ void app_select(struct app *app, long i)
     if ((size_t)i >= app->row_count)
         i = (long)app->row_count - 1;
     app->selected = (size_t)i;
-    const struct stream_info *s = &app->snap->redis.streams[app->rows[app->selected]];
+    const struct stream_info *s = app->snap->redis.streams[app->rows[app->selected]];
     bytes_free(&app->selected_key);
     bytes_set(&app->selected_key, s->key.ptr, s->key.len);
 }
@@ -184,7 +184,7 @@ void app_rebuild_rows(struct app *app)
     if (app->selected_key.len) {
         keep = (long)app->selected < (long)app->row_count ? (long)app->selected : 0;
         for (size_t i = 0; i < app->row_count; i++) {
-            if (bytes_cmp(&r->streams[app->rows[i]].key, &app->selected_key) == 0) {
+            if (bytes_cmp(&r->streams[app->rows[i]]->key, &app->selected_key) == 0) {
                 keep = (long)i;
                 break;
             }

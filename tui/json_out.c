@@ -259,7 +259,7 @@ static void write_streams(struct jw *w, const struct json_streams *st)
     const struct redis_snapshot *r = st->redis;
     jw_array(w);
     for (size_t i = 0; i < r->stream_count; i++) {
-        const struct stream_info *s = &r->streams[i];
+        const struct stream_info *s = r->streams[i];
         jw_item(w);
         write_stream(w, s, st->history ? history_find(st->history, &s->key) : NULL);
     }

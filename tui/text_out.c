@@ -16,7 +16,7 @@ void text_write_streams(const struct redis_snapshot *r, const struct history *h,
     fprintf(out, "%-32s %9s %8s %4s %9s %9s %9s %5s\n", "STREAM", "LENGTH", "IN/s", "GRPS",
             "MAX LAG", "PENDING", "OLDEST", "CONS");
     for (size_t i = 0; i < r->stream_count; i++) {
-        const struct stream_info *s = &r->streams[i];
+        const struct stream_info *s = r->streams[i];
         const struct stream_history *sh = h ? history_find(h, &s->key) : NULL;
         char key[160], len[16], rate[16], lag[16], pend[16], age[16];
         sanitize_for_cell(s->key.ptr, s->key.len, key, sizeof key, 32, false);

@@ -71,7 +71,7 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
     bool ttl = false;
     if (s->maxmemory > 0 && strncmp(s->maxmemory_policy, "volatile-", 9) == 0)
         for (size_t i = 0; streams && i < streams->stream_count && !ttl; i++)
-            ttl = streams->streams[i].ttl_ms >= 0;
+            ttl = streams->streams[i]->ttl_ms >= 0;
 
     if (s->last_restart_wall_ms && now_wall_ms - s->last_restart_wall_ms < t->restart_banner_ms) {
         fmt_duration_ms(now_wall_ms - s->last_restart_wall_ms, a, sizeof a);

@@ -42,7 +42,7 @@ static void summary_refresh(struct app *app)
     summary.seq = r->sample_seq;
     summary.t = app->thresholds;
     for (size_t i = 0; i < r->stream_count; i++) {
-        const struct stream_info *s = &r->streams[i];
+        const struct stream_info *s = r->streams[i];
         summary.groups += (long long)s->group_len;
         if (s->pending_total > 0)
             summary.pending += s->pending_total;
@@ -51,7 +51,7 @@ static void summary_refresh(struct app *app)
     summary.order = xcalloc(r->stream_count + 1, sizeof *summary.order);
     summary.order_n = streams_problems(r, &app->history, app->thresholds, summary.order);
     for (size_t i = 0; i < summary.order_n; i++) {
-        enum severity sev = stream_severity(&r->streams[summary.order[i]], app->thresholds);
+        enum severity sev = stream_severity(r->streams[summary.order[i]], app->thresholds);
         summary.crit += sev == SEV_CRIT;
         summary.warn += sev == SEV_WARN;
     }
@@ -128,7 +128,7 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     size_t n = summary.order_n;
     bool keys_critical_drawn = false;
     for (size_t i = 0; i < n && col < width - 12; i++) {
-        const struct stream_info *s = &r->streams[order[i]];
+        const struct stream_info *s = r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
         if (sev != SEV_CRIT && !keys_critical_drawn) {
             col = keys_problems_draw(app, w, y + 2, col, width, true);
@@ -223,7 +223,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     bool stale = r->state != CONN_UP;
     for (int i = 0; i < rows_h && app->scroll + (size_t)i < app->row_count; i++) {
         size_t ri = app->scroll + (size_t)i;
-        const struct stream_info *s = &r->streams[app->rows[ri]];
+        const struct stream_info *s = r->streams[app->rows[ri]];
         const struct stream_history *sh = history_find(&app->history, &s->key);
         enum severity sev = stream_severity(s, app->thresholds);
         bool sel = ri == app->selected;
@@ -327,7 +327,7 @@ static int streams_key(struct app *app, int key)
         return ACT_REDRAW;
     case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
         if (app->row_count && app->snap)
-            app_open_stream(app, &app->snap->redis.streams[app->rows[app->selected]].key);
+            app_open_stream(app, &app->snap->redis.streams[app->rows[app->selected]]->key);
         return ACT_REDRAW;
     default:
         return ACT_NONE;

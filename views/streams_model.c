@@ -162,14 +162,14 @@ static int row_key_cmp(const void *pa, const void *pb)
     }
     if (sort_ctx.sort == SORT_KEY) {
         c = by_index ? (a->idx < b->idx ? -1 : a->idx > b->idx)
-                     : bytes_cmp(&sort_ctx.r->streams[a->idx].key, &sort_ctx.r->streams[b->idx].key);
+                     : bytes_cmp(&sort_ctx.r->streams[a->idx]->key, &sort_ctx.r->streams[b->idx]->key);
         return sort_ctx.reverse ? -c : c;
     }
     if (sort_ctx.reverse)
         c = -c;
     if (!c)
         c = by_index ? (a->idx < b->idx ? -1 : a->idx > b->idx)
-                     : bytes_cmp(&sort_ctx.r->streams[a->idx].key, &sort_ctx.r->streams[b->idx].key);
+                     : bytes_cmp(&sort_ctx.r->streams[a->idx]->key, &sort_ctx.r->streams[b->idx]->key);
     return c;
 }
 
@@ -187,13 +187,15 @@ static int quiet_bucket(const struct row_key *k)
 static void sort_rows(size_t *out, size_t n)
 {
     const struct redis_snapshot *r = sort_ctx.r;
+    /* a collector's snapshot is in key order by construction: checking it dereferenced
+     * every stream's record and key, each frame */
     by_index = true;
-    for (size_t i = 1; i < r->stream_count && by_index; i++)
-        if (bytes_cmp(&r->streams[i - 1].key, &r->streams[i].key) >= 0)
+    for (size_t i = 1; !r->keys_sorted && i < r->stream_count && by_index; i++)
+        if (bytes_cmp(&r->streams[i - 1]->key, &r->streams[i]->key) >= 0)
             by_index = false;
     struct row_key *keys = xmalloc((n ? n : 1) * sizeof *keys);
     for (size_t i = 0; i < n; i++) {
-        const struct stream_info *st = &r->streams[out[i]];
+        const struct stream_info *st = r->streams[out[i]];
         struct row_key *k = &keys[i];
         *k = (struct row_key){ .idx = (uint32_t)out[i] };
         if (sort_ctx.sort == SORT_SEVERITY) {
@@ -265,7 +267,7 @@ size_t streams_select(const struct redis_snapshot *r, const struct history *h, c
     size_t n = 0;
     const char *f = filter ? filter : "";
     for (size_t i = 0; i < r->stream_count; i++)
-        if (!f[0] || key_matches_filter(&r->streams[i].key, f))
+        if (!f[0] || key_matches_filter(&r->streams[i]->key, f))
             out[n++] = i;
     sort_ctx = (struct sort_ctx){ r, h, t ? t : &default_thresholds, sort, reverse };
     sort_rows(out, n);
@@ -279,7 +281,7 @@ size_t streams_problems(const struct redis_snapshot *r, const struct history *h,
         t = &default_thresholds;
     size_t n = 0;
     for (size_t i = 0; i < r->stream_count; i++)
-        if (stream_severity(&r->streams[i], t) != SEV_OK)
+        if (stream_severity(r->streams[i], t) != SEV_OK)
             out[n++] = i;
     sort_ctx = (struct sort_ctx){ r, h, t, SORT_SEVERITY, false };
     sort_rows(out, n);

@@ -290,7 +290,7 @@ static int check_snapshot(const struct snapshot *snap, int streams, char *err, s
         return -1;
     }
     for (int i = 0; i < streams; i++)
-        if (check_stream(&r->streams[i], i, err, errlen) < 0)
+        if (check_stream(r->streams[i], i, err, errlen) < 0)
             return -1;
     return 0;
 }
@@ -1058,8 +1058,8 @@ static int groups_cost(const struct redis_server *srv, redisContext *ctx, int n,
         history_update(&h, &snap->redis);
         double c1 = cpu_ms(0);
         bool right = snap->redis.stream_count == 1 &&
-                     snap->redis.streams[0].group_len == (size_t)n &&
-                     snap->redis.streams[0].pending_total == n;
+                     snap->redis.streams[0]->group_len == (size_t)n &&
+                     snap->redis.streams[0]->pending_total == n;
         snapshot_free(snap);
         if (!right) {
             fprintf(stderr, "bench: groups: the sample does not show %d groups, 1 pending each\n",

@@ -13,8 +13,8 @@ static inline struct stream_info *fx_stream(struct redis_snapshot *r, const char
                                             long long length, long long added, int64_t mono)
 {
     r->streams = xrealloc(r->streams, (r->stream_count + 1) * sizeof *r->streams);
-    struct stream_info *s = &r->streams[r->stream_count++];
-    memset(s, 0, sizeof *s);
+    struct stream_info *s = stream_info_new();
+    r->streams[r->stream_count++] = s;
     bytes_set(&s->key, key, klen);
     s->length = length;
     s->entries_added = added;
@@ -58,7 +58,7 @@ static inline void fx_oldest(struct stream_info *s, struct group_info *g, const 
 static inline void fx_free(struct redis_snapshot *r)
 {
     for (size_t i = 0; i < r->stream_count; i++)
-        stream_info_free(&r->streams[i]);
+        stream_info_unref(r->streams[i]);
     free(r->streams);
     r->streams = NULL;
     r->stream_count = 0;

@@ -25,8 +25,7 @@ static int setup(void **state)
     (void)state;
     memset(&r, 0, sizeof r);
     struct stream_info *s;
-    fx_stream(&r, "Emails", 6, 50, 60, 1);
-    s = &r.streams[0];
+    s = fx_stream(&r, "Emails", 6, 50, 60, 1);
     fx_oldest(s, fx_group(s, "mail", QT_UNKNOWN, QT_UNKNOWN, 1), "1-0", 600000, 5, 1);
     s = fx_stream(&r, "alpha", 5, 10, 10, 1);
     fx_group(s, "g", 5, 5, 0);
@@ -48,7 +47,7 @@ static int teardown(void **state)
 static void keys_in_order(const size_t *rows, size_t n, const char *const *expect)
 {
     for (size_t i = 0; i < n; i++)
-        assert_string_equal(r.streams[rows[i]].key.ptr, expect[i]);
+        assert_string_equal(r.streams[rows[i]]->key.ptr, expect[i]);
 }
 
 static void test_filter(void **state)
@@ -104,8 +103,8 @@ static bool ref_reverse;
 
 static int ref_cmp(const void *pa, const void *pb)
 {
-    const struct stream_info *a = &ref_r->streams[*(const size_t *)pa];
-    const struct stream_info *b = &ref_r->streams[*(const size_t *)pb];
+    const struct stream_info *a = ref_r->streams[*(const size_t *)pa];
+    const struct stream_info *b = ref_r->streams[*(const size_t *)pb];
     long long ka[3] = { stream_severity(a, &default_thresholds), a->oldest_pending_age_ms, a->max_lag };
     long long kb[3] = { stream_severity(b, &default_thresholds), b->oldest_pending_age_ms, b->max_lag };
     int c = 0;
@@ -142,7 +141,7 @@ static void test_sort_severity_big(void **state)
     for (int pass = 0; pass < 3; pass++) {
         ref_reverse = pass == 1;
         if (pass == 2) {   /* keys out of order: swap two */
-            struct stream_info t = big.streams[10];
+            const struct stream_info *t = big.streams[10];
             big.streams[10] = big.streams[4000];
             big.streams[4000] = t;
         }
@@ -154,8 +153,8 @@ static void test_sort_severity_big(void **state)
         qsort(want, n, sizeof *want, ref_cmp);
         for (size_t i = 0; i < n; i++)
             if (got[i] != want[i])
-                fail_msg("pass %d: row %zu is %s, want %s", pass, i, big.streams[got[i]].key.ptr,
-                         big.streams[want[i]].key.ptr);
+                fail_msg("pass %d: row %zu is %s, want %s", pass, i, big.streams[got[i]]->key.ptr,
+                         big.streams[want[i]]->key.ptr);
     }
     free(got);
     free(want);
@@ -165,14 +164,14 @@ static void test_sort_severity_big(void **state)
 static void test_severity(void **state)
 {
     (void)state;
-    assert_int_equal(stream_severity(&r.streams[0], &default_thresholds), SEV_CRIT);
-    assert_int_equal(stream_severity(&r.streams[1], &default_thresholds), SEV_OK);
-    assert_int_equal(stream_severity(&r.streams[2], &default_thresholds), SEV_CRIT);
-    assert_int_equal(stream_severity(&r.streams[4], &default_thresholds), SEV_WARN);
+    assert_int_equal(stream_severity(r.streams[0], &default_thresholds), SEV_CRIT);
+    assert_int_equal(stream_severity(r.streams[1], &default_thresholds), SEV_OK);
+    assert_int_equal(stream_severity(r.streams[2], &default_thresholds), SEV_CRIT);
+    assert_int_equal(stream_severity(r.streams[4], &default_thresholds), SEV_WARN);
     char why[64];
-    stream_problem(&r.streams[0], &default_thresholds, why, sizeof why);
+    stream_problem(r.streams[0], &default_thresholds, why, sizeof why);
     assert_string_equal(why, "pending 10m00s");
-    stream_problem(&r.streams[1], &default_thresholds, why, sizeof why);
+    stream_problem(r.streams[1], &default_thresholds, why, sizeof why);
     assert_string_equal(why, "");
 }
 
