@@ -41,6 +41,7 @@ static const struct {
 
 /* Fewer calls than this since the last reading say too little to replace the figure. */
 #define LEARN_MIN_CALLS 20
+#define LEARN_MIN_SCANS 5   /* each one is hundreds of keys */
 
 static double fraction(int who)
 {
@@ -139,7 +140,7 @@ int cost_scan_count(struct cost_budget *b, int min, int max)
     double per_key = cost_of(b, COST_SCAN_KEY);
     if (!(per_key > 0.01))
         per_key = 0.01;
-    double n = (COST_COMMAND_MAX_US / 2.0) / per_key;
+    double n = COST_SCAN_TARGET_US / per_key;
     if (n > max)
         n = max;
     if (n < min)
@@ -217,14 +218,16 @@ void cost_budget_learn(struct cost_budget *b, const char *text, size_t len)
             continue;
         if (b->have_prev && calls[k] >= b->prev_calls[k] && usec[k] >= b->prev_usec[k]) {
             long long dc = calls[k] - b->prev_calls[k], du = usec[k] - b->prev_usec[k];
-            if (dc >= LEARN_MIN_CALLS) {
-                double v = (double)du / (double)dc;
-                if (k == COST_SCAN_KEY)
-                    v = b->scan_count_seen > 0 ? v / b->scan_count_seen : b->per_call_us[k];
-                if (isfinite(v) && v >= 0 && v < 1e6) {
-                    b->per_call_us[k] = v;
-                    b->learned[k] = true;
-                }
+            if (dc < (k == COST_SCAN_KEY ? LEARN_MIN_SCANS : LEARN_MIN_CALLS))
+                continue;   /* too few yet: the calls add up over the next readings (a walk
+                             * at rest sends a SCAN a second, and learning only from the
+                             * busy first seconds kept a figure 2.6x too low) */
+            double v = (double)du / (double)dc;
+            if (k == COST_SCAN_KEY)
+                v = b->scan_count_seen > 0 ? v / b->scan_count_seen : b->per_call_us[k];
+            if (isfinite(v) && v >= 0 && v < 1e6) {
+                b->per_call_us[k] = v;
+                b->learned[k] = true;
             }
         }
         b->prev_calls[k] = calls[k];

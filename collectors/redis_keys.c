@@ -24,6 +24,16 @@
 #define REGISTRY_MAX 10000        /* members read from a registry set (SCARD checked first) */
 #define OWNER_MAX 64
 #define KEYS_TICK_BUDGET_MS 250
+/* A queue is read whole at least this often; in between, each tick reads only its probes (its
+ * first depth and first in-flight measure), and a probe that moved, or a delayed job that fell
+ * due, has it read whole the next tick (the streams' cold rotation, COLD_CYCLE_MIN_MS). */
+#define QUEUE_REREAD_MS 5000
+#define QUEUE_PROBES 2
+/* A new walk pass starts at most this long after the previous one started: a small keyspace
+ * was walked again every tick or two, spending the whole budget on finding the same keys (at
+ * 300 BullMQ queues, 9,300 keys, the walk was most of our cost). New keys show within this
+ * plus a pass; a keyspace whose pass takes longer is walked without a rest. */
+#define WALK_CYCLE_MIN_MS 10000
 #define TTL_NOT_READ (-3LL)       /* a lock's PTTL before it was read, or when it was refused:
                                    * never confused with -1, "no expiry" */   /* SCAN work per tick before the rest waits a tick */
 
@@ -155,6 +165,16 @@ struct qdef {
     bool have_prev;
     int64_t prev_ms;      /* our monotonic clock when it arrived */
     long long prev_total, prev_processed, prev_failed;
+    /* hot and cold (QUEUE_REREAD_MS) */
+    bool whole;           /* this tick reads every measure and age probe */
+    bool hot;             /* a probe moved: read whole next tick */
+    int64_t read_mono_ms;      /* its last whole reading; 0 none since the pass found it */
+    int64_t read_server_ms;    /* Redis TIME of that reading; 0 unknown */
+    size_t probe_m[QUEUE_PROBES];   /* measures read every tick */
+    size_t probe_n;
+    long long probe_v[QUEUE_PROBES];   /* what they said last */
+    double next_due_ms;   /* the earliest delayed job still ahead at that reading; NAN none */
+    long long age_read;   /* oldest_age_ms at that reading */
 };
 
 static void qdef_free(struct qdef *q)
@@ -325,6 +345,7 @@ struct keys_collector {
     /* the pass under way */
     char cursor[32];
     bool pass_started;
+    int64_t pass_start_ms;   /* our clock when the current or last pass began; 0 none */
     long long pass_keys;
     struct catalogue cat;
     struct prefixes pass_prefixes;
@@ -405,6 +426,7 @@ static void keys_disconnect(void *self)
     /* a pass cannot resume on another connection's cursor safely after a restart: start over */
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass_started = false;
+    c->pass_start_ms = 0;   /* the new connection walks at once */
     c->pass_keys = 0;
     catalogue_free(&c->cat);
     prefixes_free(&c->pass_prefixes);
@@ -535,6 +557,8 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
         freeReplyObject(r);
         return -1;
     }
+    if (!c->pass_started)
+        c->pass_start_ms = mono_ms();
     c->pass_started = true;
     str_copy(c->cursor, r->element[0]->str, sizeof c->cursor);
     redisReply *keys = r->element[1];
@@ -1228,6 +1252,23 @@ static int qdef_cmp(const void *pa, const void *pb)
 }
 
 /* The pass ended: find the queues and locks in what it saw, and keep its prefix figures. */
+/* The same commands: the same measures and age probes, in the same order. */
+static bool same_reads(const struct qdef *a, const struct qdef *b)
+{
+    if (a->mn != b->mn || a->pn != b->pn)
+        return false;
+    for (size_t j = 0; j < a->mn; j++)
+        if (a->m[j].metric != b->m[j].metric || a->m[j].cmd != b->m[j].cmd ||
+            a->m[j].unit != b->m[j].unit || bytes_cmp(&a->m[j].key, &b->m[j].key) != 0)
+            return false;
+    for (size_t j = 0; j < a->pn; j++)
+        if (a->probes[j].kind != b->probes[j].kind ||
+            bytes_cmp(&a->probes[j].key, &b->probes[j].key) != 0 ||
+            strcmp(a->probes[j].field, b->probes[j].field) != 0)
+            return false;
+    return true;
+}
+
 static void finish_pass(struct keys_collector *c)
 {
     catalogue_sort(&c->cat);
@@ -1253,29 +1294,43 @@ static void finish_pass(struct keys_collector *c)
     }
     if (found.n > 1)
         qsort(found.v, found.n, sizeof *found.v, qdef_cmp);
-    /* carry the previous readings over, for rates across passes */
+    /* carry the previous readings over, for rates across passes; a queue read with the same
+     * keys keeps its figures and its place in the hot/cold rotation (a small keyspace ends a
+     * pass every tick or two, and each pass end had every queue read whole again) */
+    struct queue_info *readings = found.n ? xcalloc(found.n, sizeof *readings) : NULL;
     for (size_t i = 0; i < found.n; i++) {
+        struct qdef *q = &found.v[i];
+        struct queue_info *r = &readings[i];   /* nothing read yet: unknown, not 0 */
+        r->depth = r->in_flight = r->delayed = r->due_now = r->failed = QT_UNKNOWN;
+        r->processed_total = r->failed_total = r->oldest_age_ms = QT_UNKNOWN;
+        r->enqueue_per_sec = r->dequeue_per_sec = r->depth_change_per_sec = NAN;
         for (size_t j = 0; j < c->queues.n; j++) {
-            if (qdef_cmp(&found.v[i], &c->queues.v[j]) == 0) {
-                found.v[i].have_prev = c->queues.v[j].have_prev;
-                found.v[i].prev_ms = c->queues.v[j].prev_ms;
-                found.v[i].prev_total = c->queues.v[j].prev_total;
-                found.v[i].prev_processed = c->queues.v[j].prev_processed;
-                found.v[i].prev_failed = c->queues.v[j].prev_failed;
-                break;
+            const struct qdef *old = &c->queues.v[j];
+            if (qdef_cmp(q, old) != 0)
+                continue;
+            q->have_prev = old->have_prev;
+            q->prev_ms = old->prev_ms;
+            q->prev_total = old->prev_total;
+            q->prev_processed = old->prev_processed;
+            q->prev_failed = old->prev_failed;
+            if (same_reads(q, old)) {
+                *r = c->readings[j];
+                q->hot = old->hot;
+                q->read_mono_ms = old->read_mono_ms;
+                q->read_server_ms = old->read_server_ms;
+                q->probe_n = old->probe_n;
+                memcpy(q->probe_m, old->probe_m, sizeof q->probe_m);
+                memcpy(q->probe_v, old->probe_v, sizeof q->probe_v);
+                q->next_due_ms = old->next_due_ms;
+                q->age_read = old->age_read;
             }
+            break;
         }
     }
     qdefs_free(&c->queues);
     c->queues = found;
     free(c->readings);
-    c->readings = c->queues.n ? xcalloc(c->queues.n, sizeof *c->readings) : NULL;
-    for (size_t i = 0; i < c->queues.n; i++) {   /* nothing read yet: unknown, not 0 */
-        struct queue_info *r = &c->readings[i];
-        r->depth = r->in_flight = r->delayed = r->due_now = r->failed = QT_UNKNOWN;
-        r->processed_total = r->failed_total = r->oldest_age_ms = QT_UNKNOWN;
-        r->enqueue_per_sec = r->dequeue_per_sec = r->depth_change_per_sec = NAN;
-    }
+    c->readings = readings;
 
     /* locks: the keys found (SCAN may return one twice), read every tick from now on */
     if (c->lock_key_n > 1) {
@@ -1428,7 +1483,7 @@ static void append_probe(struct keys_collector *c, const struct age_probe *p)
 /* The first reply of a probe: an age folded in, or (P_LIST_HASH) the job hash to read next,
  * returned as a new string (caller frees), NULL otherwise. An empty queue has waited 0. */
 static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t now,
-                         long long *age)
+                         long long *age, double *next_due)
 {
     if (!r || r->type == REDIS_REPLY_ERROR)
         return NULL;
@@ -1440,8 +1495,12 @@ static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t
     }
     if (p->kind == P_ZSET_MIN) {
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
-            r->element[1]->type == REDIS_REPLY_STRING)
-            fold_age(age, time_ms(strtod(r->element[1]->str, NULL), p->unit), now);
+            r->element[1]->type == REDIS_REPLY_STRING) {
+            double t = time_ms(strtod(r->element[1]->str, NULL), p->unit);
+            fold_age(age, t, now);
+            if (t >= 1e11 && t > (double)now && (isnan(*next_due) || t < *next_due))
+                *next_due = t;   /* it falls due later: the queue is read whole then */
+        }
         return NULL;
     }
     if (r->type != REDIS_REPLY_STRING)
@@ -1466,22 +1525,50 @@ static char *probe_first(const struct age_probe *p, const redisReply *r, int64_t
     return key;
 }
 
-/* Reads each queue's age probes: one round trip, and a second for the job hashes. */
+/* What the ages of queues read whole this tick start from on the ticks that do not read them. */
+static void note_ages(struct keys_collector *c)
+{
+    for (size_t i = 0; i < c->queues.n; i++)
+        if (c->queues.v[i].whole)
+            c->queues.v[i].age_read = c->readings[i].oldest_age_ms;
+}
+
+/* Reads the age probes of the queues read whole this tick (one round trip, and a second for
+ * the job hashes); the others' ages follow from their last reading. */
 static int read_ages(struct keys_collector *c, char *err, size_t errlen)
 {
     size_t n = 0;
-    for (size_t i = 0; i < c->queues.n; i++)
-        c->readings[i].oldest_age_ms = QT_UNKNOWN;
-    if (!c->time_ok)
-        return 0;   /* an age is the server's now minus a job's time: unknown without TIME */
     for (size_t i = 0; i < c->queues.n; i++) {
-        for (size_t j = 0; j < c->queues.v[i].pn; j++) {
+        struct qdef *q = &c->queues.v[i];
+        long long *age = &c->readings[i].oldest_age_ms;
+        if (q->whole) {
+            *age = QT_UNKNOWN;
+            q->next_due_ms = NAN;
+        } else if (!c->time_ok || !q->read_server_ms) {
+            *age = QT_UNKNOWN;
+        } else if (q->age_read > 0) {
+            /* not read whole this tick: the same oldest job, older by the time since */
+            *age = q->age_read + (c->server_ms > q->read_server_ms
+                                      ? c->server_ms - q->read_server_ms : 0);
+        } else {
+            *age = q->age_read;   /* none waited then (a delayed job falling due makes the
+                                   * queue read whole), or unknown */
+        }
+    }
+    if (!c->time_ok) {
+        note_ages(c);
+        return 0;   /* an age is the server's now minus a job's time: unknown without TIME */
+    }
+    for (size_t i = 0; i < c->queues.n; i++) {
+        for (size_t j = 0; c->queues.v[i].whole && j < c->queues.v[i].pn; j++) {
             append_probe(c, &c->queues.v[i].probes[j]);
             n++;
         }
     }
-    if (n == 0)
+    if (n == 0) {
+        note_ages(c);
         return 0;
+    }
     if (c->cfg.budget)
         c->spent_us += (double)n * cost_of(c->cfg.budget, COST_SMALL);
     redisReply **rep = xcalloc(n, sizeof *rep);
@@ -1493,9 +1580,10 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
     size_t *owner_q = xcalloc(n, sizeof *owner_q), *owner_p = xcalloc(n, sizeof *owner_p);
     size_t at = 0, second = 0;
     for (size_t i = 0; i < c->queues.n; i++) {
-        for (size_t j = 0; j < c->queues.v[i].pn; j++, at++) {
+        for (size_t j = 0; c->queues.v[i].whole && j < c->queues.v[i].pn; j++, at++) {
             const struct age_probe *p = &c->queues.v[i].probes[j];
-            char *h = probe_first(p, rep[at], c->server_ms, &c->readings[i].oldest_age_ms);
+            char *h = probe_first(p, rep[at], c->server_ms, &c->readings[i].oldest_age_ms,
+                                  &c->queues.v[i].next_due_ms);
             if (h) {
                 redisAppendCommand(c->ctx, "HGET %s %s", h, p->field);
                 hash[second] = h;
@@ -1531,15 +1619,47 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
     free(owner_q);
     free(owner_p);
     free(rep);
+    note_ages(c);
     return rc;
 }
 
-static int read_queues(struct keys_collector *c, char *err, size_t errlen)
+/* The measures a queue's probes read: its first depth and its first in-flight measure (what
+ * moves when jobs come in or are taken). */
+static void choose_probes(struct qdef *q)
+{
+    static const enum metric wanted[QUEUE_PROBES] = { M_DEPTH, M_IN_FLIGHT };
+    q->probe_n = 0;
+    for (int w = 0; w < QUEUE_PROBES; w++) {
+        for (size_t j = 0; j < q->mn; j++) {
+            if (q->m[j].metric == wanted[w]) {
+                q->probe_m[q->probe_n++] = j;
+                break;
+            }
+        }
+    }
+}
+
+/* Whether q is read whole this tick: never read since its pass, a probe moved, a delayed job
+ * fell due, QUEUE_REREAD_MS passed, or every reading is whole (--once). */
+static bool read_whole(const struct keys_collector *c, const struct qdef *q, int64_t now,
+                       bool all)
+{
+    return all || !q->read_mono_ms || q->hot || q->probe_n == 0 ||
+           now - q->read_mono_ms >= QUEUE_REREAD_MS ||
+           (c->time_ok && !isnan(q->next_due_ms) && (double)c->server_ms >= q->next_due_ms);
+}
+
+static int read_queues(struct keys_collector *c, bool all, char *err, size_t errlen)
 {
     size_t cmds = 0;
+    int64_t now = mono_ms();
     for (size_t i = 0; i < c->queues.n; i++) {
-        for (size_t j = 0; j < c->queues.v[i].mn; j++) {
-            append_measure(c, &c->queues.v[i].m[j]);
+        struct qdef *q = &c->queues.v[i];
+        if (!q->read_mono_ms)
+            choose_probes(q);
+        q->whole = read_whole(c, q, now, all);
+        for (size_t j = 0; j < (q->whole ? q->mn : q->probe_n); j++) {
+            append_measure(c, &q->m[q->whole ? j : q->probe_m[j]]);
             cmds++;
         }
     }
@@ -1566,6 +1686,20 @@ static int read_queues(struct keys_collector *c, char *err, size_t errlen)
     for (size_t i = 0; i < c->queues.n; i++) {
         struct qdef *q = &c->queues.v[i];
         struct queue_info *r = &c->readings[i];
+        if (!q->whole) {
+            /* its probes only: the figures stay those of its last whole reading (and its
+             * sampled_server_ms says when that was) */
+            for (size_t k = 0; k < q->probe_n; k++)
+                if (reply_ll(rep[at++]) != q->probe_v[k])
+                    q->hot = true;
+            continue;
+        }
+        for (size_t k = 0; k < q->probe_n; k++)
+            q->probe_v[k] = reply_ll(rep[at + q->probe_m[k]]);
+        q->hot = false;
+        q->read_mono_ms = c->read_mono_ms;
+        q->read_server_ms = c->time_ok ? c->server_ms : 0;
+        r->sampled_server_ms = q->read_server_ms;
         long long v[M_COUNT];
         bool no_clock[M_COUNT] = { false };
         for (int k = 0; k < M_COUNT; k++)
@@ -1671,6 +1805,9 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
     /* a synchronous sample after the first reads the queues found then (rates need two
      * readings of the same set, not a second pass) */
     bool scan = !(full_pass && c->passes > 0);
+    if (!full_pass && !c->pass_started && c->pass_start_ms &&
+        start - c->pass_start_ms < WALK_CYCLE_MIN_MS)
+        scan = false;   /* the last pass began less than WALK_CYCLE_MIN_MS ago: rest */
     /* the walk gets what the budget leaves after this tick's reading of known queues */
     struct cost_budget *bud = c->cfg.budget;
     c->scan_count = cost_scan_count(bud, 10, SCAN_COUNT);   /* no budget: by the table */
@@ -1715,7 +1852,7 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
         snprintf(err, errlen, "SCAN did not finish a pass in %d ms", limit_ms);
         return -1;
     }
-    int rc = read_queues(c, err, errlen);
+    int rc = read_queues(c, full_pass, err, errlen);
     if (rc == 0)
         rc = read_ages(c, err, errlen);
     if (bud && !full_pass)

@@ -106,8 +106,9 @@ void stream_info_unref(const struct stream_info *s)
 
 struct stream_info *stream_info_writable(struct stream_info *s)
 {
-    /* only the owner adds references (when it builds a snapshot), so a count of one cannot
-     * grow behind our back; acquire pairs with the release of the last reader's unref */
+    /* a reference is only taken by someone who holds one already (the owner publishing, a
+     * reader through a snapshot it holds): a count of one is the caller's alone and cannot
+     * grow behind its back; acquire pairs with the release of the last reader's unref */
     if (atomic_load_explicit(&rec_of(s)->refs, memory_order_acquire) == 1)
         return s;
     struct stream_info *d = stream_info_new();

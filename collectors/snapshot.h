@@ -321,6 +321,10 @@ struct queue_info {
                                     * NAN when the layout keeps no counter to tell them apart */
     double dequeue_per_sec;
     double depth_change_per_sec;   /* net change of depth + in_flight + delayed; NAN first */
+    int64_t sampled_server_ms;     /* Redis TIME of the reading these figures come from (a
+                                    * quiet queue is read whole every few seconds, its probes
+                                    * every tick); 0 not read yet. oldest_age_ms is brought
+                                    * up to this tick's time */
     struct bytes *keys;            /* the keys read for it */
     size_t key_count;
 };
@@ -389,8 +393,9 @@ void snapshot_free(struct snapshot *snap);
  * record in both (copying 100,000 streams into every snapshot was most of our memory, with two
  * or three snapshots alive at a time). A record nobody else holds may be written by its owner
  * (the collector); once a snapshot holds it, it is read-only, and the owner that wants to
- * change it takes a private copy (stream_info_writable). Counts are atomic: snapshots are
- * released on other threads. */
+ * change it takes a private copy (stream_info_writable). A reference is only taken from a
+ * holder (stream_info_ref of a record one holds). Counts are atomic: snapshots are released on
+ * other threads. */
 struct stream_info *stream_info_new(void);   /* one reference, every field zero */
 const struct stream_info *stream_info_ref(const struct stream_info *s);
 void stream_info_unref(const struct stream_info *s);   /* NULL allowed; frees with the last */

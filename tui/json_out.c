@@ -717,6 +717,8 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
         json_object_set_new(o, "enqueue_per_sec", real_or_null(q->enqueue_per_sec));
         json_object_set_new(o, "dequeue_per_sec", real_or_null(q->dequeue_per_sec));
         json_object_set_new(o, "depth_change_per_sec", real_or_null(q->depth_change_per_sec));
+        json_object_set_new(o, "sampled_server_ms",
+                            ll_or_null(q->sampled_server_ms ? q->sampled_server_ms : QT_UNKNOWN));
         json_object_set_new(o, "keys", bytes_array(q->keys, q->key_count));
         json_array_append_new(queues, o);
     }

@@ -1436,6 +1436,109 @@ static void test_collision_celery_queue_named_like_rq(void **state)
     json_decref(doc);
 }
 
+/* ---- hot and cold ---------------------------------------------------------------------------- */
+
+#define ROT_QUEUES 20
+
+/* How many of the rotNN queues a streamed line lists with this depth (a line before the keys
+ * collector's first sample has no queues). */
+static int rot_with_depth(json_t *doc, long long depth)
+{
+    int n = 0;
+    if (!json_object_get(json_object_get(doc, "redis"), "queues"))
+        return 0;
+    char name[16];
+    for (int i = 0; i < ROT_QUEUES; i++) {
+        snprintf(name, sizeof name, "rot%02d", i);
+        json_t *q = find_queue(doc, "asynq", name);
+        n += q && json_is_integer(json_object_get(q, "depth")) &&
+             json_integer_value(json_object_get(q, "depth")) == depth;
+    }
+    return n;
+}
+
+/* While streaming, a queue that does not move is read whole every 5 s (QUEUE_REREAD_MS) and
+ * in between only probed: its first depth and in-flight keys, every tick. A queue whose probe
+ * moves is read whole the next tick; the others keep their figures and the time they were
+ * read, and the age of their oldest job still grows. 20 asynq queues of 3 tasks pending since
+ * a minute ago, sampled every 0.25 s; asynq reads 3 ZCARDs, 2 LLENs and more per whole
+ * reading, so ZCARD counts the whole readings and LLEN the probes. */
+static void test_queue_rotation(void **state)
+{
+    (void)state;
+    long long since = server_ms() - 60000;
+    char name[16], id[16];
+    for (int i = 0; i < ROT_QUEUES; i++) {
+        snprintf(name, sizeof name, "rot%02d", i);
+        for (int j = 0; j < 3; j++) {
+            snprintf(id, sizeof id, "t%d", j);
+            asynq_enqueue(rc, name, id, since);
+        }
+    }
+    const char *argv[] = { harness_queuetop(), "--json", "--interval", "0.25", "--redis",
+                           redis_server_url(&srv), NULL };
+    int fd;
+    pid_t pid = harness_spawn(argv, &fd);
+    json_t *doc = NULL;
+    for (int i = 0; i < 100; i++) {
+        doc = harness_next_json(fd, 5000);
+        assert_non_null(doc);
+        if (rot_with_depth(doc, 3) == ROT_QUEUES)
+            break;
+        json_decref(doc);
+        doc = NULL;
+    }
+    assert_non_null(doc);
+    long long age_first = num(find_queue(doc, "asynq", "rot06"), "oldest_age_ms");
+    assert_true(age_first >= 60000);
+    json_decref(doc);
+
+    cmd_on(rc, "CONFIG RESETSTAT");
+    long long t0 = server_ms();
+    for (int i = 0; i < 8; i++) {
+        doc = harness_next_json(fd, 5000);
+        assert_non_null(doc);
+        assert_int_equal(rot_with_depth(doc, 3), ROT_QUEUES);
+        json_decref(doc);
+    }
+    long long elapsed = server_ms() - t0;
+    long long zcard = harness_command_calls(rc, "zcard");
+    long long llen = harness_command_calls(rc, "llen");
+    /* each queue read whole at most once per 5 s that passed, plus one; read whole every tick
+     * it would be 3 x 20 x 8 = 480 */
+    long long whole_max = 3LL * ROT_QUEUES * (elapsed / 5000 + 1);
+    if (zcard > whole_max || llen < 2LL * ROT_QUEUES * 3)
+        fail_msg("in %lld ms: %lld ZCARD (at most %lld), %lld LLEN", elapsed, zcard, whole_max,
+                 llen);
+
+    /* one queue moves: read whole within a couple of ticks, not at the next 5 s */
+    snprintf(id, sizeof id, "t9");
+    asynq_enqueue(rc, "rot05", id, server_ms());
+    int lines = 0;
+    for (; lines < 40; lines++) {
+        doc = harness_next_json(fd, 5000);
+        assert_non_null(doc);
+        json_t *q = find_queue(doc, "asynq", "rot05");
+        if (q && num(q, "depth") == 4)
+            break;
+        json_decref(doc);
+        doc = NULL;
+    }
+    assert_non_null(doc);
+    if (lines > 6)
+        fail_msg("the moved queue took %d lines to be read", lines + 1);
+    json_t *moved = find_queue(doc, "asynq", "rot05");
+    json_t *quiet = find_queue(doc, "asynq", "rot06");
+    assert_int_equal(num(quiet, "depth"), 3);
+    assert_true(num(quiet, "sampled_server_ms") > 0);
+    assert_true(num(quiet, "sampled_server_ms") <= num(moved, "sampled_server_ms"));
+    /* the quiet queue's oldest task keeps ageing between its readings */
+    assert_true(num(quiet, "oldest_age_ms") > age_first);
+    json_decref(doc);
+    assert_int_equal(harness_reap(pid), 0);
+    close(fd);
+}
+
 /* ---- rates ----------------------------------------------------------------------------------- */
 
 /* asynq keeps a processed counter, so its queues have enqueue and dequeue rates. Between the
@@ -1708,6 +1811,7 @@ int main(void)
         cmocka_unit_test_setup(test_collision_celery_and_sidekiq, flush),
         cmocka_unit_test_setup(test_collision_celery_queue_named_like_rq, flush),
         cmocka_unit_test_setup(test_rates, flush),
+        cmocka_unit_test_setup(test_queue_rotation, flush),
         cmocka_unit_test_setup(test_bullmq_real_library, flush),
     };
     return cmocka_run_group_tests_name("queues_integration", tests, group_setup, group_teardown);

@@ -38,15 +38,21 @@ static void test_learns_from_deltas(void **state)
     learn(&b, 200, 1040000, 2000, 908000);
     assert_true(fabs(cost_of(&b, COST_SCAN_KEY) - 1.0) < 1e-9);
     assert_true(fabs(cost_of(&b, COST_XINFO_STREAM) - (8.0 + COST_DISPATCH_US)) < 1e-9);
-    /* SCAN sized to half a millisecond at 1 µs per key, within its bounds */
-    assert_int_equal(cost_scan_count(&b, 10, 1000), 500);
-    assert_int_equal(cost_scan_count(&b, 10, 300), 300);
+    /* SCAN sized to COST_SCAN_TARGET_US at 1 µs per key, within its bounds */
+    assert_int_equal(cost_scan_count(&b, 10, 1000), COST_SCAN_TARGET_US);
+    assert_int_equal(cost_scan_count(&b, 10, 200), 200);
     /* too few calls since the last reading: the figure stays */
-    learn(&b, 205, 1999999, 2005, 999999);
+    learn(&b, 203, 1042400, 2005, 908020);
     assert_true(fabs(cost_of(&b, COST_SCAN_KEY) - 1.0) < 1e-9);
+    assert_true(fabs(cost_of(&b, COST_XINFO_STREAM) - (8.0 + COST_DISPATCH_US)) < 1e-9);
+    /* ... and they add up: 6 SCANs since the figure was learned took 4.8 ms (2 µs per key),
+     * 30 XINFO STREAM 120 µs */
+    learn(&b, 206, 1044800, 2030, 908120);
+    assert_true(fabs(cost_of(&b, COST_SCAN_KEY) - 2.0) < 1e-9);
+    assert_true(fabs(cost_of(&b, COST_XINFO_STREAM) - (4.0 + COST_DISPATCH_US)) < 1e-9);
     /* a counter that went backwards (CONFIG RESETSTAT, a restart) is a new baseline */
     learn(&b, 3, 30, 3, 30);
-    assert_true(fabs(cost_of(&b, COST_XINFO_STREAM) - (8.0 + COST_DISPATCH_US)) < 1e-9);
+    assert_true(fabs(cost_of(&b, COST_XINFO_STREAM) - (4.0 + COST_DISPATCH_US)) < 1e-9);
     /* XINFO GROUPS grows with the groups */
     assert_true(cost_xinfo_groups(&b, 10000) > COST_COMMAND_MAX_US);
     assert_true(cost_xinfo_groups(&b, 10) < 20);
