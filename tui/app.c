@@ -319,13 +319,6 @@ static void draw_header(struct app *app, int width)
     app_puts(app, stdscr, 0, 0, width, role, line);
 }
 
-/* A status-line hint: its text, and when to leave it out if the hints do not all fit (0 never;
- * the highest goes first). */
-struct hint {
-    const char *text;
-    int drop;
-};
-
 /* " hint  hint  hint" into line: every hint given (text not NULL), minus those that do not fit
  * in width, highest drop first. */
 static void fit_hints(char *line, size_t len, int width, struct hint *h, size_t n)
@@ -356,9 +349,162 @@ static void fit_hints(char *line, size_t len, int width, struct hint *h, size_t 
         line[len - 1] = '\0';
 }
 
+/* The views with a number key, in its order: what the number keys and Tab open, and what the
+ * status line lists. */
+static const struct family {
+    char key;
+    const char *label;
+    const struct view *top;   /* the family's first view */
+} families[] = {
+    { '1', "streams", &streams_view },
+    { '2', "server", &server_view },
+    { '3', "workflows", &workflows_view },
+    { '4', "queues", &queues_view },
+    { '5', "keys", &keys_view },
+};
+
+static bool family_watched(const struct app *app, char key)
+{
+    return key == '3' ? app->opts->pg_conninfo != NULL : app->opts->watch_redis;
+}
+
+/* The view a family shows now: where it was left (a stream opened, an execution's timeline). */
+static const struct view *family_view(const struct app *app, char key)
+{
+    if (key == '1' && app->open_key.len)
+        return &stream_view;
+    if (key == '3' && app->wf_open[0])
+        return &timeline_view;
+    for (size_t i = 0; i < ARRAY_LEN(families); i++)
+        if (families[i].key == key)
+            return families[i].top;
+    return NULL;
+}
+
+void app_show_key(struct app *app, char key)
+{
+    if (!family_watched(app, key)) {
+        app_flash(app, key == '3' ? "no workflows: start queuetop with --pg CONNINFO as well"
+                                  : "Redis is not watched: start queuetop with --redis URL as well");
+        return;
+    }
+    const struct view *v = family_view(app, key);
+    if (v)
+        app->view = v;
+}
+
+void app_back(struct app *app)
+{
+    for (size_t i = 0; i < ARRAY_LEN(families); i++) {
+        if (family_watched(app, families[i].key)) {
+            app->view = family_view(app, families[i].key);
+            return;
+        }
+    }
+}
+
+/* The next watched family after the current view's, in number order. */
+static void show_next(struct app *app)
+{
+    size_t n = ARRAY_LEN(families), cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (families[i].key == app->view->key)
+            cur = i;
+    for (size_t step = 1; step <= n; step++) {
+        const struct family *f = &families[(cur + step) % n];
+        if (family_watched(app, f->key)) {
+            app->view = family_view(app, f->key);
+            return;
+        }
+    }
+}
+
+/* When the source of the view's data is down (or PostgreSQL's last query failed), the line
+ * that says so, and true. */
+static bool source_trouble(const struct app *app, enum view_source src, char *line, size_t len)
+{
+    enum conn_state state = CONN_UP;
+    const char *error = "";
+    int64_t retry_in = 0, sampled = 0;
+    if (src == SOURCE_PG && app->pg) {
+        state = app->pg->pg.state;
+        error = app->pg->pg.error;
+        retry_in = app->pg->pg.retry_in_ms;
+        sampled = app->pg->pg.sampled_mono_ms;
+    } else if (src == SOURCE_KEYS && app->keys) {
+        state = app->keys->keys.state;
+        error = app->keys->keys.error;
+        retry_in = app->keys->keys.retry_in_ms;
+        sampled = app->keys->keys.sampled_mono_ms;
+    } else if (src == SOURCE_REDIS && app->snap) {
+        state = app->snap->redis.state;
+        error = app->snap->redis.error;
+        retry_in = app->snap->redis.retry_in_ms;
+        sampled = app->snap->redis.sampled_mono_ms;
+    }
+    if (state == CONN_DOWN) {
+        char retry[32];
+        int64_t left = retry_in - (mono_ms() - sampled);
+        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
+        snprintf(line, len, " %s (retry in %s)", error, retry);
+        return true;
+    }
+    if (src == SOURCE_PG && error[0]) {
+        snprintf(line, len, " %s", error);   /* a query failed, the connection is still up */
+        return true;
+    }
+    return false;
+}
+
+static int hints_width(const struct hint *h, size_t n)
+{
+    int total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (h[i].text)
+            total += 2 + (int)strlen(h[i].text);
+    return total - 1;
+}
+
+/* The view's own hints, then the other views' number keys ("2:server"; as one "views:245"
+ * when the line is too short for their names, so that every key is always listed), ? and q. */
+static void view_hints(const struct app *app, char *line, size_t len, int width)
+{
+    struct hint h[VIEW_HINTS_MAX + ARRAY_LEN(families) + 2];
+    size_t n = app->view->hints ? app->view->hints(app, h) : 0;
+    if (n > VIEW_HINTS_MAX)
+        n = VIEW_HINTS_MAX;
+    char names[ARRAY_LEN(families)][24], digits[ARRAY_LEN(families) + 8];
+    size_t first = n, nd = 0;
+    str_copy(digits, "views:", sizeof digits);
+    for (size_t i = 0; i < ARRAY_LEN(families); i++) {
+        const struct family *f = &families[i];
+        if (f->key == app->view->key || !family_watched(app, f->key))
+            continue;
+        snprintf(names[nd], sizeof names[nd], "%c:%s", f->key, f->label);
+        h[n++] = (struct hint){ names[nd++], 0 };
+        size_t dl = strlen(digits);
+        digits[dl] = f->key;
+        digits[dl + 1] = '\0';
+    }
+    size_t tail = n;
+    h[n++] = (struct hint){ "? help", 0 };
+    h[n++] = (struct hint){ "q quit", 0 };
+    struct hint own[VIEW_HINTS_MAX];
+    size_t nown = 0;   /* the view's hints that can never be dropped, to size the line */
+    for (size_t i = 0; i < first; i++)
+        if (h[i].drop == 0)
+            own[nown++] = h[i];
+    int fixed = hints_width(own, nown) + 2 + hints_width(h + first, n - first);
+    if (nd && fixed > width) {
+        h[first] = (struct hint){ digits, 0 };
+        memmove(&h[first + 1], &h[tail], 2 * sizeof *h);
+        n = first + 3;
+    }
+    fit_hints(line, len, width, h, n);
+}
+
 static void draw_status(struct app *app, int y, int width)
 {
-    const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
     char line[800];
     int role = ROLE_STATUS;
     if (app->editing_filter) {
@@ -368,73 +514,10 @@ static void draw_status(struct app *app, int y, int width)
                  app->find);
     } else if (app->message[0] && mono_ms() < app->message_until_ms) {
         snprintf(line, sizeof line, " %s", app->message);
-    } else if ((app->view == &workflows_view || app->view == &timeline_view) && app->pg &&
-               app->pg->pg.state == CONN_DOWN) {
-        char retry[32];
-        const struct pg_snapshot *p = &app->pg->pg;
-        int64_t left = p->retry_in_ms - (mono_ms() - p->sampled_mono_ms);
-        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
-        snprintf(line, sizeof line, " %s (retry in %s)", p->error, retry);
+    } else if (source_trouble(app, app->view->source, line, sizeof line)) {
         role = ROLE_STATUS_ERR;
-    } else if ((app->view == &workflows_view || app->view == &timeline_view) && app->pg &&
-               app->pg->pg.error[0]) {
-        snprintf(line, sizeof line, " %s", app->pg->pg.error);   /* a query failed, still up */
-        role = ROLE_STATUS_ERR;
-    } else if (app->view == &timeline_view) {
-        snprintf(line, sizeof line, app->task_detail
-                     ? " Esc back  j/k scroll  o open sub-workflow  ? help  q quit"
-                     : " Esc back  j/k task  Enter details  +/- zoom  h/l scroll  f fit  ? help");
-    } else if (app->view == &workflows_view) {
-        bool redis = app->opts->watch_redis;
-        struct hint h[] = { { "j/k move", 0 }, { "Enter timeline", 0 }, { "/ find", 0 },
-                            { redis ? "1 streams" : NULL, 2 }, { redis ? "2 server" : NULL, 3 },
-                            { redis ? "4 queues" : NULL, 4 }, { redis ? "5 keys" : NULL, 5 },
-                            { redis ? NULL : "r refresh", 1 }, { "? help", 0 }, { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
-    } else if ((app->view == &queues_view || app->view == &keys_view) && app->keys &&
-               app->keys->keys.state == CONN_DOWN) {
-        char retry[32];
-        const struct keys_snapshot *k = &app->keys->keys;
-        int64_t left = k->retry_in_ms - (mono_ms() - k->sampled_mono_ms);
-        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
-        snprintf(line, sizeof line, " %s (retry in %s)", k->error, retry);
-        role = ROLE_STATUS_ERR;
-    } else if (r && r->state == CONN_DOWN) {
-        char retry[32];
-        int64_t left = r->retry_in_ms - (mono_ms() - r->sampled_mono_ms);
-        fmt_duration_ms(left > 0 ? left : 0, retry, sizeof retry);
-        snprintf(line, sizeof line, " %s (retry in %s)", r->error, retry);
-        role = ROLE_STATUS_ERR;
-    } else if (app->view == &stream_view) {
-        struct hint h[] = { { "Esc back", 0 }, { "j/k scroll", 0 }, { "2 server", 1 },
-                            { "4 queues", 2 }, { "5 keys", 3 }, { "r refresh", 4 },
-                            { "? help", 0 }, { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
-    } else if (app->view == &server_view) {
-        struct hint h[] = { { "1 streams", 0 }, { "j/k scroll", 0 }, { "4 queues", 2 },
-                            { "5 keys", 3 }, { "r refresh", 1 }, { "? help", 0 },
-                            { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
-    } else if (app->view == &queues_view) {
-        struct hint h[] = { { app->queue_detail ? "Esc close" : "Enter keys", 0 },
-                            { "j/k move", 0 }, { "1 streams", 1 }, { "2 server", 2 },
-                            { "5 keys", 3 }, { "r refresh", 4 }, { "? help", 0 },
-                            { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
-    } else if (app->view == &keys_view) {
-        struct hint h[] = { { "j/k scroll", 0 }, { "1 streams", 1 }, { "2 server", 2 },
-                            { "4 queues", 3 }, { "r refresh", 4 }, { "? help", 0 },
-                            { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
     } else {
-        char sort[64];
-        snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(app->sort),
-                 app->sort_reverse ? "(rev)" : "");
-        struct hint h[] = { { "? help", 0 }, { "/ filter", 0 }, { sort, 0 }, { "Enter open", 0 },
-                            { "2 server", 1 },
-                            { app->opts->pg_conninfo ? "3 workflows" : NULL, 2 },
-                            { "4 queues", 3 }, { "5 keys", 4 }, { "q quit", 0 } };
-        fit_hints(line, sizeof line, width, h, ARRAY_LEN(h));
+        view_hints(app, line, sizeof line, width);
     }
     wattrset(stdscr, theme_attr(role));
     mvhline(y, 0, ' ', width);
@@ -477,48 +560,12 @@ static int global_key(struct app *app, int key)
         hub_request_refresh(app->hub);
         app_flash(app, "refreshing...");
         return ACT_REDRAW;
-    case '1':
-    case '2':
-    case '4':
-    case '5':
-        if (!app->opts->watch_redis) {
-            app_flash(app, "Redis is not watched: start queuetop with --redis URL as well");
-            return ACT_REDRAW;
-        }
-        app->view = key == '2' ? &server_view
-                    : key == '4' ? &queues_view
-                    : key == '5' ? &keys_view
-                    : app->open_key.len ? &stream_view : &streams_view;
+    case '1': case '2': case '3': case '4': case '5':
+        app_show_key(app, (char)key);
         return ACT_REDRAW;
-    case '3':
-        if (!app->opts->pg_conninfo) {
-            app_flash(app, "no workflows: start queuetop with --pg CONNINFO as well");
-            return ACT_REDRAW;
-        }
-        app->view = app->wf_open[0] ? &timeline_view : &workflows_view;
+    case '\t':
+        show_next(app);
         return ACT_REDRAW;
-    case '\t': {
-        /* streams -> server -> queues -> keys -> workflows -> streams, over the sources being
-         * watched (the numbers' order, workflows last as before) */
-        bool redis = app->opts->watch_redis;
-        const struct view *streams = app->open_key.len ? &stream_view : &streams_view;
-        const struct view *wf = app->wf_open[0] ? &timeline_view : &workflows_view;
-        const struct view *order[] = { redis ? streams : NULL, redis ? &server_view : NULL,
-                                       redis ? &queues_view : NULL, redis ? &keys_view : NULL,
-                                       app->opts->pg_conninfo ? wf : NULL };
-        int n = (int)ARRAY_LEN(order);
-        int cur = app->view == &server_view ? 1
-                  : app->view == &queues_view ? 2
-                  : app->view == &keys_view ? 3
-                  : (app->view == &workflows_view || app->view == &timeline_view) ? 4 : 0;
-        for (int i = 1; i <= n; i++) {
-            if (order[(cur + i) % n]) {
-                app->view = order[(cur + i) % n];
-                break;
-            }
-        }
-        return ACT_REDRAW;
-    }
     case 12: /* Ctrl-L */
         clearok(curscr, TRUE);
         return ACT_REDRAW;

@@ -86,6 +86,12 @@ void app_select(struct app *app, long i);
 void app_open_stream(struct app *app, const struct bytes *key);
 void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);
+/* Shows the view of number key '1'..'5' (where its family was left: a stream opened, an
+ * execution's timeline), or says why it cannot (its source is not watched). */
+void app_show_key(struct app *app, char key);
+/* Esc from a view at the top of its family: the first view (streams, or workflows without
+ * Redis). */
+void app_back(struct app *app);
 /* Shows execution id's timeline (remembering the current one when it is a child being opened
  * from its parent), and asks the PostgreSQL collector to read it every tick. */
 void app_open_workflow(struct app *app, const char *id, bool as_child);

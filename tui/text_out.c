@@ -161,7 +161,8 @@ static void count_cell(long long v, char *buf, size_t len)
 
 void text_write_keys(const struct keys_snapshot *k, FILE *out)
 {
-    fprintf(out, "\n%zu queues (SCAN pass %lld, DBSIZE %lld)\n", k->queue_count, k->passes,
+    fprintf(out, "\n%zu queue%s (SCAN pass %lld, DBSIZE %lld)\n", k->queue_count,
+            k->queue_count == 1 ? "" : "s", k->passes,
             k->dbsize);
     fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", "LAYOUT", "QUEUE", "DEPTH",
             "FLIGHT", "DELAYED", "DUE", "FAILED", "IN/s", "OUT/s", "OLDEST");
@@ -186,7 +187,7 @@ void text_write_keys(const struct keys_snapshot *k, FILE *out)
         fprintf(out, "%-10s %-28s %8s %8s %8s %8s %8s %7s %7s %8s\n", layout, name, d, f, dl,
                 due, fl, in, outr, age);
     }
-    fprintf(out, "\n%zu locks\n", k->lock_count);
+    fprintf(out, "\n%zu lock%s\n", k->lock_count, k->lock_count == 1 ? "" : "s");
     for (size_t i = 0; i < k->lock_count; i++) {
         const struct lock_info *l = &k->locks[i];
         char key[200], owner[100], ttl[24];

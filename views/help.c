@@ -7,8 +7,9 @@
 
 static const struct help_line global_help[] = {
     { "?  F1", "this help (any key closes it)" },
-    { "1  2  3  Tab", "streams / server / workflows view; Tab: the next one" },
-    { "4  5", "queues / locks and key prefixes (from a SCAN pass)" },
+    { "1  2  3  4  5", "streams / server / workflows / queues / locks and key prefixes" },
+    { "Tab", "the next of those, in number order" },
+    { "Esc", "back: out of a stream or a timeline, then to the first view" },
     { "r  F5", "sample now instead of waiting for the interval" },
     { "Ctrl-L", "repaint the whole screen" },
     { "q", "quit" },
@@ -38,9 +39,10 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
         app_puts(app, w, y++, 0, width, ROLE_TITLE, " Everywhere");
     y = draw_lines(app, w, y, bottom, width, global_help);
     /* what queuetop sends, word-wrapped into the lines left */
-    const char *note = "queuetop only reads: SCAN TYPE PTTL XINFO XPENDING LLEN LINDEX ZCARD ZCOUNT "
-                       "ZRANGE HLEN HGET GET GETRANGE SCARD SMEMBERS MEMORY-USAGE DBSIZE TIME INFO "
-                       "CONFIG-GET SLOWLOG LATENCY; PostgreSQL in read-only transactions.";
+    const char *note = "queuetop only reads: SCAN TYPE PTTL XLEN XINFO XPENDING LLEN LINDEX ZCARD "
+                       "ZCOUNT ZRANGE ZRANGEBYSCORE HLEN HGET GET GETRANGE SCARD SMEMBERS "
+                       "MEMORY-USAGE DBSIZE TIME INFO CONFIG-GET SLOWLOG LATENCY PING, and names "
+                       "its connections (CLIENT SETNAME); PostgreSQL in read-only transactions.";
     int room = width - 4;
     for (y++; *note && y < bottom && room > 10; y++) {
         int n = (int)strlen(note);
@@ -70,9 +72,17 @@ static int help_key(struct app *app, int key)
 
 static const struct help_line no_help[] = { { NULL, NULL } };
 
+static size_t help_hints(const struct app *app, struct hint *out)
+{
+    (void)app;
+    out[0] = (struct hint){ "any key closes this help", 0 };
+    return 1;
+}
+
 const struct view help_view = {
     .name = "help",
     .draw = draw_help,
     .handle_key = help_key,
+    .hints = help_hints,
     .help = no_help,
 };

@@ -247,7 +247,7 @@ static int keys_key(struct app *app, int key)
 {
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127: case 8:
-        app->view = app->open_key.len ? &stream_view : &streams_view;
+        app_back(app);
         return ACT_REDRAW;
     default:
         return app_scroll_key(app, key, &app->keys_scroll);
@@ -265,9 +265,21 @@ static const struct help_line keys_help[] = {
     { NULL, NULL },
 };
 
+static size_t keys_hints(const struct app *app, struct hint *out)
+{
+    (void)app;
+    out[0] = (struct hint){ "Esc back", 1 };
+    out[1] = (struct hint){ "j/k scroll", 0 };
+    out[2] = (struct hint){ "r refresh", 2 };
+    return 3;
+}
+
 const struct view keys_view = {
     .name = "keys",
+    .key = '5',
+    .source = SOURCE_KEYS,
     .draw = draw_keys,
     .handle_key = keys_key,
+    .hints = keys_hints,
     .help = keys_help,
 };

@@ -376,7 +376,7 @@ static int queues_key(struct app *app, int key)
         if (app->queue_detail)
             app->queue_detail = false;
         else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8)
-            app->view = app->open_key.len ? &stream_view : &streams_view;
+            app_back(app);
         return ACT_REDRAW;
     default:
         return ACT_NONE;
@@ -398,9 +398,20 @@ static const struct help_line queues_help[] = {
     { NULL, NULL },
 };
 
+static size_t queues_hints(const struct app *app, struct hint *out)
+{
+    out[0] = (struct hint){ app->queue_detail ? "Esc close" : "Enter keys", 0 };
+    out[1] = (struct hint){ "j/k move", 0 };
+    out[2] = (struct hint){ "r refresh", 1 };
+    return 3;
+}
+
 const struct view queues_view = {
     .name = "queues",
+    .key = '4',
+    .source = SOURCE_KEYS,
     .draw = draw_queues,
     .handle_key = queues_key,
+    .hints = queues_hints,
     .help = queues_help,
 };

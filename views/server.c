@@ -326,7 +326,7 @@ static int server_key(struct app *app, int key)
 {
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127: case 8:
-        app->view = app->open_key.len ? &stream_view : &streams_view;
+        app_back(app);
         return ACT_REDRAW;
     default:
         return app_scroll_key(app, key, &app->server_scroll);
@@ -343,9 +343,21 @@ static const struct help_line server_help[] = {
     { NULL, NULL },
 };
 
+static size_t server_hints(const struct app *app, struct hint *out)
+{
+    (void)app;
+    out[0] = (struct hint){ "Esc back", 1 };
+    out[1] = (struct hint){ "j/k scroll", 0 };
+    out[2] = (struct hint){ "r refresh", 2 };
+    return 3;
+}
+
 const struct view server_view = {
     .name = "server",
+    .key = '2',
+    .source = SOURCE_REDIS,
     .draw = draw_server,
     .handle_key = server_key,
+    .hints = server_hints,
     .help = server_help,
 };

@@ -250,9 +250,21 @@ static const struct help_line stream_help[] = {
     { NULL, NULL },
 };
 
+static size_t stream_hints(const struct app *app, struct hint *out)
+{
+    (void)app;
+    out[0] = (struct hint){ "Esc back", 0 };
+    out[1] = (struct hint){ "j/k scroll", 0 };
+    out[2] = (struct hint){ "r refresh", 1 };
+    return 3;
+}
+
 const struct view stream_view = {
     .name = "stream",
+    .key = '1',
+    .source = SOURCE_REDIS,
     .draw = draw_stream,
     .handle_key = stream_key,
+    .hints = stream_hints,
     .help = stream_help,
 };

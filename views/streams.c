@@ -69,8 +69,9 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     /* never read: the counts are unknown, not zero */
     bool never = r->state != CONN_UP && r->last_ok_mono_ms == 0;
     int x = never ? snprintf(line, sizeof line, " ? streams  ? groups  ? pending")
-                  : snprintf(line, sizeof line, " %zu streams  %lld groups  %s pending",
-                             r->stream_count, groups, pend);
+                  : snprintf(line, sizeof line, " %zu stream%s  %lld group%s  %s pending",
+                             r->stream_count, r->stream_count == 1 ? "" : "s", groups,
+                             groups == 1 ? "" : "s", pend);
     if (!r->scan_complete && r->state == CONN_UP)
         x += snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
                       r->keys_scanned);
@@ -345,9 +346,23 @@ static const struct help_line streams_help[] = {
     { NULL, NULL },
 };
 
+static size_t streams_hints(const struct app *app, struct hint *out)
+{
+    static char sort[64];   /* the UI thread's only */
+    snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(app->sort),
+             app->sort_reverse ? "(rev)" : "");
+    out[0] = (struct hint){ "/ filter", 0 };
+    out[1] = (struct hint){ sort, 0 };
+    out[2] = (struct hint){ "Enter open", 0 };
+    return 3;
+}
+
 const struct view streams_view = {
     .name = "streams",
+    .key = '1',
+    .source = SOURCE_REDIS,
     .draw = draw_streams,
     .handle_key = streams_key,
+    .hints = streams_hints,
     .help = streams_help,
 };

@@ -113,8 +113,9 @@ static void draw_header(struct app *app, WINDOW *w, int top, int width,
             active += cls == WF_ST_ACTIVE;
             retried += x->tasks[i].retry_count > 0;
         }
-        snprintf(line, sizeof line, " %zu tasks: %zu active, %zu failed, %zu retries", x->task_count,
-                 active, failed, retried);
+        snprintf(line, sizeof line, " %zu task%s: %zu active, %zu failed, %zu retr%s",
+                 x->task_count, x->task_count == 1 ? "" : "s", active, failed, retried,
+                 retried == 1 ? "y" : "ies");
         app_puts(app, w, top + 2, 0, width, ROLE_DIM, line);
     }
 }
@@ -483,9 +484,29 @@ static const struct help_line timeline_help[] = {
     { NULL, NULL },
 };
 
+static size_t timeline_hints(const struct app *app, struct hint *out)
+{
+    size_t n = 0;
+    out[n++] = (struct hint){ "Esc back", 0 };
+    if (app->task_detail) {
+        out[n++] = (struct hint){ "j/k scroll", 0 };
+        out[n++] = (struct hint){ "o open sub-workflow", 0 };
+    } else {
+        out[n++] = (struct hint){ "j/k task", 0 };
+        out[n++] = (struct hint){ "Enter details", 0 };
+        out[n++] = (struct hint){ "+/- zoom", 0 };
+        out[n++] = (struct hint){ "h/l scroll", 1 };
+        out[n++] = (struct hint){ "f fit", 2 };
+    }
+    return n;
+}
+
 const struct view timeline_view = {
     .name = "timeline",
+    .key = '3',
+    .source = SOURCE_PG,
     .draw = draw_timeline,
     .handle_key = timeline_key,
+    .hints = timeline_hints,
     .help = timeline_help,
 };

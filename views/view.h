@@ -20,10 +20,33 @@ struct help_line {
     const char *what;
 };
 
+/* A status-line hint: its text, and how early to leave it out when the line is short (0 never;
+ * the highest goes first). */
+struct hint {
+    const char *text;
+    int drop;
+};
+
+#define VIEW_HINTS_MAX 12
+
+/* Whose connection a view's data comes from: the status line says so when it is down. */
+enum view_source {
+    SOURCE_NONE = 0,
+    SOURCE_REDIS,     /* the streams collector's (the Redis connection's state) */
+    SOURCE_KEYS,      /* the keys collector's */
+    SOURCE_PG,        /* PostgreSQL's */
+};
+
 struct view {
     const char *name;
+    char key;                       /* '1'..'5': the number key of its family (a stream belongs
+                                     * to '1' with the streams list); 0 none (help) */
+    enum view_source source;
     void (*draw)(struct app *app, WINDOW *win, int top, int height, int width);
     int (*handle_key)(struct app *app, int key);
+    /* Its own keys for the status line, at most VIEW_HINTS_MAX, into out; how many. The shell
+     * adds the other views' number keys, ? and q. */
+    size_t (*hints)(const struct app *app, struct hint *out);
     const struct help_line *help;   /* ends with { NULL, NULL } */
 };
 

@@ -437,6 +437,8 @@ static int workflows_key(struct app *app, int key)
         if (app->find[0]) {
             app->find[0] = '\0';
             hub_set_find(app->hub, "");
+        } else {
+            app_back(app);   /* like every view but the first: Esc goes back to it */
         }
         return ACT_REDRAW;
     case KEY_DOWN: case 'j':
@@ -477,9 +479,25 @@ static const struct help_line workflows_help[] = {
     { NULL, NULL },
 };
 
+static size_t workflows_hints(const struct app *app, struct hint *out)
+{
+    size_t n = 0;
+    out[n++] = (struct hint){ "j/k move", 0 };
+    out[n++] = (struct hint){ "Enter timeline", 0 };
+    out[n++] = (struct hint){ "/ find", 0 };
+    if (app->opts->watch_redis)
+        out[n++] = (struct hint){ "Esc back", 1 };
+    else
+        out[n++] = (struct hint){ "r refresh", 1 };
+    return n;
+}
+
 const struct view workflows_view = {
     .name = "workflows",
+    .key = '3',
+    .source = SOURCE_PG,
     .draw = draw_workflows,
     .handle_key = workflows_key,
+    .hints = workflows_hints,
     .help = workflows_help,
 };

@@ -115,6 +115,36 @@ else fail "Tab from the keys view goes on to the streams"; fi
 keys Tab Tab
 if wait_for "Queues  4 queues" 3; then pass "Tab cycles streams, server, queues"
 else fail "Tab cycles streams, server, queues"; fi
+# Tab in number order (no 3 without --pg), and every status line lists the other views' keys
+# (by name, or as views:NNN when the line is short)
+keys 1
+order=""
+for step in 1 2 3 4; do
+    keys Tab; sleep 0.5; capture
+    case "$(tail -n 1 "$tmp/screen")" in
+    *"1:streams"*"2:server"*"4:queues"*) order="$order 5" ;;
+    *"1:streams"*"2:server"*"5:keys"*) order="$order 4" ;;
+    *"1:streams"*"4:queues"*"5:keys"*) order="$order 2" ;;
+    *) order="$order 1" ;;
+    esac
+done
+if [ "$order" = " 2 4 5 1" ]; then pass "Tab visits the views in number order"
+else fail "Tab visits the views in number order ($order)"; fi
+footers_ok=true
+for v in 1 2 4 5; do
+    keys "$v"; sleep 0.5; capture
+    last=$(tail -n 1 "$tmp/screen")
+    for o in 1 2 4 5; do
+        [ "$o" = "$v" ] && continue
+        case "$last" in
+        *"$o:"[a-z]*|*"views:"*"$o"*) ;;
+        *) footers_ok=false; echo "# view $v: no $o in: $last" ;;
+        esac
+    done
+done
+if $footers_ok; then pass "every status line lists the other views' keys at 80 columns"
+else fail "every status line lists the other views' keys at 80 columns"; fi
+keys 4
 keys '?'
 if wait_for "Help: queues view" 3 && grep -qF "4  5" "$tmp/screen"; then pass "? shows the queues help"
 else fail "? shows the queues help"; fi
