@@ -29,10 +29,11 @@
  * due, has it read whole the next tick (the streams' cold rotation, COLD_CYCLE_MIN_MS). */
 #define QUEUE_REREAD_MS 5000
 #define QUEUE_PROBES 2
-/* A new walk pass starts at most this long after the previous one started: a small keyspace
- * was walked again every tick or two, spending the whole budget on finding the same keys (at
- * 300 BullMQ queues, 9,300 keys, the walk was most of our cost). New keys show within this
- * plus a pass; a keyspace whose pass takes longer is walked without a rest. */
+/* A new walk pass starts at most this long after the previous one started, unless DBSIZE moved
+ * since it did: a small quiet keyspace was walked again every tick or two, spending the whole
+ * budget on finding the same keys (at 300 BullMQ queues, 9,300 keys, the walk was most of our
+ * cost). A keyspace whose pass takes longer, or whose keys come and go, is walked without a
+ * rest. */
 #define WALK_CYCLE_MIN_MS 10000
 #define TTL_NOT_READ (-3LL)       /* a lock's PTTL before it was read, or when it was refused:
                                    * never confused with -1, "no expiry" */   /* SCAN work per tick before the rest waits a tick */
@@ -346,6 +347,7 @@ struct keys_collector {
     char cursor[32];
     bool pass_started;
     int64_t pass_start_ms;   /* our clock when the current or last pass began; 0 none */
+    long long pass_start_dbsize;   /* DBSIZE then */
     long long pass_keys;
     struct catalogue cat;
     struct prefixes pass_prefixes;
@@ -557,8 +559,10 @@ static int scan_step(struct keys_collector *c, char *err, size_t errlen)
         freeReplyObject(r);
         return -1;
     }
-    if (!c->pass_started)
+    if (!c->pass_started) {
         c->pass_start_ms = mono_ms();
+        c->pass_start_dbsize = c->dbsize;
+    }
     c->pass_started = true;
     str_copy(c->cursor, r->element[0]->str, sizeof c->cursor);
     redisReply *keys = r->element[1];
@@ -1806,8 +1810,11 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
      * readings of the same set, not a second pass) */
     bool scan = !(full_pass && c->passes > 0);
     if (!full_pass && !c->pass_started && c->pass_start_ms &&
-        start - c->pass_start_ms < WALK_CYCLE_MIN_MS)
-        scan = false;   /* the last pass began less than WALK_CYCLE_MIN_MS ago: rest */
+        start - c->pass_start_ms < WALK_CYCLE_MIN_MS && c->dbsize != QT_UNKNOWN &&
+        c->dbsize == c->pass_start_dbsize)
+        scan = false;   /* the last pass began less than WALK_CYCLE_MIN_MS ago and the key
+                         * count has not moved since: rest (keys that came, after a restart
+                         * say, are looked for at once) */
     /* the walk gets what the budget leaves after this tick's reading of known queues */
     struct cost_budget *bud = c->cfg.budget;
     c->scan_count = cost_scan_count(bud, 10, SCAN_COUNT);   /* no budget: by the table */
