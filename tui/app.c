@@ -487,7 +487,7 @@ static void view_hints(const struct app *app, char *line, size_t len, int width)
         digits[dl + 1] = '\0';
     }
     size_t tail = n;
-    h[n++] = (struct hint){ "? help", 0 };
+    h[n++] = (struct hint){ app->view->key ? "? help" : NULL, 0 };   /* not in the help */
     h[n++] = (struct hint){ "q quit", 0 };
     struct hint own[VIEW_HINTS_MAX];
     size_t nown = 0;   /* the view's hints that can never be dropped, to size the line */

@@ -25,6 +25,7 @@ struct app {
 
     const struct view *view;
     const struct view *under_help;  /* view to return to from help */
+    int help_scroll;                /* first help row shown */
 
     /* streams list */
     enum stream_sort sort;

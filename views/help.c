@@ -6,7 +6,7 @@
 #include "../themes/theme.h"
 
 static const struct help_line global_help[] = {
-    { "?  F1", "this help (any key closes it)" },
+    { "?  F1", "this help (j/k scroll it, any other key closes it)" },
     { "1  2  3  4  5", "streams / server / workflows / queues / locks and key prefixes" },
     { "Tab", "the next of those, in number order" },
     { "Esc", "back: out of a stream or a timeline, then to the first view" },
@@ -16,14 +16,47 @@ static const struct help_line global_help[] = {
     { NULL, NULL },
 };
 
-static int draw_lines(struct app *app, WINDOW *w, int y, int bottom, int width,
-                      const struct help_line *lines)
+/* One row of the help: a key column (or NULL) and a piece of text that fits the width. */
+struct help_row {
+    const char *keys;
+    const char *text;
+    int len;
+    int role;
+};
+
+#define HELP_ROWS_MAX 200
+
+/* Appends text word-wrapped into rows of at most room bytes (the help is ASCII); the first row
+ * carries keys. */
+static int wrap(struct help_row *rows, int n, const char *keys, const char *text, int room,
+                int role)
 {
-    for (; lines && lines->keys && y < bottom; lines++, y++) {
-        app_puts(app, w, y, 2, 22, ROLE_KEY, lines->keys);
-        app_puts(app, w, y, 25, width - 26, ROLE_DEFAULT, lines->what);
-    }
-    return y;
+    if (room < 10)
+        room = 10;
+    do {
+        int len = (int)strlen(text);
+        if (len > room) {
+            len = room;
+            while (len > 0 && text[len] != ' ')
+                len--;
+            if (len == 0)
+                len = room;
+        }
+        if (n < HELP_ROWS_MAX)
+            rows[n++] = (struct help_row){ keys, text, len, role };
+        keys = NULL;
+        text += len;
+        while (*text == ' ')
+            text++;
+    } while (*text);
+    return n;
+}
+
+static int add_lines(struct help_row *rows, int n, const struct help_line *lines, int room)
+{
+    for (; lines && lines->keys; lines++)
+        n = wrap(rows, n, lines->keys, lines->what, room, ROLE_DEFAULT);
+    return n;
 }
 
 static void draw_help(struct app *app, WINDOW *w, int top, int height, int width)
@@ -31,32 +64,43 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
     const struct view *under = app->under_help ? app->under_help : &streams_view;
     char title[64];
     snprintf(title, sizeof title, " Help: %s view", under->name);
-    int bottom = top + height;
-    int y = top;
-    app_puts(app, w, y++, 0, width, ROLE_TITLE, title);
-    y = draw_lines(app, w, y, bottom, width, under->help);
-    if (y < bottom)
-        app_puts(app, w, y++, 0, width, ROLE_TITLE, " Everywhere");
-    y = draw_lines(app, w, y, bottom, width, global_help);
-    /* what queuetop sends, word-wrapped into the lines left */
+    static struct help_row rows[HELP_ROWS_MAX];
+    int n = 0, room = width - 26;
+    n = add_lines(rows, n, under->help, room);
+    rows[n++] = (struct help_row){ NULL, "", 0, ROLE_DEFAULT };
+    rows[n++] = (struct help_row){ NULL, " Everywhere", 11, ROLE_TITLE };
+    n = add_lines(rows, n, global_help, room);
+    rows[n++] = (struct help_row){ NULL, "", 0, ROLE_DEFAULT };
+    /* what queuetop sends */
     const char *note = "queuetop only reads: SCAN TYPE PTTL XLEN XINFO XPENDING LLEN LINDEX ZCARD "
                        "ZCOUNT ZRANGE ZRANGEBYSCORE HLEN HGET GET GETRANGE SCARD SMEMBERS "
                        "MEMORY-USAGE DBSIZE TIME INFO CONFIG-GET SLOWLOG LATENCY PING, and names "
                        "its connections (CLIENT SETNAME); PostgreSQL in read-only transactions.";
-    int room = width - 4;
-    for (y++; *note && y < bottom && room > 10; y++) {
-        int n = (int)strlen(note);
-        if (n > room) {
-            n = room;
-            while (n > 0 && note[n] != ' ')
-                n--;
-            if (n == 0)
-                n = room;
+    n = wrap(rows, n, NULL, note, width - 4, ROLE_DIM);
+    int body = height - 1;   /* under the title */
+    app->detail_lines = n;
+    app->page_rows = body;
+    if (app->help_scroll > n - body)
+        app->help_scroll = n - body > 0 ? n - body : 0;
+    char more[48] = "";
+    if (n > body)
+        snprintf(more, sizeof more, "   (j/k scroll, %d of %d lines)",
+                 app->help_scroll + body < n ? app->help_scroll + body : n, n);
+    char head[128];
+    snprintf(head, sizeof head, "%s%s", title, more);
+    app_puts(app, w, top, 0, width, ROLE_TITLE, head);
+    for (int i = 0; i < body && app->help_scroll + i < n; i++) {
+        const struct help_row *r = &rows[app->help_scroll + i];
+        int y = top + 1 + i;
+        if (r->keys) {
+            app_puts(app, w, y, 2, 22, ROLE_KEY, r->keys);
+            app_put(app, w, y, 25, width - 26, r->role, r->text, (size_t)r->len);
+        } else if (r->role == ROLE_DEFAULT) {
+            app_put(app, w, y, 25, width - 26, r->role, r->text, (size_t)r->len);
+        } else {
+            app_put(app, w, y, r->role == ROLE_TITLE ? 0 : 2, width - 2, r->role, r->text,
+                    (size_t)r->len);
         }
-        app_put(app, w, y, 2, n, ROLE_DIM, note, (size_t)n);
-        note += n;
-        while (*note == ' ')
-            note++;
     }
 }
 
@@ -66,7 +110,10 @@ static int help_key(struct app *app, int key)
         return ACT_QUIT;
     if (key == KEY_RESIZE)
         return ACT_REDRAW;
+    if (app_scroll_key(app, key, &app->help_scroll) != ACT_NONE)
+        return ACT_REDRAW;   /* j/k, arrows, pages scroll; any other key closes */
     app->view = app->under_help ? app->under_help : &streams_view;
+    app->help_scroll = 0;
     return ACT_REDRAW;
 }
 
@@ -75,7 +122,7 @@ static const struct help_line no_help[] = { { NULL, NULL } };
 static size_t help_hints(const struct app *app, struct hint *out)
 {
     (void)app;
-    out[0] = (struct hint){ "any key closes this help", 0 };
+    out[0] = (struct hint){ "j/k scroll  any other key closes", 0 };
     return 1;
 }
 

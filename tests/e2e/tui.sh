@@ -80,6 +80,13 @@ keys Escape
 sleep 0.4
 keys '?'
 if wait_for "Help: streams view" 3; then pass "? shows help"; else fail "? shows help"; fi
+# at 80x24 the help is longer than the screen: it scrolls to its last line, and wraps rather
+# than cutting (no line is wider than 80)
+keys G
+if wait_for "(CLIENT SETNAME)" 3 && [ "$(wc -L <"$tmp/screen")" -le 80 ] &&
+    grep -qF "Help: streams view" "$tmp/screen"
+then pass "the help scrolls to its end and wraps at 80 columns"
+else fail "the help scrolls to its end and wraps at 80 columns"; fi
 keys x
 sleep 0.4
 keys s
