@@ -76,7 +76,10 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         x += snprintf(line + x, sizeof line - (size_t)x, "  (scanning, %lld keys so far)",
                       r->keys_scanned);
     if (unread && !never && x < (int)sizeof line)
-        snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
+        x += snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
+    if (app->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
+        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", app->filter,
+                 app->row_count);
     int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
     if (r->streams_denied) {
         snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);

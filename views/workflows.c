@@ -451,6 +451,14 @@ static int workflows_key(struct app *app, int key)
             app->wf_selected--;
         app->wf_selected_id[0] = '\0';
         return ACT_REDRAW;
+    case KEY_NPAGE: case KEY_PPAGE: {
+        int page = 10;   /* a list's rows at 80x24 (two lists share the area) */
+        int v = app->wf_selected + (key == KEY_NPAGE ? page : -page);
+        app->wf_selected = v >= app->wf_rows ? (app->wf_rows > 0 ? app->wf_rows - 1 : 0)
+                                              : v < 0 ? 0 : v;
+        app->wf_selected_id[0] = '\0';
+        return ACT_REDRAW;
+    }
     case KEY_HOME: case 'g':
         app->wf_selected = 0;
         app->wf_selected_id[0] = '\0';
@@ -472,8 +480,9 @@ static int workflows_key(struct app *app, int key)
 
 static const struct help_line workflows_help[] = {
     { "j k  Up Down", "move through the executions listed" },
+    { "PgUp PgDn Home End", "by ten rows / to the first or last execution listed" },
     { "Enter", "open the execution's timeline" },
-    { "/", "find executions by id or correlation id; Esc clears" },
+    { "/", "find executions by id or correlation id; Esc clears it, then goes back" },
     { "", "counts: running ones whatever their age, the rest started in the window" },
     { "", "start/m done/m fail/m: per minute over the last 5 minutes" },
     { NULL, NULL },

@@ -66,6 +66,8 @@ if wait_for "Filter" 2 || true; then :; fi
 sleep 0.5; capture
 if grep -qF "orders" "$tmp/screen" && ! grep -qF "emails" "$tmp/screen"; then
     pass "filter keeps only matching streams"; else fail "filter keeps only matching streams"; fi
+if grep -qE "/ord: 1 shown" "$tmp/screen"; then pass "the kept filter is shown with what it left"
+else fail "the kept filter is shown with what it left"; fi
 
 keys Enter
 if wait_for "stream orders" 5 && wait_for "worker-7" 5; then pass "Enter opens the stream with its consumers"
