@@ -124,8 +124,11 @@ static bool starts_with(const struct bytes *b, const char *prefix)
 
 /* ---- queue definitions: what to read for each queue -------------------------------------- */
 
+/* In the order of QUEUE_KEEPS_* (collectors/snapshot.h): bit 1 << metric. */
 enum metric { M_DEPTH, M_IN_FLIGHT, M_DELAYED, M_DUE, M_FAILED, M_PROCESSED, M_FAILED_TOTAL,
               M_COUNT };
+_Static_assert(QUEUE_KEEPS_FAILED_TOTAL == 1 << M_FAILED_TOTAL && QUEUE_KEEPS_DUE == 1 << M_DUE,
+               "QUEUE_KEEPS_* follow enum metric");
 enum cmd { C_LLEN, C_ZCARD, C_ZCOUNT_DUE, C_ZCOUNT_FUTURE, C_HLEN, C_GET, C_HGET_COUNT };
 enum unit { U_S, U_MS, U_BULL };   /* score units: seconds, ms, BullMQ's ms*4096 */
 
@@ -1914,6 +1917,9 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
         const struct qdef *q = &c->queues.v[i];
         struct queue_info *o = &k->queues[i];
         *o = c->readings[i];
+        o->kept = q->pn ? QUEUE_KEEPS_OLDEST : 0;
+        for (size_t j = 0; j < q->mn; j++)
+            o->kept |= 1u << q->m[j].metric;   /* M_DEPTH ... M_FAILED_TOTAL, in that order */
         bytes_set(&o->name, q->name.ptr, q->name.len);
         str_copy(o->layout, q->layout, sizeof o->layout);
         str_copy(o->kind, q->kind, sizeof o->kind);

@@ -302,6 +302,18 @@ struct pg_snapshot {
 
 /* One queue, whatever its shape: a layout's keys read with O(1)/O(log n) commands. Figures the
  * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
+/* The figures a queue's layout keeps (queue_info.kept). */
+enum {
+    QUEUE_KEEPS_DEPTH = 1 << 0,
+    QUEUE_KEEPS_IN_FLIGHT = 1 << 1,
+    QUEUE_KEEPS_DELAYED = 1 << 2,
+    QUEUE_KEEPS_DUE = 1 << 3,
+    QUEUE_KEEPS_FAILED = 1 << 4,
+    QUEUE_KEEPS_PROCESSED = 1 << 5,     /* and with it enqueue/dequeue rates */
+    QUEUE_KEEPS_FAILED_TOTAL = 1 << 6,
+    QUEUE_KEEPS_OLDEST = 1 << 7,
+};
+
 struct queue_info {
     struct bytes name;             /* the queue's name inside its layout ("default", "emails") */
     char layout[32];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
@@ -321,6 +333,10 @@ struct queue_info {
                                     * NAN when the layout keeps no counter to tell them apart */
     double dequeue_per_sec;
     double depth_change_per_sec;   /* net change of depth + in_flight + delayed; NAN first */
+    unsigned kept;                 /* QUEUE_KEEPS_*: what its layout keeps. A figure it does
+                                    * not keep is "-" on screen and in --once text; one it
+                                    * keeps but that is not known (no second sample for a rate,
+                                    * no server clock) is "?"; both are null in JSON */
     int64_t sampled_server_ms;     /* Redis TIME of the reading these figures come from (a
                                     * quiet queue is read whole every few seconds, its probes
                                     * every tick); 0 not read yet. oldest_age_ms is brought

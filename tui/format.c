@@ -63,6 +63,22 @@ void fmt_rate(double v, char *buf, size_t len)
         scaled(v, buf, len);
 }
 
+void fmt_kept_count(long long v, bool kept, char *buf, size_t len)
+{
+    if (!kept)
+        snprintf(buf, len, "-");
+    else
+        fmt_count(v, buf, len);
+}
+
+void fmt_kept_rate(double v, bool kept, char *buf, size_t len)
+{
+    if (!kept)
+        snprintf(buf, len, "-");
+    else
+        fmt_rate(v, buf, len);
+}
+
 void fmt_bytes(long long v, char *buf, size_t len)
 {
     static const char units[] = { 'K', 'M', 'G', 'T', 'P' };

@@ -3,6 +3,7 @@
 #ifndef QT_FORMAT_H
 #define QT_FORMAT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* 999, 1.2k, 12k, 1.2M, 3.4G; QT_UNKNOWN -> "?". */
@@ -13,6 +14,10 @@ void fmt_bytes(long long v, char *buf, size_t len);
 void fmt_duration_ms(long long ms, char *buf, size_t len);
 /* 0, 0.4, 12, 1.2k (per second, no unit); NAN -> "?". */
 void fmt_rate(double per_sec, char *buf, size_t len);
+/* A figure that may not apply: "-" when not kept (not applicable), "?" when unknown, else as
+ * fmt_count / fmt_rate. */
+void fmt_kept_count(long long v, bool kept, char *buf, size_t len);
+void fmt_kept_rate(double per_sec, bool kept, char *buf, size_t len);
 
 struct redis_cost;
 /* "cost 0.8%/2%  cycle 41s" (every stream re-read within 41 s), or "... read 12k/100k" before

@@ -151,13 +151,6 @@ void text_write_found(const struct exec_brief *list, size_t n, FILE *out)
     }
 }
 
-static void count_cell(long long v, char *buf, size_t len)
-{
-    if (v == QT_UNKNOWN)
-        snprintf(buf, len, "-");
-    else
-        fmt_count(v, buf, len);
-}
 
 void text_write_keys(const struct keys_snapshot *k, FILE *out)
 {
@@ -170,16 +163,17 @@ void text_write_keys(const struct keys_snapshot *k, FILE *out)
         const struct queue_info *q = &k->queues[i];
         char name[160], d[16], f[16], dl[16], due[16], fl[16], in[16], outr[16];
         sanitize_for_cell(q->name.ptr, q->name.len, name, sizeof name, 28, false);
-        count_cell(q->depth, d, sizeof d);
-        count_cell(q->in_flight, f, sizeof f);
-        count_cell(q->delayed, dl, sizeof dl);
-        count_cell(q->due_now, due, sizeof due);
-        count_cell(q->failed, fl, sizeof fl);
-        fmt_rate(q->enqueue_per_sec, in, sizeof in);
-        fmt_rate(q->dequeue_per_sec, outr, sizeof outr);
+        /* as on screen: "-" the layout keeps no such figure, "?" not known */
+        fmt_kept_count(q->depth, q->kept & QUEUE_KEEPS_DEPTH, d, sizeof d);
+        fmt_kept_count(q->in_flight, q->kept & QUEUE_KEEPS_IN_FLIGHT, f, sizeof f);
+        fmt_kept_count(q->delayed, q->kept & QUEUE_KEEPS_DELAYED, dl, sizeof dl);
+        fmt_kept_count(q->due_now, q->kept & QUEUE_KEEPS_DUE, due, sizeof due);
+        fmt_kept_count(q->failed, q->kept & QUEUE_KEEPS_FAILED, fl, sizeof fl);
+        fmt_kept_rate(q->enqueue_per_sec, q->kept & QUEUE_KEEPS_PROCESSED, in, sizeof in);
+        fmt_kept_rate(q->dequeue_per_sec, q->kept & QUEUE_KEEPS_PROCESSED, outr, sizeof outr);
         char age[24];
-        if (q->oldest_age_ms == QT_UNKNOWN)
-            snprintf(age, sizeof age, "-");
+        if (!(q->kept & QUEUE_KEEPS_OLDEST) || q->oldest_age_ms == QT_UNKNOWN)
+            snprintf(age, sizeof age, q->kept & QUEUE_KEEPS_OLDEST ? "?" : "-");
         else
             fmt_duration_ms(q->oldest_age_ms, age, sizeof age);
         char layout[64];   /* a --layouts file names it: untrusted like any name */

@@ -2,7 +2,8 @@
  * Celery, RQ, asynq, Conductor, a --layouts file, plain lists, delay zsets), in one table worst
  * first: most jobs due now (late: they should already have run), then the deepest. Enter shows
  * the keys a queue is read from under the table. Figures come from the keys collector
- * (collectors/redis_keys.c); one the layout does not keep is QT_UNKNOWN and shows as '?'. */
+ * (collectors/redis_keys.c); one the layout does not keep shows as '-', one it keeps that is
+ * not known as '?'. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -192,15 +193,22 @@ static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct 
     long long counts[QC_COUNT] = { [QC_DEPTH] = q->depth,     [QC_FLIGHT] = q->in_flight,
                                    [QC_DELAYED] = q->delayed, [QC_DUE] = q->due_now,
                                    [QC_FAILED] = q->failed };
+    static const unsigned keeps[QC_COUNT] = {
+        [QC_DEPTH] = QUEUE_KEEPS_DEPTH,     [QC_FLIGHT] = QUEUE_KEEPS_IN_FLIGHT,
+        [QC_DELAYED] = QUEUE_KEEPS_DELAYED, [QC_DUE] = QUEUE_KEEPS_DUE,
+        [QC_OLDEST] = QUEUE_KEEPS_OLDEST,   [QC_FAILED] = QUEUE_KEEPS_FAILED,
+        [QC_IN] = QUEUE_KEEPS_PROCESSED,    [QC_OUT] = QUEUE_KEEPS_PROCESSED,
+    };
     int x = l->queue_x + l->queue_w;
     for (int c = 0; c < QC_COUNT; c++) {
         if (!l->shown[c])
             continue;
         char cell[24];
         bool unknown;
+        bool kept = (q->kept & keeps[c]) != 0;
         if (c == QC_OLDEST) {
-            if (q->oldest_age_ms == QT_UNKNOWN)
-                snprintf(cell, sizeof cell, "?");
+            if (!kept || q->oldest_age_ms == QT_UNKNOWN)
+                snprintf(cell, sizeof cell, kept ? "?" : "-");
             else if (q->oldest_age_ms < 1000)
                 snprintf(cell, sizeof cell, "0s");
             else
@@ -208,10 +216,10 @@ static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct 
             unknown = q->oldest_age_ms == QT_UNKNOWN;
         } else if (c == QC_IN || c == QC_OUT) {
             double v = c == QC_IN ? q->enqueue_per_sec : q->dequeue_per_sec;
-            fmt_rate(v, cell, sizeof cell);
+            fmt_kept_rate(v, kept, cell, sizeof cell);
             unknown = isnan(v);
         } else {
-            fmt_count(counts[c], cell, sizeof cell);
+            fmt_kept_count(counts[c], kept, cell, sizeof cell);
             unknown = counts[c] == QT_UNKNOWN;
         }
         int role = selected ? base
@@ -394,7 +402,8 @@ static const struct help_line queues_help[] = {
     { "FAILED", "failed or dead jobs the layout keeps" },
     { "IN/s OUT/s", "enqueued / done per second (layout's counters)" },
     { "*", "what a layout's queues share (Sidekiq, Celery)" },
-    { "?", "not kept by the layout, or no second sample yet" },
+    { "-  ?", "-: the layout keeps no such figure; ?: it does, but it is not known (a rate "
+              "before its second sample, a due count without the server's clock)" },
     { NULL, NULL },
 };
 

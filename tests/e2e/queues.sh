@@ -54,13 +54,14 @@ else fail "queues title: counts, scan pass and DBSIZE"; fi
 if grep -qE '^ +LAYOUT +QUEUE +DEPTH +FLIGHT +DELAYED +DUE +OLDEST +FAILED +IN/s +OUT/s$' "$tmp/screen"
 then pass "queues table header fits every column at 80"
 else fail "queues table header fits every column at 80"; fi
-# rows: layout, name, depth, flight, delayed, due, oldest (? where the layout keeps no such
-# figure; the due schedule entry has waited seconds; BullMQ's job hashes are not in this
-# fixture, so its oldest age is unknown)
-if grep -qE '^ !sidekiq +\* +\? +\? +2 +1 +[0-9.]+s +0 ' "$tmp/screen" &&
-    grep -qE '^  sidekiq +default +3 +\? +\? +\? +\? ' "$tmp/screen" &&
+# rows: layout, name, depth, flight, delayed, due, oldest (- where the layout keeps no such
+# figure, ? where it does and the figure is not known: the due schedule entry has waited
+# seconds; the Sidekiq jobs carry no enqueued_at and BullMQ's job hashes are not in this
+# fixture, so their oldest ages are unknown)
+if grep -qE '^ !sidekiq +\* +- +- +2 +1 +[0-9.]+s +0 ' "$tmp/screen" &&
+    grep -qE '^  sidekiq +default +3 +- +- +- +\? ' "$tmp/screen" &&
     grep -qE '^  bullmq +mail +2 +1 +0 +0 +\? +0 ' "$tmp/screen" &&
-    grep -qE '^  list +jobs:resize +4 +\? +\? +\? +\? ' "$tmp/screen"
+    grep -qE '^  list +jobs:resize +4 +- +- +- +- ' "$tmp/screen""
 then pass "queue rows: layout, name, depth, in flight, delayed, due now"
 else fail "queue rows: layout, name, depth, in flight, delayed, due now"; fi
 # worst first: the row with a job due now, then by depth
