@@ -151,7 +151,10 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
 static void draw_consumers(struct canvas *c, const struct stream_info *s)
 {
     struct app *app = c->app;
-    int name_w = (c->width - 30) / 2;
+    /* the numbers take 27 columns and the stuck? flag 7 after them: the names get the rest */
+    int name_w = (c->width - 37) / 2;
+    if (name_w < 6)
+        name_w = 6;
     char head[256];
     snprintf(head, sizeof head, " %-*s %-*s %7s %8s %8s", name_w, "GROUP", name_w, "CONSUMER",
              "PENDING", "IDLE", "INACTIVE");
