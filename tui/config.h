@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-#include "../views/streams_model.h"
+#include "../collectors/thresholds.h"
 
 /* Reads path into *t (which holds the defaults on entry). Returns 0, or -1 with a one-line
  * reason naming the file, line or key in err. */

@@ -8,7 +8,7 @@
 #include "../collectors/redis_keys.h"
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
-#include "../views/streams_model.h"
+#include "../collectors/thresholds.h"
 
 #define QUEUETOP_VERSION "0.1.0"
 
