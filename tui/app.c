@@ -466,7 +466,7 @@ static int hints_width(const struct hint *h, size_t n)
 }
 
 /* The view's own hints, then the other views' number keys ("2:server"; as one "views:245"
- * when the line is too short for their names, so that every key is always listed), ? and q. */
+ * when the line is too short for everything, so that every key is always listed), ? and q. */
 static void view_hints(const struct app *app, char *line, size_t len, int width)
 {
     struct hint h[VIEW_HINTS_MAX + ARRAY_LEN(families) + 2];
@@ -489,13 +489,8 @@ static void view_hints(const struct app *app, char *line, size_t len, int width)
     size_t tail = n;
     h[n++] = (struct hint){ app->view->key ? "? help" : NULL, 0 };   /* not in the help */
     h[n++] = (struct hint){ "q quit", 0 };
-    struct hint own[VIEW_HINTS_MAX];
-    size_t nown = 0;   /* the view's hints that can never be dropped, to size the line */
-    for (size_t i = 0; i < first; i++)
-        if (h[i].drop == 0)
-            own[nown++] = h[i];
-    int fixed = hints_width(own, nown) + 2 + hints_width(h + first, n - first);
-    if (nd && fixed > width) {
+    /* the view's own keys come first: the names give way to the digits before any is left out */
+    if (nd && hints_width(h, n) > width) {
         h[first] = (struct hint){ digits, 0 };
         memmove(&h[first + 1], &h[tail], 2 * sizeof *h);
         n = first + 3;

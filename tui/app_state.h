@@ -74,6 +74,10 @@ struct app {
                                      * its queue across refreshes (a layout name of any length) */
     struct bytes queue_sel_name;
     bool queue_detail;              /* Enter on a queue: its keys under the table */
+    char queue_filter[64];          /* kept filter on layout or name; "" none */
+    bool queue_editing;             /* typing it */
+    int queue_sort;                 /* enum in views/queues.c: worst first, depth, ... */
+    bool queue_sort_reverse;
     int keys_scroll;                /* keys view (locks and prefixes) */
 
     char message[200];              /* transient status line text */

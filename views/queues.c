@@ -37,6 +37,53 @@ static int queue_worse_first(const void *pa, const void *pb)
     return c ? c : bytes_cmp(&a->name, &b->name);
 }
 
+/* The orders `s` goes through; ties by layout and name. */
+enum queue_sort { QS_WORST, QS_DEPTH, QS_DELAYED, QS_FAILED, QS_NAME, QS_COUNT };
+static const char *const sort_names[QS_COUNT] = { "worst", "depth", "delayed", "failed", "name" };
+
+static int sort_by;        /* for the comparator: qsort has no context argument */
+static bool sort_reverse;
+
+static int by_name(const struct queue_info *a, const struct queue_info *b)
+{
+    int c = strcmp(a->layout, b->layout);
+    return c ? c : bytes_cmp(&a->name, &b->name);
+}
+
+/* Larger first; an unknown figure (QT_UNKNOWN) after every known one. */
+static int by_figure(long long a, long long b)
+{
+    if (a == b)
+        return 0;
+    return a > b ? -1 : 1;
+}
+
+static int queue_cmp(const void *pa, const void *pb)
+{
+    const struct queue_info *a = *(const struct queue_info *const *)pa;
+    const struct queue_info *b = *(const struct queue_info *const *)pb;
+    int c;
+    switch (sort_by) {
+    case QS_DEPTH: c = by_figure(a->depth, b->depth); break;
+    case QS_DELAYED: c = by_figure(a->delayed, b->delayed); break;
+    case QS_FAILED: c = by_figure(a->failed, b->failed); break;
+    case QS_NAME: c = by_name(a, b); break;
+    default: c = queue_worse_first(pa, pb); break;
+    }
+    if (sort_reverse)
+        c = -c;
+    return c ? c : by_name(a, b);
+}
+
+/* The filter matches the layout or the name, as the streams filter matches keys. */
+static bool queue_matches(const struct queue_info *q, const char *filter)
+{
+    if (!filter[0])
+        return true;
+    struct bytes layout = { (char *)q->layout, strlen(q->layout) };
+    return key_matches_filter(&q->name, filter) || key_matches_filter(&layout, filter);
+}
+
 static const struct queue_info *queue_at(const struct app *app, size_t row)
 {
     const struct keys_snapshot *k = keys_of(app);
@@ -72,18 +119,22 @@ void queues_rebuild_rows(struct app *app)
         return;
     }
     const struct queue_info **order = xcalloc(k->queue_count, sizeof *order);
+    size_t n = 0;
     for (size_t i = 0; i < k->queue_count; i++)
-        order[i] = &k->queues[i];
-    qsort(order, k->queue_count, sizeof *order, queue_worse_first);
+        if (queue_matches(&k->queues[i], app->queue_filter))
+            order[n++] = &k->queues[i];
+    sort_by = app->queue_sort;
+    sort_reverse = app->queue_sort_reverse;
+    qsort(order, n, sizeof *order, queue_cmp);
     app->queue_rows = xcalloc(k->queue_count, sizeof *app->queue_rows);
     long keep = (long)app->queue_selected;   /* a vanished queue: the row where it was */
-    for (size_t i = 0; i < k->queue_count; i++) {
+    for (size_t i = 0; i < n; i++) {
         app->queue_rows[i] = (size_t)(order[i] - k->queues);
         if (app->queue_sel_name.ptr && strcmp(order[i]->layout, app->queue_sel_layout) == 0 &&
             bytes_cmp(&order[i]->name, &app->queue_sel_name) == 0)
             keep = (long)i;
     }
-    app->queue_row_count = k->queue_count;
+    app->queue_row_count = n;
     free(order);
     queues_select(app, keep);
 }
@@ -283,6 +334,10 @@ static void draw_title(struct app *app, WINDOW *w, int y, int width, const struc
     snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
              k->queue_count == 1 ? "" : "s");
     int x = app_puts(app, w, y, 0, width, ROLE_TITLE, line);
+    if (app->queue_filter[0]) {   /* a kept filter, and what it left */
+        snprintf(line, sizeof line, " /%s: %zu shown", app->queue_filter, app->queue_row_count);
+        x += app_puts(app, w, y, x, width - x, ROLE_TITLE, line);
+    }
     snprintf(line, sizeof line, ", %zu with jobs due now", late);
     x += app_puts(app, w, y, x, width - x, late ? ROLE_CRIT : ROLE_TITLE, line);
     snprintf(line, sizeof line, "   scan pass %lld, DBSIZE %s", k->passes, dbsize);
@@ -365,11 +420,48 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
         draw_detail(app, w, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
 }
 
+/* Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it. */
+static int filter_key(struct app *app, int key)
+{
+    size_t len = strlen(app->queue_filter);
+    if (key == 27) {
+        app->queue_filter[0] = '\0';
+        app->queue_editing = false;
+    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+        app->queue_editing = false;
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        if (len)
+            app->queue_filter[len - 1] = '\0';
+    } else if (key >= 32 && key < 127 && len + 1 < sizeof app->queue_filter) {
+        app->queue_filter[len] = (char)key;
+        app->queue_filter[len + 1] = '\0';
+    } else if (key == KEY_RESIZE) {
+        return ACT_REDRAW;
+    } else {
+        return ACT_HANDLED;   /* nothing else while typing */
+    }
+    queues_rebuild_rows(app);
+    return ACT_REDRAW;
+}
+
 static int queues_key(struct app *app, int key)
 {
+    if (app->queue_editing)
+        return filter_key(app, key);
     long page = app->page_rows > 1 ? app->page_rows - 1 : 1;
     long at = (long)app->queue_selected;
     switch (key) {
+    case '/':
+        app->queue_editing = true;
+        return ACT_REDRAW;
+    case 's':
+        app->queue_sort = (app->queue_sort + 1) % QS_COUNT;
+        queues_rebuild_rows(app);
+        return ACT_REDRAW;
+    case 'S':
+        app->queue_sort_reverse = !app->queue_sort_reverse;
+        queues_rebuild_rows(app);
+        return ACT_REDRAW;
     case KEY_UP: case 'k': queues_select(app, at - 1); return ACT_REDRAW;
     case KEY_DOWN: case 'j': queues_select(app, at + 1); return ACT_REDRAW;
     case KEY_PPAGE: queues_select(app, at - page); return ACT_REDRAW;
@@ -381,10 +473,14 @@ static int queues_key(struct app *app, int key)
             app->queue_detail = !app->queue_detail;
         return ACT_REDRAW;
     case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
-        if (app->queue_detail)
+        if (app->queue_detail) {
             app->queue_detail = false;
-        else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8)
+        } else if (key == 27 && app->queue_filter[0]) {
+            app->queue_filter[0] = '\0';
+            queues_rebuild_rows(app);
+        } else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8) {
             app_back(app);
+        }
         return ACT_REDRAW;
     default:
         return ACT_NONE;
@@ -394,8 +490,10 @@ static int queues_key(struct app *app, int key)
 static const struct help_line queues_help[] = {
     { "Up/Down j/k", "move (PgUp/PgDn Home/End: by a page, to the ends)" },
     { "Enter", "the keys the queue is read from; Esc closes" },
-    { "Esc", "back to the streams" },
-    { "order", "most jobs due now first, then the deepest" },
+    { "/", "filter by layout or name (Enter keeps it, Esc clears it)" },
+    { "s / S", "next order (worst, depth, delayed, failed, name) / reverse it" },
+    { "Esc", "close the keys, clear the filter, then back to the streams" },
+    { "worst", "most jobs due now first, then the deepest" },
     { "DEPTH FLIGHT", "waiting to be taken / taken, not finished" },
     { "DELAYED DUE", "scheduled for later / of those, due now (late)" },
     { "OLDEST", "how long the oldest job has waited (enqueued, or due for delayed ones)" },
@@ -409,10 +507,20 @@ static const struct help_line queues_help[] = {
 
 static size_t queues_hints(const struct app *app, struct hint *out)
 {
+    static char text[128];   /* the UI thread's only */
+    if (app->queue_editing) {
+        snprintf(text, sizeof text, "Filter: %s_   (Enter: keep, Esc: clear)", app->queue_filter);
+        out[0] = (struct hint){ text, 0 };
+        return 1;
+    }
+    snprintf(text, sizeof text, "s sort:%s%s", sort_names[app->queue_sort % QS_COUNT],
+             app->queue_sort_reverse ? "(rev)" : "");
     out[0] = (struct hint){ app->queue_detail ? "Esc close" : "Enter keys", 0 };
-    out[1] = (struct hint){ "j/k move", 0 };
-    out[2] = (struct hint){ "r refresh", 1 };
-    return 3;
+    out[1] = (struct hint){ "/ filter", 1 };
+    out[2] = (struct hint){ text, 2 };
+    out[3] = (struct hint){ "j/k move", 3 };
+    out[4] = (struct hint){ "r refresh", 4 };
+    return 5;
 }
 
 const struct view queues_view = {

@@ -61,7 +61,7 @@ else fail "queues table header fits every column at 80"; fi
 if grep -qE '^ !sidekiq +\* +- +- +2 +1 +[0-9.]+s +0 ' "$tmp/screen" &&
     grep -qE '^  sidekiq +default +3 +- +- +- +\? ' "$tmp/screen" &&
     grep -qE '^  bullmq +mail +2 +1 +0 +0 +\? +0 ' "$tmp/screen" &&
-    grep -qE '^  list +jobs:resize +4 +- +- +- +- ' "$tmp/screen""
+    grep -qE '^  list +jobs:resize +4 +- +- +- +- ' "$tmp/screen"
 then pass "queue rows: layout, name, depth, in flight, delayed, due now"
 else fail "queue rows: layout, name, depth, in flight, delayed, due now"; fi
 # worst first: the row with a job due now, then by depth
@@ -122,12 +122,11 @@ keys 1
 order=""
 for step in 1 2 3 4; do
     keys Tab; sleep 0.5; capture
-    case "$(tail -n 1 "$tmp/screen")" in
-    *"1:streams"*"2:server"*"4:queues"*) order="$order 5" ;;
-    *"1:streams"*"2:server"*"5:keys"*) order="$order 4" ;;
-    *"1:streams"*"4:queues"*"5:keys"*) order="$order 2" ;;
-    *) order="$order 1" ;;
-    esac
+    if grep -qE '^ +STREAM ' "$tmp/screen"; then order="$order 1"
+    elif grep -qE '^ problems ' "$tmp/screen"; then order="$order 2"
+    elif grep -qE '^ Queues ' "$tmp/screen"; then order="$order 4"
+    elif grep -qE '^ Locks ' "$tmp/screen"; then order="$order 5"
+    else order="$order ?"; fi
 done
 if [ "$order" = " 2 4 5 1" ]; then pass "Tab visits the views in number order"
 else fail "Tab visits the views in number order ($order)"; fi
@@ -146,8 +145,23 @@ done
 if $footers_ok; then pass "every status line lists the other views' keys at 80 columns"
 else fail "every status line lists the other views' keys at 80 columns"; fi
 keys 4
+# / filters the queues by layout or name, and the title says what it left; s orders them
+keys / m a i l Enter
+sleep 0.6; capture
+if grep -qF "/mail: 1 shown" "$tmp/screen" && grep -qE '^  bullmq +mail ' "$tmp/screen" &&
+    ! grep -qF "jobs:resize" "$tmp/screen"
+then pass "/ filters the queues and the title shows it"
+else fail "/ filters the queues and the title shows it"; fi
+keys Escape s s s s
+sleep 0.6; capture
+if grep -qF "s sort:name" "$tmp/screen" &&
+    [ "$(grep -nE '^ .(bullmq|list|sidekiq) ' "$tmp/screen" | head -n 1 | grep -c bullmq)" = 1 ] &&
+    grep -qF "jobs:resize" "$tmp/screen"
+then pass "Esc clears the queue filter; s orders the queues by name"
+else fail "Esc clears the queue filter; s orders the queues by name"; fi
+keys s
 keys '?'
-if wait_for "Help: queues view" 3 && grep -qF "4  5" "$tmp/screen"; then pass "? shows the queues help"
+if wait_for "Help: queues view" 3 && grep -qF "filter by layout or name" "$tmp/screen"; then pass "? shows the queues help"
 else fail "? shows the queues help"; fi
 keys x
 
