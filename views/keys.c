@@ -10,6 +10,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/sanitize.h"
 #include "canvas.h"
 #include "panels.h"
 #include "server_model.h"
@@ -110,8 +111,22 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
         c->line++;
         return;
     }
-    int owner_w = c->width >= 100 ? 30 : 20;
+    /* the key column as wide as the widest key (shown escaped), the owner gets the rest: at 200
+     * columns the keys took 150 and the owner was still cut at 30 */
+    int widest = 3;
+    for (size_t i = 0; i < k->lock_count; i++) {
+        char cell[256];
+        int wk = sanitize_for_cell(k->locks[i].key.ptr, k->locks[i].key.len, cell, sizeof cell,
+                                   120, app->utf8);
+        if (wk > widest)
+            widest = wk;
+    }
+    int owner_w = 20;
     int key_w = c->width - 3 - 1 - TTL_W - 2 - owner_w;
+    if (key_w > widest) {
+        key_w = widest;
+        owner_w = c->width - 3 - key_w - 1 - TTL_W - 2;
+    }
     if (key_w < 12) {
         owner_w = 0;
         key_w = c->width - 3 - 1 - TTL_W;
