@@ -29,6 +29,7 @@ static struct {
     size_t unread, crit, warn;
     size_t *order;                /* the streams with a problem, worst first */
     size_t order_n;
+    size_t key_len;               /* the widest key, roughly: the STREAM column's width */
 } summary;
 
 static void summary_refresh(struct app *app)
@@ -47,6 +48,11 @@ static void summary_refresh(struct app *app)
         if (s->pending_total > 0)
             summary.pending += s->pending_total;
         summary.unread += s->sampled_mono_ms == 0;
+        size_t cols = s->key.len;   /* a control byte is shown escaped: \x1b */
+        for (size_t b = 0; b < s->key.len; b++)
+            cols += (unsigned char)s->key.ptr[b] < 0x20 || s->key.ptr[b] == 0x7f ? 3 : 0;
+        if (cols > summary.key_len)
+            summary.key_len = cols;
     }
     summary.order = xcalloc(r->stream_count + 1, sizeof *summary.order);
     summary.order_n = streams_problems(r, &app->history, app->thresholds, summary.order);
@@ -186,7 +192,11 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     height -= strips - 1;
 
     int fixed = COL_LEN + COL_RATE + COL_GRP + COL_LAG + COL_PEND + COL_OLD + COL_CONS + 7;
+    /* as wide as the longest key, the numbers right after it (at 200 columns they sat 145
+     * columns away from their names); a longer key is cut with … */
     int key_w = width - fixed - 3;
+    if (key_w > (int)summary.key_len)
+        key_w = summary.key_len < 6 ? 6 : (int)summary.key_len;
     if (key_w < 8)
         key_w = 8;
     int y = top + 3;
