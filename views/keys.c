@@ -44,6 +44,18 @@ static int problem(struct app *app, WINDOW *w, int y, int col, int width, int ro
     return col + 3;
 }
 
+/* Most due now first, then by layout and name (not the queues view's order: its filter and
+ * sort are the user's, the problems line is everyone's). */
+static int due_first(const void *pa, const void *pb)
+{
+    const struct queue_info *a = *(const struct queue_info *const *)pa;
+    const struct queue_info *b = *(const struct queue_info *const *)pb;
+    if (a->due_now != b->due_now)
+        return a->due_now > b->due_now ? -1 : 1;
+    int c = strcmp(a->layout, b->layout);
+    return c ? c : bytes_cmp(&a->name, &b->name);
+}
+
 int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bool critical)
 {
     const struct keys_snapshot *k = keys_of(app);
@@ -54,11 +66,26 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
                        col < width - 12; i++)
         col = problem(app, w, y, col, width, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key,
                       "");
-    /* queue_rows is worst first: most due now first */
-    for (size_t r = 0; !critical && r < app->queue_row_count && col < width - 12; r++) {
-        const struct queue_info *q = &k->queues[app->queue_rows[r]];
+    const struct queue_info *late[8];   /* more never fit on one line */
+    size_t nl = 0;
+    for (size_t i = 0; !critical && i < k->queue_count; i++) {
+        const struct queue_info *q = &k->queues[i];
         if (q->due_now <= 0)
-            break;
+            continue;
+        if (nl < ARRAY_LEN(late)) {
+            late[nl++] = q;
+        } else {   /* keep the eight latest: replace the least late if this one is later */
+            size_t least = 0;
+            for (size_t j = 1; j < nl; j++)
+                if (due_first(&late[j], &late[least]) > 0)
+                    least = j;
+            if (due_first(&q, &late[least]) < 0)
+                late[least] = q;
+        }
+    }
+    qsort(late, nl, sizeof *late, due_first);
+    for (size_t r = 0; r < nl && col < width - 12; r++) {
+        const struct queue_info *q = late[r];
         char lead[40], suffix[48], n[24];
         snprintf(lead, sizeof lead, "! %s ", q->layout);
         fmt_count(q->due_now, n, sizeof n);
