@@ -66,7 +66,7 @@ struct app {
 
     /* queues, locks and key prefixes (the keys collector) */
     struct snapshot *keys;          /* held reference to the newest keys sample, NULL before */
-    size_t *queue_rows;             /* indexes into keys queues, worst first */
+    size_t *queue_rows;             /* indexes into keys queues: filtered, in the view's order */
     size_t queue_row_count;
     size_t queue_selected;          /* index into queue_rows */
     size_t queue_scroll;            /* first row shown */

@@ -16,8 +16,9 @@ void server_strip_draw(struct app *app, WINDOW *w, int y, int width);
  * completions and failures, failures in the window. Dim when there is no sample yet. */
 void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width);
 
-/* Rebuilds app->queue_rows from app->keys: every queue, worst first (most jobs due now, then
- * the deepest), keeping the cursor on the queue it was on. Call whenever app->keys changes. */
+/* Rebuilds app->queue_rows from app->keys: the queues the view's filter keeps, in its order
+ * (worst first unless `s` chose another), keeping the cursor on the queue it was on. Call
+ * whenever app->keys changes. */
 void queues_rebuild_rows(struct app *app);
 
 /* The keys collector's part of the overview's problems line, drawn from column col: with
