@@ -172,8 +172,9 @@ else fail "a silent PostgreSQL under the dashboard is reported within 15 s"; fi
 # The keys thread faults before its first tick, which once raced the UI thread's own setup of
 # the terminal (the threads now start after it). The shell after queuetop writes the tty modes.
 start_dashboard QUEUETOP_DEBUG_FAULT=keys
+# up to 30 s: under the sanitizers, on a busy machine, the fault's report alone took over 10
 i=0
-while [ ! -s "$tmp/shell" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
+while [ ! -s "$tmp/shell" ] && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.05; done
 capture
 alt=$(tmux -L "$sock" display -p -t qt '#{alternate_on}')
 if [ -s "$tmp/shell" ] && grep -qF "crashed" "$tmp/stderr" && [ "$alt" = "0" ] &&
