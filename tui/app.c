@@ -31,6 +31,26 @@ void app_restore_terminal(void)
     }
 }
 
+bool app_edit_field(char *buf, size_t size, bool *editing, int key)
+{
+    size_t len = strlen(buf);
+    if (key == 27 || key == KEY_EXIT) {
+        buf[0] = '\0';
+        *editing = false;
+    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
+        *editing = false;
+    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
+        if (len)
+            buf[len - 1] = '\0';
+    } else if (key >= 0x20 && key < 0x7f && len + 1 < size) {
+        buf[len] = (char)key;
+        buf[len + 1] = '\0';
+    } else {
+        return false;
+    }
+    return true;
+}
+
 void app_flash(struct app *app, const char *text)
 {
     str_copy(app->message, text, sizeof app->message);

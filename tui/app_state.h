@@ -91,6 +91,10 @@ void app_select(struct app *app, long i);
 void app_open_stream(struct app *app, const struct bytes *key);
 void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);
+/* One key typed into a one-line text field (a filter): printable ASCII appends, Backspace
+ * deletes, Enter ends the editing and keeps the text, Esc ends it and clears the text. True
+ * when the key changed the text or ended the editing, false for a key the field ignores. */
+bool app_edit_field(char *buf, size_t size, bool *editing, int key);
 /* Shows the view of number key '1'..'5' (where its family was left: a stream opened, an
  * execution's timeline), or says why it cannot (its source is not watched). */
 void app_show_key(struct app *app, char key);

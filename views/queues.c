@@ -423,23 +423,10 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
 /* Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it. */
 static int filter_key(struct app *app, int key)
 {
-    size_t len = strlen(app->queue_filter);
-    if (key == 27) {
-        app->queue_filter[0] = '\0';
-        app->queue_editing = false;
-    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
-        app->queue_editing = false;
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        if (len)
-            app->queue_filter[len - 1] = '\0';
-    } else if (key >= 32 && key < 127 && len + 1 < sizeof app->queue_filter) {
-        app->queue_filter[len] = (char)key;
-        app->queue_filter[len + 1] = '\0';
-    } else if (key == KEY_RESIZE) {
+    if (key == KEY_RESIZE)
         return ACT_REDRAW;
-    } else {
+    if (!app_edit_field(app->queue_filter, sizeof app->queue_filter, &app->queue_editing, key))
         return ACT_HANDLED;   /* nothing else while typing */
-    }
     queues_rebuild_rows(app);
     return ACT_REDRAW;
 }

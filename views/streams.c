@@ -291,21 +291,8 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
 
 static int filter_key(struct app *app, int key)
 {
-    size_t len = strlen(app->filter);
-    if (key == 27 || key == KEY_EXIT) {          /* Esc: drop the filter */
-        app->filter[0] = '\0';
-        app->editing_filter = false;
-    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
-        app->editing_filter = false;
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        if (len)
-            app->filter[len - 1] = '\0';
-    } else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof app->filter) {
-        app->filter[len] = (char)key;
-        app->filter[len + 1] = '\0';
-    } else {
+    if (!app_edit_field(app->filter, sizeof app->filter, &app->editing_filter, key))
         return ACT_HANDLED;
-    }
     app_rebuild_rows(app);
     return ACT_REDRAW;
 }
