@@ -169,16 +169,19 @@ struct qdef {
     bool have_prev;
     int64_t prev_ms;      /* our monotonic clock when it arrived */
     long long prev_total, prev_processed, prev_failed;
-    /* hot and cold (QUEUE_REREAD_MS) */
     bool whole;           /* this tick reads every measure and age probe */
-    bool hot;             /* a probe moved: read whole next tick */
-    int64_t read_mono_ms;      /* its last whole reading; 0 none since the pass found it */
-    int64_t read_server_ms;    /* Redis TIME of that reading; 0 unknown */
-    size_t probe_m[QUEUE_PROBES];   /* measures read every tick */
-    size_t probe_n;
-    long long probe_v[QUEUE_PROBES];   /* what they said last */
-    double next_due_ms;   /* the earliest delayed job still ahead at that reading; NAN none */
-    long long age_read;   /* oldest_age_ms at that reading */
+    /* hot and cold (QUEUE_REREAD_MS): carried over to the next pass's definition of the same
+     * queue when it reads the same keys */
+    struct {
+        bool hot;             /* a probe moved: read whole next tick */
+        int64_t read_mono_ms;      /* its last whole reading; 0 none since the pass found it */
+        int64_t read_server_ms;    /* Redis TIME of that reading; 0 unknown */
+        size_t probe_m[QUEUE_PROBES];   /* measures read every tick */
+        size_t probe_n;
+        long long probe_v[QUEUE_PROBES];   /* what they said last */
+        double next_due_ms;   /* the earliest delayed job still ahead then; NAN none */
+        long long age_read;   /* oldest_age_ms at that reading */
+    } rot;
 };
 
 static void qdef_free(struct qdef *q)
@@ -1258,7 +1261,6 @@ static int qdef_cmp(const void *pa, const void *pb)
     return c ? c : bytes_cmp(&a->name, &b->name);
 }
 
-/* The pass ended: find the queues and locks in what it saw, and keep its prefix figures. */
 /* The same commands: the same measures and age probes, in the same order. */
 static bool same_reads(const struct qdef *a, const struct qdef *b)
 {
@@ -1269,13 +1271,16 @@ static bool same_reads(const struct qdef *a, const struct qdef *b)
             a->m[j].unit != b->m[j].unit || bytes_cmp(&a->m[j].key, &b->m[j].key) != 0)
             return false;
     for (size_t j = 0; j < a->pn; j++)
-        if (a->probes[j].kind != b->probes[j].kind ||
+        if (a->probes[j].kind != b->probes[j].kind || a->probes[j].unit != b->probes[j].unit ||
+            a->probes[j].end != b->probes[j].end ||
             bytes_cmp(&a->probes[j].key, &b->probes[j].key) != 0 ||
+            strcmp(a->probes[j].hash_prefix, b->probes[j].hash_prefix) != 0 ||
             strcmp(a->probes[j].field, b->probes[j].field) != 0)
             return false;
     return true;
 }
 
+/* The pass ended: find the queues and locks in what it saw, and keep its prefix figures. */
 static void finish_pass(struct keys_collector *c)
 {
     catalogue_sort(&c->cat);
@@ -1322,14 +1327,7 @@ static void finish_pass(struct keys_collector *c)
             q->prev_failed = old->prev_failed;
             if (same_reads(q, old)) {
                 *r = c->readings[j];
-                q->hot = old->hot;
-                q->read_mono_ms = old->read_mono_ms;
-                q->read_server_ms = old->read_server_ms;
-                q->probe_n = old->probe_n;
-                memcpy(q->probe_m, old->probe_m, sizeof q->probe_m);
-                memcpy(q->probe_v, old->probe_v, sizeof q->probe_v);
-                q->next_due_ms = old->next_due_ms;
-                q->age_read = old->age_read;
+                q->rot = old->rot;
             }
             break;
         }
@@ -1537,7 +1535,7 @@ static void note_ages(struct keys_collector *c)
 {
     for (size_t i = 0; i < c->queues.n; i++)
         if (c->queues.v[i].whole)
-            c->queues.v[i].age_read = c->readings[i].oldest_age_ms;
+            c->queues.v[i].rot.age_read = c->readings[i].oldest_age_ms;
 }
 
 /* Reads the age probes of the queues read whole this tick (one round trip, and a second for
@@ -1550,15 +1548,15 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
         long long *age = &c->readings[i].oldest_age_ms;
         if (q->whole) {
             *age = QT_UNKNOWN;
-            q->next_due_ms = NAN;
-        } else if (!c->time_ok || !q->read_server_ms) {
+            q->rot.next_due_ms = NAN;
+        } else if (!c->time_ok || !q->rot.read_server_ms) {
             *age = QT_UNKNOWN;
-        } else if (q->age_read > 0) {
+        } else if (q->rot.age_read > 0) {
             /* not read whole this tick: the same oldest job, older by the time since */
-            *age = q->age_read + (c->server_ms > q->read_server_ms
-                                      ? c->server_ms - q->read_server_ms : 0);
+            *age = q->rot.age_read + (c->server_ms > q->rot.read_server_ms
+                                      ? c->server_ms - q->rot.read_server_ms : 0);
         } else {
-            *age = q->age_read;   /* none waited then (a delayed job falling due makes the
+            *age = q->rot.age_read;   /* none waited then (a delayed job falling due makes the
                                    * queue read whole), or unknown */
         }
     }
@@ -1590,7 +1588,7 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
         for (size_t j = 0; c->queues.v[i].whole && j < c->queues.v[i].pn; j++, at++) {
             const struct age_probe *p = &c->queues.v[i].probes[j];
             char *h = probe_first(p, rep[at], c->server_ms, &c->readings[i].oldest_age_ms,
-                                  &c->queues.v[i].next_due_ms);
+                                  &c->queues.v[i].rot.next_due_ms);
             if (h) {
                 redisAppendCommand(c->ctx, "HGET %s %s", h, p->field);
                 hash[second] = h;
@@ -1635,11 +1633,11 @@ static int read_ages(struct keys_collector *c, char *err, size_t errlen)
 static void choose_probes(struct qdef *q)
 {
     static const enum metric wanted[QUEUE_PROBES] = { M_DEPTH, M_IN_FLIGHT };
-    q->probe_n = 0;
+    q->rot.probe_n = 0;
     for (int w = 0; w < QUEUE_PROBES; w++) {
         for (size_t j = 0; j < q->mn; j++) {
             if (q->m[j].metric == wanted[w]) {
-                q->probe_m[q->probe_n++] = j;
+                q->rot.probe_m[q->rot.probe_n++] = j;
                 break;
             }
         }
@@ -1651,9 +1649,9 @@ static void choose_probes(struct qdef *q)
 static bool read_whole(const struct keys_collector *c, const struct qdef *q, int64_t now,
                        bool all)
 {
-    return all || !q->read_mono_ms || q->hot || q->probe_n == 0 ||
-           now - q->read_mono_ms >= QUEUE_REREAD_MS ||
-           (c->time_ok && !isnan(q->next_due_ms) && (double)c->server_ms >= q->next_due_ms);
+    return all || !q->rot.read_mono_ms || q->rot.hot || q->rot.probe_n == 0 ||
+           now - q->rot.read_mono_ms >= QUEUE_REREAD_MS ||
+           (c->time_ok && !isnan(q->rot.next_due_ms) && (double)c->server_ms >= q->rot.next_due_ms);
 }
 
 static int read_queues(struct keys_collector *c, bool all, char *err, size_t errlen)
@@ -1662,11 +1660,11 @@ static int read_queues(struct keys_collector *c, bool all, char *err, size_t err
     int64_t now = mono_ms();
     for (size_t i = 0; i < c->queues.n; i++) {
         struct qdef *q = &c->queues.v[i];
-        if (!q->read_mono_ms)
+        if (!q->rot.read_mono_ms)
             choose_probes(q);
         q->whole = read_whole(c, q, now, all);
-        for (size_t j = 0; j < (q->whole ? q->mn : q->probe_n); j++) {
-            append_measure(c, &q->m[q->whole ? j : q->probe_m[j]]);
+        for (size_t j = 0; j < (q->whole ? q->mn : q->rot.probe_n); j++) {
+            append_measure(c, &q->m[q->whole ? j : q->rot.probe_m[j]]);
             cmds++;
         }
     }
@@ -1696,17 +1694,17 @@ static int read_queues(struct keys_collector *c, bool all, char *err, size_t err
         if (!q->whole) {
             /* its probes only: the figures stay those of its last whole reading (and its
              * sampled_server_ms says when that was) */
-            for (size_t k = 0; k < q->probe_n; k++)
-                if (reply_ll(rep[at++]) != q->probe_v[k])
-                    q->hot = true;
+            for (size_t k = 0; k < q->rot.probe_n; k++)
+                if (reply_ll(rep[at++]) != q->rot.probe_v[k])
+                    q->rot.hot = true;
             continue;
         }
-        for (size_t k = 0; k < q->probe_n; k++)
-            q->probe_v[k] = reply_ll(rep[at + q->probe_m[k]]);
-        q->hot = false;
-        q->read_mono_ms = c->read_mono_ms;
-        q->read_server_ms = c->time_ok ? c->server_ms : 0;
-        r->sampled_server_ms = q->read_server_ms;
+        for (size_t k = 0; k < q->rot.probe_n; k++)
+            q->rot.probe_v[k] = reply_ll(rep[at + q->rot.probe_m[k]]);
+        q->rot.hot = false;
+        q->rot.read_mono_ms = c->read_mono_ms;
+        q->rot.read_server_ms = c->time_ok ? c->server_ms : 0;
+        r->sampled_server_ms = q->rot.read_server_ms;
         long long v[M_COUNT];
         bool no_clock[M_COUNT] = { false };
         for (int k = 0; k < M_COUNT; k++)

@@ -248,18 +248,9 @@ static bool is_error(const redisReply *r, const char *prefix)
 static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
 {
     struct bytes k = { (char *)key, len };
-    size_t lo = 0, hi = c->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int cmp = bytes_cmp(&c->items[mid].info->key, &k);
-        if (cmp == 0)
-            return &c->items[mid];
-        if (cmp < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    return (struct tracked *)bytes_bsearch_ptr(c->items, c->count, sizeof *c->items,
+                                               offsetof(struct tracked, info),
+                                               offsetof(struct stream_info, key), &k);
 }
 
 /* t's record, to be written: a private copy first when a published snapshot holds it. Taken
@@ -797,10 +788,11 @@ static long long reply_entry_bytes(const redisReply *r)
     return entries ? bytes / entries : -1;
 }
 
-/* An XINFO STREAM reply into t: its figures, and the size of its two entries. */
+/* An XINFO STREAM reply into t (own()ed by the caller): its figures, and the size of its two
+ * entries. */
 static void take_xinfo_stream(struct tracked *t, const redisReply *r)
 {
-    parse_stream(own(t), r);
+    parse_stream(t->info, r);
     t->info->xinfo_stream = true;
     long long per_entry = reply_entry_bytes(r);
     if (per_entry >= 0) {
@@ -1318,8 +1310,7 @@ done:
 static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_t item,
                             enum fix_kind kind, const redisReply *r)
 {
-    struct tracked *t = &c->items[item];
-    own(t);
+    struct tracked *t = &c->items[item];   /* own()ed by batch_collect_fixes */
     if (is_error(r, "ERR no such key") || is_error(r, "WRONGTYPE")) {
         t->gone = true;
     } else if (is_error(r, "NOPERM")) {

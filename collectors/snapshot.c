@@ -235,22 +235,33 @@ const void *bytes_bsearch(const void *base, size_t count, size_t stride, size_t 
     return NULL;
 }
 
-const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
-                                              size_t key_len)
+const void *bytes_bsearch_ptr(const void *base, size_t count, size_t stride, size_t ptr_offset,
+                              size_t key_offset, const struct bytes *key)
 {
-    struct bytes k = { (char *)key, key_len };
-    size_t lo = 0, hi = r->stream_count;
+    size_t lo = 0, hi = count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int c = bytes_cmp(&r->streams[mid]->key, &k);
+        const char *elem = (const char *)base + mid * stride;
+        const char *rec = *(const char *const *)(elem + ptr_offset);
+        int c = bytes_cmp((const struct bytes *)(rec + key_offset), key);
         if (c == 0)
-            return r->streams[mid];
+            return elem;
         if (c < 0)
             lo = mid + 1;
         else
             hi = mid;
     }
     return NULL;
+}
+
+const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
+                                              size_t key_len)
+{
+    struct bytes k = { (char *)key, key_len };
+    const struct stream_info *const *at =
+        bytes_bsearch_ptr(r->streams, r->stream_count, sizeof *r->streams, 0,
+                          offsetof(struct stream_info, key), &k);
+    return at ? *at : NULL;
 }
 
 void keys_snapshot_free(struct keys_snapshot *k)

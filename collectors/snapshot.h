@@ -300,8 +300,6 @@ struct pg_snapshot {
 
 /* ---- queues beyond streams, locks and key hygiene (collectors/redis_keys.c) ---------------- */
 
-/* One queue, whatever its shape: a layout's keys read with O(1)/O(log n) commands. Figures the
- * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
 /* The figures a queue's layout keeps (queue_info.kept). */
 enum {
     QUEUE_KEEPS_DEPTH = 1 << 0,
@@ -314,6 +312,8 @@ enum {
     QUEUE_KEEPS_OLDEST = 1 << 7,
 };
 
+/* One queue, whatever its shape: a layout's keys read with O(1)/O(log n) commands. Figures the
+ * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
 struct queue_info {
     struct bytes name;             /* the queue's name inside its layout ("default", "emails") */
     char layout[32];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
@@ -432,6 +432,11 @@ void stream_groups_text(const struct stream_info *s, char *buf, size_t len);
  * key_offset bytes into each element. Returns the element, or NULL when absent. */
 const void *bytes_bsearch(const void *base, size_t count, size_t stride, size_t key_offset,
                           const struct bytes *key);
+
+/* The same for elements that hold, ptr_offset bytes in, a pointer to a struct whose key is
+ * key_offset bytes into it (a snapshot's stream records, the streams collector's items). */
+const void *bytes_bsearch_ptr(const void *base, size_t count, size_t stride, size_t ptr_offset,
+                              size_t key_offset, const struct bytes *key);
 
 /* Binary search in a snapshot's sorted stream array; NULL when absent. */
 const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,

@@ -26,6 +26,14 @@ struct help_row {
 
 #define HELP_ROWS_MAX 200
 
+/* Appends one row, if there is room for it. */
+static int add_row(struct help_row *rows, int n, struct help_row row)
+{
+    if (n < HELP_ROWS_MAX)
+        rows[n++] = row;
+    return n;
+}
+
 /* Appends text word-wrapped into rows of at most room bytes (the help is ASCII); the first row
  * carries keys. */
 static int wrap(struct help_row *rows, int n, const char *keys, const char *text, int room,
@@ -42,8 +50,7 @@ static int wrap(struct help_row *rows, int n, const char *keys, const char *text
             if (len == 0)
                 len = room;
         }
-        if (n < HELP_ROWS_MAX)
-            rows[n++] = (struct help_row){ keys, text, len, role };
+        n = add_row(rows, n, (struct help_row){ keys, text, len, role });
         keys = NULL;
         text += len;
         while (*text == ' ')
@@ -67,10 +74,10 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
     static struct help_row rows[HELP_ROWS_MAX];
     int n = 0, room = width - 26;
     n = add_lines(rows, n, under->help, room);
-    rows[n++] = (struct help_row){ NULL, "", 0, ROLE_DEFAULT };
-    rows[n++] = (struct help_row){ NULL, " Everywhere", 11, ROLE_TITLE };
+    n = add_row(rows, n, (struct help_row){ NULL, "", 0, ROLE_DEFAULT });
+    n = add_row(rows, n, (struct help_row){ NULL, " Everywhere", 11, ROLE_TITLE });
     n = add_lines(rows, n, global_help, room);
-    rows[n++] = (struct help_row){ NULL, "", 0, ROLE_DEFAULT };
+    n = add_row(rows, n, (struct help_row){ NULL, "", 0, ROLE_DEFAULT });
     /* what queuetop sends */
     const char *note = "queuetop only reads: SCAN TYPE PTTL XLEN XINFO XPENDING LLEN LINDEX ZCARD "
                        "ZCOUNT ZRANGE ZRANGEBYSCORE HLEN HGET GET GETRANGE SCARD SMEMBERS "

@@ -44,18 +44,6 @@ static int problem(struct app *app, WINDOW *w, int y, int col, int width, int ro
     return col + 3;
 }
 
-/* Most due now first, then by layout and name (not the queues view's order: its filter and
- * sort are the user's, the problems line is everyone's). */
-static int due_first(const void *pa, const void *pb)
-{
-    const struct queue_info *a = *(const struct queue_info *const *)pa;
-    const struct queue_info *b = *(const struct queue_info *const *)pb;
-    if (a->due_now != b->due_now)
-        return a->due_now > b->due_now ? -1 : 1;
-    int c = strcmp(a->layout, b->layout);
-    return c ? c : bytes_cmp(&a->name, &b->name);
-}
-
 int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bool critical)
 {
     const struct keys_snapshot *k = keys_of(app);
@@ -66,24 +54,17 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
                        col < width - 12; i++)
         col = problem(app, w, y, col, width, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key,
                       "");
-    const struct queue_info *late[8];   /* more never fit on one line */
+    /* the late queues worst first, by the queues view's default order (not its rows: their
+     * filter and order are the user's, the problems line is everyone's) */
+    const struct queue_info **late = NULL;
     size_t nl = 0;
-    for (size_t i = 0; !critical && i < k->queue_count; i++) {
-        const struct queue_info *q = &k->queues[i];
-        if (q->due_now <= 0)
-            continue;
-        if (nl < ARRAY_LEN(late)) {
-            late[nl++] = q;
-        } else {   /* keep the eight latest: replace the least late if this one is later */
-            size_t least = 0;
-            for (size_t j = 1; j < nl; j++)
-                if (due_first(&late[j], &late[least]) > 0)
-                    least = j;
-            if (due_first(&q, &late[least]) < 0)
-                late[least] = q;
-        }
+    if (!critical) {
+        late = xcalloc(k->queue_count + 1, sizeof *late);
+        for (size_t i = 0; i < k->queue_count; i++)
+            if (k->queues[i].due_now > 0)
+                late[nl++] = &k->queues[i];
+        qsort(late, nl, sizeof *late, queue_worse_first);
     }
-    qsort(late, nl, sizeof *late, due_first);
     for (size_t r = 0; r < nl && col < width - 12; r++) {
         const struct queue_info *q = late[r];
         char lead[40], suffix[48], n[24];
@@ -92,6 +73,7 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
         snprintf(suffix, sizeof suffix, ": %s due now", n);
         col = problem(app, w, y, col, width, ROLE_WARN, lead, &q->name, suffix);
     }
+    free(late);
     return col;
 }
 

@@ -16,6 +16,12 @@ void server_strip_draw(struct app *app, WINDOW *w, int y, int width);
  * completions and failures, failures in the window. Dim when there is no sample yet. */
 void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width);
 
+/* qsort comparator over const struct queue_info *: worst first, most due now (none and
+ * unknown alike), then deepest (unknown, QT_UNKNOWN = -1, after 0); ties by layout and name so
+ * rows do not swap places between refreshes. The queues view's default order and the
+ * overview's. */
+int queue_worse_first(const void *pa, const void *pb);
+
 /* Rebuilds app->queue_rows from app->keys: the queues the view's filter keeps, in its order
  * (worst first unless `s` chose another), keeping the cursor on the queue it was on. Call
  * whenever app->keys changes. */

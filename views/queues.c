@@ -22,9 +22,13 @@ static const struct keys_snapshot *keys_of(const struct app *app)
 
 /* ---- rows ----------------------------------------------------------------------------------- */
 
-/* Worst first: most due now (none and unknown alike), then deepest (unknown, QT_UNKNOWN = -1,
- * after 0); ties by layout and name so rows do not swap places between refreshes. */
-static int queue_worse_first(const void *pa, const void *pb)
+static int by_name(const struct queue_info *a, const struct queue_info *b)
+{
+    int c = strcmp(a->layout, b->layout);
+    return c ? c : bytes_cmp(&a->name, &b->name);
+}
+
+int queue_worse_first(const void *pa, const void *pb)
 {
     const struct queue_info *a = *(const struct queue_info *const *)pa;
     const struct queue_info *b = *(const struct queue_info *const *)pb;
@@ -33,8 +37,7 @@ static int queue_worse_first(const void *pa, const void *pb)
         return due_a > due_b ? -1 : 1;
     if (a->depth != b->depth)
         return a->depth > b->depth ? -1 : 1;
-    int c = strcmp(a->layout, b->layout);
-    return c ? c : bytes_cmp(&a->name, &b->name);
+    return by_name(a, b);
 }
 
 /* The orders `s` goes through; ties by layout and name. */
@@ -43,12 +46,6 @@ static const char *const sort_names[QS_COUNT] = { "worst", "depth", "delayed", "
 
 static int sort_by;        /* for the comparator: qsort has no context argument */
 static bool sort_reverse;
-
-static int by_name(const struct queue_info *a, const struct queue_info *b)
-{
-    int c = strcmp(a->layout, b->layout);
-    return c ? c : bytes_cmp(&a->name, &b->name);
-}
 
 /* Larger first; an unknown figure (QT_UNKNOWN) after every known one. */
 static int by_figure(long long a, long long b)

@@ -196,7 +196,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
      * columns away from their names); a longer key is cut with … */
     int key_w = width - fixed - 3;
     if (key_w > (int)summary.key_len)
-        key_w = summary.key_len < 6 ? 6 : (int)summary.key_len;
+        key_w = (int)summary.key_len;
     if (key_w < 8)
         key_w = 8;
     int y = top + 3;
