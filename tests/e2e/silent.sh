@@ -68,6 +68,8 @@ start_dashboard() {
     tmux -L "$sock" kill-server >/dev/null 2>&1
     runs=$((runs + 1))
     sock="$base_sock-$runs"
+    # what the last run's shell wrote must not pass for this run's
+    rm -f "$tmp/stderr" "$tmp/stty" "$tmp/shell"
     proxy "$rport"; redis_proxy=$proxy_pid; rp=$proxy_port
     proxy "$pgport"; pg_proxy=$proxy_pid; pp=$proxy_port
     tmux -L "$sock" -f /dev/null new-session -d -s qt -x 80 -y 24 \; \
@@ -175,8 +177,13 @@ start_dashboard QUEUETOP_DEBUG_FAULT=keys
 # up to 30 s: under the sanitizers, on a busy machine, the fault's report alone took over 10
 i=0
 while [ ! -s "$tmp/shell" ] && [ $i -lt 600 ]; do i=$((i + 1)); sleep 0.05; done
-capture
+# tmux reads the pane's output on its own time: give it a moment to see the screen restored
+i=0
 alt=$(tmux -L "$sock" display -p -t qt '#{alternate_on}')
+while [ "$alt" != "0" ] && [ $i -lt 40 ]; do
+    i=$((i + 1)); sleep 0.05
+    alt=$(tmux -L "$sock" display -p -t qt '#{alternate_on}')
+done
 if [ -s "$tmp/shell" ] && grep -qF "crashed" "$tmp/stderr" && [ "$alt" = "0" ] &&
     grep -q ' icanon' "$tmp/stty"
 then pass "a fault on a collector thread restores the terminal"
