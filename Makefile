@@ -29,6 +29,9 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
            -D_DEFAULT_SOURCE -pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
+# queuetop itself loads libpq when PostgreSQL is first used (collectors/pq_lib.h); the tests
+# link it, for their own fixtures
+APP_LDLIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl -pthread -lm
 
 ifeq ($(SAN),1)
 BUILD   := build-san
@@ -59,7 +62,7 @@ queuetop: $(BUILD)/queuetop
 endif
 
 $(BUILD)/queuetop: $(BUILD)/tui/main.o $(BUILD)/libqueuetop.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(APP_LDLIBS)
 
 $(BUILD)/libqueuetop.a: $(CORE_OBJ)
 	rm -f $@

@@ -10,6 +10,7 @@
 #include "pg_conn.h"
 #include "pg_counts.h"
 #include "util.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 
 /* The first of the names that holds a string, copied into b ("" when none does). */

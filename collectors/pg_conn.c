@@ -15,6 +15,7 @@
 #include "snapshot.h"
 #include "workflow.h"
 #include "util.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 static void forget_conn(const PGconn *conn);
 
@@ -161,6 +162,8 @@ PGconn *pg_conn_open_timeout(const char *conninfo, int statement_timeout_ms, cha
                            "application_name", "options", NULL };
     const char *vals[] = { "1", "10", "5", "3", user_timeout, conninfo ? conninfo : "",
                            "queuetop", options, NULL };
+    if (!pq_lib_load(err, errlen))
+        return NULL;
     PGconn *conn = PQconnectStartParams(keys, vals, 1);
     if (!conn) {
         snprintf(err, errlen, "cannot connect to PostgreSQL: out of memory");

@@ -11,6 +11,7 @@
 #include "snapshot.h"
 #include "util.h"
 #include "workflow.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 #define US_PER_S 1000000LL
 #define MIN_CHUNK_US US_PER_S

@@ -15,6 +15,7 @@
 
 #include "pg_conn.h"
 #include "util.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 /* ---- what a mapping file may say ---------------------------------------------------------- */
 

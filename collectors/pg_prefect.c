@@ -18,6 +18,7 @@
 
 #include "pg_conn.h"
 #include "util.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 #define STRINGIFY(x) #x
 #define XSTRINGIFY(x) STRINGIFY(x)

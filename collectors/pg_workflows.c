@@ -9,6 +9,7 @@
 #include "pg_conn.h"
 #include "pg_counts.h"
 #include "util.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 #define PG_COST_WINDOW_S 60
 

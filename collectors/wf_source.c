@@ -8,6 +8,7 @@
 #include "pg_conn.h"
 #include "pg_mapping.h"
 #include "pg_prefect.h"
+#include "pq_lib.h"   /* last: libpq through its loaded table */
 
 const char *wf_source_name(enum wf_source_kind kind)
 {

@@ -65,4 +65,23 @@ if [ $rc -eq 2 ] && printf '%s' "$out" | grep -qF '"ok":false,"state":"down","er
     ! printf '%s' "$out" | grep -qF '"streams"'
 then pass "--once --json with Redis down: redis ok false, no streams list, exit 2"
 else fail "--once --json with Redis down: got rc $rc: $out"; fi
+# 5. no libpq on the machine (QUEUETOP_LIBPQ names one that is not there): Redis alone still
+# works, and --pg says what is missing and how to get it
+rport=$("$BUILD/tests/freeport")
+redis-server --port "$rport" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
+    >/dev/null 2>&1 &
+rpid=$!
+wait_redis "$rport"
+out=$(QUEUETOP_LIBPQ=/nonexistent/libpq.so.5 "$QUEUETOP" --redis "redis://127.0.0.1:$rport" --once --json 2>&1)
+rc=$?
+kill "$rpid" 2>/dev/null; wait "$rpid" 2>/dev/null
+if [ $rc -eq 0 ] && printf '%s' "$out" | grep -qF '"ok":true'
+then pass "without libpq, Redis alone is watched as before"
+else fail "without libpq, Redis alone is watched as before: rc $rc: $(printf '%s' "$out" | head -c 300)"; fi
+out=$(QUEUETOP_LIBPQ=/nonexistent/libpq.so.5 "$QUEUETOP" --pg "$conninfo" --once --json 2>&1)
+rc=$?
+if [ $rc -eq 2 ] && printf '%s' "$out" | grep -qF 'needs libpq, which could not be loaded' &&
+    printf '%s' "$out" | grep -qF 'apt-get install libpq5'
+then pass "without libpq, --pg says what is missing and how to install it, exit 2"
+else fail "without libpq, --pg says what is missing: rc $rc: $(printf '%s' "$out" | head -c 300)"; fi
 echo "1..$n"
