@@ -9,6 +9,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/sanitize.h"
 #include "canvas.h"
 #include "panels.h"
 
@@ -162,6 +163,18 @@ static void draw_counts(struct canvas *c, const struct workflow_summary *s)
     size_t max = room > 0 ? (size_t)room / STATUS_W : 0;
     size_t ncols = status_columns(s, cols, max < ARRAY_LEN(cols) ? max : ARRAY_LEN(cols));
     int type_w = c->width - (int)ncols * STATUS_W - 3 * RATE_W - 1;
+    /* as wide as the widest type (shown escaped), so the counts sit next to their names: at
+     * 200 columns the names took 130 and the counts stood far to the right */
+    int widest = 4;   /* "TYPE" */
+    for (size_t i = 0; i < s->count_n; i++) {
+        char esc[256];
+        int w = sanitize_for_cell(s->counts[i].type.ptr, s->counts[i].type.len, esc, sizeof esc,
+                                  120, c->app->utf8);
+        if (w > widest)
+            widest = w;
+    }
+    if (type_w > widest + 3)   /* a leading space and two between name and counts */
+        type_w = widest + 3;
     char line[512], cell[32];
     int o = snprintf(line, sizeof line, " %-*.*s", type_w - 1, type_w - 1, "TYPE");
     for (size_t k = 0; k < ncols && o < (int)sizeof line; k++)
