@@ -159,11 +159,11 @@ build-fuzz/fuzz_url: tests/fuzz/fuzz_url.c collectors/redis_conn.c collectors/ut
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $^ $(shell pkg-config --libs hiredis)
 build-fuzz/fuzz_conductor_json: tests/fuzz/fuzz_conductor_json.c collectors/pg_conductor.c collectors/pg_counts.c \
-                                collectors/workflow.c collectors/pg_conn.c collectors/cancel.c collectors/snapshot.c collectors/util.c
+                                collectors/workflow.c collectors/pg_conn.c collectors/pq_lib.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping.c \
-                             collectors/workflow.c collectors/pg_conn.c collectors/cancel.c collectors/snapshot.c collectors/util.c
+                             collectors/workflow.c collectors/pg_conn.c collectors/pq_lib.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
 
