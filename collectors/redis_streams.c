@@ -1408,9 +1408,13 @@ static bool next_batch(struct streams_collector *c, struct batch *bt, const stru
 #define PIPELINE_AHEAD 2
 
 /* Reads the planned streams in pipelined batches. Batches k+1 and k+2 are written before batch
- * k's replies are parsed, so Redis executes them while we parse. The first batch carries TIME
- * (and INFO replication when want_role), even with nothing planned; with_scan puts the next
- * SCAN at its end (the outcome lands in c->scan_result). Returns 0 or -1. */
+ * k's replies are parsed, so Redis executes them while we parse. A batch's later round trips
+ * (B, C, D: what its replies showed to be needed) are written as soon as the replies before
+ * them are parsed, behind whatever is in flight: Redis is never left idle while we parse
+ * (they used to wait for every batch's A, then B, ..., and Redis and we took turns). The first
+ * batch carries TIME (and INFO replication when want_role), even with nothing planned;
+ * with_scan puts the next SCAN at its end (the outcome lands in c->scan_result).
+ * Returns 0 or -1. */
 static int read_streams(struct streams_collector *c, bool full, int64_t start,
                         const struct plan *p, bool want_role, bool with_scan, char *err,
                         size_t errlen)
@@ -1431,35 +1435,52 @@ static int read_streams(struct streams_collector *c, bool full, int64_t start,
     batches[0].with_scan = with_scan;
     batches[0].full = full;
     batch_prepare(c, &batches[0]);
-    for (size_t k = 0; k < nb && rc == 0; k++) {
-        while (nb <= k + PIPELINE_AHEAD && (full || mono_ms() - start <= c->cfg.budget_ms)) {
+    /* what was written and not read yet, in writing order (the order of its replies): a batch
+     * index, and whether it is that batch's round trip A; a batch has at most one in flight */
+    struct inflight {
+        size_t batch;
+        bool a;
+    } *fifo = xcalloc(capb, sizeof *fifo);
+    size_t head = 0, tail = 0, capf = capb, a_in_flight = 1;
+    fifo[tail++] = (struct inflight){ 0, true };
+    while (head < tail) {
+        while (a_in_flight <= PIPELINE_AHEAD && (full || mono_ms() - start <= c->cfg.budget_ms)) {
             if (nb == capb) {
                 capb *= 2;
                 batches = xrealloc(batches, capb * sizeof *batches);
             }
             if (!next_batch(c, &batches[nb], p, &pos))
                 break;
-            batch_prepare(c, &batches[nb++]);
-        }
-        rc = batch_collect_a(c, &batches[k], err, errlen);
-        c->refreshed += batches[k].n;
-    }
-    /* B: groups that turned out to need a command, and what follows a first read (XINFO
-     * STREAM or XINFO GROUPS); C and D: what those replies showed to be needed */
-    for (int round = 0; round < 3 && rc == 0; round++) {
-        bool any = false;
-        for (size_t k = 0; k < nb; k++) {
-            if (batches[k].now.nfix) {
-                cmdbuf_send(c->ctx, &batches[k].now.b);
-                any = true;
+            batch_prepare(c, &batches[nb]);
+            if (tail == capf) {
+                capf *= 2;
+                fifo = xrealloc(fifo, capf * sizeof *fifo);
             }
+            fifo[tail++] = (struct inflight){ nb++, true };
+            a_in_flight++;
         }
-        if (!any)
+        struct inflight f = fifo[head++];
+        struct batch *bt = &batches[f.batch];
+        if (f.a) {
+            a_in_flight--;
+            rc = batch_collect_a(c, bt, err, errlen);
+            c->refreshed += bt->n;
+        } else {
+            rc = batch_collect_fixes(c, bt, err, errlen);
+        }
+        if (rc < 0)
             break;
-        c->round_trips++;
-        for (size_t k = 0; k < nb && rc == 0; k++)
-            rc = batch_collect_fixes(c, &batches[k], err, errlen);
+        if (bt->now.nfix) {
+            cmdbuf_send(c->ctx, &bt->now.b);
+            c->round_trips++;
+            if (tail == capf) {
+                capf *= 2;
+                fifo = xrealloc(fifo, capf * sizeof *fifo);
+            }
+            fifo[tail++] = (struct inflight){ f.batch, false };
+        }
     }
+    free(fifo);
     for (size_t k = 0; k < nb; k++)
         batch_free(&batches[k]);
     free(batches);
