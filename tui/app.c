@@ -20,6 +20,7 @@
 #include "app_state.h"
 #include "format.h"
 #include "sanitize.h"
+#include "text_scroll.h"
 
 static bool curses_active;
 
@@ -153,22 +154,10 @@ int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int
 
 int app_scroll_key(struct app *app, int key, int *scroll)
 {
-    int max_scroll = app->detail_lines - app->page_rows;
-    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
-    int v = *scroll;
-    if (max_scroll < 0)
-        max_scroll = 0;
-    switch (key) {
-    case KEY_DOWN: case 'j': v++; break;
-    case KEY_UP: case 'k': v--; break;
-    case KEY_NPAGE: case ' ': v += page; break;
-    case KEY_PPAGE: v -= page; break;
-    case KEY_HOME: case 'g': v = 0; break;
-    case KEY_END: case 'G': v = max_scroll; break;
-    default: return ACT_NONE;
-    }
-    *scroll = v > max_scroll ? max_scroll : v < 0 ? 0 : v;
-    return ACT_REDRAW;
+    struct text_scroll t = { *scroll, app->detail_lines, app->page_rows };
+    int act = text_scroll_key(&t, key);
+    *scroll = t.first;
+    return act;
 }
 
 /* ---- rows of the streams list --------------------------------------------------------- */
@@ -369,6 +358,46 @@ static void fit_hints(char *line, size_t len, int width, struct hint *h, size_t 
         line[len - 1] = '\0';
 }
 
+/* Every view: each one's own state is made, kept and freed here, in this order
+ * (app->view_state), and each is told of every new sample. */
+static const struct view *const all_views[] = {
+    &streams_view, &stream_view, &server_view, &workflows_view, &timeline_view, &queues_view,
+    &keys_view, &help_view,
+};
+
+_Static_assert(sizeof all_views / sizeof all_views[0] <= VIEWS_MAX, "raise VIEWS_MAX");
+
+void *app_view_state(const struct app *app, const struct view *v)
+{
+    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
+        if (all_views[i] == v)
+            return app->view_state[i];
+    return NULL;
+}
+
+static void views_open(struct app *app)
+{
+    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
+        app->view_state[i] = all_views[i]->state_new ? all_views[i]->state_new() : NULL;
+}
+
+static void views_close(struct app *app)
+{
+    for (size_t i = 0; i < ARRAY_LEN(all_views); i++) {
+        if (all_views[i]->state_free)
+            all_views[i]->state_free(app->view_state[i]);
+        app->view_state[i] = NULL;
+    }
+}
+
+/* A new sample of kind is held in app: every view rebuilds what it derives from it. */
+static void views_new_sample(struct app *app, enum snapshot_kind kind)
+{
+    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
+        if (all_views[i]->on_snapshot)
+            all_views[i]->on_snapshot(app, (int)kind);
+}
+
 /* The views with a number key, in its order: what the number keys and Tab open, and what the
  * status line lists. */
 static const struct family {
@@ -522,11 +551,8 @@ static void draw_status(struct app *app, int y, int width)
 {
     char line[800];
     int role = ROLE_STATUS;
-    if (app->editing_filter) {
-        snprintf(line, sizeof line, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
-    } else if (app->editing_find) {
-        snprintf(line, sizeof line, " Find id or correlation id: %.200s_   (Enter: search, Esc: cancel)",
-                 app->find);
+    if (app->view->editing && app->view->editing(app, line, sizeof line)) {
+        /* what is being typed comes first */
     } else if (app->message[0] && mono_ms() < app->message_until_ms) {
         snprintf(line, sizeof line, " %s", app->message);
     } else if (source_trouble(app, app->view->source, line, sizeof line)) {
@@ -597,6 +623,7 @@ static void take_snapshot(struct app *app)
     if (pg && (!app->pg || app->pg->pg.sample_seq != pg->pg.sample_seq)) {
         hub_release(app->hub, app->pg);
         app->pg = pg;
+        views_new_sample(app, SNAPSHOT_PG);
     } else {
         hub_release(app->hub, pg);
     }
@@ -605,6 +632,7 @@ static void take_snapshot(struct app *app)
         hub_release(app->hub, app->server);
         app->server = sv;
         history_update_server(&app->history, &sv->server);
+        views_new_sample(app, SNAPSHOT_SERVER);
     } else {
         hub_release(app->hub, sv);
     }
@@ -612,7 +640,7 @@ static void take_snapshot(struct app *app)
     if (ks && (!app->keys || app->keys->keys.sample_seq != ks->keys.sample_seq)) {
         hub_release(app->hub, app->keys);
         app->keys = ks;
-        queues_rebuild_rows(app);
+        views_new_sample(app, SNAPSHOT_KEYS);
     } else {
         hub_release(app->hub, ks);
     }
@@ -627,6 +655,7 @@ static void take_snapshot(struct app *app)
     app->snap = s;
     history_update(&app->history, &s->redis);
     app_rebuild_rows(app);
+    views_new_sample(app, SNAPSHOT_REDIS);
 }
 
 static bool locale_is_utf8(void)
@@ -648,6 +677,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     bytes_set(&app.selected_key, "", 0);
     bytes_set(&app.open_key, "", 0);
     history_init(&app.history);
+    views_open(&app);
 
     if (!getenv("ESCDELAY"))
         set_escdelay(50);
@@ -719,8 +749,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     hub_release(hub, app.keys);
     history_done(&app.history);
     free(app.rows);
-    free(app.queue_rows);
-    bytes_free(&app.queue_sel_name);
+    views_close(&app);
     bytes_free(&app.selected_key);
     bytes_free(&app.open_key);
     return rc;

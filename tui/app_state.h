@@ -21,7 +21,6 @@ struct app {
     struct history history;
     bool utf8;                      /* the locale can show UTF-8 */
     const struct thresholds *thresholds;
-    int server_scroll;              /* server view */
 
     const struct view *view;
     const struct view *under_help;  /* view to return to from help */
@@ -46,12 +45,6 @@ struct app {
 
     /* workflows (PostgreSQL) */
     struct snapshot *pg;            /* held reference to the newest PostgreSQL sample */
-    int wf_selected;                /* index into the view's selectable rows */
-    int wf_rows;                    /* selectable rows the last draw had */
-    char find[QT_WF_ID_MAX];        /* the search being typed or last submitted */
-    char wf_selected_id[QT_WF_ID_MAX];   /* keeps the cursor on its execution across refreshes */
-    bool wf_to_found;               /* a search was submitted: the cursor goes to its first result */
-    bool editing_find;
 
     /* one execution's timeline */
     char wf_open[QT_WF_ID_MAX];     /* the execution shown; "" when none */
@@ -66,23 +59,16 @@ struct app {
 
     /* queues, locks and key prefixes (the keys collector) */
     struct snapshot *keys;          /* held reference to the newest keys sample, NULL before */
-    size_t *queue_rows;             /* indexes into keys queues: filtered, in the view's order */
-    size_t queue_row_count;
-    size_t queue_selected;          /* index into queue_rows */
-    size_t queue_scroll;            /* first row shown */
-    char queue_sel_layout[sizeof ((struct queue_info *)0)->layout];   /* the cursor stays on
-                                     * its queue across refreshes (a layout name of any length) */
-    struct bytes queue_sel_name;
-    bool queue_detail;              /* Enter on a queue: its keys under the table */
-    char queue_filter[64];          /* kept filter on layout or name; "" none */
-    bool queue_editing;             /* typing it */
-    int queue_sort;                 /* enum in views/queues.c: worst first, depth, ... */
-    bool queue_sort_reverse;
-    int keys_scroll;                /* keys view (locks and prefixes) */
+
+    /* each view's own state, in the order of the shell's table of views (app_view_state) */
+    void *view_state[VIEWS_MAX];
 
     char message[200];              /* transient status line text */
     int64_t message_until_ms;
 };
+
+/* The state view keeps in its own file (struct view's state_new); NULL when it keeps none. */
+void *app_view_state(const struct app *app, const struct view *v);
 
 /* Rebuilds rows[] from the snapshot, filter and sort, keeping the cursor on its key. */
 void app_rebuild_rows(struct app *app);

@@ -4,6 +4,7 @@
  * their size. Figures come from the keys collector's last full SCAN pass. Also the keys
  * collector's part of the overview's problems line. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../collectors/util.h"
@@ -11,6 +12,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "../tui/sanitize.h"
+#include "../tui/text_scroll.h"
 #include "canvas.h"
 #include "panels.h"
 #include "server_model.h"
@@ -221,12 +223,20 @@ static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k)
     }
 }
 
+extern const struct view keys_view;
+
+static struct text_scroll *state_of(const struct app *app)
+{
+    return app_view_state(app, &keys_view);
+}
+
 static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width)
 {
     const struct keys_snapshot *k = keys_of(app);
+    struct text_scroll *st = state_of(app);
     char line[256], a[24], b[24];
-    app->detail_lines = 0;
-    app->page_rows = 1;
+    st->lines = 0;
+    st->page = 1;
     app_puts(app, w, top, 0, width, ROLE_TITLE, " Locks and key prefixes");
     if (!k) {
         app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
@@ -257,14 +267,12 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
     struct canvas dry = { app, w, y, 0, width, 0, 0 };
     draw_locks(&dry, k);
     draw_prefixes(&dry, k);
-    int max_scroll = dry.line - (top + height - y);
-    if (app->keys_scroll > (max_scroll > 0 ? max_scroll : 0))
-        app->keys_scroll = max_scroll > 0 ? max_scroll : 0;
-    struct canvas c = { app, w, y, top + height - y, width, app->keys_scroll, 0 };
+    st->lines = dry.line;
+    st->page = top + height - y > 0 ? top + height - y : 1;
+    text_scroll_clamp(st);
+    struct canvas c = { app, w, y, top + height - y, width, st->first, 0 };
     draw_locks(&c, k);
     draw_prefixes(&c, k);
-    app->detail_lines = c.line;
-    app->page_rows = c.height > 0 ? c.height : 1;
 }
 
 static int keys_key(struct app *app, int key)
@@ -274,8 +282,14 @@ static int keys_key(struct app *app, int key)
         app_back(app);
         return ACT_REDRAW;
     default:
-        return app_scroll_key(app, key, &app->keys_scroll);
+        return text_scroll_key(state_of(app), key);
     }
+}
+
+/* The view's own state: how far it is scrolled. */
+static void *keys_state_new(void)
+{
+    return xcalloc(1, sizeof(struct text_scroll));
 }
 
 static const struct help_line keys_help[] = {
@@ -306,4 +320,6 @@ const struct view keys_view = {
     .handle_key = keys_key,
     .hints = keys_hints,
     .help = keys_help,
+    .state_new = keys_state_new,
+    .state_free = free,
 };

@@ -22,10 +22,6 @@ void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width);
  * overview's. */
 int queue_worse_first(const void *pa, const void *pb);
 
-/* Rebuilds app->queue_rows from app->keys: the queues the view's filter keeps, in its order
- * (worst first unless `s` chose another), keeping the cursor on the queue it was on. Call
- * whenever app->keys changes. */
-void queues_rebuild_rows(struct app *app);
 
 /* The keys collector's part of the overview's problems line, drawn from column col: with
  * critical, the locks without TTL ("!! lock without TTL: KEY"); without, the queues with jobs

@@ -20,6 +20,48 @@ static const struct keys_snapshot *keys_of(const struct app *app)
     return app->keys ? &app->keys->keys : NULL;
 }
 
+/* ---- the view's state ----------------------------------------------------------------------- */
+
+struct queues_state {
+    size_t *rows;                   /* indexes into the keys sample's queues: filtered, in order */
+    size_t row_count;
+    size_t selected;                /* index into rows */
+    size_t scroll;                  /* first row shown */
+    char sel_layout[sizeof ((struct queue_info *)0)->layout];   /* the cursor stays on its
+                                     * queue across samples (a layout name of any length) */
+    struct bytes sel_name;
+    bool detail;                    /* Enter on a queue: its keys under the table */
+    char filter[64];                /* kept filter on layout or name; "" none */
+    bool editing;                   /* typing it */
+    int sort;                       /* enum queue_sort */
+    bool sort_reverse;
+    int page_rows;                  /* rows the last draw showed, for PgUp/PgDn */
+};
+
+static void *queues_state_new(void)
+{
+    struct queues_state *st = xcalloc(1, sizeof *st);
+    st->page_rows = 1;
+    return st;
+}
+
+static void queues_state_free(void *state)
+{
+    struct queues_state *st = state;
+    if (!st)
+        return;
+    free(st->rows);
+    bytes_free(&st->sel_name);
+    free(st);
+}
+
+extern const struct view queues_view;
+
+static struct queues_state *state_of(const struct app *app)
+{
+    return app_view_state(app, &queues_view);
+}
+
 /* ---- rows ----------------------------------------------------------------------------------- */
 
 static int by_name(const struct queue_info *a, const struct queue_info *b)
@@ -83,55 +125,58 @@ static bool queue_matches(const struct queue_info *q, const char *filter)
 
 static const struct queue_info *queue_at(const struct app *app, size_t row)
 {
+    struct queues_state *st = state_of(app);
     const struct keys_snapshot *k = keys_of(app);
-    return k && row < app->queue_row_count ? &k->queues[app->queue_rows[row]] : NULL;
+    return k && row < st->row_count ? &k->queues[st->rows[row]] : NULL;
 }
 
 /* Moves the cursor to row i (clamped) and remembers its queue. */
 static void queues_select(struct app *app, long i)
 {
-    if (app->queue_row_count == 0) {
-        app->queue_selected = 0;
+    struct queues_state *st = state_of(app);
+    if (st->row_count == 0) {
+        st->selected = 0;
         return;
     }
     if (i < 0)
         i = 0;
-    if ((size_t)i >= app->queue_row_count)
-        i = (long)app->queue_row_count - 1;
-    app->queue_selected = (size_t)i;
-    const struct queue_info *q = queue_at(app, app->queue_selected);
-    str_copy(app->queue_sel_layout, q->layout, sizeof app->queue_sel_layout);
-    bytes_free(&app->queue_sel_name);
-    bytes_set(&app->queue_sel_name, q->name.ptr, q->name.len);
+    if ((size_t)i >= st->row_count)
+        i = (long)st->row_count - 1;
+    st->selected = (size_t)i;
+    const struct queue_info *q = queue_at(app, st->selected);
+    str_copy(st->sel_layout, q->layout, sizeof st->sel_layout);
+    bytes_free(&st->sel_name);
+    bytes_set(&st->sel_name, q->name.ptr, q->name.len);
 }
 
-void queues_rebuild_rows(struct app *app)
+static void queues_rebuild_rows(struct app *app)
 {
-    free(app->queue_rows);
-    app->queue_rows = NULL;
-    app->queue_row_count = 0;
+    struct queues_state *st = state_of(app);
+    free(st->rows);
+    st->rows = NULL;
+    st->row_count = 0;
     const struct keys_snapshot *k = keys_of(app);
     if (!k || k->queue_count == 0) {
-        app->queue_selected = 0;
+        st->selected = 0;
         return;
     }
     const struct queue_info **order = xcalloc(k->queue_count, sizeof *order);
     size_t n = 0;
     for (size_t i = 0; i < k->queue_count; i++)
-        if (queue_matches(&k->queues[i], app->queue_filter))
+        if (queue_matches(&k->queues[i], st->filter))
             order[n++] = &k->queues[i];
-    sort_by = app->queue_sort;
-    sort_reverse = app->queue_sort_reverse;
+    sort_by = st->sort;
+    sort_reverse = st->sort_reverse;
     qsort(order, n, sizeof *order, queue_cmp);
-    app->queue_rows = xcalloc(k->queue_count, sizeof *app->queue_rows);
-    long keep = (long)app->queue_selected;   /* a vanished queue: the row where it was */
+    st->rows = xcalloc(k->queue_count, sizeof *st->rows);
+    long keep = (long)st->selected;   /* a vanished queue: the row where it was */
     for (size_t i = 0; i < n; i++) {
-        app->queue_rows[i] = (size_t)(order[i] - k->queues);
-        if (app->queue_sel_name.ptr && strcmp(order[i]->layout, app->queue_sel_layout) == 0 &&
-            bytes_cmp(&order[i]->name, &app->queue_sel_name) == 0)
+        st->rows[i] = (size_t)(order[i] - k->queues);
+        if (st->sel_name.ptr && strcmp(order[i]->layout, st->sel_layout) == 0 &&
+            bytes_cmp(&order[i]->name, &st->sel_name) == 0)
             keep = (long)i;
     }
-    app->queue_row_count = n;
+    st->row_count = n;
     free(order);
     queues_select(app, keep);
 }
@@ -323,6 +368,7 @@ static void draw_detail(struct app *app, WINDOW *w, int y, int lines, int width,
 
 static void draw_title(struct app *app, WINDOW *w, int y, int width, const struct keys_snapshot *k)
 {
+    struct queues_state *st = state_of(app);
     char line[256], dbsize[24];
     size_t late = 0;
     for (size_t i = 0; i < k->queue_count; i++)
@@ -331,8 +377,8 @@ static void draw_title(struct app *app, WINDOW *w, int y, int width, const struc
     snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
              k->queue_count == 1 ? "" : "s");
     int x = app_puts(app, w, y, 0, width, ROLE_TITLE, line);
-    if (app->queue_filter[0]) {   /* a kept filter, and what it left */
-        snprintf(line, sizeof line, " /%s: %zu shown", app->queue_filter, app->queue_row_count);
+    if (st->filter[0]) {   /* a kept filter, and what it left */
+        snprintf(line, sizeof line, " /%s: %zu shown", st->filter, st->row_count);
         x += app_puts(app, w, y, x, width - x, ROLE_TITLE, line);
     }
     snprintf(line, sizeof line, ", %zu with jobs due now", late);
@@ -345,8 +391,9 @@ static void draw_title(struct app *app, WINDOW *w, int y, int width, const struc
 
 static void draw_queues(struct app *app, WINDOW *w, int top, int height, int width)
 {
+    struct queues_state *st = state_of(app);
     const struct keys_snapshot *k = keys_of(app);
-    app->page_rows = 1;
+    st->page_rows = 1;
     if (!k) {
         app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
         app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
@@ -378,15 +425,15 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     struct layout l = plan_columns(k, width);
     draw_header_row(app, w, y++, width, &l);
     int body = top + height - y;
-    if (app->queue_row_count == 0) {
+    if (st->row_count == 0) {
         app_puts(app, w, y, 2, width - 4, ROLE_DIM,
                  "no queues found (lists, delay zsets, or a layout of docs/queue-layouts.md)");
         return;
     }
 
-    const struct queue_info *sel = queue_at(app, app->queue_selected);
+    const struct queue_info *sel = queue_at(app, st->selected);
     int detail = 0;
-    if (app->queue_detail && sel) {
+    if (st->detail && sel) {
         int most = body / 2 > 3 ? body / 2 : 3;
         detail = detail_lines_wanted(sel);
         if (detail > most)
@@ -397,20 +444,20 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     int rows_h = body - detail;
     if (rows_h < 1)
         rows_h = 1;
-    app->page_rows = rows_h;
-    if (app->queue_selected < app->queue_scroll)
-        app->queue_scroll = app->queue_selected;
-    if (app->queue_selected >= app->queue_scroll + (size_t)rows_h)
-        app->queue_scroll = app->queue_selected - (size_t)rows_h + 1;
-    if (app->queue_scroll + (size_t)rows_h > app->queue_row_count)
-        app->queue_scroll = app->queue_row_count > (size_t)rows_h
-                                ? app->queue_row_count - (size_t)rows_h : 0;
+    st->page_rows = rows_h;
+    if (st->selected < st->scroll)
+        st->scroll = st->selected;
+    if (st->selected >= st->scroll + (size_t)rows_h)
+        st->scroll = st->selected - (size_t)rows_h + 1;
+    if (st->scroll + (size_t)rows_h > st->row_count)
+        st->scroll = st->row_count > (size_t)rows_h
+                                ? st->row_count - (size_t)rows_h : 0;
 
     bool stale = k->state != CONN_UP;
     int shown = 0;
-    for (; shown < rows_h && app->queue_scroll + (size_t)shown < app->queue_row_count; shown++) {
-        size_t row = app->queue_scroll + (size_t)shown;
-        draw_row(app, w, y + shown, width, &l, queue_at(app, row), row == app->queue_selected,
+    for (; shown < rows_h && st->scroll + (size_t)shown < st->row_count; shown++) {
+        size_t row = st->scroll + (size_t)shown;
+        draw_row(app, w, y + shown, width, &l, queue_at(app, row), row == st->selected,
                  stale);
     }
     if (detail > 0)   /* right under the rows, a line apart when there is room */
@@ -420,9 +467,10 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
 /* Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it. */
 static int filter_key(struct app *app, int key)
 {
+    struct queues_state *st = state_of(app);
     if (key == KEY_RESIZE)
         return ACT_REDRAW;
-    if (!app_edit_field(app->queue_filter, sizeof app->queue_filter, &app->queue_editing, key))
+    if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
         return ACT_HANDLED;   /* nothing else while typing */
     queues_rebuild_rows(app);
     return ACT_REDRAW;
@@ -430,20 +478,21 @@ static int filter_key(struct app *app, int key)
 
 static int queues_key(struct app *app, int key)
 {
-    if (app->queue_editing)
+    struct queues_state *st = state_of(app);
+    if (st->editing)
         return filter_key(app, key);
-    long page = app->page_rows > 1 ? app->page_rows - 1 : 1;
-    long at = (long)app->queue_selected;
+    long page = st->page_rows > 1 ? st->page_rows - 1 : 1;
+    long at = (long)st->selected;
     switch (key) {
     case '/':
-        app->queue_editing = true;
+        st->editing = true;
         return ACT_REDRAW;
     case 's':
-        app->queue_sort = (app->queue_sort + 1) % QS_COUNT;
+        st->sort = (st->sort + 1) % QS_COUNT;
         queues_rebuild_rows(app);
         return ACT_REDRAW;
     case 'S':
-        app->queue_sort_reverse = !app->queue_sort_reverse;
+        st->sort_reverse = !st->sort_reverse;
         queues_rebuild_rows(app);
         return ACT_REDRAW;
     case KEY_UP: case 'k': queues_select(app, at - 1); return ACT_REDRAW;
@@ -451,16 +500,16 @@ static int queues_key(struct app *app, int key)
     case KEY_PPAGE: queues_select(app, at - page); return ACT_REDRAW;
     case KEY_NPAGE: case ' ': queues_select(app, at + page); return ACT_REDRAW;
     case KEY_HOME: case 'g': queues_select(app, 0); return ACT_REDRAW;
-    case KEY_END: case 'G': queues_select(app, (long)app->queue_row_count - 1); return ACT_REDRAW;
+    case KEY_END: case 'G': queues_select(app, (long)st->row_count - 1); return ACT_REDRAW;
     case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
-        if (app->queue_row_count)
-            app->queue_detail = !app->queue_detail;
+        if (st->row_count)
+            st->detail = !st->detail;
         return ACT_REDRAW;
     case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
-        if (app->queue_detail) {
-            app->queue_detail = false;
-        } else if (key == 27 && app->queue_filter[0]) {
-            app->queue_filter[0] = '\0';
+        if (st->detail) {
+            st->detail = false;
+        } else if (key == 27 && st->filter[0]) {
+            st->filter[0] = '\0';
             queues_rebuild_rows(app);
         } else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8) {
             app_back(app);
@@ -469,6 +518,12 @@ static int queues_key(struct app *app, int key)
     default:
         return ACT_NONE;
     }
+}
+
+static void queues_on_snapshot(struct app *app, int kind)
+{
+    if (kind == SNAPSHOT_KEYS)
+        queues_rebuild_rows(app);
 }
 
 static const struct help_line queues_help[] = {
@@ -491,20 +546,26 @@ static const struct help_line queues_help[] = {
 
 static size_t queues_hints(const struct app *app, struct hint *out)
 {
+    struct queues_state *st = state_of(app);
     static char text[128];   /* the UI thread's only */
-    if (app->queue_editing) {
-        snprintf(text, sizeof text, "Filter: %s_   (Enter: keep, Esc: clear)", app->queue_filter);
-        out[0] = (struct hint){ text, 0 };
-        return 1;
-    }
-    snprintf(text, sizeof text, "s sort:%s%s", sort_names[app->queue_sort % QS_COUNT],
-             app->queue_sort_reverse ? "(rev)" : "");
-    out[0] = (struct hint){ app->queue_detail ? "Esc close" : "Enter keys", 0 };
+    snprintf(text, sizeof text, "s sort:%s%s", sort_names[st->sort % QS_COUNT],
+             st->sort_reverse ? "(rev)" : "");
+    out[0] = (struct hint){ st->detail ? "Esc close" : "Enter keys", 0 };
     out[1] = (struct hint){ "/ filter", 1 };
     out[2] = (struct hint){ text, 2 };
     out[3] = (struct hint){ "j/k move", 3 };
     out[4] = (struct hint){ "r refresh", 4 };
     return 5;
+}
+
+/* The filter being typed, for the status line. */
+static bool queues_editing(const struct app *app, char *line, size_t len)
+{
+    const struct queues_state *st = state_of(app);
+    if (!st->editing)
+        return false;
+    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
+    return true;
 }
 
 const struct view queues_view = {
@@ -515,4 +576,8 @@ const struct view queues_view = {
     .handle_key = queues_key,
     .hints = queues_hints,
     .help = queues_help,
+    .editing = queues_editing,
+    .state_new = queues_state_new,
+    .state_free = queues_state_free,
+    .on_snapshot = queues_on_snapshot,
 };

@@ -3,6 +3,7 @@
  * they cost) and the newest slow commands. Also the one-line strip on the overview. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../collectors/util.h"
@@ -10,6 +11,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
+#include "../tui/text_scroll.h"
 #include "panels.h"
 #include "server_model.h"
 
@@ -139,12 +141,23 @@ static void gauge(char *out, size_t len, double share, int width, bool utf8)
     out[o] = '\0';
 }
 
+extern const struct view server_view;
+
+static struct text_scroll *state_of(const struct app *app)
+{
+    return app_view_state(app, &server_view);
+}
+
 static void draw_server(struct app *app, WINDOW *w, int top, int height, int width)
 {
     const struct server_snapshot *s = server_of(app);
     const struct server_history *h = &app->history.server;
     const struct thresholds *t = app->thresholds;
-    struct lines l = { app, w, top, height, width, app->server_scroll, 0 };
+    struct text_scroll *st = state_of(app);
+    st->lines = 0;
+    st->page = height > 0 ? height : 1;
+    text_scroll_clamp(st);
+    struct lines l = { app, w, top, height, width, st->first, 0 };
     char line[400], a[24], b[24], c[24], d[24];
 
     if (!s) {
@@ -318,8 +331,7 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
             l.n++;
         }
     }
-    app->detail_lines = l.n;
-    app->page_rows = height;
+    st->lines = l.n;
 }
 
 static int server_key(struct app *app, int key)
@@ -329,8 +341,14 @@ static int server_key(struct app *app, int key)
         app_back(app);
         return ACT_REDRAW;
     default:
-        return app_scroll_key(app, key, &app->server_scroll);
+        return text_scroll_key(state_of(app), key);
     }
+}
+
+/* The view's own state: how far it is scrolled. */
+static void *server_state_new(void)
+{
+    return xcalloc(1, sizeof(struct text_scroll));
 }
 
 static const struct help_line server_help[] = {
@@ -360,4 +378,6 @@ const struct view server_view = {
     .handle_key = server_key,
     .hints = server_hints,
     .help = server_help,
+    .state_new = server_state_new,
+    .state_free = free,
 };

@@ -357,6 +357,15 @@ static size_t streams_hints(const struct app *app, struct hint *out)
     return 3;
 }
 
+/* The filter being typed, for the status line. */
+static bool streams_editing(const struct app *app, char *line, size_t len)
+{
+    if (!app->editing_filter)
+        return false;
+    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
+    return true;
+}
+
 const struct view streams_view = {
     .name = "streams",
     .key = '1',
@@ -365,4 +374,5 @@ const struct view streams_view = {
     .handle_key = streams_key,
     .hints = streams_hints,
     .help = streams_help,
+    .editing = streams_editing,
 };

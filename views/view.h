@@ -4,6 +4,9 @@
 #ifndef QT_VIEW_H
 #define QT_VIEW_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include <curses.h>
 
 struct app;
@@ -28,6 +31,7 @@ struct hint {
 };
 
 #define VIEW_HINTS_MAX 12
+#define VIEWS_MAX 16                /* views in the shell's table, at most */
 
 /* Whose connection a view's data comes from: the status line says so when it is down. */
 enum view_source {
@@ -48,6 +52,18 @@ struct view {
      * adds the other views' number keys, ? and q. */
     size_t (*hints)(const struct app *app, struct hint *out);
     const struct help_line *help;   /* ends with { NULL, NULL } */
+    /* A line being typed into (a filter, a search): into line, true; the status line shows it
+     * above anything else. NULL: the view has none. */
+    bool (*editing)(const struct app *app, char *line, size_t len);
+    /* Its own state (cursor, filter, sort, scroll), which no other view and not the shell
+     * reads: made when the dashboard starts, freed when it ends; app_view_state() finds it.
+     * NULL when the view keeps none in its own file yet. */
+    void *(*state_new)(void);
+    void (*state_free)(void *state);
+    /* A new sample of kind (enum snapshot_kind) is now held in struct app: rebuild what the
+     * view derives from it (rows, their order), keeping the cursor on its item. Called for
+     * every view, drawn or not. NULL: nothing to do. */
+    void (*on_snapshot)(struct app *app, int kind);
 };
 
 extern const struct view streams_view;   /* the list of streams (home) */

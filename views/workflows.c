@@ -3,6 +3,7 @@
  * ones lead); the recent failures with their reason and failed task; a search by id or
  * correlation id. Enter opens an execution's timeline. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../collectors/util.h"
@@ -117,6 +118,30 @@ static const struct exec_brief *selectable(const struct pg_snapshot *p, int i)
     return NULL;
 }
 
+static int selectable_rows(const struct pg_snapshot *p)
+{
+    return (p->find_text[0] && p->find_n > 0 ? p->find_n : 0) + (int)p->summary.running_n +
+           (int)p->summary.failures_n;
+}
+
+/* ---- the view's state ----------------------------------------------------------------------- */
+
+struct workflows_state {
+    int selected;                   /* index into the selectable rows (selectable()) */
+    char selected_id[QT_WF_ID_MAX]; /* keeps the cursor on its execution across samples */
+    char find[QT_WF_ID_MAX];        /* the search being typed, or the one submitted */
+    char find_sent[QT_WF_ID_MAX];   /* the one submitted; "" none */
+    bool to_found;                  /* submitted: the cursor goes to its first result */
+    bool editing;                   /* typing a search */
+};
+
+extern const struct view workflows_view;
+
+static struct workflows_state *state_of(const struct app *app)
+{
+    return app_view_state(app, &workflows_view);
+}
+
 /* Status columns: the statuses present, active ones first, then warnings, done, failures. */
 static size_t status_columns(const struct workflow_summary *s, const char **cols, size_t max)
 {
@@ -223,6 +248,42 @@ static void draw_counts(struct canvas *c, const struct workflow_summary *s)
     }
 }
 
+/* The lines draw_counts takes: it and this change together. */
+static int counts_lines(const struct workflow_summary *s, int width)
+{
+    if (width < 40)
+        return 1;
+    int n = 1;   /* the column header */
+    for (size_t i = 0; i < s->count_n;) {
+        const struct bytes *type = &s->counts[i].type;
+        n++;
+        while (i < s->count_n && bytes_cmp(&s->counts[i].type, type) == 0)
+            i++;
+    }
+    return n + (s->count_n == 0);
+}
+
+/* The line (from the top of the lists) of selectable row i, as draw_workflows lays them out:
+ * found, the counts, running, failures; a section title is a blank line and the title. */
+static int line_of_row(const struct pg_snapshot *p, int width, int i)
+{
+    const struct workflow_summary *s = &p->summary;
+    int line = 0;
+    if (p->find_text[0]) {
+        int found = p->find_n > 0 ? p->find_n : 0;
+        if (i < found)
+            return 1 + i;
+        i -= found;
+        line += 1 + found + 1;
+    }
+    line += counts_lines(s, width) + 2;
+    if (i < (int)s->running_n)
+        return line + i;
+    i -= (int)s->running_n;
+    line += s->running_n ? (int)s->running_n : 1;
+    return line + 2 + i;
+}
+
 /* One execution row: age or end, status, type, id, then the correlation id or the reason. */
 static void draw_brief(struct canvas *c, const struct exec_brief *b, int64_t now_ms,
                        bool selected, bool failure)
@@ -287,6 +348,7 @@ static void section(struct canvas *c, const char *title)
 
 static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int width)
 {
+    struct workflows_state *st = state_of(app);
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     if (!p) {
         app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first PostgreSQL sample...");
@@ -318,7 +380,6 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
     }
     if (p->last_ok_mono_ms == 0) {
         /* nothing was ever read: no count, list or "none" can be said */
-        app->wf_rows = 0;
         app_puts(app, w, y0 + (p->error[0] ? 1 : 0), 2, width - 4, ROLE_DIM,
                  p->state == CONN_UP ? "reading the first sample..."
                                      : "no figure is known until PostgreSQL answers");
@@ -336,152 +397,133 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
                  "workflow_index is empty: Conductor indexes elsewhere; counts and lists need it");
     }
 
-    /* keep the selection on screen: rows before the lists are counted by a dry run */
-    int rows = (p->find_text[0] && p->find_n > 0 ? p->find_n : 0) + (int)s->running_n +
-               (int)s->failures_n;
-    app->wf_rows = rows;
-    if (app->wf_selected >= rows)
-        app->wf_selected = rows > 0 ? rows - 1 : 0;
+    int rows = selectable_rows(p);
+    if (st->selected >= rows)
+        st->selected = rows > 0 ? rows - 1 : 0;
     struct canvas c = { app, w, y0, top + height - y0, width, 0, 0 };
     int64_t now = s->db_now_ms > 0 ? s->db_now_ms + (mono_ms() - p->sampled_mono_ms) : wall_ms();
+    /* scrolled so the selected row shows, with one line of what follows when possible */
+    int sel_line = rows > 0 ? line_of_row(p, width, st->selected) : -1;
+    int scroll = 0;
+    if (sel_line >= 0 && sel_line >= c.height - 1)
+        scroll = sel_line - c.height + 2;
+    if (sel_line >= 0 && scroll > sel_line)
+        scroll = sel_line;
+    c.scroll = scroll < 0 ? 0 : scroll;
 
-    for (int pass = 0; pass < 2; pass++) {
-        /* pass 0 only measures where the selected row lands, pass 1 draws */
-        struct canvas dry = c;
-        struct canvas *cv = pass ? &c : &dry;
-        if (!pass)
-            dry.height = 0;
-        int sel_line = -1, idx = 0;
-        if (!pass && app->wf_to_found && strcmp(p->find_text, app->find) == 0 &&
-            p->find_n >= 0) {
-            app->wf_to_found = false;   /* the answer is here: its first row */
-            app->wf_selected = 0;
-            app->wf_selected_id[0] = '\0';
-        } else if (!pass && app->wf_selected_id[0]) {
-            /* the cursor follows its execution when rows move (a new failure on top) */
-            for (int i = 0; i < rows; i++) {
-                const struct exec_brief *b = selectable(p, i);
-                if (b && strcmp(b->id.ptr, app->wf_selected_id) == 0) {
-                    app->wf_selected = i;
-                    break;
-                }
+    int idx = 0;
+    if (p->find_text[0]) {
+        snprintf(line, sizeof line, " Search \"%.100s\": %s", p->find_text,
+                 p->find_n < 0 ? p->find_error : "");
+        canvas_text(&c, 0, ROLE_TITLE, line);
+        if (p->find_n >= 0) {
+            snprintf(line, sizeof line, "%d found", p->find_n);
+            canvas_right(&c, width, 20, ROLE_TITLE, line);
+        }
+        c.line++;
+        for (int i = 0; i < p->find_n; i++, idx++)
+            draw_brief(&c, &p->found[i], now, idx == st->selected, false);
+        c.line++;
+    }
+    draw_counts(&c, s);
+    snprintf(line, sizeof line, " Running, oldest first (%zu shown)", s->running_n);
+    section(&c, line);
+    for (size_t i = 0; i < s->running_n; i++, idx++)
+        draw_brief(&c, &s->running[i], now, idx == st->selected, false);
+    if (s->running_n == 0) {
+        canvas_text(&c, 2, ROLE_DIM, "none running");
+        c.line++;
+    }
+    snprintf(line, sizeof line, " Failures and timeouts, newest first (last %dh)",
+             s->window_hours ? s->window_hours : 24);
+    section(&c, line);
+    for (size_t i = 0; i < s->failures_n; i++, idx++)
+        draw_brief(&c, &s->failures[i], now, idx == st->selected, true);
+    if (s->failures_n == 0) {
+        canvas_text(&c, 2, ROLE_OK, "no failures");
+        c.line++;
+    }
+}
+
+/* Moves the cursor to selectable row i (clamped) and remembers its execution. */
+static void move_to(struct app *app, struct workflows_state *st, int i)
+{
+    const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
+    int rows = p ? selectable_rows(p) : 0;
+    st->selected = i >= rows ? (rows > 0 ? rows - 1 : 0) : i < 0 ? 0 : i;
+    const struct exec_brief *b = p ? selectable(p, st->selected) : NULL;
+    str_copy(st->selected_id, b ? b->id.ptr : "", sizeof st->selected_id);
+}
+
+/* A new PostgreSQL sample: the cursor goes to a submitted search's first result once it is
+ * in, else follows its execution when the rows move (a new failure on top). */
+static void workflows_on_snapshot(struct app *app, int kind)
+{
+    struct workflows_state *st = state_of(app);
+    if (kind != SNAPSHOT_PG || !app->pg)
+        return;
+    const struct pg_snapshot *p = &app->pg->pg;
+    int at = st->selected;
+    if (st->to_found && strcmp(p->find_text, st->find) == 0 && p->find_n >= 0) {
+        st->to_found = false;
+        at = 0;
+    } else if (st->selected_id[0]) {
+        int rows = selectable_rows(p);
+        for (int i = 0; i < rows; i++) {
+            const struct exec_brief *b = selectable(p, i);
+            if (b && strcmp(b->id.ptr, st->selected_id) == 0) {
+                at = i;
+                break;
             }
-        }
-        if (p->find_text[0]) {
-            snprintf(line, sizeof line, " Search \"%.100s\": %s", p->find_text,
-                     p->find_n < 0 ? p->find_error : "");
-            canvas_text(cv, 0, ROLE_TITLE, line);
-            if (p->find_n >= 0) {
-                snprintf(line, sizeof line, "%d found", p->find_n);
-                canvas_right(cv, width, 20, ROLE_TITLE, line);
-            }
-            cv->line++;
-            for (int i = 0; i < p->find_n; i++, idx++) {
-                if (idx == app->wf_selected)
-                    sel_line = cv->line;
-                draw_brief(cv, &p->found[i], now, pass && idx == app->wf_selected, false);
-            }
-            cv->line++;
-        }
-        draw_counts(cv, s);
-        snprintf(line, sizeof line, " Running, oldest first (%zu shown)", s->running_n);
-        section(cv, line);
-        for (size_t i = 0; i < s->running_n; i++, idx++) {
-            if (idx == app->wf_selected)
-                sel_line = cv->line;
-            draw_brief(cv, &s->running[i], now, pass && idx == app->wf_selected, false);
-        }
-        if (s->running_n == 0) {
-            canvas_text(cv, 2, ROLE_DIM, "none running");
-            cv->line++;
-        }
-        snprintf(line, sizeof line, " Failures and timeouts, newest first (last %dh)",
-                 s->window_hours ? s->window_hours : 24);
-        section(cv, line);
-        for (size_t i = 0; i < s->failures_n; i++, idx++) {
-            if (idx == app->wf_selected)
-                sel_line = cv->line;
-            draw_brief(cv, &s->failures[i], now, pass && idx == app->wf_selected, true);
-        }
-        if (s->failures_n == 0) {
-            canvas_text(cv, 2, ROLE_OK, "no failures");
-            cv->line++;
-        }
-        if (!pass) {
-            /* scroll so the selected row shows, with one line of what follows when possible */
-            int scroll = 0;
-            if (sel_line >= 0 && sel_line >= c.height - 1)
-                scroll = sel_line - c.height + 2;
-            if (sel_line >= 0 && scroll > sel_line)
-                scroll = sel_line;
-            c.scroll = scroll < 0 ? 0 : scroll;
-            const struct exec_brief *b = selectable(p, app->wf_selected);
-            str_copy(app->wf_selected_id, b ? b->id.ptr : "", sizeof app->wf_selected_id);
         }
     }
+    move_to(app, st, at);
 }
 
 static int workflows_key(struct app *app, int key)
 {
-    if (app->editing_find) {
-        size_t len = strlen(app->find);
+    struct workflows_state *st = state_of(app);
+    if (st->editing) {
+        bool had = st->find[0] != '\0';
         if (key == 27) {
-            app->editing_find = false;   /* cancel the typing; the results shown stay */
-        } else if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-            app->editing_find = false;
-            app->wf_selected = 0;
-            app->wf_selected_id[0] = '\0';
-            app->wf_to_found = app->find[0] != '\0';
-            hub_set_find(app->hub, app->find);
-        } else if ((key == KEY_BACKSPACE || key == 127 || key == 8) && len > 0) {
-            app->find[len - 1] = '\0';
-        } else if (key >= 0x20 && key < 0x7f && len + 1 < sizeof app->find) {
-            app->find[len] = (char)key;
-            app->find[len + 1] = '\0';
+            st->editing = false;   /* cancel the typing; the results shown stay */
+            if (had)
+                str_copy(st->find, st->find_sent, sizeof st->find);
+            return ACT_REDRAW;
+        }
+        bool enter = key == '\n' || key == '\r' || key == KEY_ENTER;
+        if (!app_edit_field(st->find, sizeof st->find, &st->editing, key))
+            return ACT_HANDLED;
+        if (enter) {
+            st->to_found = st->find[0] != '\0';
+            str_copy(st->find_sent, st->find, sizeof st->find_sent);
+            hub_set_find(app->hub, st->find);
+            move_to(app, st, 0);
         }
         return ACT_REDRAW;
     }
+    int page = 10;   /* a list's rows at 80x24 (two lists share the area) */
     switch (key) {
     case '/':
-        app->editing_find = true;
-        app->find[0] = '\0';
+        st->editing = true;
+        st->find[0] = '\0';
         return ACT_REDRAW;
     case 27:
-        if (app->find[0]) {
-            app->find[0] = '\0';
+        if (st->find_sent[0]) {
+            st->find[0] = st->find_sent[0] = '\0';
             hub_set_find(app->hub, "");
         } else {
             app_back(app);   /* like every view but the first: Esc goes back to it */
         }
         return ACT_REDRAW;
-    case KEY_DOWN: case 'j':
-        if (app->wf_selected + 1 < app->wf_rows)
-            app->wf_selected++;
-        app->wf_selected_id[0] = '\0';
-        return ACT_REDRAW;
-    case KEY_UP: case 'k':
-        if (app->wf_selected > 0)
-            app->wf_selected--;
-        app->wf_selected_id[0] = '\0';
-        return ACT_REDRAW;
-    case KEY_NPAGE: case KEY_PPAGE: {
-        int page = 10;   /* a list's rows at 80x24 (two lists share the area) */
-        int v = app->wf_selected + (key == KEY_NPAGE ? page : -page);
-        app->wf_selected = v >= app->wf_rows ? (app->wf_rows > 0 ? app->wf_rows - 1 : 0)
-                                              : v < 0 ? 0 : v;
-        app->wf_selected_id[0] = '\0';
-        return ACT_REDRAW;
-    }
-    case KEY_HOME: case 'g':
-        app->wf_selected = 0;
-        app->wf_selected_id[0] = '\0';
-        return ACT_REDRAW;
-    case KEY_END: case 'G':
-        app->wf_selected = app->wf_rows > 0 ? app->wf_rows - 1 : 0;
-        app->wf_selected_id[0] = '\0';
-        return ACT_REDRAW;
+    case KEY_DOWN: case 'j': move_to(app, st, st->selected + 1); return ACT_REDRAW;
+    case KEY_UP: case 'k': move_to(app, st, st->selected - 1); return ACT_REDRAW;
+    case KEY_NPAGE: move_to(app, st, st->selected + page); return ACT_REDRAW;
+    case KEY_PPAGE: move_to(app, st, st->selected - page); return ACT_REDRAW;
+    case KEY_HOME: case 'g': move_to(app, st, 0); return ACT_REDRAW;
+    case KEY_END: case 'G': move_to(app, st, 1 << 30); return ACT_REDRAW;
     case '\n': case '\r': case KEY_ENTER: {
-        const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, app->wf_selected) : NULL;
+        const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, st->selected) : NULL;
         if (b && b->id.len)
             app_open_workflow(app, b->id.ptr, false);
         return ACT_REDRAW;
@@ -489,6 +531,22 @@ static int workflows_key(struct app *app, int key)
     default:
         return ACT_NONE;
     }
+}
+
+/* The line being typed, for the status line. */
+static bool workflows_editing(const struct app *app, char *line, size_t len)
+{
+    const struct workflows_state *st = state_of(app);
+    if (!st->editing)
+        return false;
+    snprintf(line, len, " Find id or correlation id: %.200s_   (Enter: search, Esc: cancel)",
+             st->find);
+    return true;
+}
+
+static void *workflows_state_new(void)
+{
+    return xcalloc(1, sizeof(struct workflows_state));
 }
 
 static const struct help_line workflows_help[] = {
@@ -522,4 +580,8 @@ const struct view workflows_view = {
     .handle_key = workflows_key,
     .hints = workflows_hints,
     .help = workflows_help,
+    .editing = workflows_editing,
+    .state_new = workflows_state_new,
+    .state_free = free,
+    .on_snapshot = workflows_on_snapshot,
 };
