@@ -160,48 +160,6 @@ int app_scroll_key(struct app *app, int key, int *scroll)
     return act;
 }
 
-/* ---- rows of the streams list --------------------------------------------------------- */
-
-void app_select(struct app *app, long i)
-{
-    if (app->row_count == 0) {
-        app->selected = 0;
-        return;
-    }
-    if (i < 0)
-        i = 0;
-    if ((size_t)i >= app->row_count)
-        i = (long)app->row_count - 1;
-    app->selected = (size_t)i;
-    const struct stream_info *s = app->snap->redis.streams[app->rows[app->selected]];
-    bytes_free(&app->selected_key);
-    bytes_set(&app->selected_key, s->key.ptr, s->key.len);
-}
-
-void app_rebuild_rows(struct app *app)
-{
-    free(app->rows);
-    app->rows = NULL;
-    app->row_count = 0;
-    if (!app->snap)
-        return;
-    const struct redis_snapshot *r = &app->snap->redis;
-    app->rows = xcalloc(r->stream_count + 1, sizeof *app->rows);
-    app->row_count = streams_select(r, &app->history, app->filter, app->sort, app->sort_reverse,
-                                    app->thresholds, app->rows);
-    long keep = 0;
-    if (app->selected_key.len) {
-        keep = (long)app->selected < (long)app->row_count ? (long)app->selected : 0;
-        for (size_t i = 0; i < app->row_count; i++) {
-            if (bytes_cmp(&r->streams[app->rows[i]]->key, &app->selected_key) == 0) {
-                keep = (long)i;
-                break;
-            }
-        }
-    }
-    app_select(app, keep);
-}
-
 void app_open_stream(struct app *app, const struct bytes *key)
 {
     bytes_free(&app->open_key);
@@ -654,7 +612,6 @@ static void take_snapshot(struct app *app)
     hub_release(app->hub, app->snap);
     app->snap = s;
     history_update(&app->history, &s->redis);
-    app_rebuild_rows(app);
     views_new_sample(app, SNAPSHOT_REDIS);
 }
 
@@ -674,7 +631,6 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     app.view = opts->watch_redis ? &streams_view : &workflows_view;
     app.utf8 = locale_is_utf8();
     app.thresholds = &opts->thresholds;
-    bytes_set(&app.selected_key, "", 0);
     bytes_set(&app.open_key, "", 0);
     history_init(&app.history);
     views_open(&app);
@@ -748,9 +704,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     hub_release(hub, app.pg);
     hub_release(hub, app.keys);
     history_done(&app.history);
-    free(app.rows);
     views_close(&app);
-    bytes_free(&app.selected_key);
     bytes_free(&app.open_key);
     return rc;
 }

@@ -8,7 +8,6 @@
 
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
-#include "../views/streams_model.h"
 #include "../views/timeline_model.h"
 #include "../views/view.h"
 #include "options.h"
@@ -26,17 +25,8 @@ struct app {
     const struct view *under_help;  /* view to return to from help */
     int help_scroll;                /* first help row shown */
 
-    /* streams list */
-    enum stream_sort sort;
-    bool sort_reverse;
-    char filter[128];
-    bool editing_filter;
-    size_t *rows;                   /* indexes into snap streams, in display order */
-    size_t row_count;
-    size_t selected;                /* index into rows */
-    size_t scroll;                  /* first row shown */
-    struct bytes selected_key;      /* keeps the cursor on its stream across refreshes */
-    int page_rows;                  /* rows the last draw could show, for PgUp/PgDn */
+    int page_rows;                  /* rows the last draw of the stream, help or timeline
+                                     * view could show, for PgUp/PgDn */
 
     /* one stream */
     struct bytes open_key;          /* stream opened with Enter; len 0 when none */
@@ -70,10 +60,6 @@ struct app {
 /* The state view keeps in its own file (struct view's state_new); NULL when it keeps none. */
 void *app_view_state(const struct app *app, const struct view *v);
 
-/* Rebuilds rows[] from the snapshot, filter and sort, keeping the cursor on its key. */
-void app_rebuild_rows(struct app *app);
-/* Moves the cursor to rows index i (clamped) and remembers its key. */
-void app_select(struct app *app, long i);
 void app_open_stream(struct app *app, const struct bytes *key);
 void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);

@@ -14,6 +14,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "panels.h"
+#include "streams_model.h"
 
 static const struct keys_snapshot *keys_of(const struct app *app)
 {

@@ -11,6 +11,7 @@
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
 #include "canvas.h"
+#include "streams_model.h"
 
 static int sev_role(enum severity s)
 {

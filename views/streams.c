@@ -10,6 +10,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "panels.h"
+#include "streams_model.h"
 #include "server_model.h"
 
 enum { COL_LEN = 7, COL_RATE = 6, COL_GRP = 4, COL_LAG = 7, COL_PEND = 7, COL_OLD = 8, COL_CONS = 4 };
@@ -19,9 +20,11 @@ static int severity_role(enum severity s)
     return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
 }
 
+/* ---- the view's state ----------------------------------------------------------------------- */
+
 /* The totals and the problems, worked out once per snapshot rather than at every frame (a
- * pass over 100,000 streams for each key press). This view's own state. */
-static struct {
+ * pass over 100,000 streams for each key press). */
+struct summary {
     const struct snapshot *snap;
     uint64_t seq;
     const struct thresholds *t;
@@ -30,46 +33,136 @@ static struct {
     size_t *order;                /* the streams with a problem, worst first */
     size_t order_n;
     size_t key_len;               /* the widest key, roughly: the STREAM column's width */
-} summary;
+};
+
+struct streams_state {
+    enum stream_sort sort;
+    bool sort_reverse;
+    char filter[128];
+    bool editing;                 /* typing the filter */
+    size_t *rows;                 /* indexes into the snapshot's streams, in display order */
+    size_t row_count;
+    size_t selected;              /* index into rows */
+    size_t scroll;                /* first row shown */
+    struct bytes selected_key;    /* keeps the cursor on its stream across samples */
+    int page_rows;                /* rows the last draw could show, for PgUp/PgDn */
+    struct summary sum;
+};
+
+static void *streams_state_new(void)
+{
+    struct streams_state *st = xcalloc(1, sizeof *st);
+    bytes_set(&st->selected_key, "", 0);
+    st->page_rows = 1;
+    return st;
+}
+
+static void streams_state_free(void *state)
+{
+    struct streams_state *st = state;
+    if (!st)
+        return;
+    free(st->rows);
+    free(st->sum.order);
+    bytes_free(&st->selected_key);
+    free(st);
+}
+
+extern const struct view streams_view;
+
+static struct streams_state *state_of(const struct app *app)
+{
+    return app_view_state(app, &streams_view);
+}
+
+/* Moves the cursor to rows index i (clamped) and remembers its key. */
+static void select_row(struct app *app, struct streams_state *st, long i)
+{
+    if (st->row_count == 0) {
+        st->selected = 0;
+        return;
+    }
+    if (i < 0)
+        i = 0;
+    if ((size_t)i >= st->row_count)
+        i = (long)st->row_count - 1;
+    st->selected = (size_t)i;
+    const struct stream_info *s = app->snap->redis.streams[st->rows[st->selected]];
+    bytes_free(&st->selected_key);
+    bytes_set(&st->selected_key, s->key.ptr, s->key.len);
+}
+
+/* Rebuilds rows from the snapshot, filter and sort, keeping the cursor on its stream. */
+static void rebuild_rows(struct app *app, struct streams_state *st)
+{
+    free(st->rows);
+    st->rows = NULL;
+    st->row_count = 0;
+    if (!app->snap)
+        return;
+    const struct redis_snapshot *r = &app->snap->redis;
+    st->rows = xcalloc(r->stream_count + 1, sizeof *st->rows);
+    st->row_count = streams_select(r, &app->history, st->filter, st->sort, st->sort_reverse,
+                                   app->thresholds, st->rows);
+    long keep = 0;
+    if (st->selected_key.len) {
+        keep = (long)st->selected < (long)st->row_count ? (long)st->selected : 0;
+        for (size_t i = 0; i < st->row_count; i++) {
+            if (bytes_cmp(&r->streams[st->rows[i]]->key, &st->selected_key) == 0) {
+                keep = (long)i;
+                break;
+            }
+        }
+    }
+    select_row(app, st, keep);
+}
+
+static void streams_on_snapshot(struct app *app, int kind)
+{
+    if (kind == SNAPSHOT_REDIS)
+        rebuild_rows(app, state_of(app));
+}
 
 static void summary_refresh(struct app *app)
 {
+    struct streams_state *st = state_of(app);
     const struct redis_snapshot *r = &app->snap->redis;
-    if (summary.snap == app->snap && summary.seq == r->sample_seq && summary.t == app->thresholds)
+    if (st->sum.snap == app->snap && st->sum.seq == r->sample_seq && st->sum.t == app->thresholds)
         return;
-    free(summary.order);
-    memset(&summary, 0, sizeof summary);
-    summary.snap = app->snap;
-    summary.seq = r->sample_seq;
-    summary.t = app->thresholds;
+    free(st->sum.order);
+    memset(&st->sum, 0, sizeof st->sum);
+    st->sum.snap = app->snap;
+    st->sum.seq = r->sample_seq;
+    st->sum.t = app->thresholds;
     for (size_t i = 0; i < r->stream_count; i++) {
         const struct stream_info *s = r->streams[i];
-        summary.groups += (long long)s->group_len;
+        st->sum.groups += (long long)s->group_len;
         if (s->pending_total > 0)
-            summary.pending += s->pending_total;
-        summary.unread += s->sampled_mono_ms == 0;
+            st->sum.pending += s->pending_total;
+        st->sum.unread += s->sampled_mono_ms == 0;
         size_t cols = s->key.len;   /* a control byte is shown escaped: \x1b */
         for (size_t b = 0; b < s->key.len; b++)
             cols += (unsigned char)s->key.ptr[b] < 0x20 || s->key.ptr[b] == 0x7f ? 3 : 0;
-        if (cols > summary.key_len)
-            summary.key_len = cols;
+        if (cols > st->sum.key_len)
+            st->sum.key_len = cols;
     }
-    summary.order = xcalloc(r->stream_count + 1, sizeof *summary.order);
-    summary.order_n = streams_problems(r, &app->history, app->thresholds, summary.order);
-    for (size_t i = 0; i < summary.order_n; i++) {
-        enum severity sev = stream_severity(r->streams[summary.order[i]], app->thresholds);
-        summary.crit += sev == SEV_CRIT;
-        summary.warn += sev == SEV_WARN;
+    st->sum.order = xcalloc(r->stream_count + 1, sizeof *st->sum.order);
+    st->sum.order_n = streams_problems(r, &app->history, app->thresholds, st->sum.order);
+    for (size_t i = 0; i < st->sum.order_n; i++) {
+        enum severity sev = stream_severity(r->streams[st->sum.order[i]], app->thresholds);
+        st->sum.crit += sev == SEV_CRIT;
+        st->sum.warn += sev == SEV_WARN;
     }
 }
 
 /* Line 1: totals and counts of problems. Line 2: the worst streams, worst first, with why. */
 static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strips)
 {
+    struct streams_state *st = state_of(app);
     const struct redis_snapshot *r = &app->snap->redis;
     summary_refresh(app);
-    long long groups = summary.groups, pending = summary.pending;
-    size_t unread = summary.unread, crit = summary.crit, warn = summary.warn;
+    long long groups = st->sum.groups, pending = st->sum.pending;
+    size_t unread = st->sum.unread, crit = st->sum.crit, warn = st->sum.warn;
     char line[256], pend[16];
     fmt_count(pending, pend, sizeof pend);
     /* never read: the counts are unknown, not zero */
@@ -83,9 +176,9 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
                       r->keys_scanned);
     if (unread && !never && x < (int)sizeof line)
         x += snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
-    if (app->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
-        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", app->filter,
-                 app->row_count);
+    if (st->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
+        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter,
+                 st->row_count);
     int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
     if (r->streams_denied) {
         snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
@@ -134,8 +227,8 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         keys_problems_draw(app, w, y + 2, col, width, false);
         return;
     }
-    const size_t *order = summary.order;
-    size_t n = summary.order_n;
+    const size_t *order = st->sum.order;
+    size_t n = st->sum.order_n;
     bool keys_critical_drawn = false;
     for (size_t i = 0; i < n && col < width - 12; i++) {
         const struct stream_info *s = r->streams[order[i]];
@@ -180,9 +273,10 @@ static void cell_right(struct app *app, WINDOW *w, int y, int right, int width, 
 
 static void draw_streams(struct app *app, WINDOW *w, int top, int height, int width)
 {
+    struct streams_state *st = state_of(app);
     if (!app->snap) {
         app_puts(app, w, top + 1, 1, width - 2, ROLE_DIM, "waiting for the first sample...");
-        app->page_rows = 1;
+        st->page_rows = 1;
         return;
     }
     const struct redis_snapshot *r = &app->snap->redis;
@@ -195,8 +289,8 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     /* as wide as the longest key, the numbers right after it (at 200 columns they sat 145
      * columns away from their names); a longer key is cut with … */
     int key_w = width - fixed - 3;
-    if (key_w > (int)summary.key_len)
-        key_w = (int)summary.key_len;
+    if (key_w > (int)st->sum.key_len)
+        key_w = (int)st->sum.key_len;
     if (key_w < 8)
         key_w = 8;
     int y = top + 3;
@@ -209,8 +303,8 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
 
     int rows_h = height - 4;
-    app->page_rows = rows_h > 1 ? rows_h : 1;
-    if (app->row_count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
+    st->page_rows = rows_h > 1 ? rows_h : 1;
+    if (st->row_count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
         /* down before the first sample: why, in full (the status line cuts it) */
         int n = app_puts_wrapped(app, w, y + 1, 2, width - 4, rows_h < 4 ? rows_h : 4,
                                  r->state == CONN_DOWN ? ROLE_CRIT : ROLE_DIM,
@@ -220,27 +314,27 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
                      "no figure is known until Redis answers");
         return;
     }
-    if (app->row_count == 0) {
+    if (st->row_count == 0) {
         const char *why = r->stream_count ? "no stream matches the filter"
                           : r->scan_complete ? "no streams found (SCAN ... TYPE stream)"
                                              : "looking for streams...";
         app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM, why);
         return;
     }
-    if (app->selected < app->scroll)
-        app->scroll = app->selected;
-    if (app->selected >= app->scroll + (size_t)rows_h)
-        app->scroll = app->selected - (size_t)rows_h + 1;
-    if (app->scroll + (size_t)rows_h > app->row_count)
-        app->scroll = app->row_count > (size_t)rows_h ? app->row_count - (size_t)rows_h : 0;
+    if (st->selected < st->scroll)
+        st->scroll = st->selected;
+    if (st->selected >= st->scroll + (size_t)rows_h)
+        st->scroll = st->selected - (size_t)rows_h + 1;
+    if (st->scroll + (size_t)rows_h > st->row_count)
+        st->scroll = st->row_count > (size_t)rows_h ? st->row_count - (size_t)rows_h : 0;
 
     bool stale = r->state != CONN_UP;
-    for (int i = 0; i < rows_h && app->scroll + (size_t)i < app->row_count; i++) {
-        size_t ri = app->scroll + (size_t)i;
-        const struct stream_info *s = r->streams[app->rows[ri]];
+    for (int i = 0; i < rows_h && st->scroll + (size_t)i < st->row_count; i++) {
+        size_t ri = st->scroll + (size_t)i;
+        const struct stream_info *s = r->streams[st->rows[ri]];
         const struct stream_history *sh = history_find(&app->history, &s->key);
         enum severity sev = stream_severity(s, app->thresholds);
-        bool sel = ri == app->selected;
+        bool sel = ri == st->selected;
         int base = sel ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
         int yy = y + 1 + i;
         if (sel) {
@@ -291,44 +385,46 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
 
 static int filter_key(struct app *app, int key)
 {
-    if (!app_edit_field(app->filter, sizeof app->filter, &app->editing_filter, key))
+    struct streams_state *st = state_of(app);
+    if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
         return ACT_HANDLED;
-    app_rebuild_rows(app);
+    rebuild_rows(app, st);
     return ACT_REDRAW;
 }
 
 static int streams_key(struct app *app, int key)
 {
-    if (app->editing_filter)
+    struct streams_state *st = state_of(app);
+    if (st->editing)
         return filter_key(app, key);
-    long page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    long page = st->page_rows > 1 ? st->page_rows - 1 : 1;
     switch (key) {
-    case KEY_UP: case 'k': app_select(app, (long)app->selected - 1); return ACT_REDRAW;
-    case KEY_DOWN: case 'j': app_select(app, (long)app->selected + 1); return ACT_REDRAW;
-    case KEY_PPAGE: app_select(app, (long)app->selected - page); return ACT_REDRAW;
-    case KEY_NPAGE: case ' ': app_select(app, (long)app->selected + page); return ACT_REDRAW;
-    case KEY_HOME: case 'g': app_select(app, 0); return ACT_REDRAW;
-    case KEY_END: case 'G': app_select(app, (long)app->row_count - 1); return ACT_REDRAW;
+    case KEY_UP: case 'k': select_row(app, st, (long)st->selected - 1); return ACT_REDRAW;
+    case KEY_DOWN: case 'j': select_row(app, st, (long)st->selected + 1); return ACT_REDRAW;
+    case KEY_PPAGE: select_row(app, st, (long)st->selected - page); return ACT_REDRAW;
+    case KEY_NPAGE: case ' ': select_row(app, st, (long)st->selected + page); return ACT_REDRAW;
+    case KEY_HOME: case 'g': select_row(app, st, 0); return ACT_REDRAW;
+    case KEY_END: case 'G': select_row(app, st, (long)st->row_count - 1); return ACT_REDRAW;
     case 's':
-        app->sort = (enum stream_sort)((app->sort + 1) % SORT_COUNT);
-        app_rebuild_rows(app);
+        st->sort = (enum stream_sort)((st->sort + 1) % SORT_COUNT);
+        rebuild_rows(app, st);
         return ACT_REDRAW;
     case 'S':
-        app->sort_reverse = !app->sort_reverse;
-        app_rebuild_rows(app);
+        st->sort_reverse = !st->sort_reverse;
+        rebuild_rows(app, st);
         return ACT_REDRAW;
     case '/':
-        app->editing_filter = true;
+        st->editing = true;
         return ACT_REDRAW;
     case 27:
-        if (app->filter[0]) {
-            app->filter[0] = '\0';
-            app_rebuild_rows(app);
+        if (st->filter[0]) {
+            st->filter[0] = '\0';
+            rebuild_rows(app, st);
         }
         return ACT_REDRAW;
     case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
-        if (app->row_count && app->snap)
-            app_open_stream(app, &app->snap->redis.streams[app->rows[app->selected]]->key);
+        if (st->row_count && app->snap)
+            app_open_stream(app, &app->snap->redis.streams[st->rows[st->selected]]->key);
         return ACT_REDRAW;
     default:
         return ACT_NONE;
@@ -348,9 +444,10 @@ static const struct help_line streams_help[] = {
 
 static size_t streams_hints(const struct app *app, struct hint *out)
 {
+    struct streams_state *st = state_of(app);
     static char sort[64];   /* the UI thread's only */
-    snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(app->sort),
-             app->sort_reverse ? "(rev)" : "");
+    snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(st->sort),
+             st->sort_reverse ? "(rev)" : "");
     out[0] = (struct hint){ "/ filter", 0 };
     out[1] = (struct hint){ sort, 0 };
     out[2] = (struct hint){ "Enter open", 0 };
@@ -360,9 +457,10 @@ static size_t streams_hints(const struct app *app, struct hint *out)
 /* The filter being typed, for the status line. */
 static bool streams_editing(const struct app *app, char *line, size_t len)
 {
-    if (!app->editing_filter)
+    struct streams_state *st = state_of(app);
+    if (!st->editing)
         return false;
-    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", app->filter);
+    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
     return true;
 }
 
@@ -375,4 +473,7 @@ const struct view streams_view = {
     .hints = streams_hints,
     .help = streams_help,
     .editing = streams_editing,
+    .state_new = streams_state_new,
+    .state_free = streams_state_free,
+    .on_snapshot = streams_on_snapshot,
 };
