@@ -152,77 +152,6 @@ int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int
     return lines;
 }
 
-int app_scroll_key(struct app *app, int key, int *scroll)
-{
-    struct text_scroll t = { *scroll, app->detail_lines, app->page_rows };
-    int act = text_scroll_key(&t, key);
-    *scroll = t.first;
-    return act;
-}
-
-void app_open_stream(struct app *app, const struct bytes *key)
-{
-    bytes_free(&app->open_key);
-    bytes_set(&app->open_key, key->ptr, key->len);
-    app->detail_scroll = 0;
-    app->view = &stream_view;
-    hub_set_focus(app->hub, key->ptr, key->len);
-    hub_request_refresh(app->hub);   /* consumers are read for the focus: fetch them now */
-}
-
-void app_close_stream(struct app *app)
-{
-    bytes_free(&app->open_key);
-    app->view = &streams_view;
-    hub_set_focus(app->hub, "", 0);
-}
-
-void app_open_workflow(struct app *app, const char *id, bool as_child)
-{
-    if (strlen(id) >= sizeof app->wf_open) {
-        app_flash(app, "that execution id is too long to open here; use --workflow ID --once");
-        return;
-    }
-    if (as_child && app->wf_open[0]) {
-        int max = (int)ARRAY_LEN(app->wf_parents);
-        if (app->wf_parent_n == max) {   /* full: forget the outermost */
-            memmove(app->wf_parents[0], app->wf_parents[1],
-                    (size_t)(max - 1) * sizeof app->wf_parents[0]);
-            app->wf_parent_n--;
-        }
-        str_copy(app->wf_parents[app->wf_parent_n++], app->wf_open, sizeof app->wf_parents[0]);
-    }
-    if (!as_child) {
-        app->wf_parent_n = 0;
-        if (app->view != &timeline_view)
-            app->wf_return = app->view;
-    }
-    str_copy(app->wf_open, id, sizeof app->wf_open);
-    app->axis_fit = true;
-    app->tl_selected = app->tl_scroll = 0;
-    app->task_detail = false;
-    app->task_scroll = 0;
-    app->view = &timeline_view;
-    hub_set_workflow(app->hub, app->wf_open);
-}
-
-void app_close_workflow(struct app *app)
-{
-    if (app->wf_parent_n > 0) {
-        char parent[QT_WF_ID_MAX];
-        str_copy(parent, app->wf_parents[--app->wf_parent_n], sizeof parent);
-        str_copy(app->wf_open, parent, sizeof app->wf_open);
-        app->axis_fit = true;
-        app->tl_selected = app->tl_scroll = 0;
-        app->task_detail = false;
-        hub_set_workflow(app->hub, app->wf_open);
-        return;
-    }
-    app->wf_open[0] = '\0';
-    hub_set_workflow(app->hub, "");
-    app->view = app->wf_return ? app->wf_return : &workflows_view;
-}
-
 /* ---- frame ---------------------------------------------------------------------------- */
 
 /* The top line when only PostgreSQL is read. */
@@ -375,17 +304,36 @@ static bool family_watched(const struct app *app, char key)
     return key == '3' ? app->opts->pg_conninfo != NULL : app->opts->watch_redis;
 }
 
-/* The view a family shows now: where it was left (a stream opened, an execution's timeline). */
-static const struct view *family_view(const struct app *app, char key)
+static const struct view *family_top(char key)
 {
-    if (key == '1' && app->open_key.len)
-        return &stream_view;
-    if (key == '3' && app->wf_open[0])
-        return &timeline_view;
     for (size_t i = 0; i < ARRAY_LEN(families); i++)
         if (families[i].key == key)
             return families[i].top;
     return NULL;
+}
+
+/* The view a family shows now: where it was left (a stream opened, an execution's timeline). */
+static const struct view *family_view(const struct app *app, char key)
+{
+    if (key < '1' || key > '5')
+        return NULL;
+    const struct view *v = app->family_last[key - '1'];
+    return v ? v : family_top(key);
+}
+
+/* v is shown: its family's number key comes back to it. */
+static void become(struct app *app, const struct view *v)
+{
+    app->view = v;
+    if (v->key >= '1' && v->key <= '5')
+        app->family_last[v->key - '1'] = v;
+}
+
+/* A jump (a number key, Tab): not a way back. */
+static void jump(struct app *app, const struct view *v)
+{
+    app->depth = 0;
+    become(app, v);
 }
 
 void app_show_key(struct app *app, char key)
@@ -397,17 +345,57 @@ void app_show_key(struct app *app, char key)
     }
     const struct view *v = family_view(app, key);
     if (v)
-        app->view = v;
+        jump(app, v);
+}
+
+void app_show(struct app *app, const struct target *t)
+{
+    for (size_t i = 0; i < ARRAY_LEN(all_views); i++) {
+        const struct view *v = all_views[i];
+        if (v->shows != t->kind || !v->show)
+            continue;
+        if (!v->show(app, t))
+            return;
+        if (app->view != v) {
+            if (app->depth == (int)ARRAY_LEN(app->stack)) {   /* full: forget the oldest */
+                memmove(&app->stack[0], &app->stack[1], (ARRAY_LEN(app->stack) - 1) *
+                                                            sizeof app->stack[0]);
+                app->depth--;
+            }
+            app->stack[app->depth++] = app->view;
+        }
+        become(app, v);
+        return;
+    }
 }
 
 void app_back(struct app *app)
 {
+    const struct view *left = app->view;
+    const struct view *top = family_top(left->key);
+    /* a view it opened (a stream, a timeline) is closed: its number key shows the first again */
+    if (top && top != left && left->key >= '1' && left->key <= '5' &&
+        app->family_last[left->key - '1'] == left)
+        app->family_last[left->key - '1'] = top;
+    if (app->depth > 0) {
+        become(app, app->stack[--app->depth]);
+        return;
+    }
+    if (top && top != left) {
+        become(app, top);
+        return;
+    }
     for (size_t i = 0; i < ARRAY_LEN(families); i++) {
         if (family_watched(app, families[i].key)) {
-            app->view = family_view(app, families[i].key);
+            become(app, family_view(app, families[i].key));
             return;
         }
     }
+}
+
+const struct view *app_view_under(const struct app *app)
+{
+    return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
 }
 
 /* The next watched family after the current view's, in number order. */
@@ -420,7 +408,7 @@ static void show_next(struct app *app)
     for (size_t step = 1; step <= n; step++) {
         const struct family *f = &families[(cur + step) % n];
         if (family_watched(app, f->key)) {
-            app->view = family_view(app, f->key);
+            jump(app, family_view(app, f->key));
             return;
         }
     }
@@ -549,8 +537,8 @@ static int global_key(struct app *app, int key)
         return ACT_QUIT;
     case '?':
     case KEY_F(1):
-        if (app->view != &help_view) {
-            app->under_help = app->view;
+        if (app->view != &help_view && app->depth < (int)ARRAY_LEN(app->stack)) {
+            app->stack[app->depth++] = app->view;
             app->view = &help_view;
         }
         return ACT_REDRAW;
@@ -631,7 +619,6 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     app.view = opts->watch_redis ? &streams_view : &workflows_view;
     app.utf8 = locale_is_utf8();
     app.thresholds = &opts->thresholds;
-    bytes_set(&app.open_key, "", 0);
     history_init(&app.history);
     views_open(&app);
 
@@ -657,8 +644,10 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
         quit = true;
     }
     if (!quit && opts->workflow_id) {
-        app_open_workflow(&app, opts->workflow_id, false);
-        app.wf_return = &workflows_view;
+        /* Esc from it goes to the list of executions */
+        jump(&app, &workflows_view);
+        app_show(&app, &(struct target){ .kind = TARGET_EXECUTION,
+                                         .execution = opts->workflow_id });
     }
 
     int64_t last_draw = 0;
@@ -705,6 +694,5 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     hub_release(hub, app.keys);
     history_done(&app.history);
     views_close(&app);
-    bytes_free(&app.open_key);
     return rc;
 }

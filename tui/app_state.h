@@ -8,7 +8,6 @@
 
 #include "../collectors/history.h"
 #include "../collectors/hub.h"
-#include "../views/timeline_model.h"
 #include "../views/view.h"
 #include "options.h"
 
@@ -22,31 +21,13 @@ struct app {
     const struct thresholds *thresholds;
 
     const struct view *view;
-    const struct view *under_help;  /* view to return to from help */
-    int help_scroll;                /* first help row shown */
+    /* where Esc goes: the views this one was opened from (app_show, help), newest last */
+    const struct view *stack[8];
+    int depth;
+    const struct view *family_last[5];   /* per number key: the view it shows (where its
+                                          * family was left: a stream opened, a timeline) */
 
-    int page_rows;                  /* rows the last draw of the stream, help or timeline
-                                     * view could show, for PgUp/PgDn */
-
-    /* one stream */
-    struct bytes open_key;          /* stream opened with Enter; len 0 when none */
-    int detail_scroll;
-    int detail_lines;               /* lines the last draw had, for scrolling bounds */
-
-    /* workflows (PostgreSQL) */
     struct snapshot *pg;            /* held reference to the newest PostgreSQL sample */
-
-    /* one execution's timeline */
-    char wf_open[QT_WF_ID_MAX];     /* the execution shown; "" when none */
-    char wf_parents[16][QT_WF_ID_MAX];   /* executions opened before, for Esc out of a child */
-    int wf_parent_n;
-    const struct view *wf_return;   /* where Esc from the top execution goes */
-    struct tl_axis axis;
-    bool axis_fit;                  /* refit on every draw until the user zooms or scrolls */
-    int tl_selected, tl_scroll;     /* task row under the cursor, first task row shown */
-    bool task_detail;               /* Enter on a task: its details instead of the chart */
-    int task_scroll;
-
     /* queues, locks and key prefixes (the keys collector) */
     struct snapshot *keys;          /* held reference to the newest keys sample, NULL before */
 
@@ -60,8 +41,6 @@ struct app {
 /* The state view keeps in its own file (struct view's state_new); NULL when it keeps none. */
 void *app_view_state(const struct app *app, const struct view *v);
 
-void app_open_stream(struct app *app, const struct bytes *key);
-void app_close_stream(struct app *app);
 void app_flash(struct app *app, const char *text);
 /* One key typed into a one-line text field (a filter): printable ASCII appends, Backspace
  * deletes, Enter ends the editing and keeps the text, Esc ends it and clears the text. True
@@ -70,18 +49,14 @@ bool app_edit_field(char *buf, size_t size, bool *editing, int key);
 /* Shows the view of number key '1'..'5' (where its family was left: a stream opened, an
  * execution's timeline), or says why it cannot (its source is not watched). */
 void app_show_key(struct app *app, char key);
-/* Esc from a view at the top of its family: the first view (streams, or workflows without
+/* Opens the view that shows t's kind at t (Esc comes back here). */
+void app_show(struct app *app, const struct target *t);
+/* Esc: back to the view this one was opened from; from a view opened by a number key, to its
+ * family's first view, and from there to the first view (streams, or workflows without
  * Redis). */
 void app_back(struct app *app);
-/* Shows execution id's timeline (remembering the current one when it is a child being opened
- * from its parent), and asks the PostgreSQL collector to read it every tick. */
-void app_open_workflow(struct app *app, const char *id, bool as_child);
-/* Back to the parent execution, or out of the timeline to wf_return. */
-void app_close_workflow(struct app *app);
-
-/* Scrolling keys for a scrolled view (j/k, arrows, PgUp/PgDn, Home/End): updates *scroll,
- * clamped to what the last draw reported (detail_lines, page_rows). ACT_NONE for other keys. */
-int app_scroll_key(struct app *app, int key, int *scroll);
+/* The view under this one (the one help was opened over); NULL when none. */
+const struct view *app_view_under(const struct app *app);
 
 /* Drawing helpers for views: a sanitized, clipped string at (y, x) with a role. */
 int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,

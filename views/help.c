@@ -1,9 +1,12 @@
 /* help.c -- the keys of the view underneath, then the global ones. Any key closes it. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "../tui/app_state.h"
+#include "../collectors/util.h"
 #include "../themes/theme.h"
+#include "../tui/app_state.h"
+#include "../tui/text_scroll.h"
 
 static const struct help_line global_help[] = {
     { "?  F1", "this help (j/k scroll it, any other key closes it)" },
@@ -66,9 +69,25 @@ static int add_lines(struct help_row *rows, int n, const struct help_line *lines
     return n;
 }
 
+extern const struct view help_view;
+
+static struct text_scroll *state_of(const struct app *app)
+{
+    return app_view_state(app, &help_view);
+}
+
+/* The view's own state: how far it is scrolled. */
+static void *help_state_new(void)
+{
+    return xcalloc(1, sizeof(struct text_scroll));
+}
+
 static void draw_help(struct app *app, WINDOW *w, int top, int height, int width)
 {
-    const struct view *under = app->under_help ? app->under_help : &streams_view;
+    struct text_scroll *st = state_of(app);
+    const struct view *under = app_view_under(app);
+    if (!under)
+        under = &streams_view;
     char title[64];
     snprintf(title, sizeof title, " Help: %s view", under->name);
     static struct help_row rows[HELP_ROWS_MAX];
@@ -85,19 +104,18 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
                        "its connections (CLIENT SETNAME); PostgreSQL in read-only transactions.";
     n = wrap(rows, n, NULL, note, width - 4, ROLE_DIM);
     int body = height - 1;   /* under the title */
-    app->detail_lines = n;
-    app->page_rows = body;
-    if (app->help_scroll > n - body)
-        app->help_scroll = n - body > 0 ? n - body : 0;
+    st->lines = n;
+    st->page = body > 0 ? body : 1;
+    text_scroll_clamp(st);
     char more[48] = "";
     if (n > body)
         snprintf(more, sizeof more, "   (j/k scroll, %d of %d lines)",
-                 app->help_scroll + body < n ? app->help_scroll + body : n, n);
+                 st->first + body < n ? st->first + body : n, n);
     char head[128];
     snprintf(head, sizeof head, "%s%s", title, more);
     app_puts(app, w, top, 0, width, ROLE_TITLE, head);
-    for (int i = 0; i < body && app->help_scroll + i < n; i++) {
-        const struct help_row *r = &rows[app->help_scroll + i];
+    for (int i = 0; i < body && st->first + i < n; i++) {
+        const struct help_row *r = &rows[st->first + i];
         int y = top + 1 + i;
         if (r->keys) {
             app_puts(app, w, y, 2, 22, ROLE_KEY, r->keys);
@@ -117,10 +135,11 @@ static int help_key(struct app *app, int key)
         return ACT_QUIT;
     if (key == KEY_RESIZE)
         return ACT_REDRAW;
-    if (app_scroll_key(app, key, &app->help_scroll) != ACT_NONE)
+    struct text_scroll *st = state_of(app);
+    if (text_scroll_key(st, key) != ACT_NONE)
         return ACT_REDRAW;   /* j/k, arrows, pages scroll; any other key closes */
-    app->view = app->under_help ? app->under_help : &streams_view;
-    app->help_scroll = 0;
+    st->first = 0;
+    app_back(app);
     return ACT_REDRAW;
 }
 
@@ -139,4 +158,6 @@ const struct view help_view = {
     .handle_key = help_key,
     .hints = help_hints,
     .help = no_help,
+    .state_new = help_state_new,
+    .state_free = free,
 };

@@ -3,6 +3,7 @@
  * The collector reads consumers only for this stream (the hub's focus). */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../collectors/util.h"
@@ -10,6 +11,7 @@
 #include "../tui/app_state.h"
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
+#include "../tui/text_scroll.h"
 #include "canvas.h"
 #include "streams_model.h"
 
@@ -198,12 +200,55 @@ static void draw_consumers(struct canvas *c, const struct stream_info *s)
     }
 }
 
+/* ---- the view's state ----------------------------------------------------------------------- */
+
+struct stream_state {
+    struct bytes key;               /* the stream shown */
+    struct text_scroll scroll;
+};
+
+static void *stream_state_new(void)
+{
+    struct stream_state *st = xcalloc(1, sizeof *st);
+    bytes_set(&st->key, "", 0);
+    return st;
+}
+
+static void stream_state_free(void *state)
+{
+    struct stream_state *st = state;
+    if (!st)
+        return;
+    bytes_free(&st->key);
+    free(st);
+}
+
+extern const struct view stream_view;
+
+static struct stream_state *state_of(const struct app *app)
+{
+    return app_view_state(app, &stream_view);
+}
+
+/* Opens at a stream: its consumers are read while it is the focus, so ask for them now. */
+static bool stream_show(struct app *app, const struct target *t)
+{
+    struct stream_state *st = state_of(app);
+    bytes_free(&st->key);
+    bytes_set(&st->key, t->key, t->key_len);
+    st->scroll.first = 0;
+    hub_set_focus(app->hub, t->key, t->key_len);
+    hub_request_refresh(app->hub);
+    return true;
+}
+
 static void draw_stream(struct app *app, WINDOW *w, int top, int height, int width)
 {
+    struct stream_state *st = state_of(app);
     const struct stream_info *s = app->snap
-        ? redis_snapshot_find(&app->snap->redis, app->open_key.ptr, app->open_key.len) : NULL;
+        ? redis_snapshot_find(&app->snap->redis, st->key.ptr, st->key.len) : NULL;
     int col = app_puts(app, w, top, 0, width, ROLE_TITLE, " stream ");
-    col += app_put(app, w, top, col, width - col, ROLE_TITLE, app->open_key.ptr, app->open_key.len);
+    col += app_put(app, w, top, col, width - col, ROLE_TITLE, st->key.ptr, st->key.len);
     if (!s) {
         app_puts(app, w, top + 2, 2, width - 4, ROLE_DIM,
                  app->snap ? "this stream is gone (deleted, renamed or no longer a stream)"
@@ -224,22 +269,28 @@ static void draw_stream(struct app *app, WINDOW *w, int top, int height, int wid
     draw_spark(app, w, top + 2, 1, half - 2, "length", sh ? &sh->length_ring : NULL);
     draw_spark(app, w, top + 2, half, width - half - 1, "max lag", sh ? &sh->max_lag_ring : NULL);
 
-    struct canvas c = { app, w, top + 3, height - 3, width, app->detail_scroll, 0 };
+    struct canvas c = { app, w, top + 3, height - 3, width, st->scroll.first, 0 };
     draw_groups(&c, s, sh);
     c.line++;
     draw_consumers(&c, s);
-    app->detail_lines = c.line;
-    app->page_rows = c.height;
+    /* what the keys scroll within; a stream that shrank is clamped from the next frame */
+    st->scroll.lines = c.line;
+    st->scroll.page = c.height > 0 ? c.height : 1;
+    text_scroll_clamp(&st->scroll);
 }
 
 static int stream_key(struct app *app, int key)
 {
+    struct stream_state *st = state_of(app);
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
-        app_close_stream(app);
+        bytes_free(&st->key);
+        bytes_set(&st->key, "", 0);
+        hub_set_focus(app->hub, "", 0);
+        app_back(app);
         return ACT_REDRAW;
     default:
-        return app_scroll_key(app, key, &app->detail_scroll);
+        return text_scroll_key(&st->scroll, key);
     }
 }
 
@@ -271,4 +322,8 @@ const struct view stream_view = {
     .handle_key = stream_key,
     .hints = stream_hints,
     .help = stream_help,
+    .state_new = stream_state_new,
+    .state_free = stream_state_free,
+    .shows = TARGET_STREAM,
+    .show = stream_show,
 };

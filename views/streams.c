@@ -423,8 +423,11 @@ static int streams_key(struct app *app, int key)
         }
         return ACT_REDRAW;
     case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
-        if (st->row_count && app->snap)
-            app_open_stream(app, &app->snap->redis.streams[st->rows[st->selected]]->key);
+        if (st->row_count && app->snap) {
+            const struct bytes *k = &app->snap->redis.streams[st->rows[st->selected]]->key;
+            app_show(app, &(struct target){ .kind = TARGET_STREAM, .key = k->ptr,
+                                            .key_len = k->len });
+        }
         return ACT_REDRAW;
     default:
         return ACT_NONE;

@@ -15,21 +15,100 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/text_scroll.h"
 #include "canvas.h"
 #include "panels.h"
 #include "timeline_model.h"
 
 #define HEADER_LINES 3
 
+/* ---- the view's state ----------------------------------------------------------------------- */
+
+struct timeline_state {
+    char open[QT_WF_ID_MAX];            /* the execution shown; "" when none */
+    char parents[16][QT_WF_ID_MAX];     /* executions opened before, for Esc out of a child */
+    int parent_n;
+    struct tl_axis axis;
+    bool axis_fit;                      /* refit on every draw until the user zooms or scrolls */
+    int selected, scroll;               /* task row under the cursor, first task row shown */
+    int page_rows;                      /* task rows the last draw showed */
+    bool task_detail;                   /* Enter on a task: its details instead of the chart */
+    struct text_scroll task;            /* the details' scrolling */
+};
+
+static void *timeline_state_new(void)
+{
+    return xcalloc(1, sizeof(struct timeline_state));
+}
+
+extern const struct view timeline_view;
+
+static struct timeline_state *state_of(const struct app *app)
+{
+    return app_view_state(app, &timeline_view);
+}
+
+/* Shows execution id, asking the PostgreSQL collector to read it every tick. */
+static void set_open(struct app *app, struct timeline_state *st, const char *id)
+{
+    str_copy(st->open, id, sizeof st->open);
+    st->axis_fit = true;
+    st->selected = st->scroll = 0;
+    st->task_detail = false;
+    st->task.first = 0;
+    hub_set_workflow(app->hub, st->open);
+}
+
+static bool timeline_show(struct app *app, const struct target *t)
+{
+    struct timeline_state *st = state_of(app);
+    if (strlen(t->execution) >= sizeof st->open) {
+        app_flash(app, "that execution id is too long to open here; use --workflow ID --once");
+        return false;
+    }
+    if (t->child && st->open[0]) {
+        int max = (int)ARRAY_LEN(st->parents);
+        if (st->parent_n == max) {   /* full: forget the outermost */
+            memmove(st->parents[0], st->parents[1], (size_t)(max - 1) * sizeof st->parents[0]);
+            st->parent_n--;
+        }
+        str_copy(st->parents[st->parent_n++], st->open, sizeof st->parents[0]);
+    } else if (!t->child) {
+        st->parent_n = 0;
+    }
+    set_open(app, st, t->execution);
+    return true;
+}
+
+static void open_execution(struct app *app, const char *id, bool child)
+{
+    app_show(app, &(struct target){ .kind = TARGET_EXECUTION, .execution = id, .child = child });
+}
+
+/* Esc: back to the parent execution, or out of the timeline. */
+static void close_execution(struct app *app, struct timeline_state *st)
+{
+    if (st->parent_n > 0) {
+        char parent[QT_WF_ID_MAX];
+        str_copy(parent, st->parents[--st->parent_n], sizeof parent);
+        set_open(app, st, parent);
+        return;
+    }
+    st->open[0] = '\0';
+    hub_set_workflow(app->hub, "");
+    app_back(app);
+}
+
 /* The execution the snapshot holds for the one the UI opened, or NULL (with why in *why). */
 static const struct workflow_exec *opened(const struct app *app, const char **why)
 {
+    const struct timeline_state *st = state_of(app);
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     static char msg[400];
-    if (!p || strcmp(p->open_id, app->wf_open) != 0 || p->open_found == PG_OPEN_PENDING) {
-        snprintf(msg, sizeof msg, "reading execution %.120s...", app->wf_open);
+    if (!p || strcmp(p->open_id, st->open) != 0 || p->open_found == PG_OPEN_PENDING) {
+        snprintf(msg, sizeof msg, "reading execution %.120s...", st->open);
     } else if (p->open_found == 0) {
-        snprintf(msg, sizeof msg, "no workflow execution with id '%.120s'", app->wf_open);
+        snprintf(msg, sizeof msg, "no workflow execution with id '%.120s'", st->open);
     } else if (p->open_found < 0) {
         snprintf(msg, sizeof msg, "%s", p->open_error);
     } else {
@@ -278,7 +357,8 @@ static void json_block(struct canvas *c, const char *title, const struct bytes *
 static void draw_detail(struct app *app, WINDOW *w, int top, int height, int width,
                         const struct task_exec *t, int64_t now)
 {
-    struct canvas c = { app, w, top, height, width, app->task_scroll, 0 };
+    struct timeline_state *st = state_of(app);
+    struct canvas c = { app, w, top, height, width, st->task.first, 0 };
     char line[300], a[48], d[32];
     if (canvas_visible(&c)) {
         int x = app_puts(app, w, canvas_y(&c), 0, width, ROLE_TITLE, " Task ");
@@ -332,14 +412,16 @@ static void draw_detail(struct app *app, WINDOW *w, int top, int height, int wid
     }
     json_block(&c, "Input", &t->input);
     json_block(&c, "Output", &t->output);
-    app->detail_lines = c.line;
-    app->page_rows = height;
+    st->task.lines = c.line;
+    st->task.page = height > 0 ? height : 1;
+    text_scroll_clamp(&st->task);
 }
 
 /* ---- the view -------------------------------------------------------------------------- */
 
 static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int width)
 {
+    struct timeline_state *st = state_of(app);
     const char *why = NULL;
     const struct workflow_exec *x = opened(app, &why);
     if (!x) {
@@ -349,123 +431,125 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
         return;
     }
     int64_t now = db_now(app);
-    if (app->tl_selected >= (int)x->task_count)
-        app->tl_selected = x->task_count ? (int)x->task_count - 1 : 0;
-    if (app->task_detail && x->task_count) {
-        draw_detail(app, w, top, height, width, &x->tasks[app->tl_selected], now);
+    if (st->selected >= (int)x->task_count)
+        st->selected = x->task_count ? (int)x->task_count - 1 : 0;
+    if (st->task_detail && x->task_count) {
+        draw_detail(app, w, top, height, width, &x->tasks[st->selected], now);
         return;
     }
     draw_header(app, w, top, width, x, now);
     int cols = width - bar_x(width) - 1;
     if (cols < 4)
         cols = 0;   /* too narrow for bars: the rows still list the tasks and statuses */
-    if (app->axis_fit || app->axis.ms_per_col <= 0)
-        tl_axis_fit(&app->axis, x, now, cols);
-    app->axis.cols = cols;
+    if (st->axis_fit || st->axis.ms_per_col <= 0)
+        tl_axis_fit(&st->axis, x, now, cols);
+    st->axis.cols = cols;
     int64_t span_from, span_to;
     tl_span(x, now, &span_from, &span_to);
-    draw_axis(app, w, top + HEADER_LINES, width, &app->axis, span_from);
+    draw_axis(app, w, top + HEADER_LINES, width, &st->axis, span_from);
 
     int rows = height - HEADER_LINES - 1;
     if (rows < 1)
         return;
-    if (app->tl_selected < app->tl_scroll)
-        app->tl_scroll = app->tl_selected;
-    if (app->tl_selected >= app->tl_scroll + rows)
-        app->tl_scroll = app->tl_selected - rows + 1;
+    if (st->selected < st->scroll)
+        st->scroll = st->selected;
+    if (st->selected >= st->scroll + rows)
+        st->scroll = st->selected - rows + 1;
     int *depth = xcalloc(x->task_count + 1, sizeof *depth);
     tl_fork_depth(x, depth);
-    for (int r = 0; r < rows && app->tl_scroll + r < (int)x->task_count; r++) {
-        int i = app->tl_scroll + r;
-        draw_task_row(app, w, top + HEADER_LINES + 1 + r, width, &app->axis, &x->tasks[i],
-                      depth[i], now, i == app->tl_selected);
+    for (int r = 0; r < rows && st->scroll + r < (int)x->task_count; r++) {
+        int i = st->scroll + r;
+        draw_task_row(app, w, top + HEADER_LINES + 1 + r, width, &st->axis, &x->tasks[i],
+                      depth[i], now, i == st->selected);
     }
     free(depth);
     if (x->task_count == 0)
         app_puts(app, w, top + HEADER_LINES + 1, 2, width - 4, ROLE_DIM, "no tasks yet");
-    app->page_rows = rows;
+    st->page_rows = rows;
 }
 
 static int detail_key(struct app *app, int key, const struct workflow_exec *x)
 {
+    struct timeline_state *st = state_of(app);
     switch (key) {
     case 27: case KEY_LEFT: case KEY_BACKSPACE: case 127:
-        app->task_detail = false;
+        st->task_detail = false;
         return ACT_REDRAW;
     case 'o':
-        if (x && app->tl_selected >= 0 && app->tl_selected < (int)x->task_count &&
-            x->tasks[app->tl_selected].sub_workflow_id.len)
-            app_open_workflow(app, x->tasks[app->tl_selected].sub_workflow_id.ptr, true);
+        if (x && st->selected >= 0 && st->selected < (int)x->task_count &&
+            x->tasks[st->selected].sub_workflow_id.len)
+            open_execution(app, x->tasks[st->selected].sub_workflow_id.ptr, true);
         else
             app_flash(app, "this task has no sub-workflow");
         return ACT_REDRAW;
     default:
-        return app_scroll_key(app, key, &app->task_scroll) ? ACT_REDRAW : ACT_NONE;
+        return text_scroll_key(&st->task, key);
     }
 }
 
 static int timeline_key(struct app *app, int key)
 {
+    struct timeline_state *st = state_of(app);
     const char *why;
     const struct workflow_exec *x = opened(app, &why);
-    if (app->task_detail)
+    if (st->task_detail)
         return detail_key(app, key, x);
     int n = x ? (int)x->task_count : 0;
-    int page = app->page_rows > 1 ? app->page_rows - 1 : 1;
+    int page = st->page_rows > 1 ? st->page_rows - 1 : 1;
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127:
-        app_close_workflow(app);
+        close_execution(app, st);
         return ACT_REDRAW;
-    case KEY_DOWN: case 'j': app->tl_selected++; break;
-    case KEY_UP: case 'k': app->tl_selected--; break;
-    case KEY_NPAGE: case ' ': app->tl_selected += page; break;
-    case KEY_PPAGE: app->tl_selected -= page; break;
-    case KEY_HOME: case 'g': app->tl_selected = 0; break;
-    case KEY_END: case 'G': app->tl_selected = n - 1; break;
+    case KEY_DOWN: case 'j': st->selected++; break;
+    case KEY_UP: case 'k': st->selected--; break;
+    case KEY_NPAGE: case ' ': st->selected += page; break;
+    case KEY_PPAGE: st->selected -= page; break;
+    case KEY_HOME: case 'g': st->selected = 0; break;
+    case KEY_END: case 'G': st->selected = n - 1; break;
     case '+': case '=':
-        tl_axis_zoom(&app->axis, 0.5, app->axis.cols / 2);
-        app->axis_fit = false;
+        tl_axis_zoom(&st->axis, 0.5, st->axis.cols / 2);
+        st->axis_fit = false;
         return ACT_REDRAW;
     case '-': case '_':
-        tl_axis_zoom(&app->axis, 2.0, app->axis.cols / 2);
-        app->axis_fit = false;
+        tl_axis_zoom(&st->axis, 2.0, st->axis.cols / 2);
+        st->axis_fit = false;
         return ACT_REDRAW;
     case 'h': case KEY_LEFT:
-        tl_axis_scroll(&app->axis, -(app->axis.cols / 4 > 0 ? app->axis.cols / 4 : 1));
-        app->axis_fit = false;
+        tl_axis_scroll(&st->axis, -(st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1));
+        st->axis_fit = false;
         return ACT_REDRAW;
     case 'l': case KEY_RIGHT:
-        tl_axis_scroll(&app->axis, app->axis.cols / 4 > 0 ? app->axis.cols / 4 : 1);
-        app->axis_fit = false;
+        tl_axis_scroll(&st->axis, st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1);
+        st->axis_fit = false;
         return ACT_REDRAW;
     case 'f': case '0':
-        app->axis_fit = true;
+        st->axis_fit = true;
         return ACT_REDRAW;
     case '\n': case '\r': case KEY_ENTER:
         if (n > 0) {
-            app->task_detail = true;
-            app->task_scroll = 0;
+            st->task_detail = true;
+            st->task.first = 0;
         }
         return ACT_REDRAW;
     case 'o':
-        if (n > 0 && app->tl_selected < n && x->tasks[app->tl_selected].sub_workflow_id.len)
-            app_open_workflow(app, x->tasks[app->tl_selected].sub_workflow_id.ptr, true);
+        if (n > 0 && st->selected < n && x->tasks[st->selected].sub_workflow_id.len)
+            open_execution(app, x->tasks[st->selected].sub_workflow_id.ptr, true);
         else
             app_flash(app, "this task has no sub-workflow");
         return ACT_REDRAW;
     case 'p':
         if (x && x->parent_id.len)
-            app_open_workflow(app, x->parent_id.ptr, false);
+            open_execution(app, x->parent_id.ptr, false);
         else
             app_flash(app, "this execution has no parent");
         return ACT_REDRAW;
     default:
         return ACT_NONE;
     }
-    if (app->tl_selected >= n)
-        app->tl_selected = n - 1;
-    if (app->tl_selected < 0)
-        app->tl_selected = 0;
+    if (st->selected >= n)
+        st->selected = n - 1;
+    if (st->selected < 0)
+        st->selected = 0;
     return ACT_REDRAW;
 }
 
@@ -486,9 +570,10 @@ static const struct help_line timeline_help[] = {
 
 static size_t timeline_hints(const struct app *app, struct hint *out)
 {
+    struct timeline_state *st = state_of(app);
     size_t n = 0;
     out[n++] = (struct hint){ "Esc back", 0 };
-    if (app->task_detail) {
+    if (st->task_detail) {
         out[n++] = (struct hint){ "j/k scroll", 0 };
         out[n++] = (struct hint){ "o open sub-workflow", 0 };
     } else {
@@ -509,4 +594,8 @@ const struct view timeline_view = {
     .handle_key = timeline_key,
     .hints = timeline_hints,
     .help = timeline_help,
+    .state_new = timeline_state_new,
+    .state_free = free,
+    .shows = TARGET_EXECUTION,
+    .show = timeline_show,
 };

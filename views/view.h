@@ -41,6 +41,23 @@ enum view_source {
     SOURCE_PG,        /* PostgreSQL's */
 };
 
+/* A thing a view can be asked to show (app_show): the view whose `shows` is its kind opens at
+ * it, and Esc returns to where it was asked from. */
+enum target_kind {
+    TARGET_NONE = 0,
+    TARGET_STREAM,        /* key: one stream's groups and consumers */
+    TARGET_EXECUTION,     /* execution: one workflow execution's timeline */
+};
+
+struct target {
+    enum target_kind kind;
+    const char *key;            /* TARGET_STREAM */
+    size_t key_len;
+    const char *execution;      /* TARGET_EXECUTION */
+    bool child;                 /* TARGET_EXECUTION: a sub-workflow opened from its parent's
+                                 * timeline (Esc goes back to the parent) */
+};
+
 struct view {
     const char *name;
     char key;                       /* '1'..'5': the number key of its family (a stream belongs
@@ -64,6 +81,10 @@ struct view {
      * view derives from it (rows, their order), keeping the cursor on its item. Called for
      * every view, drawn or not. NULL: nothing to do. */
     void (*on_snapshot)(struct app *app, int kind);
+    /* The target kind it opens at, and how: false when it cannot (it said why with
+     * app_flash). TARGET_NONE and NULL: none. */
+    enum target_kind shows;
+    bool (*show)(struct app *app, const struct target *t);
 };
 
 extern const struct view streams_view;   /* the list of streams (home) */

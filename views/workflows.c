@@ -525,7 +525,7 @@ static int workflows_key(struct app *app, int key)
     case '\n': case '\r': case KEY_ENTER: {
         const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, st->selected) : NULL;
         if (b && b->id.len)
-            app_open_workflow(app, b->id.ptr, false);
+            app_show(app, &(struct target){ .kind = TARGET_EXECUTION, .execution = b->id.ptr });
         return ACT_REDRAW;
     }
     default:
