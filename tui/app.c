@@ -493,6 +493,19 @@ static void view_hints(const struct app *app, char *line, size_t len, int width)
     fit_hints(line, len, width, h, n);
 }
 
+/* The other views' number keys, help and quit, for the end of a line about a source that is
+ * down: even then every view key is listed. */
+static void view_keys_tail(const struct app *app, char *tail, size_t len)
+{
+    char digits[ARRAY_LEN(families) + 1];
+    size_t nd = 0;
+    for (size_t i = 0; i < ARRAY_LEN(families); i++)
+        if (families[i].key != app->view->key && family_watched(app, families[i].key))
+            digits[nd++] = families[i].key;
+    digits[nd] = '\0';
+    snprintf(tail, len, "%s%s  ? help  q quit ", nd ? "  views:" : "", digits);
+}
+
 static void draw_status(struct app *app, int y, int width)
 {
     char line[800];
@@ -508,6 +521,17 @@ static void draw_status(struct app *app, int y, int width)
     }
     wattrset(stdscr, theme_attr(role));
     mvhline(y, 0, ' ', width);
+    if (role == ROLE_STATUS_ERR) {
+        /* the reason (the view shows it in full), then the view keys at the right end */
+        char tail[64];
+        view_keys_tail(app, tail, sizeof tail);
+        int tw = (int)strlen(tail);
+        if (tw < width) {
+            app_puts(app, stdscr, y, 0, width - tw, role, line);
+            app_puts(app, stdscr, y, width - tw, tw, role, tail);
+            return;
+        }
+    }
     app_puts(app, stdscr, y, 0, width, role, line);
 }
 
