@@ -16,6 +16,7 @@
 #include "canvas.h"
 #include "panels.h"
 #include "server_model.h"
+#include "streams_model.h"
 
 static const struct keys_snapshot *keys_of(const struct app *app)
 {
@@ -85,7 +86,78 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
 #define COUNT_W 7
 #define BYTES_W 8
 
-static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
+/* The order of the prefixes (s): most keys first (as collected), most bytes, largest share
+ * without TTL, by name; S reverses it. Locks stay no TTL first. */
+enum { PS_KEYS, PS_BYTES, PS_NO_TTL, PS_NAME, PS_COUNT };
+static const char *const prefix_sort_names[PS_COUNT] = { "keys", "bytes", "no-ttl", "name" };
+
+struct keys_state {
+    struct text_scroll scroll;
+    char filter[64];              /* kept filter on lock keys and prefixes; "" none */
+    bool editing;                 /* typing it */
+    int sort;                     /* PS_* */
+    bool reverse;
+};
+
+static double prefix_bytes(const struct prefix_info *p)
+{
+    return p->sampled > 0 ? (double)p->sampled_bytes / (double)p->sampled * (double)p->keys : -1;
+}
+
+static double prefix_no_ttl_share(const struct prefix_info *p)
+{
+    return p->keys > 0 ? (double)p->no_ttl / (double)p->keys : -1;
+}
+
+static int sort_mode;      /* for the comparator: qsort has no context argument */
+static bool sort_rev;
+
+static int by_double(double a, double b)
+{
+    return a > b ? -1 : a < b ? 1 : 0;   /* largest first; unknown (-1) last */
+}
+
+static int prefix_cmp(const void *pa, const void *pb)
+{
+    const struct prefix_info *a = *(const struct prefix_info *const *)pa;
+    const struct prefix_info *b = *(const struct prefix_info *const *)pb;
+    int c = 0;
+    switch (sort_mode) {
+    case PS_BYTES: c = by_double(prefix_bytes(a), prefix_bytes(b)); break;
+    case PS_NO_TTL: c = by_double(prefix_no_ttl_share(a), prefix_no_ttl_share(b)); break;
+    case PS_NAME: c = bytes_cmp(&a->prefix, &b->prefix); break;
+    default: c = a->keys > b->keys ? -1 : a->keys < b->keys; break;
+    }
+    if (c == 0)
+        c = bytes_cmp(&a->prefix, &b->prefix);
+    return sort_rev ? -c : c;
+}
+
+/* The prefixes the filter keeps, in the view's order; *n of them (caller frees). */
+static const struct prefix_info **prefixes_shown(const struct keys_snapshot *k,
+                                                 const struct keys_state *st, size_t *n)
+{
+    const struct prefix_info **v = xcalloc(k->prefix_count + 1, sizeof *v);
+    *n = 0;
+    for (size_t i = 0; i < k->prefix_count; i++)
+        if (key_matches_filter(&k->prefixes[i].prefix, st->filter))
+            v[(*n)++] = &k->prefixes[i];
+    sort_mode = st->sort;
+    sort_rev = st->reverse;
+    qsort(v, *n, sizeof *v, prefix_cmp);
+    return v;
+}
+
+static size_t locks_shown(const struct keys_snapshot *k, const struct keys_state *st)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < k->lock_count; i++)
+        n += key_matches_filter(&k->locks[i].key, st->filter);
+    return n;
+}
+
+static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
+                       const struct keys_state *st)
 {
     struct app *app = c->app;
     size_t none = 0;
@@ -99,7 +171,11 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
         if (none) {
             snprintf(line, sizeof line, ", %zu without TTL: never released if the holder dies",
                      none);
-            app_puts(app, c->w, y, x, c->width - x, ROLE_CRIT, line);
+            x += app_puts(app, c->w, y, x, c->width - x, ROLE_CRIT, line);
+        }
+        if (st->filter[0]) {
+            snprintf(line, sizeof line, "  /%.40s: %zu shown", st->filter, locks_shown(k, st));
+            app_puts(app, c->w, y, x, c->width - x, ROLE_TITLE, line);
         }
     }
     c->line++;
@@ -133,24 +209,27 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
             widest = wk;
     }
     int owner_w = 20;
-    int key_w = c->width - 3 - 1 - TTL_W - 2 - owner_w;
-    if (key_w > widest) {
-        key_w = widest;
-        owner_w = c->width - 3 - key_w - 1 - TTL_W - 2;
-    }
-    if (key_w < 12) {
+    int key_room = c->width - 3 - 1 - TTL_W - 2 - owner_w;
+    if (key_room < 12) {   /* a narrow screen: the keys before the owners */
         owner_w = 0;
-        key_w = c->width - 3 - 1 - TTL_W;
+        key_room = c->width - 3 - 1 - TTL_W;
     }
+    int key_w = widest < key_room ? widest : key_room;
     if (key_w < 4)
         key_w = 4;
+    if (owner_w)
+        owner_w = c->width - 3 - key_w - 1 - TTL_W - 2;
     snprintf(line, sizeof line, "   %-*s %*s%s%s", key_w, "KEY", TTL_W, "TTL", owner_w ? "  " : "",
              owner_w ? "OWNER" : "");
     canvas_column(c, line);
-    for (size_t i = 0; i < k->lock_count; i++, c->line++) {
-        if (!canvas_visible(c))
-            continue;
+    for (size_t i = 0; i < k->lock_count; i++) {
         const struct lock_info *l = &k->locks[i];
+        if (!key_matches_filter(&l->key, st->filter))
+            continue;
+        if (!canvas_visible(c)) {
+            c->line++;
+            continue;
+        }
         int y = canvas_y(c);
         bool bad = lock_no_ttl(l);
         if (bad)
@@ -166,15 +245,27 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k)
                  ttl);
         if (owner_w)
             app_put(app, c->w, y, end + 2, c->width - end - 2, ROLE_DIM, l->owner.ptr, l->owner.len);
+        c->line++;
     }
 }
 
-static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k)
+/* The lines draw_locks takes: it and this change together. */
+static int locks_lines(struct app *app, const struct keys_snapshot *k, const struct keys_state *st)
+{
+    int n = 1 + (locks_evictable(app->server ? &app->server->server : NULL, k) > 0);
+    return n + (k->lock_count == 0 ? 1 : 1 + (int)locks_shown(k, st));
+}
+
+static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k,
+                          const struct prefix_info **shown, size_t shown_n,
+                          const struct keys_state *st)
 {
     struct app *app = c->app;
     char line[512], a[24], b[24];
     c->line++;
-    snprintf(line, sizeof line, " Key prefixes  %zu", k->prefix_count);
+    int o = snprintf(line, sizeof line, " Key prefixes  %zu", k->prefix_count);
+    if (st->filter[0])
+        snprintf(line + o, sizeof line - (size_t)o, "  /%.40s: %zu shown", st->filter, shown_n);
     canvas_text(c, 0, ROLE_TITLE, line);
     c->line++;
     snprintf(line, sizeof line, "estimates from the last full SCAN pass; bytes: a sample of %d keys "
@@ -194,10 +285,10 @@ static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k)
     snprintf(line, sizeof line, "  %-*s %*s %*s %*s %*s", prefix_w, "PREFIX", COUNT_W, "KEYS", COUNT_W,
              "NO-TTL", BYTES_W, "~BYTES", COUNT_W, "SAMPLE");
     canvas_column(c, line);
-    for (size_t i = 0; i < k->prefix_count; i++, c->line++) {
+    for (size_t i = 0; i < shown_n; i++, c->line++) {
         if (!canvas_visible(c))
             continue;
-        const struct prefix_info *p = &k->prefixes[i];
+        const struct prefix_info *p = shown[i];
         int y = canvas_y(c);
         app_put(app, c->w, y, 2, prefix_w, ROLE_DEFAULT, p->prefix.ptr, p->prefix.len);
         int x = 2 + prefix_w;
@@ -223,9 +314,15 @@ static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k)
     }
 }
 
+/* The lines draw_prefixes takes. */
+static int prefixes_lines(const struct keys_snapshot *k, size_t shown_n)
+{
+    return 4 + (k->memory_denied != 0) + (int)shown_n + (k->prefix_count == 0);
+}
+
 extern const struct view keys_view;
 
-static struct text_scroll *state_of(const struct app *app)
+static struct keys_state *state_of(const struct app *app)
 {
     return app_view_state(app, &keys_view);
 }
@@ -233,7 +330,8 @@ static struct text_scroll *state_of(const struct app *app)
 static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width)
 {
     const struct keys_snapshot *k = keys_of(app);
-    struct text_scroll *st = state_of(app);
+    struct keys_state *ks = state_of(app);
+    struct text_scroll *st = &ks->scroll;
     char line[256], a[24], b[24];
     st->lines = 0;
     st->page = 1;
@@ -263,38 +361,72 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
     if (k->state == CONN_DOWN)
         y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
 
-    /* a dry run counts the lines, so a scroll left from a longer list is clamped now */
-    struct canvas dry = { app, w, y, 0, width, 0, 0 };
-    draw_locks(&dry, k);
-    draw_prefixes(&dry, k);
-    st->lines = dry.line;
+    /* the lines are counted from the layout, so a scroll left from a longer list is clamped
+     * before drawing */
+    size_t shown_n;
+    const struct prefix_info **shown = prefixes_shown(k, ks, &shown_n);
+    st->lines = locks_lines(app, k, ks) + prefixes_lines(k, shown_n);
     st->page = top + height - y > 0 ? top + height - y : 1;
     text_scroll_clamp(st);
     struct canvas c = { app, w, y, top + height - y, width, st->first, 0 };
-    draw_locks(&c, k);
-    draw_prefixes(&c, k);
+    draw_locks(&c, k, ks);
+    draw_prefixes(&c, k, shown, shown_n, ks);
+    free(shown);
 }
 
 static int keys_key(struct app *app, int key)
 {
+    struct keys_state *st = state_of(app);
+    if (st->editing) {
+        if (key == KEY_RESIZE)
+            return ACT_REDRAW;
+        if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
+            return ACT_HANDLED;   /* nothing else while typing */
+        st->scroll.first = 0;
+        return ACT_REDRAW;
+    }
     switch (key) {
+    case '/':
+        st->editing = true;
+        return ACT_REDRAW;
+    case 's':
+        st->sort = (st->sort + 1) % PS_COUNT;
+        return ACT_REDRAW;
+    case 'S':
+        st->reverse = !st->reverse;
+        return ACT_REDRAW;
     case 27: case KEY_BACKSPACE: case 127: case 8:
+        if (key == 27 && st->filter[0]) {
+            st->filter[0] = '\0';
+            return ACT_REDRAW;
+        }
         app_back(app);
         return ACT_REDRAW;
     default:
-        return text_scroll_key(state_of(app), key);
+        return text_scroll_key(&st->scroll, key);
     }
 }
 
-/* The view's own state: how far it is scrolled. */
+/* The filter being typed, for the status line. */
+static bool keys_editing(const struct app *app, char *line, size_t len)
+{
+    const struct keys_state *st = state_of(app);
+    if (!st->editing)
+        return false;
+    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
+    return true;
+}
+
 static void *keys_state_new(void)
 {
-    return xcalloc(1, sizeof(struct text_scroll));
+    return xcalloc(1, sizeof(struct keys_state));
 }
 
 static const struct help_line keys_help[] = {
     { "Up/Down j/k PgUp/PgDn", "scroll" },
-    { "Esc", "back to the streams" },
+    { "/", "filter locks and prefixes by name (Enter keeps it, Esc clears it)" },
+    { "s / S", "order the prefixes: keys, bytes, no-ttl share, name / reverse it" },
+    { "Esc", "clear the filter, then back to the streams" },
     { "locks", "keys matching --lock-pattern, no TTL first" },
     { "!! none", "no TTL: never released if its holder dies" },
     { "prefixes", "a key's part up to its first `:`, most keys first" },
@@ -305,11 +437,15 @@ static const struct help_line keys_help[] = {
 
 static size_t keys_hints(const struct app *app, struct hint *out)
 {
-    (void)app;
-    out[0] = (struct hint){ "Esc back", 1 };
-    out[1] = (struct hint){ "j/k scroll", 0 };
-    out[2] = (struct hint){ "r refresh", 2 };
-    return 3;
+    static char sort[48];   /* the UI thread's only */
+    const struct keys_state *st = state_of(app);
+    snprintf(sort, sizeof sort, "s sort:%s%s", prefix_sort_names[st->sort % PS_COUNT],
+             st->reverse ? "(rev)" : "");
+    out[0] = (struct hint){ "/ filter", 0 };
+    out[1] = (struct hint){ sort, 1 };
+    out[2] = (struct hint){ "j/k scroll", 2 };
+    out[3] = (struct hint){ "Esc back", 3 };
+    return 4;
 }
 
 const struct view keys_view = {
@@ -320,6 +456,7 @@ const struct view keys_view = {
     .handle_key = keys_key,
     .hints = keys_hints,
     .help = keys_help,
+    .editing = keys_editing,
     .state_new = keys_state_new,
     .state_free = free,
 };

@@ -14,6 +14,7 @@
 #include "../tui/text_scroll.h"
 #include "panels.h"
 #include "server_model.h"
+#include "streams_model.h"
 
 static int sev_role(enum severity s)
 {
@@ -143,9 +144,33 @@ static void gauge(char *out, size_t len, double share, int width, bool utf8)
 
 extern const struct view server_view;
 
-static struct text_scroll *state_of(const struct app *app)
+struct server_state {
+    struct text_scroll scroll;
+    char filter[64];              /* kept filter on the slow commands' text; "" none */
+    bool editing;                 /* typing it */
+    bool longest;                 /* s: the slowest first, else the newest */
+    bool reverse;                 /* S */
+};
+
+static struct server_state *state_of(const struct app *app)
 {
     return app_view_state(app, &server_view);
+}
+
+static const struct slowlog_entry *slow_sort_base;   /* for the comparator */
+static bool slow_longest, slow_reverse;
+
+static int slow_cmp(const void *pa, const void *pb)
+{
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    int c = 0;
+    if (slow_longest) {
+        long long da = slow_sort_base[a].duration_us, db = slow_sort_base[b].duration_us;
+        c = da > db ? -1 : da < db;
+    }
+    if (c == 0)
+        c = a < b ? -1 : a > b;   /* as fetched: newest first */
+    return slow_reverse ? -c : c;
 }
 
 static void draw_server(struct app *app, WINDOW *w, int top, int height, int width)
@@ -153,7 +178,8 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
     const struct server_snapshot *s = server_of(app);
     const struct server_history *h = &app->history.server;
     const struct thresholds *t = app->thresholds;
-    struct text_scroll *st = state_of(app);
+    struct server_state *ss = state_of(app);
+    struct text_scroll *st = &ss->scroll;
     st->lines = 0;
     st->page = height > 0 ? height : 1;
     text_scroll_clamp(st);
@@ -314,8 +340,21 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
         snprintf(line, sizeof line, "+%lld new (%s/s), %lld since start, slower than %s", s->slowlog_new, b,
                  s->slowlog_new_total, a);
         row(&l, "slowlog", s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
-        for (size_t i = 0; i < s->slowlog_count; i++) {
-            const struct slowlog_entry *e = &s->slowlog[i];
+        size_t order[SLOWLOG_KEEP], shown = 0;
+        for (size_t i = 0; i < s->slowlog_count && i < SLOWLOG_KEEP; i++)
+            if (key_matches_filter(&s->slowlog[i].command, ss->filter))
+                order[shown++] = i;
+        slow_sort_base = s->slowlog;
+        slow_longest = ss->longest;
+        slow_reverse = ss->reverse;
+        qsort(order, shown, sizeof *order, slow_cmp);
+        if (ss->filter[0]) {
+            snprintf(line, sizeof line, "/%.40s: %zu of %zu shown", ss->filter, shown,
+                     s->slowlog_count);
+            row(&l, "", ROLE_TITLE, line);
+        }
+        for (size_t j = 0; j < shown; j++) {
+            const struct slowlog_entry *e = &s->slowlog[order[j]];
             int y = line_y(&l);
             if (y >= 0) {
                 fmt_duration_ms(s->server_time_ms ? s->server_time_ms - e->time_s * 1000 : QT_UNKNOWN, a,
@@ -336,24 +375,56 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
 
 static int server_key(struct app *app, int key)
 {
+    struct server_state *st = state_of(app);
+    if (st->editing) {
+        if (key == KEY_RESIZE)
+            return ACT_REDRAW;
+        return app_edit_field(st->filter, sizeof st->filter, &st->editing, key) ? ACT_REDRAW
+                                                                                : ACT_HANDLED;
+    }
     switch (key) {
+    case '/':
+        st->editing = true;
+        return ACT_REDRAW;
+    case 's':
+        st->longest = !st->longest;
+        return ACT_REDRAW;
+    case 'S':
+        st->reverse = !st->reverse;
+        return ACT_REDRAW;
     case 27: case KEY_BACKSPACE: case 127: case 8:
+        if (key == 27 && st->filter[0]) {
+            st->filter[0] = '\0';
+            return ACT_REDRAW;
+        }
         app_back(app);
         return ACT_REDRAW;
     default:
-        return text_scroll_key(state_of(app), key);
+        return text_scroll_key(&st->scroll, key);
     }
+}
+
+/* The filter being typed, for the status line. */
+static bool server_editing(const struct app *app, char *line, size_t len)
+{
+    const struct server_state *st = state_of(app);
+    if (!st->editing)
+        return false;
+    snprintf(line, len, " Filter slow commands: %s_   (Enter: keep, Esc: clear)", st->filter);
+    return true;
 }
 
 /* The view's own state: how far it is scrolled. */
 static void *server_state_new(void)
 {
-    return xcalloc(1, sizeof(struct text_scroll));
+    return xcalloc(1, sizeof(struct server_state));
 }
 
 static const struct help_line server_help[] = {
     { "Up/Down j/k PgUp/PgDn", "scroll" },
-    { "Esc  1", "back to the streams" },
+    { "/", "filter the slow commands by their text (Enter keeps it, Esc clears it)" },
+    { "s / S", "slow commands: newest or slowest first / reverse it" },
+    { "Esc  1", "clear the filter, then back to the streams" },
     { "problems", "ranked: critical first (evictions of queue data, restarts, failed writes)" },
     { "evict", "red when keys are evicted under a policy that can drop queue keys" },
     { "slowlog", "new slow commands since the last sample, each counted once" },
@@ -363,11 +434,15 @@ static const struct help_line server_help[] = {
 
 static size_t server_hints(const struct app *app, struct hint *out)
 {
-    (void)app;
-    out[0] = (struct hint){ "Esc back", 1 };
-    out[1] = (struct hint){ "j/k scroll", 0 };
-    out[2] = (struct hint){ "r refresh", 2 };
-    return 3;
+    static char sort[48];   /* the UI thread's only */
+    const struct server_state *st = state_of(app);
+    snprintf(sort, sizeof sort, "s sort:%s%s", st->longest ? "slowest" : "newest",
+             st->reverse ? "(rev)" : "");
+    out[0] = (struct hint){ "/ filter", 0 };
+    out[1] = (struct hint){ sort, 1 };
+    out[2] = (struct hint){ "j/k scroll", 2 };
+    out[3] = (struct hint){ "Esc back", 3 };
+    return 4;
 }
 
 const struct view server_view = {
@@ -378,6 +453,7 @@ const struct view server_view = {
     .handle_key = server_key,
     .hints = server_hints,
     .help = server_help,
+    .editing = server_editing,
     .state_new = server_state_new,
     .state_free = free,
 };

@@ -109,6 +109,26 @@ else fail "prefixes listed with keys, share without TTL, size estimate and sampl
 lines=$(wc -l <"$tmp/screen"); widest=$(wc -L <"$tmp/screen")
 if [ "$lines" -le 24 ] && [ "$widest" -le 80 ]; then pass "keys view fits 80x24"
 else fail "keys view fits 80x24 ($lines lines, $widest columns)"; fi
+# / keeps the locks and prefixes whose name has the text; s orders the prefixes; Esc clears
+keys / c l e a n Enter
+sleep 0.6; capture
+if grep -qF "/clean: 1 shown" "$tmp/screen" && grep -qE '^   lock:cleanup ' "$tmp/screen" &&
+    ! grep -qF "lock:nightly-report" "$tmp/screen" && ! grep -qE '^  bull: ' "$tmp/screen"
+then pass "/ filters the locks and prefixes and the titles say what it left"
+else fail "/ filters the locks and prefixes and the titles say what it left"; fi
+keys Escape s s s
+sleep 0.6; capture
+if grep -qF "s sort:name" "$tmp/screen" && grep -qF "lock:nightly-report" "$tmp/screen" &&
+    [ "$(grep -E '^  (bull|jobs|lock): ' "$tmp/screen" | head -n 1 | cut -c3-6)" = "bull" ] &&
+    [ "$(grep -E '^  (bull|jobs|lock): ' "$tmp/screen" | tail -n 1 | cut -c3-6)" = "lock" ]
+then pass "Esc clears the filter; s orders the prefixes by name"
+else fail "Esc clears the filter; s orders the prefixes by name"; fi
+keys S
+sleep 0.6; capture
+if [ "$(grep -E '^  (bull|jobs|lock): ' "$tmp/screen" | head -n 1 | cut -c3-6)" = "lock" ]
+then pass "S reverses the prefixes' order"
+else fail "S reverses the prefixes' order"; fi
+keys S s
 
 keys Tab
 if wait_for "STREAM " 3; then pass "Tab from the keys view goes on to the streams"

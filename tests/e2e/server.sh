@@ -21,6 +21,12 @@ cleanup() {
 trap cleanup EXIT INT TERM
 wait_redis "$port" || { echo "not ok 1 - redis-server did not start"; exit 1; }
 redis-cli -p "$port" XADD jobs '*' n 1 >/dev/null
+# two slow-log entries of our own making (a threshold of 0 logs every command, then it is set
+# high again: none of queuetop's commands are logged)
+redis-cli -p "$port" CONFIG SET slowlog-log-slower-than 0 >/dev/null
+redis-cli -p "$port" ECHO marker-one >/dev/null
+redis-cli -p "$port" TYPE jobs >/dev/null
+redis-cli -p "$port" CONFIG SET slowlog-log-slower-than 10000000 >/dev/null
 
 # 2000 SETs of 8000 bytes in RESP, replayed for a few seconds (bounded) to keep Redis evicting
 awk 'BEGIN { v = sprintf("%8000s", ""); gsub(/ /, "x", v);
@@ -50,6 +56,21 @@ else fail "2 opens the server view with problems, memory and evictions"; fi
 if grep -qF "slowlog" "$tmp/screen" && grep -qF "PING min" "$tmp/screen"; then
     pass "server view shows latency and slowlog"
 else fail "server view shows latency and slowlog"; fi
+# / filters the slow commands by their text, s puts the slowest first; Esc clears the filter
+keys G
+if wait_for "ECHO marker-one" 3 && grep -qF "TYPE jobs" "$tmp/screen"; then
+    pass "the server view lists the slow commands"
+else fail "the server view lists the slow commands"; fi
+keys / m a r k e r Enter G
+if wait_for "/marker: 1 of " 3 && grep -qF "ECHO marker-one" "$tmp/screen" &&
+    ! grep -qF "TYPE jobs" "$tmp/screen"
+then pass "/ filters the slow commands and says how many it left"
+else fail "/ filters the slow commands and says how many it left"; fi
+keys Escape s G
+if wait_for "s sort:slowest" 3 && grep -qF "TYPE jobs" "$tmp/screen" &&
+    ! grep -qF "/marker" "$tmp/screen"
+then pass "Esc clears the filter; s switches to the slowest first"
+else fail "Esc clears the filter; s switches to the slowest first"; fi
 keys 1
 if wait_for "STREAM " 3; then pass "1 goes back to the streams"; else fail "1 goes back to the streams"; fi
 keys q
