@@ -20,7 +20,10 @@
  * group count is known, and the per-group commands: up to three more round trips.
  * Streams not reached keep their previous data and their own sample times.
  * All commands are read-only. The state (known streams) belongs to the collector thread only;
- * each tick publishes a deep copy as an immutable snapshot. */
+ * each tick publishes a snapshot that shares its records (copy on write).
+ * The collector is four files (see streams_internal.h): this one (the set of known streams,
+ * discovery, a tick), streams_parse.c, streams_read.c (costs and the pipelined batches) and
+ * streams_plan.c (probes, hot and cold). */
 #include "redis_streams.h"
 
 #include <pthread.h>
@@ -31,104 +34,10 @@
 
 #include "collector.h"
 #include "cost.h"
-#include "reply_arena.h"
 #include "redis_io.h"
+#include "reply_arena.h"
+#include "streams_internal.h"
 #include "util.h"
-
-struct tracked {
-    struct stream_info *info;   /* a shared record: written only through own() */
-    uint64_t seen_pass;   /* last SCAN pass that returned this key */
-    bool sampled;         /* read at least once */
-    bool groups_read;     /* read with its groups (a first read asks XINFO STREAM only) */
-    bool changed;         /* read next tick: it moved, or the last read lacked its groups */
-    bool moved;           /* a probe or the last read saw it move: read before the others */
-    bool probed;          /* probe_len holds a probe's XLEN */
-    long long probe_len;  /* of a stream not read yet: its last probe's XLEN (-1 not a length) */
-    bool gone;            /* the key vanished or changed type: drop at the next compaction */
-    bool denied;          /* this tick's read was refused (NOPERM): not shown */
-    bool planned;         /* in this tick's plan already */
-    uint64_t tick_read;   /* the last tick that asked for it */
-    bool size_known;      /* entry_bytes holds a measure */
-    long long entry_bytes;   /* one entry's size, roughly: MEMORY USAGE / XLEN, or the two
-                              * entries of its last XINFO STREAM reply */
-    unsigned heavy_reads; /* reads with XLEN since its size was last measured */
-    bool listed;          /* some group of its record holds a consumer list */
-    bool busy;            /* busy(info) as of its last read: the hot list looks at every
-                           * stream every tick, and the records are all over the heap */
-};
-
-/* A stream with outstanding work (lag or pending entries) is re-read at least this often,
- * budget permitting, even when nothing about it moved. */
-#define BUSY_REREAD_MS 5000
-/* The cold rotation starts a new cycle at most this often: a stream that did not move (its
- * XLEN probes the same, no work outstanding) is re-read no more often than this. */
-#define COLD_CYCLE_MIN_MS 5000
-/* Shares of a tick's allowance: the rest goes to the cold rotation. */
-#define SHARE_DISCOVERY_FIRST 0.9   /* until the first full SCAN pass: names first */
-#define SHARE_DISCOVERY 0.15
-#define SHARE_HOT 0.3
-#define SHARE_PROBE 0.55
-#define SCAN_COUNT_MIN 10
-/* A stream too heavy for XINFO STREAM has its size measured again after this many reads: its
- * entries may have become small (a trim, a new producer). */
-#define HEAVY_RECHECK_READS 32
-
-struct streams_collector {
-    struct streams_config cfg;
-    struct hub *hub;
-    struct collector_thread thread;
-
-    redisContext *ctx;
-    char url[512];
-    char version[32];
-    char role[16];
-
-    char cursor[32];
-    uint64_t pass;
-    bool scan_complete;
-    long long keys_scanned_pass;
-    long long keys_scanned_last;
-    unsigned passes_on_session;   /* own SCAN passes ended on this connection */
-    bool feed_mode;               /* discovery from cfg.feed instead of our own SCAN */
-    bool memory_refused;          /* MEMORY USAGE is not allowed (ACL) or not known here */
-    bool xlen_refused;            /* XLEN is not allowed: XINFO STREAM for every stream */
-    uint64_t feed_enter_id;       /* the feed's pass in progress when feed_mode began */
-
-    struct tracked *items;        /* sorted by key */
-    size_t count, cap;
-    struct bytes *fresh;          /* keys SCAN found this tick that are not tracked yet */
-    size_t fresh_count, fresh_cap;
-    size_t rr_next;               /* cold rotation: where the next tick starts */
-    size_t probe_next;            /* probe rotation */
-    int64_t cycle_start_ms, probe_cycle_start_ms;
-    int64_t cycle_ms, probe_cycle_ms;   /* the last complete rotations; 0 none yet */
-    double spent_us;              /* estimated Redis time of this tick */
-    double tick_allow_us;
-    size_t probes;                /* XLEN probes this tick */
-    size_t probed_in_cycle;
-    uint64_t tick_no;             /* ticks so far */
-    int scan_count_now;           /* COUNT of this tick's SCANs */
-
-    struct bytes focus;           /* stream whose consumers are read */
-    struct reply_arena arena;     /* replies of the batch being read */
-    unsigned round_trips;
-    size_t refreshed;
-    uint64_t seq;
-    int64_t server_ms;
-    int64_t last_ok_mono_ms;      /* when a tick last succeeded */
-    size_t denied;                /* streams refused this tick (NOPERM on their key) */
-    int scan_result;              /* of the SCAN that rode a batch: 1 pass ended, 0 more */
-
-    /* restarts: streams known before, compared after the next full pass */
-    char run_id[48];
-    struct lost_stream *before;   /* what was known when a new run_id appeared */
-    size_t before_count;
-    bool lost_pending;            /* waiting for a full pass to compare */
-    struct lost_stream *lost;     /* vanished or shrank across the last restart */
-    size_t lost_count;
-    bool lost_known;
-    char denied_error[200];       /* the first such refusal, as a user-facing line */
-};
 
 void streams_config_defaults(struct streams_config *cfg)
 {
@@ -198,51 +107,6 @@ unsigned streams_collector_round_trips(const struct streams_collector *c)
     return c->round_trips;
 }
 
-/* ---- reply helpers ---------------------------------------------------------------------- */
-
-/* Value of a field in a flat [name, value, name, value, ...] array, or NULL. */
-static redisReply *field(const redisReply *arr, const char *name)
-{
-    if (!arr || arr->type != REDIS_REPLY_ARRAY)
-        return NULL;
-    for (size_t i = 0; i + 1 < arr->elements; i += 2) {
-        const redisReply *k = arr->element[i];
-        if ((k->type == REDIS_REPLY_STRING || k->type == REDIS_REPLY_STATUS) &&
-            strcmp(k->str, name) == 0)
-            return arr->element[i + 1];
-    }
-    return NULL;
-}
-
-/* Integer (or numeric string) value; QT_UNKNOWN for nil, absent or junk. */
-static long long as_ll(const redisReply *r)
-{
-    long long v;
-    if (!r)
-        return QT_UNKNOWN;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
-        return v;
-    return QT_UNKNOWN;
-}
-
-static void as_id(const redisReply *r, char *buf, size_t buflen)
-{
-    buf[0] = '\0';
-    if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) &&
-        r->len < buflen) {
-        struct stream_id id;
-        if (stream_id_parse(r->str, r->len, &id) == 0)
-            memcpy(buf, r->str, r->len + 1);
-    }
-}
-
-static bool is_error(const redisReply *r, const char *prefix)
-{
-    return r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, prefix, strlen(prefix)) == 0;
-}
-
 /* ---- the set of known streams ----------------------------------------------------------- */
 
 static struct tracked *find_tracked(struct streams_collector *c, const char *key, size_t len)
@@ -255,7 +119,7 @@ static struct tracked *find_tracked(struct streams_collector *c, const char *key
 
 /* t's record, to be written: a private copy first when a published snapshot holds it. Taken
  * before any pointer into the record is (a copy moves its groups). */
-static struct stream_info *own(struct tracked *t)
+struct stream_info *sc_own(struct tracked *t)
 {
     return t->info = stream_info_writable(t->info);
 }
@@ -267,7 +131,7 @@ static bool busy(const struct stream_info *s)
 }
 
 /* The derived figures of t's record, after a read wrote it. */
-static void derive(struct tracked *t)
+void sc_derive(struct tracked *t)
 {
     stream_info_derive(t->info);
     t->busy = busy(t->info);
@@ -392,7 +256,7 @@ static void add_fresh(struct streams_collector *c, const char *key, size_t len)
 
 /* ---- talking to Redis ------------------------------------------------------------------- */
 
-static int fail_io(struct streams_collector *c, const char *what, char *err, size_t errlen)
+int sc_fail_io(struct streams_collector *c, const char *what, char *err, size_t errlen)
 {
     snprintf(err, errlen, "lost connection to %s during %s: %s", c->url, what,
              c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "no reply");
@@ -400,7 +264,7 @@ static int fail_io(struct streams_collector *c, const char *what, char *err, siz
     return -1;
 }
 
-static int fail_reply(struct streams_collector *c, const char *what, const redisReply *r,
+int sc_fail_reply(struct streams_collector *c, const char *what, const redisReply *r,
                       char *err, size_t errlen)
 {
     if (r && r->type == REDIS_REPLY_ERROR && r->str)
@@ -412,7 +276,7 @@ static int fail_reply(struct streams_collector *c, const char *what, const redis
 
 /* A key-scoped refusal (ACL key patterns): the stream is left out and counted, the tick goes
  * on. Only when every stream read was refused does the tick fail (see tick()). */
-static void deny_stream(struct streams_collector *c, struct tracked *t, const redisReply *r)
+void sc_deny_stream(struct streams_collector *c, struct tracked *t, const redisReply *r)
 {
     if (!t->denied) {
         t->denied = true;
@@ -479,7 +343,7 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
     redisReply *r = redis_io_command(c->ctx, "INFO server");
     c->round_trips++;
     if (!r)
-        return fail_io(c, "INFO", err, errlen);
+        return sc_fail_io(c, "INFO", err, errlen);
     char run_id[48] = "";
     if (r->type == REDIS_REPLY_STRING) {
         if (redis_info_field(r->str, "redis_version", c->version, sizeof c->version) == 0)
@@ -514,7 +378,7 @@ static double scan_cost(struct streams_collector *c)
 }
 
 /* The next SCAN command of the pass. count must have room for 24 bytes. */
-static void scan_argv(struct streams_collector *c, bool full, const char *argv[8], char *count)
+void sc_scan_argv(struct streams_collector *c, bool full, const char *argv[8], char *count)
 {
     (void)full;
     snprintf(count, 24, "%d", c->scan_count_now);
@@ -530,10 +394,10 @@ static void scan_argv(struct streams_collector *c, bool full, const char *argv[8
 
 /* Takes a SCAN reply: new cursor, keys. Returns 1 when the pass ended, 0 when more remains,
  * -1 with err filled. The reply is not freed here. */
-static int scan_apply(struct streams_collector *c, const redisReply *r, char *err, size_t errlen)
+int sc_scan_apply(struct streams_collector *c, const redisReply *r, char *err, size_t errlen)
 {
     if (r->type == REDIS_REPLY_ERROR)
-        return fail_reply(c, "SCAN refused", r, err, errlen);
+        return sc_fail_reply(c, "SCAN refused", r, err, errlen);
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
         r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY ||
         r->element[0]->len >= sizeof c->cursor) {
@@ -563,1133 +427,19 @@ static int scan_step(struct streams_collector *c, bool full, char *err, size_t e
 {
     const char *argv[8];
     char count[24];
-    scan_argv(c, full, argv, count);
+    sc_scan_argv(c, full, argv, count);
     redisReply *r = redis_io_command_argv(c->ctx, 8, argv, NULL);
     c->round_trips++;
     if (!r)
-        return fail_io(c, "SCAN", err, errlen);
-    int rc = scan_apply(c, r, err, errlen);
+        return sc_fail_io(c, "SCAN", err, errlen);
+    int rc = sc_scan_apply(c, r, err, errlen);
     freeReplyObject(r);
     return rc;
 }
 
-static void parse_stream(struct stream_info *s, const redisReply *r)
-{
-    s->length = as_ll(field(r, "length"));
-    if (s->length < 0)
-        s->length = 0;
-    s->entries_added = as_ll(field(r, "entries-added"));
-    s->group_count = as_ll(field(r, "groups"));
-    as_id(field(r, "last-generated-id"), s->last_id, sizeof s->last_id);
-    s->first_id[0] = '\0';
-    if (s->length > 0) {
-        const redisReply *first = field(r, "first-entry");
-        if (first && first->type == REDIS_REPLY_ARRAY && first->elements >= 1)
-            as_id(first->element[0], s->first_id, sizeof s->first_id);
-        else
-            as_id(field(r, "recorded-first-entry-id"), s->first_id, sizeof s->first_id);
-    }
-}
-
-static void free_groups(struct stream_info *s)
-{
-    struct stream_info tmp = { 0 };
-    tmp.groups = s->groups;
-    tmp.group_len = s->group_len;
-    tmp.key.ptr = NULL;
-    stream_info_free(&tmp);
-    s->groups = NULL;
-    s->group_len = 0;
-}
-
-static int group_name_cmp(const void *pa, const void *pb)
-{
-    const struct group_info *a = pa, *b = pb;
-    return bytes_cmp(&a->name, &b->name);
-}
-
-/* Groups are kept sorted by name bytes (Redis lists them so; a reply is not trusted to), so that
- * a reply about a group finds it in O(log groups): a stream with 20,000 groups was quadratic. */
-static void parse_groups(struct stream_info *s, const redisReply *r)
-{
-    free_groups(s);
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements == 0)
-        return;
-    s->groups = xcalloc(r->elements, sizeof *s->groups);
-    for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *g = r->element[i];
-        const redisReply *name = field(g, "name");
-        if (!name || name->type != REDIS_REPLY_STRING)
-            continue;
-        struct group_info *gi = &s->groups[s->group_len++];
-        bytes_set(&gi->name, name->str, name->len);
-        bytes_set(&gi->oldest_consumer, "", 0);
-        gi->consumers = as_ll(field(g, "consumers"));
-        gi->pending = as_ll(field(g, "pending"));
-        if (gi->pending < 0)
-            gi->pending = 0;
-        as_id(field(g, "last-delivered-id"), gi->last_delivered_id, sizeof gi->last_delivered_id);
-        gi->entries_read = as_ll(field(g, "entries-read"));
-        gi->lag = as_ll(field(g, "lag"));
-        gi->oldest_age_ms = gi->oldest_idle_ms = gi->oldest_deliveries = QT_UNKNOWN;
-    }
-    if (s->group_len > 1)
-        qsort(s->groups, s->group_len, sizeof *s->groups, group_name_cmp);
-}
-
-/* XPENDING key group - + 1  ->  [[id, consumer, idle-ms, deliveries]] or [] */
-static void parse_oldest(struct group_info *g, const redisReply *r, int64_t server_ms)
-{
-    g->has_oldest = false;
-    if (!r || r->type != REDIS_REPLY_ARRAY || r->elements < 1)
-        return;
-    const redisReply *e = r->element[0];
-    if (e->type != REDIS_REPLY_ARRAY || e->elements < 4 || e->element[0]->type != REDIS_REPLY_STRING)
-        return;
-    struct stream_id id;
-    if (stream_id_parse(e->element[0]->str, e->element[0]->len, &id) < 0 ||
-        e->element[0]->len >= sizeof g->oldest_id)
-        return;
-    g->has_oldest = true;
-    memcpy(g->oldest_id, e->element[0]->str, e->element[0]->len + 1);
-    g->oldest_age_ms = stream_id_age_ms(id, server_ms);
-    if (e->element[1]->type == REDIS_REPLY_STRING) {
-        bytes_free(&g->oldest_consumer);
-        bytes_set(&g->oldest_consumer, e->element[1]->str, e->element[1]->len);
-    }
-    g->oldest_idle_ms = as_ll(e->element[2]);
-    g->oldest_deliveries = as_ll(e->element[3]);
-}
-
-static void parse_consumers(struct group_info *g, const redisReply *r)
-{
-    for (size_t i = 0; i < g->consumer_count; i++)
-        bytes_free(&g->consumer_list[i].name);
-    free(g->consumer_list);
-    g->consumer_list = NULL;
-    g->consumer_count = 0;
-    g->has_consumer_list = false;
-    if (!r || r->type != REDIS_REPLY_ARRAY)
-        return;
-    g->has_consumer_list = true;
-    if (r->elements == 0)
-        return;
-    g->consumer_list = xcalloc(r->elements, sizeof *g->consumer_list);
-    for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *name = field(r->element[i], "name");
-        if (!name || name->type != REDIS_REPLY_STRING)
-            continue;
-        struct consumer_info *ci = &g->consumer_list[g->consumer_count++];
-        bytes_set(&ci->name, name->str, name->len);
-        ci->pending = as_ll(field(r->element[i], "pending"));
-        ci->idle_ms = as_ll(field(r->element[i], "idle"));
-        ci->inactive_ms = as_ll(field(r->element[i], "inactive"));
-    }
-}
-
-static bool is_focus(const struct streams_collector *c, const struct tracked *t)
+bool sc_is_focus(const struct streams_collector *c, const struct tracked *t)
 {
     return c->focus.len && bytes_cmp(&c->focus, &t->info->key) == 0;
-}
-
-/* ---- what a read costs, and what is worth reading ---------------------------------------- */
-
-static uint64_t mix(uint64_t h, uint64_t v)
-{
-    h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-    return h;
-}
-
-static uint64_t mix_str(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
-    return mix(h, n);
-}
-
-/* What moves when a stream is written to or consumed from (not ages: they move with time). */
-static uint64_t stream_signature(const struct stream_info *s, bool with_groups)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-    h = mix(h, (uint64_t)s->length);
-    h = mix(h, (uint64_t)s->entries_added);
-    h = mix(h, (uint64_t)s->group_count);
-    h = mix_str(h, s->last_id, strlen(s->last_id));
-    for (size_t g = 0; with_groups && g < s->group_len; g++) {
-        const struct group_info *gi = &s->groups[g];
-        h = mix(h, (uint64_t)gi->pending);
-        h = mix(h, (uint64_t)gi->lag);
-        h = mix(h, (uint64_t)gi->entries_read);
-        h = mix(h, (uint64_t)gi->consumers);
-        h = mix_str(h, gi->last_delivered_id, strlen(gi->last_delivered_id));
-    }
-    return h;
-}
-
-/* XINFO GROUPS costs Redis time in proportion to the groups (6.3 ms at 10,000): it is asked
- * only when the count is known (from XINFO STREAM, or the size of the last XINFO GROUPS) and
- * the call stays well under COST_COMMAND_MAX_US. */
-static bool groups_readable(struct streams_collector *c, const struct tracked *t)
-{
-    if (!t->sampled || t->info->group_count < 0)
-        return false;
-    if (!c->cfg.budget)
-        return t->info->group_count <= STREAM_GROUPS_READ_MAX;
-    return cost_xinfo_groups(c->cfg.budget, t->info->group_count) <= COST_COMMAND_MAX_US / 2.0;
-}
-
-/* XINFO CONSUMERS of the focused stream, when the group's consumers are few enough. */
-static bool consumers_readable(struct streams_collector *c, const struct tracked *t,
-                               const struct group_info *g)
-{
-    return is_focus(c, t) && g->consumers <= STREAM_CONSUMERS_READ_MAX;
-}
-
-/* Whether XINFO STREAM may be asked of t: its entries are known to be small enough
- * (STREAM_ENTRY_LIGHT_BYTES). When MEMORY USAGE cannot be asked, a stream is taken as light
- * until one XINFO STREAM reply shows otherwise. */
-static bool stream_light(const struct streams_collector *c, const struct tracked *t)
-{
-    if (c->xlen_refused)
-        return true;
-    if (!t->size_known)
-        return c->memory_refused;
-    return t->entry_bytes <= STREAM_ENTRY_LIGHT_BYTES;
-}
-
-/* Whether this read of t measures its size with MEMORY USAGE (SAMPLES 1: one listpack node,
- * whatever the stream's size): on a first read, and now and then for a heavy stream. */
-static bool size_wanted(const struct streams_collector *c, const struct tracked *t)
-{
-    if (c->memory_refused)
-        return false;
-    return !t->size_known ||
-           (t->entry_bytes > STREAM_ENTRY_LIGHT_BYTES && t->heavy_reads >= HEAVY_RECHECK_READS);
-}
-
-/* The bytes of the first and last entries of an XINFO STREAM reply (ids, fields, values), per
- * entry; -1 when it holds none. */
-static long long reply_entry_bytes(const redisReply *r)
-{
-    static const char *const names[] = { "first-entry", "last-entry" };
-    long long bytes = 0;
-    int entries = 0;
-    for (int n = 0; n < 2; n++) {
-        const redisReply *e = field(r, names[n]);
-        if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2)
-            continue;
-        entries++;
-        bytes += e->element[0]->type == REDIS_REPLY_STRING ? (long long)e->element[0]->len : 0;
-        const redisReply *fv = e->element[1];
-        for (size_t i = 0; fv->type == REDIS_REPLY_ARRAY && i < fv->elements; i++)
-            if (fv->element[i]->type == REDIS_REPLY_STRING)
-                bytes += (long long)fv->element[i]->len;
-    }
-    return entries ? bytes / entries : -1;
-}
-
-/* An XINFO STREAM reply into t (own()ed by the caller): its figures, and the size of its two
- * entries. */
-static void take_xinfo_stream(struct tracked *t, const redisReply *r)
-{
-    parse_stream(t->info, r);
-    t->info->xinfo_stream = true;
-    long long per_entry = reply_entry_bytes(r);
-    if (per_entry >= 0) {
-        t->entry_bytes = per_entry;
-        t->size_known = true;
-    }
-}
-
-/* What a first read of t asks after round trip A (XINFO STREAM, XINFO GROUPS of a few
- * groups): planned with the read, charged when asked (add_fix). */
-static double first_read_rest(struct streams_collector *c, const struct tracked *t)
-{
-    struct cost_budget *b = c->cfg.budget;
-    if (!b || t->sampled)
-        return 0;
-    return cost_of(b, COST_XINFO_STREAM) + cost_xinfo_groups(b, 1);
-}
-
-/* Estimated Redis time of one read of t: round trip A, and for a first read what follows. */
-static double read_cost(struct streams_collector *c, const struct tracked *t, bool with_groups)
-{
-    struct cost_budget *b = c->cfg.budget;
-    if (!b)
-        return 0;
-    double us = cost_of(b, stream_light(c, t) ? COST_XINFO_STREAM : COST_XLEN) +
-                cost_of(b, COST_PTTL) + first_read_rest(c, t);
-    if (size_wanted(c, t))
-        us += cost_of(b, COST_SMALL);
-    if (with_groups) {
-        us += cost_xinfo_groups(b, t->info->group_count);
-        for (size_t g = 0; g < t->info->group_len; g++) {
-            if (t->info->groups[g].pending > 0)
-                us += cost_of(b, COST_XPENDING);
-            if (consumers_readable(c, t, &t->info->groups[g]))
-                us += cost_of(b, COST_XINFO_CONSUMERS);
-        }
-    }
-    return us;
-}
-
-/* ---- pipelines ---------------------------------------------------------------------------
- * Commands are written as RESP text into one buffer per round trip and handed to hiredis with a
- * single redisAppendFormattedCommand: hiredis 0.14's printf-style formatter costs more CPU than
- * Redis spends executing these commands (see make bench). */
-
-struct cmdbuf {
-    char *p;
-    size_t len, cap;
-    size_t count;   /* commands in the buffer */
-};
-
-static void cmdbuf_put(struct cmdbuf *b, const char *data, size_t n)
-{
-    if (b->len + n > b->cap) {
-        b->cap = (b->len + n) * 2 + 256;
-        b->p = xrealloc(b->p, b->cap);
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-/* "<sigil><n>\r\n" into head (at least 24 bytes); returns its length. snprintf took a tenth
- * of --once's CPU here. */
-static size_t resp_header(char *head, char sigil, size_t n)
-{
-    char digits[24];
-    size_t d = 0;
-    do {
-        digits[d++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    size_t len = 0;
-    head[len++] = sigil;
-    while (d)
-        head[len++] = digits[--d];
-    head[len++] = '\r';
-    head[len++] = '\n';
-    return len;
-}
-
-/* Appends one command; args are (pointer, length) pairs. */
-static void cmdbuf_add(struct cmdbuf *b, int argc, const char *const *argv, const size_t *lens)
-{
-    char head[32];
-    cmdbuf_put(b, head, resp_header(head, '*', (size_t)argc));
-    for (int i = 0; i < argc; i++) {
-        size_t l = lens ? lens[i] : strlen(argv[i]);
-        cmdbuf_put(b, head, resp_header(head, '$', l));
-        cmdbuf_put(b, argv[i], l);
-        cmdbuf_put(b, "\r\n", 2);
-    }
-    b->count++;
-}
-
-static void cmd_key(struct cmdbuf *b, const char *a, const char *sub, const struct bytes *k)
-{
-    const char *argv[] = { a, sub, k->ptr };
-    size_t lens[] = { strlen(a), strlen(sub), k->len };
-    cmdbuf_add(b, 3, argv, lens);
-}
-
-/* XPENDING k g - + 1 (the head of the PEL) or XINFO CONSUMERS k g. */
-static void cmd_group(struct cmdbuf *b, bool consumers, const struct bytes *k, const struct bytes *g)
-{
-    if (consumers) {
-        const char *argv[] = { "XINFO", "CONSUMERS", k->ptr, g->ptr };
-        size_t lens[] = { 5, 9, k->len, g->len };
-        cmdbuf_add(b, 4, argv, lens);
-    } else {
-        const char *argv[] = { "XPENDING", k->ptr, g->ptr, "-", "+", "1" };
-        size_t lens[] = { 8, k->len, g->len, 1, 1, 1 };
-        cmdbuf_add(b, 6, argv, lens);
-    }
-}
-
-static void cmdbuf_send(redisContext *ctx, struct cmdbuf *b)
-{
-    if (b->len)
-        redisAppendFormattedCommand(ctx, b->p, b->len);
-    b->len = 0;
-}
-
-/* A per-group request of round trip A, matched to its group by name after XINFO GROUPS
- * (groups may come and go between samples). */
-struct group_req {
-    size_t item;        /* index into items */
-    struct bytes group;
-    bool consumers;     /* XINFO CONSUMERS, else XPENDING */
-};
-
-/* A request of a later round trip (B, C or D), matched by name too: nothing may hold an index
- * into a groups[] array across a round trip. */
-enum fix_kind {
-    FIX_PENDING,        /* XPENDING k g - + 1 */
-    FIX_CONSUMERS,      /* XINFO CONSUMERS k g */
-    FIX_STREAM,         /* XINFO STREAM k: a first read whose size A found small enough */
-    FIX_GROUPS,         /* XINFO GROUPS k: a first read, once its group count is known (or,
-                         * for a stream too heavy for XINFO STREAM, unknown) */
-};
-
-struct group_fix {
-    size_t item;
-    struct bytes group; /* empty for FIX_STREAM and FIX_GROUPS */
-    enum fix_kind kind;
-};
-
-/* What round trip A asks of a stream, besides PTTL (always the last of its commands). */
-enum {
-    ASK_STREAM = 1,     /* XINFO STREAM; else XLEN */
-    ASK_MEMORY = 2,     /* MEMORY USAGE k SAMPLES 1 */
-    ASK_GROUPS = 4,     /* XINFO GROUPS */
-};
-
-/* One later round trip's requests, in sending order, and their commands. */
-struct fix_round {
-    struct group_fix *fixes;
-    size_t nfix, capfix;
-    struct cmdbuf b;
-};
-
-/* One batch of streams on its way through the pipeline. */
-struct batch {
-    size_t *idx;              /* indexes into items */
-    size_t n;
-    bool want_role;
-    bool with_scan;           /* the tick's first SCAN rides at the end of round trip A */
-    bool full;                /* for the SCAN's COUNT */
-    unsigned char *ask;       /* ASK_* of stream i */
-    struct group_req *reqs;   /* round trip A's per-group requests, in sending order */
-    size_t nreq, capreq;
-    size_t *first_req;        /* stream i owns reqs [first_req[i], first_req[i+1]) */
-    struct fix_round now;     /* the round trip being read (B, C, then D) */
-    struct fix_round next;    /* what its replies ask for */
-};
-
-static void fix_round_free(struct fix_round *f)
-{
-    for (size_t i = 0; i < f->nfix; i++)
-        bytes_free(&f->fixes[i].group);
-    free(f->fixes);
-    free(f->b.p);
-    memset(f, 0, sizeof *f);
-}
-
-static void batch_free(struct batch *bt)
-{
-    for (size_t q = 0; q < bt->nreq; q++)
-        bytes_free(&bt->reqs[q].group);
-    free(bt->reqs);
-    free(bt->first_req);
-    free(bt->ask);
-    fix_round_free(&bt->now);
-    fix_round_free(&bt->next);
-    free(bt->idx);
-    memset(bt, 0, sizeof *bt);
-}
-
-static struct group_info *group_by_name(struct stream_info *s, const struct bytes *name)
-{
-    struct group_info key;
-    key.name = *name;
-    return s->group_len ? bsearch(&key, s->groups, s->group_len, sizeof *s->groups,
-                                  group_name_cmp)
-                        : NULL;
-}
-
-/* Applies an XPENDING or XINFO CONSUMERS reply to group g of stream t (g NULL: the group is
- * gone). A refusal of this key (NOPERM) leaves the stream out. */
-static void apply_group_reply(struct streams_collector *c, struct tracked *t, struct group_info *g,
-                              bool consumers, const redisReply *r)
-{
-    if (is_error(r, "NOPERM"))
-        deny_stream(c, t, r);
-    if (!g)
-        return;
-    if (consumers) {
-        parse_consumers(g, r);
-        t->listed = true;
-    }
-    else
-        parse_oldest(g, r, c->server_ms);
-}
-
-/* Writes round trip A of the batch into the connection's output buffer; it leaves with the
- * next redis_io_get_reply, together with anything appended after it. */
-static void batch_prepare(struct streams_collector *c, struct batch *bt)
-{
-    struct cmdbuf out = { 0 };
-    const char *time_argv[] = { "TIME" };
-    cmdbuf_add(&out, 1, time_argv, NULL);
-    if (bt->want_role) {
-        const char *info_argv[] = { "INFO", "replication" };
-        cmdbuf_add(&out, 2, info_argv, NULL);
-    }
-    bt->first_req = xcalloc(bt->n + 1, sizeof *bt->first_req);
-    bt->ask = xcalloc(bt->n + 1, sizeof *bt->ask);
-    for (size_t i = 0; i < bt->n; i++) {
-        struct tracked *t = &c->items[bt->idx[i]];
-        const struct bytes *k = &t->info->key;
-        unsigned char ask = 0;
-        if (stream_light(c, t)) {
-            ask |= ASK_STREAM;
-            cmd_key(&out, "XINFO", "STREAM", k);
-        } else {
-            const char *xlen[] = { "XLEN", k->ptr };
-            size_t xlen_len[] = { 4, k->len };
-            cmdbuf_add(&out, 2, xlen, xlen_len);
-        }
-        if (size_wanted(c, t)) {
-            ask |= ASK_MEMORY;
-            const char *mu[] = { "MEMORY", "USAGE", k->ptr, "SAMPLES", "1" };
-            size_t mu_len[] = { 6, 5, k->len, 7, 1 };
-            cmdbuf_add(&out, 5, mu, mu_len);
-        }
-        /* a stream XINFO STREAM last found without groups is asked XINFO GROUPS only when this
-         * one finds some (round trip B) */
-        if (groups_readable(c, t) &&
-            !((ask & ASK_STREAM) && t->info->xinfo_stream && t->info->group_count == 0)) {
-            ask |= ASK_GROUPS;
-            cmd_key(&out, "XINFO", "GROUPS", k);
-        }
-        bt->ask[i] = ask;
-        const char *pttl[] = { "PTTL", k->ptr };
-        size_t pttl_len[] = { 4, k->len };
-        cmdbuf_add(&out, 2, pttl, pttl_len);
-        c->spent_us += read_cost(c, t, ask & ASK_GROUPS) - first_read_rest(c, t);
-        bt->first_req[i] = bt->nreq;
-        for (size_t g = 0; (ask & ASK_GROUPS) && g < t->info->group_len; g++) {
-            for (int kind = 0; kind < 2; kind++) {
-                bool consumers = kind == 1;
-                if (consumers ? !consumers_readable(c, t, &t->info->groups[g])
-                              : t->info->groups[g].pending <= 0)
-                    continue;
-                if (bt->nreq == bt->capreq) {
-                    bt->capreq = bt->capreq ? bt->capreq * 2 : 64;
-                    bt->reqs = xrealloc(bt->reqs, bt->capreq * sizeof *bt->reqs);
-                }
-                struct group_req *q = &bt->reqs[bt->nreq++];
-                q->item = bt->idx[i];
-                q->consumers = consumers;
-                bytes_set(&q->group, t->info->groups[g].name.ptr, t->info->groups[g].name.len);
-                cmd_group(&out, consumers, k, &q->group);
-            }
-        }
-    }
-    bt->first_req[bt->n] = bt->nreq;
-    if (bt->with_scan) {
-        /* Redis runs it while we parse this batch: discovery costs no extra round trip. */
-        const char *argv[8];
-        char count[24];
-        scan_argv(c, bt->full, argv, count);
-        cmdbuf_add(&out, 8, argv, NULL);
-    }
-    cmdbuf_send(c->ctx, &out);
-    free(out.p);
-    c->round_trips++;
-}
-
-/* Adds a request to round r and charges its estimated cost; name is NULL for FIX_STREAM and
- * FIX_GROUPS. */
-static void add_fix(struct streams_collector *c, struct fix_round *r, size_t item,
-                    enum fix_kind kind, const struct bytes *key, const struct bytes *name)
-{
-    r->fixes = xgrow(r->fixes, r->nfix, &r->capfix, 16, sizeof *r->fixes);
-    struct group_fix *f = &r->fixes[r->nfix++];
-    f->item = item;
-    f->kind = kind;
-    if (kind == FIX_GROUPS || kind == FIX_STREAM) {
-        bytes_set(&f->group, "", 0);
-        cmd_key(&r->b, "XINFO", kind == FIX_GROUPS ? "GROUPS" : "STREAM", key);
-    } else {
-        bytes_set(&f->group, name->ptr, name->len);
-        cmd_group(&r->b, kind == FIX_CONSUMERS, key, name);
-    }
-    struct cost_budget *b = c->cfg.budget;
-    if (!b)
-        return;
-    long long groups = c->items[item].info->group_count;
-    switch (kind) {
-    case FIX_GROUPS: c->spent_us += cost_xinfo_groups(b, groups > 0 ? groups : 1); break;
-    case FIX_STREAM: c->spent_us += cost_of(b, COST_XINFO_STREAM); break;
-    case FIX_CONSUMERS: c->spent_us += cost_of(b, COST_XINFO_CONSUMERS); break;
-    default: c->spent_us += cost_of(b, COST_XPENDING); break;
-    }
-}
-
-/* The per-group requests of stream item that `covered` ([2*g] XPENDING, [2*g+1] XINFO
- * CONSUMERS; NULL: none) does not hold yet, into round r. */
-static void add_group_fixes(struct streams_collector *c, struct fix_round *r, size_t item,
-                            const bool *covered)
-{
-    struct tracked *t = &c->items[item];
-    for (size_t g = 0; g < t->info->group_len; g++) {
-        const struct group_info *gi = &t->info->groups[g];
-        if (!(covered && covered[2 * g]) && gi->pending > 0)
-            add_fix(c, r, item, FIX_PENDING, &t->info->key, &gi->name);
-        if (!(covered && covered[2 * g + 1]) && consumers_readable(c, t, gi))
-            add_fix(c, r, item, FIX_CONSUMERS, &t->info->key, &gi->name);
-    }
-}
-
-/* Reads round trip A's replies and applies them; writes into bt->b what round trip B must ask
- * (groups new since the last sample). Replies live in the arena until the end of this call. */
-static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *err, size_t errlen)
-{
-    redisReply *r = NULL;
-    int rc = 0;
-    bool *covered = NULL;   /* [2*g] XPENDING applied, [2*g+1] XINFO CONSUMERS applied */
-    size_t covered_cap = 0;
-
-    reply_arena_attach(&c->arena, c->ctx);
-    if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-        rc = fail_io(c, "TIME", err, errlen);
-        goto done;
-    }
-    long long sec = QT_UNKNOWN, usec = QT_UNKNOWN;
-    if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-        sec = as_ll(r->element[0]);
-        usec = as_ll(r->element[1]);
-    }
-    if (sec >= 0 && sec < 100000000000LL && usec >= 0 && usec < 1000000)
-        c->server_ms = sec * 1000 + usec / 1000;
-    else
-        rc = fail_reply(c, "TIME failed", r, err, errlen);
-    if (bt->want_role) {
-        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-            rc = fail_io(c, "INFO", err, errlen);
-            goto done;
-        }
-        if (r->type == REDIS_REPLY_STRING &&
-            redis_info_field(r->str, "role", c->role, sizeof c->role) == 0)
-            redis_info_clean(c->role);
-    }
-
-    int64_t now_mono = mono_ms();
-    for (size_t i = 0; i < bt->n; i++) {
-        struct tracked *t = &c->items[bt->idx[i]];
-        redisReply *rs = NULL, *rm = NULL, *rg = NULL, *rt = NULL;
-        static redisReply no_groups = { .type = REDIS_REPLY_ARRAY };
-        unsigned ask = bt->ask[i];
-        bool wg = ask & ASK_GROUPS, xs = ask & ASK_STREAM;
-        if (redis_io_get_reply(c->ctx, (void **)&rs) != REDIS_OK ||
-            ((ask & ASK_MEMORY) && redis_io_get_reply(c->ctx, (void **)&rm) != REDIS_OK) ||
-            (wg && redis_io_get_reply(c->ctx, (void **)&rg) != REDIS_OK) ||
-            redis_io_get_reply(c->ctx, (void **)&rt) != REDIS_OK) {
-            rc = fail_io(c, xs ? "XINFO" : "XLEN", err, errlen);
-            goto done;
-        }
-        if (!wg)
-            rg = &no_groups;
-        bool ok = false;
-        own(t);
-        t->denied = false;
-        t->tick_read = c->tick_no;
-        uint64_t sig_before = t->sampled ? stream_signature(t->info, t->groups_read) : 0;
-        bool rs_ok = xs ? rs->type == REDIS_REPLY_ARRAY : rs->type == REDIS_REPLY_INTEGER;
-        if (!xs && is_error(rs, "NOPERM") && strstr(rs->str, "'xlen'")) {
-            /* an ACL that grants XINFO but not XLEN (the command, not this key): every
-             * stream is read with XINFO STREAM from now on, this one next tick */
-            c->xlen_refused = true;
-            t->changed = true;
-        } else if (is_error(rs, "ERR no such key") || is_error(rs, "WRONGTYPE") ||
-            is_error(rg, "ERR no such key") || is_error(rg, "WRONGTYPE") ||
-            (rt->type == REDIS_REPLY_INTEGER && rt->integer == -2)) {
-            /* deleted or retyped since SCAN (possibly between two commands); XLEN of a
-             * missing key is 0, PTTL's -2 tells */
-            t->gone = true;
-        } else if (is_error(rs, "NOPERM") || is_error(rg, "NOPERM")) {
-            deny_stream(c, t, is_error(rs, "NOPERM") ? rs : rg);
-        } else if (!rs_ok || rg->type != REDIS_REPLY_ARRAY) {
-            if (rc == 0)
-                rc = fail_reply(c, xs ? "XINFO failed" : "XLEN failed", !rs_ok ? rs : rg, err,
-                                errlen);
-        } else {
-            bool first = !t->sampled;
-            t->sampled = true;
-            if (xs) {
-                take_xinfo_stream(t, rs);
-            } else {
-                /* too heavy for XINFO STREAM (or not known yet): the length alone; ids
-                 * unknown, entries-added from the groups (stream_info_derive) */
-                t->info->length = rs->integer >= 0 ? rs->integer : 0;
-                t->info->xinfo_stream = false;
-                t->info->first_id[0] = t->info->last_id[0] = '\0';
-                t->heavy_reads++;
-            }
-            if (rm && rm->type == REDIS_REPLY_INTEGER && rm->integer >= 0) {
-                /* a small stream is light whatever its length: its two entries cannot be
-                 * bigger than all of it (a one-entry stream takes ~4.7 KiB: node overhead) */
-                t->entry_bytes = rm->integer <= 4 * STREAM_ENTRY_LIGHT_BYTES
-                                     ? 0 : rm->integer / (t->info->length > 0 ? t->info->length : 1);
-                t->size_known = true;
-                t->heavy_reads = 0;
-            } else if (rm && rm->type == REDIS_REPLY_ERROR) {
-                /* refused for this user, or unknown to this server: not asked again; XINFO
-                 * STREAM replies say how big entries are from now on */
-                c->memory_refused = true;
-            }
-            /* a first read follows up in round trip B: XINFO STREAM if its entries are small
-             * (then its groups, once their count is known), else XINFO GROUPS straight away */
-            enum fix_kind follow = FIX_PENDING;   /* none */
-            if (first && !xs)
-                follow = stream_light(c, t) ? FIX_STREAM : FIX_GROUPS;
-            else if (xs && !wg && t->info->group_count > 0 && groups_readable(c, t))
-                follow = FIX_GROUPS;   /* first read, or groups where there were none */
-            bool later = follow != FIX_PENDING;
-            if (wg) {
-                parse_groups(t->info, rg);
-                if (!xs)
-                    t->info->group_count = (long long)t->info->group_len;
-                t->info->groups_unread = false;
-            } else {
-                /* until a later round trip reads them, or for good when there are too many to
-                 * read within COST_COMMAND_MAX_US: group figures are unknown, not none */
-                free_groups(t->info);
-                t->info->groups_unread = t->info->group_count != 0;
-            }
-            t->info->ttl_ms = rt->type == REDIS_REPLY_INTEGER && rt->integer >= 0 ? rt->integer : -1;
-            t->info->sampled_server_ms = c->server_ms;
-            t->info->sampled_mono_ms = now_mono;
-            bool was_read = t->groups_read;
-            t->groups_read = wg || (xs && !later && t->info->group_count == 0);
-            bool moved = was_read && stream_signature(t->info, true) != sig_before;
-            t->moved = moved || (t->moved && !wg && !later);   /* until read with its groups */
-            /* read again next tick: it moved, or a read without groups could now have them */
-            t->changed = moved || (!wg && !later && t->info->group_count > 0 &&
-                                    groups_readable(c, t));
-            if (later)
-                add_fix(c, &bt->now, bt->idx[i], follow, &t->info->key, NULL);
-            ok = true;
-        }
-        if (2 * t->info->group_len > covered_cap) {
-            covered_cap = 2 * t->info->group_len;
-            covered = xrealloc(covered, covered_cap * sizeof *covered);
-        }
-        if (covered_cap)
-            memset(covered, 0, covered_cap * sizeof *covered);
-        for (size_t q = bt->first_req[i]; q < bt->first_req[i + 1]; q++) {
-            if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-                rc = fail_io(c, "XPENDING", err, errlen);
-                goto done;
-            }
-            if (!ok)
-                continue;
-            struct group_info *g = group_by_name(t->info, &bt->reqs[q].group);
-            apply_group_reply(c, t, g, bt->reqs[q].consumers, r);
-            if (g)
-                covered[2 * (size_t)(g - t->info->groups) + bt->reqs[q].consumers] = true;
-        }
-        if (!ok)
-            continue;
-        add_group_fixes(c, &bt->now, bt->idx[i], covered);
-        derive(t);
-    }
-    if (bt->with_scan) {
-        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-            rc = fail_io(c, "SCAN", err, errlen);
-            goto done;
-        }
-        c->scan_result = scan_apply(c, r, err, errlen);
-        if (c->scan_result < 0 && rc == 0)
-            rc = -1;
-    }
-done:
-    free(covered);
-    reply_arena_detach(&c->arena, c->ctx);
-    reply_arena_reset(&c->arena);
-    return rc;
-}
-
-/* Applies the XINFO STREAM or XINFO GROUPS that follows a first read, and asks the next round
- * trip for what it shows is needed: the groups once their count is known, then the per-group
- * commands. A failed read leaves what it would have said unknown, and the stream to be read
- * again next tick. */
-static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_t item,
-                            enum fix_kind kind, const redisReply *r)
-{
-    struct tracked *t = &c->items[item];   /* own()ed by batch_collect_fixes */
-    if (is_error(r, "ERR no such key") || is_error(r, "WRONGTYPE")) {
-        t->gone = true;
-    } else if (is_error(r, "NOPERM")) {
-        deny_stream(c, t, r);
-    } else if (r->type != REDIS_REPLY_ARRAY) {
-        t->changed = true;
-    } else if (kind == FIX_STREAM) {
-        take_xinfo_stream(t, r);
-        if (t->info->group_count > 0 && groups_readable(c, t)) {
-            add_fix(c, &bt->next, item, FIX_GROUPS, &t->info->key, NULL);
-        } else {
-            /* none, or too many to read within COST_COMMAND_MAX_US */
-            t->info->groups_unread = t->info->group_count != 0;
-            t->groups_read = t->info->group_count == 0;
-        }
-    } else {
-        parse_groups(t->info, r);
-        if (!t->info->xinfo_stream)
-            t->info->group_count = (long long)t->info->group_len;
-        t->info->groups_unread = false;
-        t->groups_read = true;
-        add_group_fixes(c, &bt->next, item, NULL);
-    }
-}
-
-/* Reads a later round trip's replies (its commands were sent with every other batch's). */
-static int batch_collect_fixes(struct streams_collector *c, struct batch *bt, char *err,
-                               size_t errlen)
-{
-    redisReply *r = NULL;
-    int rc = 0;
-    struct fix_round *fr = &bt->now;
-    reply_arena_attach(&c->arena, c->ctx);
-    for (size_t f = 0; f < fr->nfix; f++) {
-        const struct group_fix *fx = &fr->fixes[f];
-        if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-            rc = fail_io(c, fx->kind == FIX_PENDING ? "XPENDING" : "XINFO", err, errlen);
-            break;
-        }
-        struct tracked *t = &c->items[fx->item];
-        own(t);
-        if (fx->kind == FIX_GROUPS || fx->kind == FIX_STREAM)
-            apply_first_fix(c, bt, fx->item, fx->kind, r);
-        else
-            apply_group_reply(c, t, group_by_name(t->info, &fx->group),
-                              fx->kind == FIX_CONSUMERS, r);
-        if (f + 1 == fr->nfix || fr->fixes[f + 1].item != fx->item)
-            derive(t);
-    }
-    reply_arena_detach(&c->arena, c->ctx);
-    reply_arena_reset(&c->arena);
-    fix_round_free(fr);
-    *fr = bt->next;
-    memset(&bt->next, 0, sizeof bt->next);
-    return rc;
-}
-
-/* A tick's reading order: indexes into items. */
-struct plan {
-    size_t *idx;
-    size_t n, cap;
-};
-
-static void plan_add(struct streams_collector *c, struct plan *p, size_t i)
-{
-    if (c->items[i].planned)
-        return;
-    c->items[i].planned = true;
-    p->idx = xgrow(p->idx, p->n, &p->cap, 256, sizeof *p->idx);
-    p->idx[p->n++] = i;
-}
-
-static void plan_clear(struct streams_collector *c, struct plan *p)
-{
-    for (size_t i = 0; i < p->n; i++)
-        if (p->idx[i] < c->count)
-            c->items[p->idx[i]].planned = false;
-    p->n = 0;
-}
-
-/* The next batch_streams streams of the plan from *pos. */
-static bool next_batch(struct streams_collector *c, struct batch *bt, const struct plan *p,
-                       size_t *pos)
-{
-    size_t batch_max = (size_t)(c->cfg.batch_streams > 0 ? c->cfg.batch_streams : 500);
-    if (*pos >= p->n)
-        return false;
-    memset(bt, 0, sizeof *bt);
-    bt->idx = xmalloc(batch_max * sizeof *bt->idx);
-    while (bt->n < batch_max && *pos < p->n)
-        bt->idx[bt->n++] = p->idx[(*pos)++];
-    return true;
-}
-
-#define PIPELINE_AHEAD 2
-
-/* Reads the planned streams in pipelined batches. Batches k+1 and k+2 are written before batch
- * k's replies are parsed, so Redis executes them while we parse. A batch's later round trips
- * (B, C, D: what its replies showed to be needed) are written as soon as the replies before
- * them are parsed, behind whatever is in flight: Redis is never left idle while we parse
- * (they used to wait for every batch's A, then B, ..., and Redis and we took turns). The first
- * batch carries TIME (and INFO replication when want_role), even with nothing planned;
- * with_scan puts the next SCAN at its end (the outcome lands in c->scan_result).
- * Returns 0 or -1. */
-static int read_streams(struct streams_collector *c, bool full, int64_t start,
-                        const struct plan *p, bool want_role, bool with_scan, char *err,
-                        size_t errlen)
-{
-    size_t pos = 0, nb = 0, capb = 4;
-    struct batch *batches = xcalloc(capb, sizeof *batches);
-    int rc = 0;
-
-    if (!next_batch(c, &batches[0], p, &pos)) {
-        if (!want_role && !with_scan) {
-            free(batches);
-            return 0;
-        }
-        memset(&batches[0], 0, sizeof batches[0]);   /* no streams: still TIME and role */
-    }
-    nb = 1;
-    batches[0].want_role = want_role;
-    batches[0].with_scan = with_scan;
-    batches[0].full = full;
-    batch_prepare(c, &batches[0]);
-    /* what was written and not read yet, in writing order (the order of its replies): a batch
-     * index, and whether it is that batch's round trip A; a batch has at most one in flight */
-    struct inflight {
-        size_t batch;
-        bool a;
-    } *fifo = xcalloc(capb, sizeof *fifo);
-    size_t head = 0, tail = 0, capf = capb, a_in_flight = 1;
-    fifo[tail++] = (struct inflight){ 0, true };
-    while (head < tail) {
-        while (a_in_flight <= PIPELINE_AHEAD && (full || mono_ms() - start <= c->cfg.budget_ms)) {
-            if (nb == capb) {
-                capb *= 2;
-                batches = xrealloc(batches, capb * sizeof *batches);
-            }
-            if (!next_batch(c, &batches[nb], p, &pos))
-                break;
-            batch_prepare(c, &batches[nb]);
-            if (tail == capf) {
-                capf *= 2;
-                fifo = xrealloc(fifo, capf * sizeof *fifo);
-            }
-            fifo[tail++] = (struct inflight){ nb++, true };
-            a_in_flight++;
-        }
-        struct inflight f = fifo[head++];
-        struct batch *bt = &batches[f.batch];
-        if (f.a) {
-            a_in_flight--;
-            rc = batch_collect_a(c, bt, err, errlen);
-            c->refreshed += bt->n;
-        } else {
-            rc = batch_collect_fixes(c, bt, err, errlen);
-        }
-        if (rc < 0)
-            break;
-        if (bt->now.nfix) {
-            cmdbuf_send(c->ctx, &bt->now.b);
-            c->round_trips++;
-            if (tail == capf) {
-                capf *= 2;
-                fifo = xrealloc(fifo, capf * sizeof *fifo);
-            }
-            fifo[tail++] = (struct inflight){ f.batch, false };
-        }
-    }
-    free(fifo);
-    for (size_t k = 0; k < nb; k++)
-        batch_free(&batches[k]);
-    free(batches);
-    return rc;
-}
-
-/* ---- probes: XLEN of quiet streams in rotation ------------------------------------------- */
-
-#define PROBES_PER_ROUND_TRIP 5000
-
-/* Sends XLEN for up to `room` µs worth of streams from the probe rotation and marks those whose
- * length moved as changed. A length that did not move says nothing about consumers; the cold
- * rotation re-reads those. Returns 0 or -1. */
-static int probe_streams(struct streams_collector *c, double room, int64_t now, char *err,
-                         size_t errlen)
-{
-    double each = cost_of(c->cfg.budget, COST_XLEN);
-    size_t want = room > 0 ? (size_t)(room / each) : 0;
-    if (want > c->count)
-        want = c->count;
-    if (want > PROBES_PER_ROUND_TRIP)
-        want = PROBES_PER_ROUND_TRIP;
-    if (!want)
-        return 0;
-    size_t *idx = xmalloc(want * sizeof *idx);
-    size_t n = 0;
-    struct cmdbuf out = { 0 };
-    for (size_t seen = 0; seen < c->count && n < want; seen++) {
-        if (c->probe_next >= c->count) {
-            c->probe_next = 0;
-            if (c->probe_cycle_start_ms && c->probed_in_cycle)
-                c->probe_cycle_ms = now - c->probe_cycle_start_ms;
-            c->probe_cycle_start_ms = now;
-            c->probed_in_cycle = 0;
-        }
-        size_t i = c->probe_next++;
-        struct tracked *t = &c->items[i];
-        if (t->changed || t->gone)
-            continue;   /* read this tick anyway */
-        const char *argv[] = { "XLEN", t->info->key.ptr };
-        size_t lens[] = { 4, t->info->key.len };
-        cmdbuf_add(&out, 2, argv, lens);
-        idx[n++] = i;
-        c->probed_in_cycle++;
-    }
-    int rc = 0;
-    if (n) {
-        cmdbuf_send(c->ctx, &out);
-        c->round_trips++;
-        c->spent_us += (double)n * each;
-        c->probes += n;
-        reply_arena_attach(&c->arena, c->ctx);
-        for (size_t k = 0; k < n; k++) {
-            redisReply *r = NULL;
-            if (redis_io_get_reply(c->ctx, (void **)&r) != REDIS_OK) {
-                rc = fail_io(c, "XLEN", err, errlen);
-                break;
-            }
-            struct tracked *t = &c->items[idx[k]];
-            long long len = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-            if (!t->sampled) {
-                /* not read yet (a first pass over a big keyspace takes minutes at the
-                 * budget): one that moves since its last probe is read before the others */
-                if (t->probed && len != t->probe_len)
-                    t->changed = t->moved = true;
-                t->probed = true;
-                t->probe_len = len;
-            } else if (len < 0 || len != t->info->length) {
-                t->changed = t->moved = true;   /* moved, gone, retyped or refused: a read tells */
-            }
-        }
-        reply_arena_detach(&c->arena, c->ctx);
-        reply_arena_reset(&c->arena);
-    }
-    free(out.p);
-    free(idx);
-    return rc;
-}
-
-/* ---- planning a tick ---------------------------------------------------------------------- */
-
-struct candidate {
-    size_t i;
-    int prio;
-    int64_t sampled;
-};
-
-static int candidate_cmp(const void *pa, const void *pb)
-{
-    const struct candidate *a = pa, *b = pb;
-    if (a->prio != b->prio)
-        return a->prio < b->prio ? -1 : 1;
-    if (a->sampled != b->sampled)
-        return a->sampled < b->sampled ? -1 : 1;
-    return a->i < b->i ? -1 : a->i > b->i;
-}
-
-#define HOT_SELECT 2048
-
-static void cand_swap(struct candidate *a, struct candidate *b)
-{
-    struct candidate t = *a;
-    *a = *b;
-    *b = t;
-}
-
-/* Moves the k smallest of v[0..n) (by candidate_cmp) into v[0..k), in no order: quickselect. */
-static void select_first(struct candidate *v, size_t n, size_t k)
-{
-    size_t lo = 0, hi = n;   /* the k-th smallest lies in [lo, hi) */
-    while (hi - lo > 1) {
-        /* median of three as pivot, moved to hi - 1 */
-        size_t mid = lo + (hi - lo) / 2;
-        if (candidate_cmp(&v[mid], &v[lo]) < 0)
-            cand_swap(&v[mid], &v[lo]);
-        if (candidate_cmp(&v[hi - 1], &v[lo]) < 0)
-            cand_swap(&v[hi - 1], &v[lo]);
-        if (candidate_cmp(&v[mid], &v[hi - 1]) < 0)
-            cand_swap(&v[mid], &v[hi - 1]);
-        struct candidate pivot = v[hi - 1];
-        size_t store = lo;
-        for (size_t i = lo; i < hi - 1; i++)
-            if (candidate_cmp(&v[i], &pivot) < 0)
-                cand_swap(&v[i], &v[store++]);
-        cand_swap(&v[store], &v[hi - 1]);
-        if (store == k || store + 1 == k)
-            return;
-        if (store > k)
-            hi = store;
-        else
-            lo = store + 1;
-    }
-}
-
-
-/* Hot streams: seen to change (by a probe, read or not yet), never read, read without their
- * groups, or busy and not read for BUSY_REREAD_MS; in that order, oldest figures first, within
- * room µs. Returns what they cost. */
-static double plan_hot(struct streams_collector *c, struct plan *p, double room, int64_t now)
-{
-    struct candidate *cand = NULL;
-    size_t n = 0, cap = 0;
-    for (size_t i = 0; i < c->count; i++) {
-        const struct tracked *t = &c->items[i];
-        if (t->planned || t->gone)
-            continue;
-        int prio;
-        if (t->moved)
-            prio = 0;   /* a probe or a read saw it move, whether read before or not */
-        else if (!t->sampled)
-            prio = 1;
-        else if (t->changed || (!t->groups_read && groups_readable(c, t)))
-            prio = 2;   /* read without its groups: finish it */
-        else if (t->busy && now - t->info->sampled_mono_ms >= BUSY_REREAD_MS)
-            prio = 3;
-        else
-            continue;
-        cand = xgrow(cand, n, &cap, 256, sizeof *cand);
-        cand[n++] = (struct candidate){ i, prio, t->info->sampled_mono_ms };
-    }
-    /* only the first few hundred fit in a tick: those are put in order, the rest only if
-     * they are reached (50,000 busy streams were sorted whole every tick) */
-    size_t sorted = n < HOT_SELECT ? n : HOT_SELECT;
-    if (n > sorted)
-        select_first(cand, n, sorted);
-    if (sorted > 1)
-        qsort(cand, sorted, sizeof *cand, candidate_cmp);
-    double spent = 0;
-    for (size_t k = 0; k < n; k++) {
-        if (k == sorted && k < n) {
-            qsort(cand + k, n - k, sizeof *cand, candidate_cmp);
-            sorted = n;
-        }
-        const struct tracked *t = &c->items[cand[k].i];
-        double cost = read_cost(c, t, groups_readable(c, t));
-        if (spent + cost > room)
-            break;
-        spent += cost;
-        plan_add(c, p, cand[k].i);
-    }
-    free(cand);
-    return spent;
-}
-
-/* The cold rotation from rr_next, within room µs; a wrap ends a cycle. */
-static void plan_cold(struct streams_collector *c, struct plan *p, double room, int64_t now)
-{
-    double spent = 0;
-    for (size_t seen = 0; seen < c->count; seen++) {
-        if (c->rr_next >= c->count) {
-            /* a small keyspace would be read whole every tick: quiet streams rest (XLEN
-             * probes and the hot list still see every move) */
-            if (c->cycle_start_ms && now - c->cycle_start_ms < COLD_CYCLE_MIN_MS)
-                break;
-            c->rr_next = 0;
-            if (c->cycle_start_ms)
-                c->cycle_ms = now - c->cycle_start_ms;
-            c->cycle_start_ms = now;
-        }
-        const struct tracked *t = &c->items[c->rr_next];
-        if (!t->planned && !t->gone) {
-            double cost = read_cost(c, t, groups_readable(c, t));
-            if (spent + cost > room)
-                break;
-            spent += cost;
-            plan_add(c, p, c->rr_next);
-        }
-        c->rr_next++;
-    }
 }
 
 /* Discovery from the keys collector's walk (stream_feed.h). Takes the names it met since the
@@ -1787,21 +537,21 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         /* every stream once: a first read's XINFO STREAM and XINFO GROUPS follow in the
          * later round trips of read_streams */
         for (size_t i = 0; i < c->count; i++)
-            plan_add(c, &plan, i);
+            sc_plan_add(c, &plan, i);
     } else {
         if (focus) {
-            plan_add(c, &plan, (size_t)(focus - c->items));
-            read_room -= read_cost(c, focus, groups_readable(c, focus));
+            sc_plan_add(c, &plan, (size_t)(focus - c->items));
+            read_room -= sc_read_cost(c, focus, sc_groups_readable(c, focus));
         }
-        if (bud && probe_streams(c, read_room * SHARE_PROBE, start, err, errlen) < 0)
+        if (bud && sc_probe_streams(c, read_room * SHARE_PROBE, start, err, errlen) < 0)
             goto fail;
         double room = read_room - c->spent_us;
-        double hot = plan_hot(c, &plan, room * SHARE_HOT / (1.0 - SHARE_PROBE), start);
-        plan_cold(c, &plan, room - hot, start);
+        double hot = sc_plan_hot(c, &plan, room * SHARE_HOT / (1.0 - SHARE_PROBE), start);
+        sc_plan_cold(c, &plan, room - hot, start);
     }
     c->scan_result = 0;
-    rc = read_streams(c, full, start, &plan, true, scan_rides, err, errlen);
-    plan_clear(c, &plan);
+    rc = sc_read_streams(c, full, start, &plan, true, scan_rides, err, errlen);
+    sc_plan_clear(c, &plan);
     if (rc < 0)
         goto fail;
     if (scan_rides) {
@@ -1831,11 +581,11 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
         for (size_t i = 0; i < c->count; i++) {
             const struct tracked *t = &c->items[i];
             if (!t->sampled || (!t->groups_read && t->info->group_count > 0 &&
-                                groups_readable(c, t)))
-                plan_add(c, &plan, i);
+                                sc_groups_readable(c, t)))
+                sc_plan_add(c, &plan, i);
         }
-        rc = plan.n ? read_streams(c, true, start, &plan, false, false, err, errlen) : 0;
-        plan_clear(c, &plan);
+        rc = plan.n ? sc_read_streams(c, true, start, &plan, false, false, err, errlen) : 0;
+        sc_plan_clear(c, &plan);
         if (rc < 0)
             goto fail;
     }
@@ -1861,17 +611,17 @@ static int tick(struct streams_collector *c, bool full, char *err, size_t errlen
     /* Drop consumer lists of streams that are no longer the focus. */
     for (size_t i = 0; i < c->count; i++) {
         struct tracked *t = &c->items[i];
-        if (!t->listed || is_focus(c, t))
+        if (!t->listed || sc_is_focus(c, t))
             continue;
-        for (size_t g = 0; g < own(t)->group_len; g++)
-            parse_consumers(&t->info->groups[g], NULL);
+        for (size_t g = 0; g < sc_own(t)->group_len; g++)
+            sc_parse_consumers(&t->info->groups[g], NULL);
         t->listed = false;
     }
     compact(c, false);
     return 0;
 
 fail:
-    plan_clear(c, &plan);
+    sc_plan_clear(c, &plan);
     free(plan.idx);
     if (bud)
         cost_budget_charge(bud, COST_WHO_STREAMS, c->spent_us, mono_ms());
