@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
 #include "util.h"
 
 void catalogue_free(struct catalogue *c)
@@ -205,27 +206,11 @@ struct prefix_acc *prefix_of(struct prefixes *p, const char *key, size_t len)
 
 /* ---- replies ------------------------------------------------------------------------------- */
 
-/* An integer reply, or a number in a string; nil is 0 (a counter not created yet), anything else
- * QT_UNKNOWN. */
-long long keys_reply_ll(const redisReply *r)
-{
-    long long v;
-    if (!r)
-        return QT_UNKNOWN;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    if (r->type == REDIS_REPLY_NIL)
-        return 0;   /* a counter not created yet */
-    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
-        return v;
-    return QT_UNKNOWN;
-}
-
+/* Unlike the other collectors', this one leaves the connection for the tick's end to drop:
+ * a pass's end looks at its error to tell a partial pass from a whole one (finish_pass). */
 int keys_fail_io(struct keys_collector *c, const char *what, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "%s: %s", what,
-             c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "connection lost");
-    return -1;
+    return resp_lost(err, errlen, c->url, what, c->ctx);
 }
 
 /* Reads n replies into rep[] (all or none). */

@@ -214,10 +214,8 @@ void probe_addf(struct qdef *q, enum probe_kind kind, enum time_unit unit, const
 void prefixes_free(struct prefixes *p);
 struct prefix_acc *prefix_of(struct prefixes *p, const char *key, size_t len);
 
-/* Replies: an integer (or a number in a string; nil 0, anything else QT_UNKNOWN); a lost
- * connection as err ("what: why", -1); n replies read into rep[] (all or none, -1 with err);
- * the n replies freed. */
-long long keys_reply_ll(const redisReply *r);
+/* Replies: a lost connection as err (resp_lost, -1; the connection stays for the tick's end
+ * to drop); n replies read into rep[] (all or none, -1 with err); the n replies freed. */
 int keys_fail_io(struct keys_collector *c, const char *what, char *err, size_t errlen);
 int keys_get_replies(struct keys_collector *c, redisReply **rep, size_t n, const char *what,
                      char *err, size_t errlen);

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "resp.h"
 #include "util.h"
 
 /* ---- every tick: the queues and the locks ----------------------------------------------- */
@@ -336,12 +337,12 @@ int keys_read_queues(struct keys_collector *c, bool all, char *err, size_t errle
             /* its probes only: the figures stay those of its last whole reading (and its
              * sampled_server_ms says when that was) */
             for (size_t k = 0; k < q->rot.probe_n; k++)
-                if (keys_reply_ll(rep[at++]) != q->rot.probe_v[k])
+                if (resp_counter(rep[at++]) != q->rot.probe_v[k])
                     q->rot.hot = true;
             continue;
         }
         for (size_t k = 0; k < q->rot.probe_n; k++)
-            q->rot.probe_v[k] = keys_reply_ll(rep[at + q->rot.probe_m[k]]);
+            q->rot.probe_v[k] = resp_counter(rep[at + q->rot.probe_m[k]]);
         q->rot.hot = false;
         q->rot.read_mono_ms = c->read_mono_ms;
         q->rot.read_server_ms = c->time_ok ? c->server_ms : 0;
@@ -351,7 +352,7 @@ int keys_read_queues(struct keys_collector *c, bool all, char *err, size_t errle
         for (int k = 0; k < M_COUNT; k++)
             v[k] = QT_UNKNOWN;
         for (size_t j = 0; j < q->mn; j++) {
-            add_to(&v[q->m[j].metric], keys_reply_ll(rep[at++]));
+            add_to(&v[q->m[j].metric], resp_counter(rep[at++]));
             if (!c->time_ok && (q->m[j].cmd == C_ZCOUNT_DUE || q->m[j].cmd == C_ZCOUNT_FUTURE))
                 no_clock[q->m[j].metric] = true;
         }

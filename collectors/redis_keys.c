@@ -13,6 +13,7 @@
 #include "collector.h"
 #include "keys_internal.h"
 #include "redis_io.h"
+#include "resp.h"
 #include "util.h"
 
 void keys_config_defaults(struct keys_config *cfg)
@@ -382,8 +383,8 @@ static int tick(struct keys_collector *c, bool full_pass, int limit_ms, char *er
         return -1;
     long long s = QT_UNKNOWN, us = QT_UNKNOWN;
     if (rep[0]->type == REDIS_REPLY_ARRAY && rep[0]->elements == 2) {
-        s = keys_reply_ll(rep[0]->element[0]);
-        us = keys_reply_ll(rep[0]->element[1]);
+        s = resp_counter(rep[0]->element[0]);
+        us = resp_counter(rep[0]->element[1]);
     }
     c->time_ok = s >= 0 && s < 100000000000LL && us >= 0 && us < 1000000;
     if (c->time_ok) {

@@ -14,6 +14,7 @@
 
 #include "collector.h"
 #include "redis_io.h"
+#include "resp.h"
 #include "util.h"
 
 #define SLOWLOG_FETCH 64
@@ -217,16 +218,6 @@ static bool config_value(const redisReply *r, char *out, size_t outlen)
     return true;
 }
 
-static long long reply_ll(const redisReply *r)
-{
-    long long v;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
-        return v;
-    return QT_UNKNOWN;
-}
-
 /* Joins the arguments of a slowlog entry with spaces, cut to max bytes. */
 static void join_args(const redisReply *args, struct bytes *out, size_t max)
 {
@@ -267,7 +258,7 @@ static void parse_slowlog(struct server_collector *c, struct server_snapshot *s,
         const redisReply *e = r->element[i];
         if (e->type != REDIS_REPLY_ARRAY || e->elements < 4)
             continue;
-        long long id = reply_ll(e->element[0]);
+        long long id = resp_ll(e->element[0]);
         if (id > newest)
             newest = id;
         if (oldest_fetched < 0 || id < oldest_fetched)
@@ -280,8 +271,8 @@ static void parse_slowlog(struct server_collector *c, struct server_snapshot *s,
             continue;
         struct slowlog_entry *se = &s->slowlog[s->slowlog_count++];
         se->id = id;
-        se->time_s = reply_ll(e->element[1]);
-        se->duration_us = reply_ll(e->element[2]);
+        se->time_s = resp_ll(e->element[1]);
+        se->duration_us = resp_ll(e->element[2]);
         join_args(e->element[3], &se->command, 200);
         char client[256] = "";
         if (e->elements >= 6 && e->element[4]->type == REDIS_REPLY_STRING)
@@ -311,9 +302,9 @@ static void parse_latency(struct server_snapshot *s, const redisReply *r)
         struct latency_event *le = &s->latency[s->latency_count++];
         snprintf(le->name, sizeof le->name, "%s", e->element[0]->str);
         redis_info_clean(le->name);
-        le->time_s = reply_ll(e->element[1]);
-        le->latest_ms = reply_ll(e->element[2]);
-        le->max_ms = reply_ll(e->element[3]);
+        le->time_s = resp_ll(e->element[1]);
+        le->latest_ms = resp_ll(e->element[2]);
+        le->max_ms = resp_ll(e->element[3]);
     }
 }
 
@@ -321,9 +312,8 @@ static void parse_latency(struct server_snapshot *s, const redisReply *r)
 
 static int fail_io(struct server_collector *c, const char *what, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "lost connection to %s during %s: %s", c->url, what,
-             c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "no reply");
-    disconnect(c);
+    resp_lost(err, errlen, c->url, what, c->ctx);
+    disconnect(c);   /* replies still in flight would answer the next commands */
     return -1;
 }
 
@@ -393,7 +383,7 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
 
     int rc = 0;
     if (rep[0]->type == REDIS_REPLY_ARRAY && rep[0]->elements == 2) {
-        long long sec = reply_ll(rep[0]->element[0]), usec = reply_ll(rep[0]->element[1]);
+        long long sec = resp_ll(rep[0]->element[0]), usec = resp_ll(rep[0]->element[1]);
         s->server_time_ms = sec >= 0 && usec >= 0 ? sec * 1000 + usec / 1000 : 0;
     }
     if (rep[1]->type == REDIS_REPLY_STRING || rep[1]->type == REDIS_REPLY_STATUS) {

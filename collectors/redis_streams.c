@@ -36,6 +36,7 @@
 #include "cost.h"
 #include "redis_io.h"
 #include "reply_arena.h"
+#include "resp.h"
 #include "streams_internal.h"
 #include "util.h"
 
@@ -258,9 +259,8 @@ static void add_fresh(struct streams_collector *c, const char *key, size_t len)
 
 int sc_fail_io(struct streams_collector *c, const char *what, char *err, size_t errlen)
 {
-    snprintf(err, errlen, "lost connection to %s during %s: %s", c->url, what,
-             c->ctx && c->ctx->errstr[0] ? c->ctx->errstr : "no reply");
-    disconnect(c);
+    resp_lost(err, errlen, c->url, what, c->ctx);
+    disconnect(c);   /* replies still in flight would answer the next commands */
     return -1;
 }
 

@@ -144,11 +144,6 @@ int sc_scan_apply(struct streams_collector *c, const redisReply *r, char *err, s
 
 /* ---- streams_parse.c ------------------------------------------------------------------------- */
 
-/* A field of a flat name/value reply; NULL when absent. An integer (or a number in a
- * string), QT_UNKNOWN otherwise. Whether r is an error starting with prefix. */
-redisReply *sc_field(const redisReply *arr, const char *name);
-long long sc_as_ll(const redisReply *r);
-bool sc_is_error(const redisReply *r, const char *prefix);
 /* XINFO STREAM, XINFO GROUPS, XPENDING key group - + 1 and XINFO CONSUMERS replies into the
  * record; groups are kept sorted by name (sc_group_name_cmp). */
 void sc_parse_stream(struct stream_info *s, const redisReply *r);

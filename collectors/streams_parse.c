@@ -4,37 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
 #include "streams_internal.h"
 #include "util.h"
 
 /* ---- reply helpers ---------------------------------------------------------------------- */
-
-/* Value of a field in a flat [name, value, name, value, ...] array, or NULL. */
-redisReply *sc_field(const redisReply *arr, const char *name)
-{
-    if (!arr || arr->type != REDIS_REPLY_ARRAY)
-        return NULL;
-    for (size_t i = 0; i + 1 < arr->elements; i += 2) {
-        const redisReply *k = arr->element[i];
-        if ((k->type == REDIS_REPLY_STRING || k->type == REDIS_REPLY_STATUS) &&
-            strcmp(k->str, name) == 0)
-            return arr->element[i + 1];
-    }
-    return NULL;
-}
-
-/* Integer (or numeric string) value; QT_UNKNOWN for nil, absent or junk. */
-long long sc_as_ll(const redisReply *r)
-{
-    long long v;
-    if (!r)
-        return QT_UNKNOWN;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    if (r->type == REDIS_REPLY_STRING && parse_ll(r->str, r->len, &v) == 0)
-        return v;
-    return QT_UNKNOWN;
-}
 
 static void as_id(const redisReply *r, char *buf, size_t buflen)
 {
@@ -47,26 +21,21 @@ static void as_id(const redisReply *r, char *buf, size_t buflen)
     }
 }
 
-bool sc_is_error(const redisReply *r, const char *prefix)
-{
-    return r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, prefix, strlen(prefix)) == 0;
-}
-
 void sc_parse_stream(struct stream_info *s, const redisReply *r)
 {
-    s->length = sc_as_ll(sc_field(r, "length"));
+    s->length = resp_ll(resp_field(r, "length"));
     if (s->length < 0)
         s->length = 0;
-    s->entries_added = sc_as_ll(sc_field(r, "entries-added"));
-    s->group_count = sc_as_ll(sc_field(r, "groups"));
-    as_id(sc_field(r, "last-generated-id"), s->last_id, sizeof s->last_id);
+    s->entries_added = resp_ll(resp_field(r, "entries-added"));
+    s->group_count = resp_ll(resp_field(r, "groups"));
+    as_id(resp_field(r, "last-generated-id"), s->last_id, sizeof s->last_id);
     s->first_id[0] = '\0';
     if (s->length > 0) {
-        const redisReply *first = sc_field(r, "first-entry");
+        const redisReply *first = resp_field(r, "first-entry");
         if (first && first->type == REDIS_REPLY_ARRAY && first->elements >= 1)
             as_id(first->element[0], s->first_id, sizeof s->first_id);
         else
-            as_id(sc_field(r, "recorded-first-entry-id"), s->first_id, sizeof s->first_id);
+            as_id(resp_field(r, "recorded-first-entry-id"), s->first_id, sizeof s->first_id);
     }
 }
 
@@ -97,19 +66,19 @@ void sc_parse_groups(struct stream_info *s, const redisReply *r)
     s->groups = xcalloc(r->elements, sizeof *s->groups);
     for (size_t i = 0; i < r->elements; i++) {
         const redisReply *g = r->element[i];
-        const redisReply *name = sc_field(g, "name");
+        const redisReply *name = resp_field(g, "name");
         if (!name || name->type != REDIS_REPLY_STRING)
             continue;
         struct group_info *gi = &s->groups[s->group_len++];
         bytes_set(&gi->name, name->str, name->len);
         bytes_set(&gi->oldest_consumer, "", 0);
-        gi->consumers = sc_as_ll(sc_field(g, "consumers"));
-        gi->pending = sc_as_ll(sc_field(g, "pending"));
+        gi->consumers = resp_ll(resp_field(g, "consumers"));
+        gi->pending = resp_ll(resp_field(g, "pending"));
         if (gi->pending < 0)
             gi->pending = 0;
-        as_id(sc_field(g, "last-delivered-id"), gi->last_delivered_id, sizeof gi->last_delivered_id);
-        gi->entries_read = sc_as_ll(sc_field(g, "entries-read"));
-        gi->lag = sc_as_ll(sc_field(g, "lag"));
+        as_id(resp_field(g, "last-delivered-id"), gi->last_delivered_id, sizeof gi->last_delivered_id);
+        gi->entries_read = resp_ll(resp_field(g, "entries-read"));
+        gi->lag = resp_ll(resp_field(g, "lag"));
         gi->oldest_age_ms = gi->oldest_idle_ms = gi->oldest_deliveries = QT_UNKNOWN;
     }
     if (s->group_len > 1)
@@ -136,8 +105,8 @@ void sc_parse_oldest(struct group_info *g, const redisReply *r, int64_t server_m
         bytes_free(&g->oldest_consumer);
         bytes_set(&g->oldest_consumer, e->element[1]->str, e->element[1]->len);
     }
-    g->oldest_idle_ms = sc_as_ll(e->element[2]);
-    g->oldest_deliveries = sc_as_ll(e->element[3]);
+    g->oldest_idle_ms = resp_ll(e->element[2]);
+    g->oldest_deliveries = resp_ll(e->element[3]);
 }
 
 void sc_parse_consumers(struct group_info *g, const redisReply *r)
@@ -155,13 +124,13 @@ void sc_parse_consumers(struct group_info *g, const redisReply *r)
         return;
     g->consumer_list = xcalloc(r->elements, sizeof *g->consumer_list);
     for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *name = sc_field(r->element[i], "name");
+        const redisReply *name = resp_field(r->element[i], "name");
         if (!name || name->type != REDIS_REPLY_STRING)
             continue;
         struct consumer_info *ci = &g->consumer_list[g->consumer_count++];
         bytes_set(&ci->name, name->str, name->len);
-        ci->pending = sc_as_ll(sc_field(r->element[i], "pending"));
-        ci->idle_ms = sc_as_ll(sc_field(r->element[i], "idle"));
-        ci->inactive_ms = sc_as_ll(sc_field(r->element[i], "inactive"));
+        ci->pending = resp_ll(resp_field(r->element[i], "pending"));
+        ci->idle_ms = resp_ll(resp_field(r->element[i], "idle"));
+        ci->inactive_ms = resp_ll(resp_field(r->element[i], "inactive"));
     }
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
 #include "streams_internal.h"
 #include "util.h"
 
@@ -91,7 +92,7 @@ static long long reply_entry_bytes(const redisReply *r)
     long long bytes = 0;
     int entries = 0;
     for (int n = 0; n < 2; n++) {
-        const redisReply *e = sc_field(r, names[n]);
+        const redisReply *e = resp_field(r, names[n]);
         if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2)
             continue;
         entries++;
@@ -315,7 +316,7 @@ static struct group_info *group_by_name(struct stream_info *s, const struct byte
 static void apply_group_reply(struct streams_collector *c, struct tracked *t, struct group_info *g,
                               bool consumers, const redisReply *r)
 {
-    if (sc_is_error(r, "NOPERM"))
+    if (resp_is_error(r, "NOPERM"))
         sc_deny_stream(c, t, r);
     if (!g)
         return;
@@ -461,8 +462,8 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
     }
     long long sec = QT_UNKNOWN, usec = QT_UNKNOWN;
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
-        sec = sc_as_ll(r->element[0]);
-        usec = sc_as_ll(r->element[1]);
+        sec = resp_ll(r->element[0]);
+        usec = resp_ll(r->element[1]);
     }
     if (sec >= 0 && sec < 100000000000LL && usec >= 0 && usec < 1000000)
         c->server_ms = sec * 1000 + usec / 1000;
@@ -500,19 +501,19 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
         t->tick_read = c->tick_no;
         uint64_t sig_before = t->sampled ? stream_signature(t->info, t->groups_read) : 0;
         bool rs_ok = xs ? rs->type == REDIS_REPLY_ARRAY : rs->type == REDIS_REPLY_INTEGER;
-        if (!xs && sc_is_error(rs, "NOPERM") && strstr(rs->str, "'xlen'")) {
+        if (!xs && resp_is_error(rs, "NOPERM") && strstr(rs->str, "'xlen'")) {
             /* an ACL that grants XINFO but not XLEN (the command, not this key): every
              * stream is read with XINFO STREAM from now on, this one next tick */
             c->xlen_refused = true;
             t->changed = true;
-        } else if (sc_is_error(rs, "ERR no such key") || sc_is_error(rs, "WRONGTYPE") ||
-            sc_is_error(rg, "ERR no such key") || sc_is_error(rg, "WRONGTYPE") ||
+        } else if (resp_is_error(rs, "ERR no such key") || resp_is_error(rs, "WRONGTYPE") ||
+            resp_is_error(rg, "ERR no such key") || resp_is_error(rg, "WRONGTYPE") ||
             (rt->type == REDIS_REPLY_INTEGER && rt->integer == -2)) {
             /* deleted or retyped since SCAN (possibly between two commands); XLEN of a
              * missing key is 0, PTTL's -2 tells */
             t->gone = true;
-        } else if (sc_is_error(rs, "NOPERM") || sc_is_error(rg, "NOPERM")) {
-            sc_deny_stream(c, t, sc_is_error(rs, "NOPERM") ? rs : rg);
+        } else if (resp_is_error(rs, "NOPERM") || resp_is_error(rg, "NOPERM")) {
+            sc_deny_stream(c, t, resp_is_error(rs, "NOPERM") ? rs : rg);
         } else if (!rs_ok || rg->type != REDIS_REPLY_ARRAY) {
             if (rc == 0)
                 rc = sc_fail_reply(c, xs ? "XINFO failed" : "XLEN failed", !rs_ok ? rs : rg, err,
@@ -622,9 +623,9 @@ static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_
                             enum fix_kind kind, const redisReply *r)
 {
     struct tracked *t = &c->items[item];   /* sc_own()ed by batch_collect_fixes */
-    if (sc_is_error(r, "ERR no such key") || sc_is_error(r, "WRONGTYPE")) {
+    if (resp_is_error(r, "ERR no such key") || resp_is_error(r, "WRONGTYPE")) {
         t->gone = true;
-    } else if (sc_is_error(r, "NOPERM")) {
+    } else if (resp_is_error(r, "NOPERM")) {
         sc_deny_stream(c, t, r);
     } else if (r->type != REDIS_REPLY_ARRAY) {
         t->changed = true;
