@@ -113,3 +113,8 @@ int theme_attr(enum role role)
 {
     return role_attrs[role];
 }
+
+enum role theme_severity_role(enum severity s)
+{
+    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
+}

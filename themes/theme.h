@@ -7,6 +7,8 @@
 
 #include <curses.h>
 
+#include "../collectors/thresholds.h"
+
 enum role {
     ROLE_DEFAULT = 0,
     ROLE_HEADER,       /* top line */
@@ -34,5 +36,7 @@ enum role {
  * terminal has no colours. Call after initscr(). Returns the name actually used. */
 const char *theme_init(const char *name, bool no_color);
 int theme_attr(enum role role);
+/* The role of a severity: critical, warning, or the default. */
+enum role theme_severity_role(enum severity s);
 
 #endif

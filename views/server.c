@@ -16,11 +16,6 @@
 #include "server_model.h"
 #include "streams_model.h"
 
-static int sev_role(enum severity s)
-{
-    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
-}
-
 static const struct server_snapshot *server_of(const struct app *app)
 {
     return app->server ? &app->server->server : NULL;
@@ -202,7 +197,7 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
     size_t nw = server_warnings(s, h, app->snap ? &app->snap->redis : NULL, t, wall_ms(), warn,
                                 HEALTH_WARNINGS_MAX);
     for (size_t i = 0; i < nw; i++)
-        row(&l, i == 0 ? "problems" : "", sev_role(warn[i].sev), warn[i].text);
+        row(&l, i == 0 ? "problems" : "", theme_severity_role(warn[i].sev), warn[i].text);
     if (nw == 0)
         row(&l, "problems", ROLE_OK, "none");
 

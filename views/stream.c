@@ -15,11 +15,6 @@
 #include "canvas.h"
 #include "streams_model.h"
 
-static int sev_role(enum severity s)
-{
-    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
-}
-
 static void draw_spark(struct app *app, WINDOW *w, int y, int x, int width, const char *label,
                        const struct ring *ring)
 {
@@ -117,7 +112,7 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
         }
         if (canvas_visible(c)) {
             int y = canvas_y(c);
-            app_puts(app, c->w, y, 0, 1, sev_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
+            app_puts(app, c->w, y, 0, 1, theme_severity_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
             app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
         }
         const struct thresholds *t = app->thresholds;

@@ -15,11 +15,6 @@
 
 enum { COL_LEN = 7, COL_RATE = 6, COL_GRP = 4, COL_LAG = 7, COL_PEND = 7, COL_OLD = 8, COL_CONS = 4 };
 
-static int severity_role(enum severity s)
-{
-    return s == SEV_CRIT ? ROLE_CRIT : s == SEV_WARN ? ROLE_WARN : ROLE_DEFAULT;
-}
-
 /* ---- the view's state ----------------------------------------------------------------------- */
 
 /* The totals and the problems, worked out once per snapshot rather than at every frame (a
@@ -215,7 +210,7 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     for (size_t i = 0; i < nhw && col < width - 12; i++) {
         if (hw[i].sev == SEV_WARN && (crit || i > 0))
             break;   /* one server warning at most ahead of critical streams */
-        int role = severity_role(hw[i].sev);
+        int role = theme_severity_role(hw[i].sev);
         col += app_puts(app, w, y + 2, col, width - col, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
         col += app_puts(app, w, y + 2, col, width - col, role, hw[i].text);
         col += 3;
@@ -241,7 +236,7 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         }
         char why[96];
         stream_problem(s, app->thresholds, why, sizeof why);
-        int role = severity_role(sev);
+        int role = theme_severity_role(sev);
         int key_room = width - col - (int)strlen(why) - 6;
         if (key_room < 8)
             key_room = 8;
@@ -341,7 +336,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
             wattrset(w, theme_attr(ROLE_SELECTED));
             mvwhline(w, yy, 0, ' ', width);
         }
-        app_puts(app, w, yy, 0, 2, sel ? base : severity_role(sev),
+        app_puts(app, w, yy, 0, 2, sel ? base : (int)theme_severity_role(sev),
                  sev == SEV_CRIT ? "!!" : sev == SEV_WARN ? " !" : "  ");
         app_put(app, w, yy, 2, key_w, base, s->key.ptr, s->key.len);
 
