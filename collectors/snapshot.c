@@ -12,7 +12,11 @@
 
 struct snapshot *snapshot_new(enum snapshot_kind kind)
 {
-    struct snapshot *s = xcalloc(1, sizeof *s);
+    size_t part = kind == SNAPSHOT_REDIS    ? sizeof(struct redis_snapshot)
+                  : kind == SNAPSHOT_SERVER ? sizeof(struct server_snapshot)
+                  : kind == SNAPSHOT_PG     ? sizeof(struct pg_snapshot)
+                                            : sizeof(struct keys_snapshot);
+    struct snapshot *s = xcalloc(1, offsetof(struct snapshot, redis) + part);
     s->kind = kind;
     s->refcount = 1;
     return s;
@@ -196,24 +200,29 @@ void snapshot_free(struct snapshot *snap)
 {
     if (!snap)
         return;
-    struct redis_snapshot *r = &snap->redis;
-    for (size_t i = 0; i < r->stream_count; i++)
-        stream_info_unref(r->streams[i]);
-    free(r->streams);
-    for (size_t i = 0; i < r->lost_count; i++)
-        bytes_free(&r->lost[i].key);
-    free(r->lost);
-    struct server_snapshot *sv = &snap->server;
-    for (size_t i = 0; i < sv->slowlog_count; i++) {
-        bytes_free(&sv->slowlog[i].command);
-        bytes_free(&sv->slowlog[i].client);
+    if (snap->kind == SNAPSHOT_REDIS) {
+        struct redis_snapshot *r = &snap->redis;
+        for (size_t i = 0; i < r->stream_count; i++)
+            stream_info_unref(r->streams[i]);
+        free(r->streams);
+        for (size_t i = 0; i < r->lost_count; i++)
+            bytes_free(&r->lost[i].key);
+        free(r->lost);
+    } else if (snap->kind == SNAPSHOT_SERVER) {
+        struct server_snapshot *sv = &snap->server;
+        for (size_t i = 0; i < sv->slowlog_count; i++) {
+            bytes_free(&sv->slowlog[i].command);
+            bytes_free(&sv->slowlog[i].client);
+        }
+    } else if (snap->kind == SNAPSHOT_PG) {
+        struct pg_snapshot *pg = &snap->pg;
+        workflow_summary_free(&pg->summary);
+        workflow_exec_free(&pg->open);
+        for (int i = 0; i < pg->find_n; i++)
+            exec_brief_free(&pg->found[i]);
+    } else {
+        keys_snapshot_free(&snap->keys);
     }
-    struct pg_snapshot *pg = &snap->pg;
-    workflow_summary_free(&pg->summary);
-    workflow_exec_free(&pg->open);
-    for (int i = 0; i < pg->find_n; i++)
-        exec_brief_free(&pg->found[i]);
-    keys_snapshot_free(&snap->keys);
     free(snap);
 }
 

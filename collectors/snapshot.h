@@ -388,13 +388,18 @@ struct keys_snapshot {
 enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2,
                      SNAPSHOT_KEYS = 3 };
 
+/* A sample of one kind. Only its kind's part exists: snapshot_new allocates that much and no
+ * more (a streams sample is 1.3 KB, not the 14 KB of all four), so reading another kind's
+ * part reads past the allocation. */
 struct snapshot {
     enum snapshot_kind kind;
     int refcount;                  /* touched only under the hub's lock */
-    struct redis_snapshot redis;   /* valid when kind == SNAPSHOT_REDIS */
-    struct server_snapshot server; /* valid when kind == SNAPSHOT_SERVER */
-    struct pg_snapshot pg;         /* valid when kind == SNAPSHOT_PG */
-    struct keys_snapshot keys;     /* valid when kind == SNAPSHOT_KEYS */
+    union {
+        struct redis_snapshot redis;   /* kind == SNAPSHOT_REDIS */
+        struct server_snapshot server; /* kind == SNAPSHOT_SERVER */
+        struct pg_snapshot pg;         /* kind == SNAPSHOT_PG */
+        struct keys_snapshot keys;     /* kind == SNAPSHOT_KEYS */
+    };
 };
 
 struct snapshot *snapshot_new(enum snapshot_kind kind);
