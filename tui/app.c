@@ -81,6 +81,19 @@ int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, c
     return app_put(app, w, y, x, max_cols, role, text, strlen(text));
 }
 
+int app_puts_right(struct app *app, WINDOW *w, int y, int end, int cell_w, int role,
+                   const char *text)
+{
+    char buf[1024];
+    if (cell_w <= 0)
+        return 0;
+    if (cell_w > 300)
+        cell_w = 300;
+    /* measured as it will be shown (escapes, wide characters), not in bytes */
+    int cols = sanitize_for_cell(text, strlen(text), buf, sizeof buf, cell_w, app->utf8);
+    return app_put(app, w, y, end - cols, cols, role, text, strlen(text));
+}
+
 /* How many bytes of s[0..len) fit in max_cols columns; *space is set to the offset of the last
  * space among them (0 when none). s is sanitized: printable, valid UTF-8 or ASCII. */
 static size_t fit_bytes(const char *s, size_t len, int max_cols, size_t *space)

@@ -62,6 +62,9 @@ const struct view *app_view_under(const struct app *app);
 int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
             size_t len);
 int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text);
+/* text right-aligned to end in a cell of cell_w columns, measured as shown (escapes, UTF-8). */
+int app_puts_right(struct app *app, WINDOW *w, int y, int end, int cell_w, int role,
+                   const char *text);
 /* text (sanitized) over up to max_lines lines of max_cols columns from (y, x), broken at spaces
  * where it can be; an ellipsis ends the last line when even that is not enough. Used for the
  * reason a source is down, which must be read in full. Returns the lines used. */

@@ -35,10 +35,7 @@ void canvas_column(struct canvas *c, const char *text)
 
 void canvas_right(struct canvas *c, int end, int w, int role, const char *text)
 {
-    int len = (int)strlen(text);
-    if (len > w)
-        len = w;
     if (canvas_visible(c))
-        app_puts(c->app, c->w, canvas_y(c), end - len, w, role, text);
+        app_puts_right(c->app, c->w, canvas_y(c), end, w, role, text);
 }
 

@@ -240,9 +240,7 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
         else
             fmt_duration_ms(l->ttl_ms, ttl, sizeof ttl);
         int end = 3 + key_w + 1 + TTL_W;
-        int len = (int)strlen(ttl);
-        app_puts(app, c->w, y, end - (len < TTL_W ? len : TTL_W), TTL_W, bad ? ROLE_CRIT : ROLE_DEFAULT,
-                 ttl);
+        app_puts_right(app, c->w, y, end, TTL_W, bad ? ROLE_CRIT : ROLE_DEFAULT, ttl);
         if (owner_w)
             app_put(app, c->w, y, end + 2, c->width - end - 2, ROLE_DIM, l->owner.ptr, l->owner.len);
         c->line++;

@@ -261,15 +261,6 @@ static void draw_header_row(struct app *app, WINDOW *w, int y, int width, const 
 }
 
 /* Right-aligned text ending at column `right` (exclusive). */
-static void cell_right(struct app *app, WINDOW *w, int y, int right, int cell_w, int role,
-                       const char *text)
-{
-    int len = (int)strlen(text);
-    if (len > cell_w)
-        len = cell_w;
-    app_puts(app, w, y, right - len, cell_w, role, text);
-}
-
 static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct layout *l,
                      const struct queue_info *q, bool selected, bool stale)
 {
@@ -320,7 +311,7 @@ static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct 
                    : c == QC_DUE && late ? ROLE_CRIT
                    : unknown ? ROLE_DIM : base;
         x += 1 + numeric_cols[c].width;
-        cell_right(app, w, y, x, numeric_cols[c].width, role, cell);
+        app_puts_right(app, w, y, x, numeric_cols[c].width, role, cell);
     }
 }
 

@@ -256,16 +256,6 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     keys_problems_draw(app, w, y + 2, col, width, false);
 }
 
-/* Right-aligned cell ending at column `right` (exclusive). */
-static void cell_right(struct app *app, WINDOW *w, int y, int right, int width, int role,
-                       const char *text)
-{
-    int len = (int)strlen(text);
-    if (len > width)
-        len = width;
-    app_puts(app, w, y, right - len, width, role, text);
-}
-
 static void draw_streams(struct app *app, WINDOW *w, int top, int height, int width)
 {
     struct streams_state *st = state_of(app);
@@ -368,13 +358,13 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         int old_role = sel ? base
                        : s->oldest_pending_age_ms >= app->thresholds->oldest_crit_ms ? ROLE_CRIT
                        : s->oldest_pending_age_ms >= app->thresholds->oldest_warn_ms ? ROLE_WARN : base;
-        cell_right(app, w, yy, x += COL_LEN, COL_LEN, base, len);
-        cell_right(app, w, yy, x += 1 + COL_RATE, COL_RATE, base, rate);
-        cell_right(app, w, yy, x += 1 + COL_GRP, COL_GRP, base, grp);
-        cell_right(app, w, yy, x += 1 + COL_LAG, COL_LAG, lag_role, lag);
-        cell_right(app, w, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
-        cell_right(app, w, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
-        cell_right(app, w, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
+        app_puts_right(app, w, yy, x += COL_LEN, COL_LEN, base, len);
+        app_puts_right(app, w, yy, x += 1 + COL_RATE, COL_RATE, base, rate);
+        app_puts_right(app, w, yy, x += 1 + COL_GRP, COL_GRP, base, grp);
+        app_puts_right(app, w, yy, x += 1 + COL_LAG, COL_LAG, lag_role, lag);
+        app_puts_right(app, w, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
+        app_puts_right(app, w, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
+        app_puts_right(app, w, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
     }
 }
 
