@@ -13,6 +13,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/list_nav.h"
 #include "panels.h"
 #include "streams_model.h"
 
@@ -437,13 +438,7 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     if (rows_h < 1)
         rows_h = 1;
     st->page_rows = rows_h;
-    if (st->selected < st->scroll)
-        st->scroll = st->selected;
-    if (st->selected >= st->scroll + (size_t)rows_h)
-        st->scroll = st->selected - (size_t)rows_h + 1;
-    if (st->scroll + (size_t)rows_h > st->row_count)
-        st->scroll = st->row_count > (size_t)rows_h
-                                ? st->row_count - (size_t)rows_h : 0;
+    st->scroll = list_nav_scroll(st->scroll, st->selected, (size_t)rows_h, st->row_count);
 
     bool stale = k->state != CONN_UP;
     int shown = 0;
@@ -473,8 +468,11 @@ static int queues_key(struct app *app, int key)
     struct queues_state *st = state_of(app);
     if (st->editing)
         return filter_key(app, key);
-    long page = st->page_rows > 1 ? st->page_rows - 1 : 1;
-    long at = (long)st->selected;
+    long to;
+    if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
+        queues_select(app, to);
+        return ACT_REDRAW;
+    }
     switch (key) {
     case '/':
         st->editing = true;
@@ -487,12 +485,6 @@ static int queues_key(struct app *app, int key)
         st->sort_reverse = !st->sort_reverse;
         queues_rebuild_rows(app);
         return ACT_REDRAW;
-    case KEY_UP: case 'k': queues_select(app, at - 1); return ACT_REDRAW;
-    case KEY_DOWN: case 'j': queues_select(app, at + 1); return ACT_REDRAW;
-    case KEY_PPAGE: queues_select(app, at - page); return ACT_REDRAW;
-    case KEY_NPAGE: case ' ': queues_select(app, at + page); return ACT_REDRAW;
-    case KEY_HOME: case 'g': queues_select(app, 0); return ACT_REDRAW;
-    case KEY_END: case 'G': queues_select(app, (long)st->row_count - 1); return ACT_REDRAW;
     case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
         if (st->row_count)
             st->detail = !st->detail;

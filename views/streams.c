@@ -9,6 +9,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/list_nav.h"
 #include "panels.h"
 #include "streams_model.h"
 #include "server_model.h"
@@ -306,12 +307,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM, why);
         return;
     }
-    if (st->selected < st->scroll)
-        st->scroll = st->selected;
-    if (st->selected >= st->scroll + (size_t)rows_h)
-        st->scroll = st->selected - (size_t)rows_h + 1;
-    if (st->scroll + (size_t)rows_h > st->row_count)
-        st->scroll = st->row_count > (size_t)rows_h ? st->row_count - (size_t)rows_h : 0;
+    st->scroll = list_nav_scroll(st->scroll, st->selected, (size_t)rows_h, st->row_count);
 
     bool stale = r->state != CONN_UP;
     for (int i = 0; i < rows_h && st->scroll + (size_t)i < st->row_count; i++) {
@@ -382,14 +378,12 @@ static int streams_key(struct app *app, int key)
     struct streams_state *st = state_of(app);
     if (st->editing)
         return filter_key(app, key);
-    long page = st->page_rows > 1 ? st->page_rows - 1 : 1;
+    long to;
+    if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
+        select_row(app, st, to);
+        return ACT_REDRAW;
+    }
     switch (key) {
-    case KEY_UP: case 'k': select_row(app, st, (long)st->selected - 1); return ACT_REDRAW;
-    case KEY_DOWN: case 'j': select_row(app, st, (long)st->selected + 1); return ACT_REDRAW;
-    case KEY_PPAGE: select_row(app, st, (long)st->selected - page); return ACT_REDRAW;
-    case KEY_NPAGE: case ' ': select_row(app, st, (long)st->selected + page); return ACT_REDRAW;
-    case KEY_HOME: case 'g': select_row(app, st, 0); return ACT_REDRAW;
-    case KEY_END: case 'G': select_row(app, st, (long)st->row_count - 1); return ACT_REDRAW;
     case 's':
         st->sort = (enum stream_sort)((st->sort + 1) % SORT_COUNT);
         rebuild_rows(app, st);

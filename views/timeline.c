@@ -15,6 +15,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/list_nav.h"
 #include "../tui/text_scroll.h"
 #include "canvas.h"
 #include "panels.h"
@@ -451,10 +452,8 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
     int rows = height - HEADER_LINES - 1;
     if (rows < 1)
         return;
-    if (st->selected < st->scroll)
-        st->scroll = st->selected;
-    if (st->selected >= st->scroll + rows)
-        st->scroll = st->selected - rows + 1;
+    st->scroll = (int)list_nav_scroll((size_t)st->scroll, (size_t)st->selected, (size_t)rows,
+                                      x->task_count);
     int *depth = xcalloc(x->task_count + 1, sizeof *depth);
     tl_fork_depth(x, depth);
     for (int r = 0; r < rows && st->scroll + r < (int)x->task_count; r++) {
@@ -495,17 +494,15 @@ static int timeline_key(struct app *app, int key)
     if (st->task_detail)
         return detail_key(app, key, x);
     int n = x ? (int)x->task_count : 0;
-    int page = st->page_rows > 1 ? st->page_rows - 1 : 1;
+    long to;
+    if (list_nav_key(key, st->selected, n, st->page_rows, &to)) {
+        st->selected = (int)to;
+        return ACT_REDRAW;
+    }
     switch (key) {
     case 27: case KEY_BACKSPACE: case 127:
         close_execution(app, st);
         return ACT_REDRAW;
-    case KEY_DOWN: case 'j': st->selected++; break;
-    case KEY_UP: case 'k': st->selected--; break;
-    case KEY_NPAGE: case ' ': st->selected += page; break;
-    case KEY_PPAGE: st->selected -= page; break;
-    case KEY_HOME: case 'g': st->selected = 0; break;
-    case KEY_END: case 'G': st->selected = n - 1; break;
     case '+': case '=':
         tl_axis_zoom(&st->axis, 0.5, st->axis.cols / 2);
         st->axis_fit = false;
@@ -546,11 +543,6 @@ static int timeline_key(struct app *app, int key)
     default:
         return ACT_NONE;
     }
-    if (st->selected >= n)
-        st->selected = n - 1;
-    if (st->selected < 0)
-        st->selected = 0;
-    return ACT_REDRAW;
 }
 
 static const struct help_line timeline_help[] = {

@@ -10,6 +10,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/format.h"
+#include "../tui/list_nav.h"
 #include "../tui/sanitize.h"
 #include "canvas.h"
 #include "panels.h"
@@ -445,6 +446,11 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
     }
 }
 
+static long selectable_rows_of(const struct app *app)
+{
+    return app->pg ? selectable_rows(&app->pg->pg) : 0;
+}
+
 /* Moves the cursor to selectable row i (clamped) and remembers its execution. */
 static void move_to(struct app *app, struct workflows_state *st, int i)
 {
@@ -502,7 +508,12 @@ static int workflows_key(struct app *app, int key)
         }
         return ACT_REDRAW;
     }
-    int page = 10;   /* a list's rows at 80x24 (two lists share the area) */
+    long to;
+    /* a page is ten rows: a list's at 80x24, where two lists share the area */
+    if (list_nav_key(key, st->selected, selectable_rows_of(app), 11, &to)) {
+        move_to(app, st, (int)to);
+        return ACT_REDRAW;
+    }
     switch (key) {
     case '/':
         st->editing = true;
@@ -516,12 +527,6 @@ static int workflows_key(struct app *app, int key)
             app_back(app);   /* like every view but the first: Esc goes back to it */
         }
         return ACT_REDRAW;
-    case KEY_DOWN: case 'j': move_to(app, st, st->selected + 1); return ACT_REDRAW;
-    case KEY_UP: case 'k': move_to(app, st, st->selected - 1); return ACT_REDRAW;
-    case KEY_NPAGE: move_to(app, st, st->selected + page); return ACT_REDRAW;
-    case KEY_PPAGE: move_to(app, st, st->selected - page); return ACT_REDRAW;
-    case KEY_HOME: case 'g': move_to(app, st, 0); return ACT_REDRAW;
-    case KEY_END: case 'G': move_to(app, st, 1 << 30); return ACT_REDRAW;
     case '\n': case '\r': case KEY_ENTER: {
         const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, st->selected) : NULL;
         if (b && b->id.len)
