@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <langinfo.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,13 @@ bool app_edit_field(char *buf, size_t size, bool *editing, int key)
         return false;
     }
     return true;
+}
+
+bool app_field_prompt(char *line, size_t len, const char *label, const char *text, bool editing)
+{
+    if (editing)
+        snprintf(line, len, " %s: %s_   (Enter: keep, Esc: clear)", label, text);
+    return editing;
 }
 
 void app_flash(struct app *app, const char *text)

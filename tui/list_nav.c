@@ -34,3 +34,10 @@ size_t list_nav_scroll(size_t scroll, size_t selected, size_t rows_h, size_t cou
         scroll = count > rows_h ? count - rows_h : 0;
     return scroll;
 }
+
+size_t list_nav_clamp(long i, size_t count)
+{
+    if (count == 0 || i < 0)
+        return 0;
+    return (size_t)i >= count ? count - 1 : (size_t)i;
+}

@@ -409,10 +409,7 @@ static int keys_key(struct app *app, int key)
 static bool keys_editing(const struct app *app, char *line, size_t len)
 {
     const struct keys_state *st = state_of(app);
-    if (!st->editing)
-        return false;
-    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
-    return true;
+    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
 }
 
 static void *keys_state_new(void)

@@ -136,15 +136,9 @@ static const struct queue_info *queue_at(const struct app *app, size_t row)
 static void queues_select(struct app *app, long i)
 {
     struct queues_state *st = state_of(app);
-    if (st->row_count == 0) {
-        st->selected = 0;
+    st->selected = list_nav_clamp(i, st->row_count);
+    if (st->row_count == 0)
         return;
-    }
-    if (i < 0)
-        i = 0;
-    if ((size_t)i >= st->row_count)
-        i = (long)st->row_count - 1;
-    st->selected = (size_t)i;
     const struct queue_info *q = queue_at(app, st->selected);
     str_copy(st->sel_layout, q->layout, sizeof st->sel_layout);
     bytes_free(&st->sel_name);
@@ -546,10 +540,7 @@ static size_t queues_hints(const struct app *app, struct hint *out)
 static bool queues_editing(const struct app *app, char *line, size_t len)
 {
     const struct queues_state *st = state_of(app);
-    if (!st->editing)
-        return false;
-    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
-    return true;
+    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
 }
 
 const struct view queues_view = {

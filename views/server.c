@@ -403,13 +403,9 @@ static int server_key(struct app *app, int key)
 static bool server_editing(const struct app *app, char *line, size_t len)
 {
     const struct server_state *st = state_of(app);
-    if (!st->editing)
-        return false;
-    snprintf(line, len, " Filter slow commands: %s_   (Enter: keep, Esc: clear)", st->filter);
-    return true;
+    return app_field_prompt(line, len, "Filter slow commands", st->filter, st->editing);
 }
 
-/* The view's own state: how far it is scrolled. */
 static void *server_state_new(void)
 {
     return xcalloc(1, sizeof(struct server_state));

@@ -74,15 +74,9 @@ static struct streams_state *state_of(const struct app *app)
 /* Moves the cursor to rows index i (clamped) and remembers its key. */
 static void select_row(struct app *app, struct streams_state *st, long i)
 {
-    if (st->row_count == 0) {
-        st->selected = 0;
+    st->selected = list_nav_clamp(i, st->row_count);
+    if (st->row_count == 0)
         return;
-    }
-    if (i < 0)
-        i = 0;
-    if ((size_t)i >= st->row_count)
-        i = (long)st->row_count - 1;
-    st->selected = (size_t)i;
     const struct stream_info *s = app->snap->redis.streams[st->rows[st->selected]];
     bytes_free(&st->selected_key);
     bytes_set(&st->selected_key, s->key.ptr, s->key.len);
@@ -439,11 +433,8 @@ static size_t streams_hints(const struct app *app, struct hint *out)
 /* The filter being typed, for the status line. */
 static bool streams_editing(const struct app *app, char *line, size_t len)
 {
-    struct streams_state *st = state_of(app);
-    if (!st->editing)
-        return false;
-    snprintf(line, len, " Filter: %s_   (Enter: keep, Esc: clear)", st->filter);
-    return true;
+    const struct streams_state *st = state_of(app);
+    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
 }
 
 const struct view streams_view = {
