@@ -369,6 +369,16 @@ void app_show_key(struct app *app, char key)
         jump(app, v);
 }
 
+/* The view Esc comes back to from the next one; at the stack's depth the oldest is forgotten. */
+static void push(struct app *app, const struct view *v)
+{
+    if (app->depth == (int)ARRAY_LEN(app->stack)) {
+        memmove(&app->stack[0], &app->stack[1], (ARRAY_LEN(app->stack) - 1) * sizeof app->stack[0]);
+        app->depth--;
+    }
+    app->stack[app->depth++] = v;
+}
+
 void app_show(struct app *app, const struct target *t)
 {
     for (size_t i = 0; i < ARRAY_LEN(all_views); i++) {
@@ -377,14 +387,8 @@ void app_show(struct app *app, const struct target *t)
             continue;
         if (!v->show(app, t))
             return;
-        if (app->view != v) {
-            if (app->depth == (int)ARRAY_LEN(app->stack)) {   /* full: forget the oldest */
-                memmove(&app->stack[0], &app->stack[1], (ARRAY_LEN(app->stack) - 1) *
-                                                            sizeof app->stack[0]);
-                app->depth--;
-            }
-            app->stack[app->depth++] = app->view;
-        }
+        if (app->view != v)
+            push(app, app->view);
         become(app, v);
         return;
     }
@@ -582,8 +586,8 @@ static int global_key(struct app *app, int key)
         return ACT_QUIT;
     case '?':
     case KEY_F(1):
-        if (app->view != &help_view && app->depth < (int)ARRAY_LEN(app->stack)) {
-            app->stack[app->depth++] = app->view;
+        if (app->view != &help_view) {
+            push(app, app->view);
             app->view = &help_view;
         }
         return ACT_REDRAW;

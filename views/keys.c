@@ -376,8 +376,6 @@ static int keys_key(struct app *app, int key)
 {
     struct keys_state *st = state_of(app);
     if (st->editing) {
-        if (key == KEY_RESIZE)
-            return ACT_REDRAW;
         if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
             return ACT_HANDLED;   /* nothing else while typing */
         st->scroll.first = 0;

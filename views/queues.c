@@ -449,8 +449,6 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
 static int filter_key(struct app *app, int key)
 {
     struct queues_state *st = state_of(app);
-    if (key == KEY_RESIZE)
-        return ACT_REDRAW;
     if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
         return ACT_HANDLED;   /* nothing else while typing */
     queues_rebuild_rows(app);

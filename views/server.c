@@ -371,12 +371,9 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
 static int server_key(struct app *app, int key)
 {
     struct server_state *st = state_of(app);
-    if (st->editing) {
-        if (key == KEY_RESIZE)
-            return ACT_REDRAW;
+    if (st->editing)   /* nothing else while typing */
         return app_edit_field(st->filter, sizeof st->filter, &st->editing, key) ? ACT_REDRAW
                                                                                 : ACT_HANDLED;
-    }
     switch (key) {
     case '/':
         st->editing = true;
