@@ -2,6 +2,8 @@
  * -1 means the terminal's default colour. */
 #include "theme.h"
 
+#include <curses.h>
+
 #include <stdlib.h>
 #include <string.h>
 

@@ -5,8 +5,6 @@
 
 #include <stdbool.h>
 
-#include <curses.h>
-
 #include "../collectors/thresholds.h"
 
 enum role {

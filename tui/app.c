@@ -19,9 +19,21 @@
 #include "../themes/theme.h"
 #include "../views/panels.h"
 #include "app_state.h"
+#include "draw.h"
+#include "keys.h"
+#include "nav.h"
 #include "format.h"
 #include "sanitize.h"
 #include "text_scroll.h"
+
+/* Every view, in the order of views/views.def: the table the view stack runs on (tui/nav.c). */
+static const struct view *const all_views[] = {
+#define VIEW(name) &name,
+#include "../views/views.def"
+#undef VIEW
+};
+
+_Static_assert(sizeof all_views / sizeof all_views[0] <= VIEWS_MAX, "raise VIEWS_MAX");
 
 static bool curses_active;
 
@@ -33,157 +45,16 @@ void app_restore_terminal(void)
     }
 }
 
-bool app_edit_field(char *buf, size_t size, bool *editing, int key)
-{
-    size_t len = strlen(buf);
-    if (key == 27 || key == KEY_EXIT) {
-        buf[0] = '\0';
-        *editing = false;
-    } else if (key == '\r' || key == '\n' || key == KEY_ENTER) {
-        *editing = false;
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        if (len)
-            buf[len - 1] = '\0';
-    } else if (key >= 0x20 && key < 0x7f && len + 1 < size) {
-        buf[len] = (char)key;
-        buf[len + 1] = '\0';
-    } else {
-        return false;
-    }
-    return true;
-}
-
-bool app_field_prompt(char *line, size_t len, const char *label, const char *text, bool editing)
-{
-    if (editing)
-        snprintf(line, len, " %s: %s_   (Enter: keep, Esc: clear)", label, text);
-    return editing;
-}
-
-void app_flash(struct app *app, const char *text)
-{
-    str_copy(app->message, text, sizeof app->message);
-    app->message_until_ms = mono_ms() + 3000;
-}
-
-int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
-            size_t len)
-{
-    char buf[1024];
-    int room = getmaxx(w) - x;   /* never past the right edge: curses would wrap the rest */
-    if (max_cols > room)
-        max_cols = room;
-    if (max_cols <= 0)
-        return 0;
-    if (max_cols > 300)
-        max_cols = 300;
-    int cols = sanitize_for_cell(bytes, len, buf, sizeof buf, max_cols, app->utf8);
-    wattrset(w, theme_attr((enum role)role));
-    mvwaddstr(w, y, x, buf);
-    wattrset(w, theme_attr(ROLE_DEFAULT));
-    return cols;
-}
-
-int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text)
-{
-    return app_put(app, w, y, x, max_cols, role, text, strlen(text));
-}
-
-int app_puts_right(struct app *app, WINDOW *w, int y, int end, int cell_w, int role,
-                   const char *text)
-{
-    char buf[1024];
-    if (cell_w <= 0)
-        return 0;
-    if (cell_w > 300)
-        cell_w = 300;
-    /* measured as it will be shown (escapes, wide characters), not in bytes */
-    int cols = sanitize_for_cell(text, strlen(text), buf, sizeof buf, cell_w, app->utf8);
-    return app_put(app, w, y, end - cols, cols, role, text, strlen(text));
-}
-
-/* How many bytes of s[0..len) fit in max_cols columns; *space is set to the offset of the last
- * space among them (0 when none). s is sanitized: printable, valid UTF-8 or ASCII. */
-static size_t fit_bytes(const char *s, size_t len, int max_cols, size_t *space)
-{
-    size_t i = 0;
-    int cols = 0;
-    *space = 0;
-    while (i < len) {
-        unsigned cp = (unsigned char)s[i];
-        size_t n = 1;
-        if (cp >= 0x80) {
-            n = utf8_decode((const unsigned char *)s + i, len - i, &cp);
-            if (n == 0)
-                n = 1;
-        }
-        int cw = cp < 0x80 ? 1 : wcwidth((wchar_t)cp);
-        if (cw < 1)
-            cw = 1;
-        if (cols + cw > max_cols)
-            break;
-        if (s[i] == ' ')
-            *space = i;
-        cols += cw;
-        i += n;
-    }
-    return i;
-}
-
-int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int max_lines,
-                     int role, const char *text)
-{
-    int room = getmaxx(w) - x;
-    if (max_cols > room)
-        max_cols = room;
-    if (max_cols < 2 || max_lines <= 0)
-        return 0;
-    char safe[2048];
-    sanitize_for_cell(text, strlen(text), safe, sizeof safe, -1, app->utf8);
-    const char *p = safe;
-    size_t left = strlen(safe);
-    int lines = 0;
-    wattrset(w, theme_attr((enum role)role));
-    while (left > 0 && lines < max_lines) {
-        while (left > 0 && *p == ' ') {
-            p++;
-            left--;
-        }
-        if (left == 0)
-            break;
-        size_t space;
-        size_t n = fit_bytes(p, left, max_cols, &space);
-        bool last = lines == max_lines - 1;
-        if (n < left && last) {
-            /* the rest does not fit: as much as leaves a column for the ellipsis */
-            n = fit_bytes(p, left, max_cols - 1, &space);
-            mvwaddnstr(w, y + lines, x, p, (int)n);
-            waddstr(w, app->utf8 ? "\xe2\x80\xa6" : "~");
-            lines++;
-            break;
-        }
-        if (n < left && space > 0)
-            n = space;   /* break at the last space that fits */
-        mvwaddnstr(w, y + lines, x, p, (int)n);
-        p += n;
-        left -= n;
-        lines++;
-    }
-    wattrset(w, theme_attr(ROLE_DEFAULT));
-    return lines;
-}
-
 /* ---- frame ---------------------------------------------------------------------------- */
 
 /* The top line when only PostgreSQL is read. */
-static void draw_pg_header(struct app *app, int width)
+static void draw_pg_header(struct app *app, const struct surface *scr)
 {
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     char line[800], age[32] = "";
     bool down = p && p->state == CONN_DOWN;
     int role = down ? ROLE_STATUS_ERR : ROLE_HEADER;
-    wattrset(stdscr, theme_attr(role));
-    mvhline(0, 0, ' ', width);
+    draw_bar(scr, 0, role);
     if (!p) {
         snprintf(line, sizeof line, " queuetop  postgres  connecting...");
     } else if (!down) {
@@ -197,21 +68,20 @@ static void draw_pg_header(struct app *app, int width)
                  p->last_ok_mono_ms ? "data shown is " : "no data yet",
                  p->last_ok_mono_ms ? age : "", p->last_ok_mono_ms ? " old" : "");
     }
-    app_puts(app, stdscr, 0, 0, width, role, line);
+    draw_str(scr, 0, 0, scr->width, role, line);
 }
 
-static void draw_header(struct app *app, int width)
+static void draw_header(struct app *app, const struct surface *scr)
 {
     if (!app->opts->watch_redis) {
-        draw_pg_header(app, width);
+        draw_pg_header(app, scr);
         return;
     }
     const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
     char line[1024], age[32] = "";
     bool down = r && r->state == CONN_DOWN;
     int role = down ? ROLE_STATUS_ERR : ROLE_HEADER;
-    wattrset(stdscr, theme_attr(role));
-    mvhline(0, 0, ' ', width);
+    draw_bar(scr, 0, role);
     if (!r) {
         char url[512];
         redis_target_display(&app->opts->streams.target, url, sizeof url);
@@ -233,7 +103,7 @@ static void draw_header(struct app *app, int width)
                      r->last_ok_mono_ms ? age : "", r->last_ok_mono_ms ? " old" : "");
         }
     }
-    app_puts(app, stdscr, 0, 0, width, role, line);
+    draw_str(scr, 0, 0, scr->width, role, line);
 }
 
 /* " hint  hint  hint" into line: every hint given (text not NULL), minus those that do not fit
@@ -264,179 +134,6 @@ static void fit_hints(char *line, size_t len, int width, struct hint *h, size_t 
     }
     if (o >= len)
         line[len - 1] = '\0';
-}
-
-/* Every view: each one's own state is made, kept and freed here, in this order
- * (app->view_state), and each is told of every new sample. */
-static const struct view *const all_views[] = {
-    &streams_view, &stream_view, &server_view, &workflows_view, &timeline_view, &queues_view,
-    &keys_view, &help_view,
-};
-
-_Static_assert(sizeof all_views / sizeof all_views[0] <= VIEWS_MAX, "raise VIEWS_MAX");
-
-void *app_view_state(const struct app *app, const struct view *v)
-{
-    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
-        if (all_views[i] == v)
-            return app->view_state[i];
-    return NULL;
-}
-
-static void views_open(struct app *app)
-{
-    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
-        app->view_state[i] = all_views[i]->state_new ? all_views[i]->state_new() : NULL;
-}
-
-static void views_close(struct app *app)
-{
-    for (size_t i = 0; i < ARRAY_LEN(all_views); i++) {
-        if (all_views[i]->state_free)
-            all_views[i]->state_free(app->view_state[i]);
-        app->view_state[i] = NULL;
-    }
-}
-
-/* A new sample of kind is held in app: every view rebuilds what it derives from it. */
-static void views_new_sample(struct app *app, enum snapshot_kind kind)
-{
-    for (size_t i = 0; i < ARRAY_LEN(all_views); i++)
-        if (all_views[i]->on_snapshot)
-            all_views[i]->on_snapshot(app, (int)kind);
-}
-
-/* The views with a number key, in its order: what the number keys and Tab open, and what the
- * status line lists. */
-static const struct family {
-    char key;
-    const char *label;
-    const struct view *top;   /* the family's first view */
-} families[] = {
-    { '1', "streams", &streams_view },
-    { '2', "server", &server_view },
-    { '3', "workflows", &workflows_view },
-    { '4', "queues", &queues_view },
-    { '5', "keys", &keys_view },
-};
-
-static bool family_watched(const struct app *app, char key)
-{
-    return key == '3' ? app->opts->pg_conninfo != NULL : app->opts->watch_redis;
-}
-
-static const struct view *family_top(char key)
-{
-    for (size_t i = 0; i < ARRAY_LEN(families); i++)
-        if (families[i].key == key)
-            return families[i].top;
-    return NULL;
-}
-
-/* The view a family shows now: where it was left (a stream opened, an execution's timeline). */
-static const struct view *family_view(const struct app *app, char key)
-{
-    if (key < '1' || key > '5')
-        return NULL;
-    const struct view *v = app->family_last[key - '1'];
-    return v ? v : family_top(key);
-}
-
-/* v is shown: its family's number key comes back to it. */
-static void become(struct app *app, const struct view *v)
-{
-    app->view = v;
-    if (v->key >= '1' && v->key <= '5')
-        app->family_last[v->key - '1'] = v;
-}
-
-/* A jump (a number key, Tab): not a way back. */
-static void jump(struct app *app, const struct view *v)
-{
-    app->depth = 0;
-    become(app, v);
-}
-
-void app_show_key(struct app *app, char key)
-{
-    if (!family_watched(app, key)) {
-        app_flash(app, key == '3' ? "no workflows: start queuetop with --pg CONNINFO as well"
-                                  : "Redis is not watched: start queuetop with --redis URL as well");
-        return;
-    }
-    const struct view *v = family_view(app, key);
-    if (v)
-        jump(app, v);
-}
-
-/* The view Esc comes back to from the next one; at the stack's depth the oldest is forgotten. */
-static void push(struct app *app, const struct view *v)
-{
-    if (app->depth == (int)ARRAY_LEN(app->stack)) {
-        memmove(&app->stack[0], &app->stack[1], (ARRAY_LEN(app->stack) - 1) * sizeof app->stack[0]);
-        app->depth--;
-    }
-    app->stack[app->depth++] = v;
-}
-
-void app_show(struct app *app, const struct target *t)
-{
-    for (size_t i = 0; i < ARRAY_LEN(all_views); i++) {
-        const struct view *v = all_views[i];
-        if (v->shows != t->kind || !v->show)
-            continue;
-        if (!v->show(app, t))
-            return;
-        if (app->view != v)
-            push(app, app->view);
-        become(app, v);
-        return;
-    }
-}
-
-void app_back(struct app *app)
-{
-    const struct view *left = app->view;
-    const struct view *top = family_top(left->key);
-    /* a view it opened (a stream, a timeline) is closed: its number key shows the first again */
-    if (top && top != left && left->key >= '1' && left->key <= '5' &&
-        app->family_last[left->key - '1'] == left)
-        app->family_last[left->key - '1'] = top;
-    if (app->depth > 0) {
-        become(app, app->stack[--app->depth]);
-        return;
-    }
-    if (top && top != left) {
-        become(app, top);
-        return;
-    }
-    for (size_t i = 0; i < ARRAY_LEN(families); i++) {
-        if (family_watched(app, families[i].key)) {
-            become(app, family_view(app, families[i].key));
-            return;
-        }
-    }
-}
-
-const struct view *app_view_under(const struct app *app)
-{
-    return app->depth > 0 ? app->stack[app->depth - 1] : NULL;
-}
-
-/* The next watched family after the current view's, in number order. */
-static void show_next(struct app *app)
-{
-    size_t n = ARRAY_LEN(families), cur = 0;
-    for (size_t i = 0; i < n; i++)
-        if (families[i].key == app->view->key)
-            cur = i;
-    for (size_t step = 1; step <= n; step++) {
-        const struct family *f = &families[(cur + step) % n];
-        if (family_watched(app, f->key)) {
-            jump(app, family_view(app, f->key));
-            return;
-        }
-    }
 }
 
 /* When the source of the view's data is down (or PostgreSQL's last query failed), the line
@@ -489,25 +186,27 @@ static int hints_width(const struct hint *h, size_t n)
  * when the line is too short for everything, so that every key is always listed), ? and q. */
 static void view_hints(const struct app *app, char *line, size_t len, int width)
 {
-    struct hint h[VIEW_HINTS_MAX + ARRAY_LEN(families) + 2];
+    const struct view *fam[5];
+    size_t nf = nav_families(app, fam, ARRAY_LEN(fam));
+    struct hint h[VIEW_HINTS_MAX + ARRAY_LEN(fam) + 2];
     size_t n = app->view->hints ? app->view->hints(app, h) : 0;
     if (n > VIEW_HINTS_MAX)
         n = VIEW_HINTS_MAX;
-    char names[ARRAY_LEN(families)][24], digits[ARRAY_LEN(families) + 8];
+    char names[ARRAY_LEN(fam)][24], digits[ARRAY_LEN(fam) + 8];
     size_t first = n, nd = 0;
     str_copy(digits, "views:", sizeof digits);
-    for (size_t i = 0; i < ARRAY_LEN(families); i++) {
-        const struct family *f = &families[i];
-        if (f->key == app->view->key || !family_watched(app, f->key))
+    for (size_t i = 0; i < nf; i++) {
+        const struct view *f = fam[i];
+        if (f->key == app->view->key)
             continue;
-        snprintf(names[nd], sizeof names[nd], "%c:%s", f->key, f->label);
+        snprintf(names[nd], sizeof names[nd], "%c:%s", f->key, f->family);
         h[n++] = (struct hint){ names[nd++], 0 };
         size_t dl = strlen(digits);
         digits[dl] = f->key;
         digits[dl + 1] = '\0';
     }
     size_t tail = n;
-    h[n++] = (struct hint){ app->view->key ? "? help" : NULL, 0 };   /* not in the help */
+    h[n++] = (struct hint){ app->view->key != '?' ? "? help" : NULL, 0 };   /* not in the help */
     h[n++] = (struct hint){ "q quit", 0 };
     /* the view's own keys come first: the names give way to the digits before any is left out */
     if (nd && hints_width(h, n) > width) {
@@ -522,17 +221,20 @@ static void view_hints(const struct app *app, char *line, size_t len, int width)
  * down: even then every view key is listed. */
 static void view_keys_tail(const struct app *app, char *tail, size_t len)
 {
-    char digits[ARRAY_LEN(families) + 1];
+    const struct view *fam[5];
+    size_t nf = nav_families(app, fam, ARRAY_LEN(fam));
+    char digits[ARRAY_LEN(fam) + 1];
     size_t nd = 0;
-    for (size_t i = 0; i < ARRAY_LEN(families); i++)
-        if (families[i].key != app->view->key && family_watched(app, families[i].key))
-            digits[nd++] = families[i].key;
+    for (size_t i = 0; i < nf; i++)
+        if (fam[i]->key != app->view->key)
+            digits[nd++] = fam[i]->key;
     digits[nd] = '\0';
     snprintf(tail, len, "%s%s  ? help  q quit ", nd ? "  views:" : "", digits);
 }
 
-static void draw_status(struct app *app, int y, int width)
+static void draw_status(struct app *app, const struct surface *scr, int y)
 {
+    int width = scr->width;
     char line[800];
     int role = ROLE_STATUS;
     if (app->view->editing && app->view->editing(app, line, sizeof line)) {
@@ -544,33 +246,32 @@ static void draw_status(struct app *app, int y, int width)
     } else {
         view_hints(app, line, sizeof line, width);
     }
-    wattrset(stdscr, theme_attr(role));
-    mvhline(y, 0, ' ', width);
+    draw_bar(scr, y, role);
     if (role == ROLE_STATUS_ERR) {
         /* the reason (the view shows it in full), then the view keys at the right end */
         char tail[64];
         view_keys_tail(app, tail, sizeof tail);
         int tw = (int)strlen(tail);
         if (tw < width) {
-            app_puts(app, stdscr, y, 0, width - tw, role, line);
-            app_puts(app, stdscr, y, width - tw, tw, role, tail);
+            draw_str(scr, y, 0, width - tw, role, line);
+            draw_str(scr, y, width - tw, tw, role, tail);
             return;
         }
     }
-    app_puts(app, stdscr, y, 0, width, role, line);
+    draw_str(scr, y, 0, width, role, line);
 }
 
 static void draw(struct app *app)
 {
-    int height, width;
-    getmaxyx(stdscr, height, width);
+    struct surface scr = draw_screen(app->utf8);
     werase(stdscr);
-    if (height < 5 || width < 20) {
-        mvaddstr(0, 0, "window too small");
+    if (scr.height < 5 || scr.width < 20) {
+        draw_str(&scr, 0, 0, scr.width, ROLE_DEFAULT, "window too small");
     } else {
-        draw_header(app, width);
-        app->view->draw(app, stdscr, 1, height - 2, width);
-        draw_status(app, height - 1, width);
+        draw_header(app, &scr);
+        struct surface area = draw_sub(&scr, 1, scr.height - 2);
+        app->view->draw(app, &area);
+        draw_status(app, &scr, scr.height - 1);
     }
     wnoutrefresh(stdscr);
     doupdate();
@@ -585,14 +286,11 @@ static int global_key(struct app *app, int key)
     case 'Q':
         return ACT_QUIT;
     case '?':
-    case KEY_F(1):
-        if (app->view != &help_view) {
-            push(app, app->view);
-            app->view = &help_view;
-        }
+    case QK_F1:
+        nav_help(app);
         return ACT_REDRAW;
     case 'r':
-    case KEY_F(5):
+    case QK_F5:
         hub_request_refresh(app->hub);
         app_flash(app, "refreshing...");
         return ACT_REDRAW;
@@ -600,12 +298,12 @@ static int global_key(struct app *app, int key)
         app_show_key(app, (char)key);
         return ACT_REDRAW;
     case '\t':
-        show_next(app);
+        nav_next_family(app);
         return ACT_REDRAW;
     case 12: /* Ctrl-L */
         clearok(curscr, TRUE);
         return ACT_REDRAW;
-    case KEY_RESIZE:
+    case QK_RESIZE:
         return ACT_REDRAW;
     default:
         return ACT_NONE;
@@ -618,7 +316,7 @@ static void take_snapshot(struct app *app)
     if (pg && (!app->pg || app->pg->pg.sample_seq != pg->pg.sample_seq)) {
         hub_release(app->hub, app->pg);
         app->pg = pg;
-        views_new_sample(app, SNAPSHOT_PG);
+        nav_new_sample(app, (int)SNAPSHOT_PG);
     } else {
         hub_release(app->hub, pg);
     }
@@ -627,7 +325,7 @@ static void take_snapshot(struct app *app)
         hub_release(app->hub, app->server);
         app->server = sv;
         history_update_server(&app->history, &sv->server);
-        views_new_sample(app, SNAPSHOT_SERVER);
+        nav_new_sample(app, (int)SNAPSHOT_SERVER);
     } else {
         hub_release(app->hub, sv);
     }
@@ -635,7 +333,7 @@ static void take_snapshot(struct app *app)
     if (ks && (!app->keys || app->keys->keys.sample_seq != ks->keys.sample_seq)) {
         hub_release(app->hub, app->keys);
         app->keys = ks;
-        views_new_sample(app, SNAPSHOT_KEYS);
+        nav_new_sample(app, (int)SNAPSHOT_KEYS);
     } else {
         hub_release(app->hub, ks);
     }
@@ -649,7 +347,7 @@ static void take_snapshot(struct app *app)
     hub_release(app->hub, app->snap);
     app->snap = s;
     history_update(&app->history, &s->redis);
-    views_new_sample(app, SNAPSHOT_REDIS);
+    nav_new_sample(app, (int)SNAPSHOT_REDIS);
 }
 
 static bool locale_is_utf8(void)
@@ -665,11 +363,10 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     memset(&app, 0, sizeof app);
     app.opts = opts;
     app.hub = hub;
-    app.view = opts->watch_redis ? &streams_view : &workflows_view;
     app.utf8 = locale_is_utf8();
     app.thresholds = &opts->thresholds;
     history_init(&app.history);
-    views_open(&app);
+    nav_open(&app, all_views, ARRAY_LEN(all_views));
 
     if (!getenv("ESCDELAY"))
         set_escdelay(50);
@@ -692,12 +389,9 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
         rc = 2;
         quit = true;
     }
-    if (!quit && opts->workflow_id) {
-        /* Esc from it goes to the list of executions */
-        jump(&app, &workflows_view);
-        app_show(&app, &(struct target){ .kind = TARGET_EXECUTION,
-                                         .execution = opts->workflow_id });
-    }
+    if (!quit && opts->workflow_id)   /* Esc from it goes to the list of executions */
+        nav_start_at(&app, &(struct target){ .kind = TARGET_EXECUTION,
+                                             .execution = opts->workflow_id });
 
     int64_t last_draw = 0;
     while (!quit) {
@@ -711,7 +405,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
                                { stop_fd, POLLIN, 0 } };
         int n = poll(p, 3, 500);
         if (n < 0) {
-            if (errno == EINTR) {     /* SIGWINCH: curses queues KEY_RESIZE */
+            if (errno == EINTR) {     /* SIGWINCH: curses queues QK_RESIZE */
                 dirty = true;
             } else {
                 break;
@@ -726,6 +420,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
         }
         int key;
         while ((key = getch()) != ERR) {
+            key = keys_from_curses(key);
             int act = app.view->handle_key(&app, key);
             if (act == ACT_NONE)
                 act = global_key(&app, key);
@@ -742,6 +437,6 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     hub_release(hub, app.pg);
     hub_release(hub, app.keys);
     history_done(&app.history);
-    views_close(&app);
+    nav_close(&app);
     return rc;
 }

@@ -20,6 +20,8 @@ struct app {
     bool utf8;                      /* the locale can show UTF-8 */
     const struct thresholds *thresholds;
 
+    const struct view *const *views;   /* every view (views/views.def), set by nav_open */
+    size_t nviews;
     const struct view *view;
     /* where Esc goes: the views this one was opened from (app_show, help), newest last */
     const struct view *stack[8];
@@ -31,7 +33,7 @@ struct app {
     /* queues, locks and key prefixes (the keys collector) */
     struct snapshot *keys;          /* held reference to the newest keys sample, NULL before */
 
-    /* each view's own state, in the order of the shell's table of views (app_view_state) */
+    /* each view's own state, in the order of views (app_view_state) */
     void *view_state[VIEWS_MAX];
 
     char message[200];              /* transient status line text */
@@ -60,18 +62,5 @@ void app_show(struct app *app, const struct target *t);
 void app_back(struct app *app);
 /* The view under this one (the one help was opened over); NULL when none. */
 const struct view *app_view_under(const struct app *app);
-
-/* Drawing helpers for views: a sanitized, clipped string at (y, x) with a role. */
-int app_put(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *bytes,
-            size_t len);
-int app_puts(struct app *app, WINDOW *w, int y, int x, int max_cols, int role, const char *text);
-/* text right-aligned to end in a cell of cell_w columns, measured as shown (escapes, UTF-8). */
-int app_puts_right(struct app *app, WINDOW *w, int y, int end, int cell_w, int role,
-                   const char *text);
-/* text (sanitized) over up to max_lines lines of max_cols columns from (y, x), broken at spaces
- * where it can be; an ellipsis ends the last line when even that is not enough. Used for the
- * reason a source is down, which must be read in full. Returns the lines used. */
-int app_puts_wrapped(struct app *app, WINDOW *w, int y, int x, int max_cols, int max_lines,
-                     int role, const char *text);
 
 #endif

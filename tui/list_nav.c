@@ -1,19 +1,19 @@
 /* list_nav.c -- see list_nav.h. */
 #include "list_nav.h"
 
-#include <curses.h>
+#include "keys.h"
 
 bool list_nav_key(int key, long at, long count, int page, long *to)
 {
     long step = page > 1 ? page - 1 : 1;   /* a line of the last page stays in view */
     long v;
     switch (key) {
-    case KEY_UP: case 'k': v = at - 1; break;
-    case KEY_DOWN: case 'j': v = at + 1; break;
-    case KEY_PPAGE: v = at - step; break;
-    case KEY_NPAGE: case ' ': v = at + step; break;
-    case KEY_HOME: case 'g': v = 0; break;
-    case KEY_END: case 'G': v = count - 1; break;
+    case QK_UP: case 'k': v = at - 1; break;
+    case QK_DOWN: case 'j': v = at + 1; break;
+    case QK_PGUP: v = at - step; break;
+    case QK_PGDN: case ' ': v = at + step; break;
+    case QK_HOME: case 'g': v = 0; break;
+    case QK_END: case 'G': v = count - 1; break;
     default: return false;
     }
     *to = v >= count ? count - 1 : v;

@@ -1,7 +1,7 @@
 /* text_scroll.c -- see text_scroll.h. */
 #include "text_scroll.h"
 
-#include <curses.h>
+#include "keys.h"
 
 #include "../views/view.h"
 
@@ -24,12 +24,12 @@ int text_scroll_key(struct text_scroll *s, int key)
 {
     int page = s->page > 1 ? s->page - 1 : 1;
     switch (key) {
-    case KEY_DOWN: case 'j': s->first++; break;
-    case KEY_UP: case 'k': s->first--; break;
-    case KEY_NPAGE: case ' ': s->first += page; break;
-    case KEY_PPAGE: s->first -= page; break;
-    case KEY_HOME: case 'g': s->first = 0; break;
-    case KEY_END: case 'G': s->first = max_first(s); break;
+    case QK_DOWN: case 'j': s->first++; break;
+    case QK_UP: case 'k': s->first--; break;
+    case QK_PGDN: case ' ': s->first += page; break;
+    case QK_PGUP: s->first -= page; break;
+    case QK_HOME: case 'g': s->first = 0; break;
+    case QK_END: case 'G': s->first = max_first(s); break;
     default: return ACT_NONE;
     }
     text_scroll_clamp(s);

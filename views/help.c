@@ -6,6 +6,8 @@
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "../tui/text_scroll.h"
 
 static const struct help_line global_help[] = {
@@ -69,7 +71,6 @@ static int add_lines(struct help_row *rows, int n, const struct help_line *lines
     return n;
 }
 
-extern const struct view help_view;
 
 static struct text_scroll *state_of(const struct app *app)
 {
@@ -82,8 +83,9 @@ static void *help_state_new(void)
     return xcalloc(1, sizeof(struct text_scroll));
 }
 
-static void draw_help(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_help(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct text_scroll *st = state_of(app);
     const struct view *under = app_view_under(app);
     if (!under)
@@ -113,17 +115,17 @@ static void draw_help(struct app *app, WINDOW *w, int top, int height, int width
                  st->first + body < n ? st->first + body : n, n);
     char head[128];
     snprintf(head, sizeof head, "%s%s", title, more);
-    app_puts(app, w, top, 0, width, ROLE_TITLE, head);
+    draw_str(sf, top, 0, width, ROLE_TITLE, head);
     for (int i = 0; i < body && st->first + i < n; i++) {
         const struct help_row *r = &rows[st->first + i];
         int y = top + 1 + i;
         if (r->keys) {
-            app_puts(app, w, y, 2, 22, ROLE_KEY, r->keys);
-            app_put(app, w, y, 25, width - 26, r->role, r->text, (size_t)r->len);
+            draw_str(sf, y, 2, 22, ROLE_KEY, r->keys);
+            draw_text(sf, y, 25, width - 26, r->role, r->text, (size_t)r->len);
         } else if (r->role == ROLE_DEFAULT) {
-            app_put(app, w, y, 25, width - 26, r->role, r->text, (size_t)r->len);
+            draw_text(sf, y, 25, width - 26, r->role, r->text, (size_t)r->len);
         } else {
-            app_put(app, w, y, r->role == ROLE_TITLE ? 0 : 2, width - 2, r->role, r->text,
+            draw_text(sf, y, r->role == ROLE_TITLE ? 0 : 2, width - 2, r->role, r->text,
                     (size_t)r->len);
         }
     }
@@ -133,7 +135,7 @@ static int help_key(struct app *app, int key)
 {
     if (key == 'q' || key == 'Q')
         return ACT_QUIT;
-    if (key == KEY_RESIZE)
+    if (key == QK_RESIZE)
         return ACT_REDRAW;
     struct text_scroll *st = state_of(app);
     if (text_scroll_key(st, key) != ACT_NONE)
@@ -154,6 +156,7 @@ static size_t help_hints(const struct app *app, struct hint *out)
 
 const struct view help_view = {
     .name = "help",
+    .key = '?',
     .draw = draw_help,
     .handle_key = help_key,
     .hints = help_hints,

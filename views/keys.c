@@ -13,7 +13,8 @@
 #include "../tui/format.h"
 #include "../tui/sanitize.h"
 #include "../tui/text_scroll.h"
-#include "canvas.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "panels.h"
 #include "server_model.h"
 #include "streams_model.h"
@@ -31,23 +32,23 @@ static bool lock_no_ttl(const struct lock_info *l)
 /* ---- the overview's problems line ------------------------------------------------------ */
 
 /* "MARK TEXT NAME[SUFFIX]" from col, the name cut to leave room for the rest. */
-static int problem(struct app *app, WINDOW *w, int y, int col, int width, int role,
+static int problem(const struct surface *sf, int y, int col, int width, int role,
                    const char *lead, const struct bytes *name, const char *suffix)
 {
-    col += app_puts(app, w, y, col, width - col, role, lead);
+    col += draw_str(sf, y, col, width - col, role, lead);
     int room = width - col - (int)strlen(suffix);
     if (room < 8)
         room = 8;
     if (room > 30)
         room = 30;
-    col += app_put(app, w, y, col, room < width - col ? room : width - col, role, name->ptr,
+    col += draw_text(sf, y, col, room < width - col ? room : width - col, role, name->ptr,
                    name->len);
     if (suffix[0] && col < width)
-        col += app_puts(app, w, y, col, width - col, ROLE_DEFAULT, suffix);
+        col += draw_str(sf, y, col, width - col, ROLE_DEFAULT, suffix);
     return col + 3;
 }
 
-int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bool critical)
+int keys_problems_draw(struct app *app, const struct surface *sf, int y, int col, int width, bool critical)
 {
     const struct keys_snapshot *k = keys_of(app);
     if (!k || k->state != CONN_UP || k->passes == 0)
@@ -55,7 +56,7 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
     /* locks come sorted with the ones without expiry first */
     for (size_t i = 0; critical && i < k->lock_count && lock_no_ttl(&k->locks[i]) &&
                        col < width - 12; i++)
-        col = problem(app, w, y, col, width, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key,
+        col = problem(sf, y, col, width, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key,
                       "");
     /* the late queues worst first, by the queues view's default order (not its rows: their
      * filter and order are the user's, the problems line is everyone's) */
@@ -74,7 +75,7 @@ int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bo
         snprintf(lead, sizeof lead, "! %s ", q->layout);
         fmt_count(q->due_now, n, sizeof n);
         snprintf(suffix, sizeof suffix, ": %s due now", n);
-        col = problem(app, w, y, col, width, ROLE_WARN, lead, &q->name, suffix);
+        col = problem(sf, y, col, width, ROLE_WARN, lead, &q->name, suffix);
     }
     free(late);
     return col;
@@ -156,10 +157,9 @@ static size_t locks_shown(const struct keys_snapshot *k, const struct keys_state
     return n;
 }
 
-static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
+static void draw_locks(struct app *app, struct canvas *c, const struct keys_snapshot *k,
                        const struct keys_state *st)
 {
-    struct app *app = c->app;
     size_t none = 0;
     for (size_t i = 0; i < k->lock_count; i++)
         none += lock_no_ttl(&k->locks[i]);
@@ -167,15 +167,15 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
     if (canvas_visible(c)) {
         int y = canvas_y(c);
         snprintf(line, sizeof line, " Locks  %zu", k->lock_count);
-        int x = app_puts(app, c->w, y, 0, c->width, ROLE_TITLE, line);
+        int x = draw_str(c->s, y, 0, c->s->width, ROLE_TITLE, line);
         if (none) {
             snprintf(line, sizeof line, ", %zu without TTL: never released if the holder dies",
                      none);
-            x += app_puts(app, c->w, y, x, c->width - x, ROLE_CRIT, line);
+            x += draw_str(c->s, y, x, c->s->width - x, ROLE_CRIT, line);
         }
         if (st->filter[0]) {
             snprintf(line, sizeof line, "  /%.40s: %zu shown", st->filter, locks_shown(k, st));
-            app_puts(app, c->w, y, x, c->width - x, ROLE_TITLE, line);
+            draw_str(c->s, y, x, c->s->width - x, ROLE_TITLE, line);
         }
     }
     c->line++;
@@ -209,16 +209,16 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
             widest = wk;
     }
     int owner_w = 20;
-    int key_room = c->width - 3 - 1 - TTL_W - 2 - owner_w;
+    int key_room = c->s->width - 3 - 1 - TTL_W - 2 - owner_w;
     if (key_room < 12) {   /* a narrow screen: the keys before the owners */
         owner_w = 0;
-        key_room = c->width - 3 - 1 - TTL_W;
+        key_room = c->s->width - 3 - 1 - TTL_W;
     }
     int key_w = widest < key_room ? widest : key_room;
     if (key_w < 4)
         key_w = 4;
     if (owner_w)
-        owner_w = c->width - 3 - key_w - 1 - TTL_W - 2;
+        owner_w = c->s->width - 3 - key_w - 1 - TTL_W - 2;
     snprintf(line, sizeof line, "   %-*s %*s%s%s", key_w, "KEY", TTL_W, "TTL", owner_w ? "  " : "",
              owner_w ? "OWNER" : "");
     canvas_column(c, line);
@@ -233,16 +233,16 @@ static void draw_locks(struct canvas *c, const struct keys_snapshot *k,
         int y = canvas_y(c);
         bool bad = lock_no_ttl(l);
         if (bad)
-            app_puts(app, c->w, y, 0, 2, ROLE_CRIT, "!!");
-        app_put(app, c->w, y, 3, key_w, ROLE_DEFAULT, l->key.ptr, l->key.len);
+            draw_str(c->s, y, 0, 2, ROLE_CRIT, "!!");
+        draw_text(c->s, y, 3, key_w, ROLE_DEFAULT, l->key.ptr, l->key.len);
         if (bad)
             str_copy(ttl, "none", sizeof ttl);
         else
             fmt_duration_ms(l->ttl_ms, ttl, sizeof ttl);
         int end = 3 + key_w + 1 + TTL_W;
-        app_puts_right(app, c->w, y, end, TTL_W, bad ? ROLE_CRIT : ROLE_DEFAULT, ttl);
+        draw_right(c->s, y, end, TTL_W, bad ? ROLE_CRIT : ROLE_DEFAULT, ttl);
         if (owner_w)
-            app_put(app, c->w, y, end + 2, c->width - end - 2, ROLE_DIM, l->owner.ptr, l->owner.len);
+            draw_text(c->s, y, end + 2, c->s->width - end - 2, ROLE_DIM, l->owner.ptr, l->owner.len);
         c->line++;
     }
 }
@@ -254,11 +254,10 @@ static int locks_lines(struct app *app, const struct keys_snapshot *k, const str
     return n + (k->lock_count == 0 ? 1 : 1 + (int)locks_shown(k, st));
 }
 
-static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k,
+static void draw_prefixes(struct app *app, struct canvas *c, const struct keys_snapshot *k,
                           const struct prefix_info **shown, size_t shown_n,
                           const struct keys_state *st)
 {
-    struct app *app = c->app;
     char line[512], a[24], b[24];
     c->line++;
     int o = snprintf(line, sizeof line, " Key prefixes  %zu", k->prefix_count);
@@ -275,7 +274,7 @@ static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k,
                                      "estimates");
         c->line++;
     }
-    int prefix_w = c->width - 2 - 4 - 3 * COUNT_W - BYTES_W;
+    int prefix_w = c->s->width - 2 - 4 - 3 * COUNT_W - BYTES_W;
     if (prefix_w > 32)
         prefix_w = 32;
     if (prefix_w < 8)
@@ -288,7 +287,7 @@ static void draw_prefixes(struct canvas *c, const struct keys_snapshot *k,
             continue;
         const struct prefix_info *p = shown[i];
         int y = canvas_y(c);
-        app_put(app, c->w, y, 2, prefix_w, ROLE_DEFAULT, p->prefix.ptr, p->prefix.len);
+        draw_text(c->s, y, 2, prefix_w, ROLE_DEFAULT, p->prefix.ptr, p->prefix.len);
         int x = 2 + prefix_w;
         fmt_count(p->keys, a, sizeof a);
         canvas_right(c, x += 1 + COUNT_W, COUNT_W, ROLE_DEFAULT, a);
@@ -318,46 +317,46 @@ static int prefixes_lines(const struct keys_snapshot *k, size_t shown_n)
     return 4 + (k->memory_denied != 0) + (int)shown_n + (k->prefix_count == 0);
 }
 
-extern const struct view keys_view;
 
 static struct keys_state *state_of(const struct app *app)
 {
     return app_view_state(app, &keys_view);
 }
 
-static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_keys(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     const struct keys_snapshot *k = keys_of(app);
     struct keys_state *ks = state_of(app);
     struct text_scroll *st = &ks->scroll;
     char line[256], a[24], b[24];
     st->lines = 0;
     st->page = 1;
-    app_puts(app, w, top, 0, width, ROLE_TITLE, " Locks and key prefixes");
+    draw_str(sf, top, 0, width, ROLE_TITLE, " Locks and key prefixes");
     if (!k) {
-        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
+        draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
         return;
     }
     if (k->passes == 0) {
         if (k->state == CONN_DOWN) {
-            app_puts_wrapped(app, w, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
+            draw_wrapped(sf, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
             return;
         }
         fmt_count(k->pass_keys, a, sizeof a);
         fmt_count(k->dbsize, b, sizeof b);
         snprintf(line, sizeof line, "waiting for the first full SCAN pass... (%s of %s keys)", a, b);
-        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, line);
+        draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, line);
         return;
     }
     fmt_count(k->dbsize, a, sizeof a);
     snprintf(line, sizeof line, "   scan pass %lld, DBSIZE %s", k->passes, a);
     int x = (int)strlen(" Locks and key prefixes");
-    x += app_puts(app, w, top, x, width - x, ROLE_DIM, line);
+    x += draw_str(sf, top, x, width - x, ROLE_DIM, line);
     if (k->state != CONN_UP)
-        app_puts(app, w, top, x, width - x, ROLE_WARN, "  stale: not connected");
+        draw_str(sf, top, x, width - x, ROLE_WARN, "  stale: not connected");
     int y = top + 1;
     if (k->state == CONN_DOWN)
-        y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
+        y += draw_wrapped(sf, y, 1, width - 2, 3, ROLE_CRIT, k->error);
 
     /* the lines are counted from the layout, so a scroll left from a longer list is clamped
      * before drawing */
@@ -366,9 +365,10 @@ static void draw_keys(struct app *app, WINDOW *w, int top, int height, int width
     st->lines = locks_lines(app, k, ks) + prefixes_lines(k, shown_n);
     st->page = top + height - y > 0 ? top + height - y : 1;
     text_scroll_clamp(st);
-    struct canvas c = { app, w, y, top + height - y, width, st->first, 0 };
-    draw_locks(&c, k, ks);
-    draw_prefixes(&c, k, shown, shown_n, ks);
+    struct surface area = draw_sub(sf, y, top + height - y);
+    struct canvas c = { &area, st->first, 0 };
+    draw_locks(app, &c, k, ks);
+    draw_prefixes(app, &c, k, shown, shown_n, ks);
     free(shown);
 }
 
@@ -391,7 +391,7 @@ static int keys_key(struct app *app, int key)
     case 'S':
         st->reverse = !st->reverse;
         return ACT_REDRAW;
-    case 27: case KEY_BACKSPACE: case 127: case 8:
+    case 27: case QK_BACKSPACE: case 127: case 8:
         if (key == 27 && st->filter[0]) {
             st->filter[0] = '\0';
             return ACT_REDRAW;
@@ -444,6 +444,7 @@ static size_t keys_hints(const struct app *app, struct hint *out)
 const struct view keys_view = {
     .name = "keys",
     .key = '5',
+    .family = "keys",
     .source = SOURCE_KEYS,
     .draw = draw_keys,
     .handle_key = keys_key,

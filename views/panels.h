@@ -4,17 +4,16 @@
 
 #include <stdbool.h>
 
-#include <curses.h>
-
 struct app;
+struct surface;
 
 /* One line of server health for the overview: memory, evictions, ops, clients, ping, slow
  * commands, persistence. Draws "server: ..." dim when no sample exists yet. */
-void server_strip_draw(struct app *app, WINDOW *w, int y, int width);
+void server_strip_draw(struct app *app, const struct surface *sf, int y, int width);
 
 /* One line of workflows for the overview: running (and the oldest's age), per-minute starts,
  * completions and failures, failures in the window. Dim when there is no sample yet. */
-void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width);
+void workflows_strip_draw(struct app *app, const struct surface *sf, int y, int width);
 
 /* qsort comparator over const struct queue_info *: worst first, most due now (none and
  * unknown alike), then deepest (unknown, QT_UNKNOWN = -1, after 0); ties by layout and name so
@@ -28,7 +27,7 @@ int queue_worse_first(const void *pa, const void *pb);
  * due now, most first ("! LAYOUT NAME: N due now", warnings); as many as fit before width.
  * Nothing before the first full SCAN pass or while the collector is not connected. Returns the
  * column after what it drew (col when nothing). */
-int keys_problems_draw(struct app *app, WINDOW *w, int y, int col, int width, bool critical);
+int keys_problems_draw(struct app *app, const struct surface *sf, int y, int col, int width, bool critical);
 
 /* The colour role of a workflow or task status (the timeline's bar colours), and a short
  * form of it that fits 9 columns (COMPLETED -> DONE, TIMED_OUT -> TIMEOUT). */

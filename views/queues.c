@@ -12,6 +12,8 @@
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
 #include "panels.h"
@@ -57,7 +59,6 @@ static void queues_state_free(void *state)
     free(st);
 }
 
-extern const struct view queues_view;
 
 static struct queues_state *state_of(const struct app *app)
 {
@@ -239,7 +240,7 @@ static struct layout plan_columns(const struct keys_snapshot *k, int width)
     return l;
 }
 
-static void draw_header_row(struct app *app, WINDOW *w, int y, int width, const struct layout *l)
+static void draw_header_row(const struct surface *sf, int y, int width, const struct layout *l)
 {
     char head[512];
     int o = snprintf(head, sizeof head, "  ");
@@ -250,25 +251,23 @@ static void draw_header_row(struct app *app, WINDOW *w, int y, int width, const 
         if (l->shown[c])
             o += snprintf(head + o, sizeof head - (size_t)o, " %*s", numeric_cols[c].width,
                           numeric_cols[c].title);
-    wattrset(w, theme_attr(ROLE_COLUMN));
-    mvwhline(w, y, 0, ' ', width);
-    app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
+    draw_bar(sf, y, ROLE_COLUMN);
+    draw_str(sf, y, 0, width, ROLE_COLUMN, head);
 }
 
 /* Right-aligned text ending at column `right` (exclusive). */
-static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct layout *l,
+static void draw_row(const struct surface *sf, int y, const struct layout *l,
                      const struct queue_info *q, bool selected, bool stale)
 {
     int base = selected ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
     if (selected) {
-        wattrset(w, theme_attr(ROLE_SELECTED));
-        mvwhline(w, y, 0, ' ', width);
+        draw_bar(sf, y, ROLE_SELECTED);
     }
     bool late = q->due_now > 0;
-    app_puts(app, w, y, 0, 2, selected ? base : ROLE_WARN, late ? " !" : "  ");
+    draw_str(sf, y, 0, 2, selected ? base : ROLE_WARN, late ? " !" : "  ");
     if (l->layout_w)
-        app_puts(app, w, y, 2, l->layout_w, base, q->layout);
-    app_put(app, w, y, l->queue_x, l->queue_w, base, q->name.ptr, q->name.len);
+        draw_str(sf, y, 2, l->layout_w, base, q->layout);
+    draw_text(sf, y, l->queue_x, l->queue_w, base, q->name.ptr, q->name.len);
 
     long long counts[QC_COUNT] = { [QC_DEPTH] = q->depth,     [QC_FLIGHT] = q->in_flight,
                                    [QC_DELAYED] = q->delayed, [QC_DUE] = q->due_now,
@@ -306,7 +305,7 @@ static void draw_row(struct app *app, WINDOW *w, int y, int width, const struct 
                    : c == QC_DUE && late ? ROLE_CRIT
                    : unknown ? ROLE_DIM : base;
         x += 1 + numeric_cols[c].width;
-        app_puts_right(app, w, y, x, numeric_cols[c].width, role, cell);
+        draw_right(sf, y, x, numeric_cols[c].width, role, cell);
     }
 }
 
@@ -318,20 +317,19 @@ static int detail_lines_wanted(const struct queue_info *q)
     return 2 + (int)q->key_count;
 }
 
-static void draw_detail(struct app *app, WINDOW *w, int y, int lines, int width,
+static void draw_detail(const struct surface *sf, int y, int lines, int width,
                         const struct queue_info *q)
 {
     char line[256], a[24], b[24], c[24];
-    wattrset(w, theme_attr(ROLE_TITLE));
-    mvwhline(w, y, 0, ' ', width);
-    int x = app_puts(app, w, y, 0, width, ROLE_TITLE, " ");
-    x += app_puts(app, w, y, x, width - x, ROLE_TITLE, q->layout);
-    x += app_puts(app, w, y, x, width - x, ROLE_TITLE, " ");
+    draw_bar(sf, y, ROLE_TITLE);
+    int x = draw_str(sf, y, 0, width, ROLE_TITLE, " ");
+    x += draw_str(sf, y, x, width - x, ROLE_TITLE, q->layout);
+    x += draw_str(sf, y, x, width - x, ROLE_TITLE, " ");
     int name_room = width - x - 34;
-    x += app_put(app, w, y, x, name_room > 8 ? name_room : 8, ROLE_TITLE, q->name.ptr, q->name.len);
+    x += draw_text(sf, y, x, name_room > 8 ? name_room : 8, ROLE_TITLE, q->name.ptr, q->name.len);
     snprintf(line, sizeof line, "  (%s) read from %zu key%s   Esc closes", q->kind, q->key_count,
              q->key_count == 1 ? "" : "s");
-    app_puts(app, w, y, x, width - x, ROLE_TITLE, line);
+    draw_str(sf, y, x, width - x, ROLE_TITLE, line);
     if (lines < 2)
         return;
     fmt_count(q->processed_total, a, sizeof a);
@@ -339,21 +337,21 @@ static void draw_detail(struct app *app, WINDOW *w, int y, int lines, int width,
     fmt_rate(q->depth_change_per_sec, c, sizeof c);
     snprintf(line, sizeof line, "  processed %s  failed %s (lifetime counters)  net change %s%s/s",
              a, b, q->depth_change_per_sec > 0 ? "+" : "", c);
-    app_puts(app, w, y + 1, 0, width, ROLE_DIM, line);
+    draw_str(sf, y + 1, 0, width, ROLE_DIM, line);
     int room = lines - 2;
     for (int i = 0; i < room && (size_t)i < q->key_count; i++) {
         if (i == room - 1 && q->key_count > (size_t)room) {
             snprintf(line, sizeof line, "  ... and %zu more", q->key_count - (size_t)i);
-            app_puts(app, w, y + 2 + i, 0, width, ROLE_DIM, line);
+            draw_str(sf, y + 2 + i, 0, width, ROLE_DIM, line);
             break;
         }
-        app_put(app, w, y + 2 + i, 2, width - 2, ROLE_DEFAULT, q->keys[i].ptr, q->keys[i].len);
+        draw_text(sf, y + 2 + i, 2, width - 2, ROLE_DEFAULT, q->keys[i].ptr, q->keys[i].len);
     }
 }
 
 /* ---- the view ------------------------------------------------------------------------------ */
 
-static void draw_title(struct app *app, WINDOW *w, int y, int width, const struct keys_snapshot *k)
+static void draw_title(struct app *app, const struct surface *sf, int y, int width, const struct keys_snapshot *k)
 {
     struct queues_state *st = state_of(app);
     char line[256], dbsize[24];
@@ -363,57 +361,58 @@ static void draw_title(struct app *app, WINDOW *w, int y, int width, const struc
     fmt_count(k->dbsize, dbsize, sizeof dbsize);
     snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
              k->queue_count == 1 ? "" : "s");
-    int x = app_puts(app, w, y, 0, width, ROLE_TITLE, line);
+    int x = draw_str(sf, y, 0, width, ROLE_TITLE, line);
     if (st->filter[0]) {   /* a kept filter, and what it left */
         snprintf(line, sizeof line, " /%s: %zu shown", st->filter, st->row_count);
-        x += app_puts(app, w, y, x, width - x, ROLE_TITLE, line);
+        x += draw_str(sf, y, x, width - x, ROLE_TITLE, line);
     }
     snprintf(line, sizeof line, ", %zu with jobs due now", late);
-    x += app_puts(app, w, y, x, width - x, late ? ROLE_CRIT : ROLE_TITLE, line);
+    x += draw_str(sf, y, x, width - x, late ? ROLE_CRIT : ROLE_TITLE, line);
     snprintf(line, sizeof line, "   scan pass %lld, DBSIZE %s", k->passes, dbsize);
-    x += app_puts(app, w, y, x, width - x, ROLE_DIM, line);
+    x += draw_str(sf, y, x, width - x, ROLE_DIM, line);
     if (k->state != CONN_UP)
-        app_puts(app, w, y, x, width - x, ROLE_WARN, "  stale: not connected");
+        draw_str(sf, y, x, width - x, ROLE_WARN, "  stale: not connected");
 }
 
-static void draw_queues(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_queues(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct queues_state *st = state_of(app);
     const struct keys_snapshot *k = keys_of(app);
     st->page_rows = 1;
     if (!k) {
-        app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
-        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
+        draw_str(sf, top, 0, width, ROLE_TITLE, " Queues");
+        draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
         return;
     }
     if (k->passes == 0) {
         char line[200], a[24], b[24];
-        app_puts(app, w, top, 0, width, ROLE_TITLE, " Queues");
+        draw_str(sf, top, 0, width, ROLE_TITLE, " Queues");
         if (k->state == CONN_DOWN) {
-            app_puts_wrapped(app, w, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
+            draw_wrapped(sf, top + 1, 2, width - 4, 4, ROLE_CRIT, k->error);
             return;
         }
         fmt_count(k->pass_keys, a, sizeof a);
         fmt_count(k->dbsize, b, sizeof b);
         snprintf(line, sizeof line, "waiting for the first full SCAN pass... (%s of %s keys)", a, b);
-        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, line);
+        draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, line);
         return;
     }
-    draw_title(app, w, top, width, k);
+    draw_title(app, sf, top, width, k);
     int y = top + 1;
     if (k->state == CONN_DOWN)
-        y += app_puts_wrapped(app, w, y, 1, width - 2, 3, ROLE_CRIT, k->error);
+        y += draw_wrapped(sf, y, 1, width - 2, 3, ROLE_CRIT, k->error);
     if (k->time_error[0]) {
         char line[sizeof k->time_error + 96];
         snprintf(line, sizeof line, "%s: due-now counts and ages are unknown (no guess from"
                  " this machine's clock)", k->time_error);
-        y += app_puts_wrapped(app, w, y, 1, width - 2, 2, ROLE_WARN, line);
+        y += draw_wrapped(sf, y, 1, width - 2, 2, ROLE_WARN, line);
     }
     struct layout l = plan_columns(k, width);
-    draw_header_row(app, w, y++, width, &l);
+    draw_header_row(sf, y++, width, &l);
     int body = top + height - y;
     if (st->row_count == 0) {
-        app_puts(app, w, y, 2, width - 4, ROLE_DIM,
+        draw_str(sf, y, 2, width - 4, ROLE_DIM,
                  "no queues found (lists, delay zsets, or a layout of docs/queue-layouts.md)");
         return;
     }
@@ -438,11 +437,11 @@ static void draw_queues(struct app *app, WINDOW *w, int top, int height, int wid
     int shown = 0;
     for (; shown < rows_h && st->scroll + (size_t)shown < st->row_count; shown++) {
         size_t row = st->scroll + (size_t)shown;
-        draw_row(app, w, y + shown, width, &l, queue_at(app, row), row == st->selected,
+        draw_row(sf, y + shown, &l, queue_at(app, row), row == st->selected,
                  stale);
     }
     if (detail > 0)   /* right under the rows, a line apart when there is room */
-        draw_detail(app, w, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
+        draw_detail(sf, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
 }
 
 /* Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it. */
@@ -477,17 +476,17 @@ static int queues_key(struct app *app, int key)
         st->sort_reverse = !st->sort_reverse;
         queues_rebuild_rows(app);
         return ACT_REDRAW;
-    case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
+    case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
         if (st->row_count)
             st->detail = !st->detail;
         return ACT_REDRAW;
-    case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
+    case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         if (st->detail) {
             st->detail = false;
         } else if (key == 27 && st->filter[0]) {
             st->filter[0] = '\0';
             queues_rebuild_rows(app);
-        } else if (key == 27 || key == KEY_BACKSPACE || key == 127 || key == 8) {
+        } else if (key == 27 || key == QK_BACKSPACE || key == 127 || key == 8) {
             app_back(app);
         }
         return ACT_REDRAW;
@@ -544,6 +543,7 @@ static bool queues_editing(const struct app *app, char *line, size_t len)
 const struct view queues_view = {
     .name = "queues",
     .key = '4',
+    .family = "queues",
     .source = SOURCE_KEYS,
     .draw = draw_queues,
     .handle_key = queues_key,

@@ -9,6 +9,8 @@
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
 #include "../tui/text_scroll.h"
@@ -27,11 +29,11 @@ static double memory_share(const struct server_snapshot *s)
                                                    : NAN;
 }
 
-void server_strip_draw(struct app *app, WINDOW *w, int y, int width)
+void server_strip_draw(struct app *app, const struct surface *sf, int y, int width)
 {
     const struct server_snapshot *s = server_of(app);
     if (!s || s->state != CONN_UP) {
-        app_puts(app, w, y, 1, width - 1, ROLE_DIM,
+        draw_str(sf, y, 1, width - 1, ROLE_DIM,
                  s ? "server health: not connected" : "server health: waiting for a sample...");
         return;
     }
@@ -50,76 +52,59 @@ void server_strip_draw(struct app *app, WINDOW *w, int y, int width)
     }
     int role = !isnan(share) && share >= t->memory_crit_share ? ROLE_CRIT
                : !isnan(share) && share >= t->memory_warn_share ? ROLE_WARN : ROLE_DEFAULT;
-    x += app_puts(app, w, y, x, width - x, role, line);
+    x += draw_str(sf, y, x, width - x, role, line);
     /* evictions */
     bool can_evict = s->maxmemory > 0 && policy_can_evict_queues(s->maxmemory_policy, false);
     fmt_rate(h->evicted_per_sec, a, sizeof a);
     snprintf(line, sizeof line, "  evict %s/s", a);
     role = !isnan(h->evicted_per_sec) && h->evicted_per_sec > 0 ? (can_evict ? ROLE_CRIT : ROLE_WARN)
            : can_evict ? ROLE_WARN : ROLE_DEFAULT;
-    x += app_puts(app, w, y, x, width - x, role, line);
+    x += draw_str(sf, y, x, width - x, role, line);
     /* load */
     fmt_count(s->ops_per_sec, a, sizeof a);
     snprintf(line, sizeof line, "  ops %s/s  cli %lld", a, s->connected_clients);
-    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
     if (s->blocked_clients > 0) {
         snprintf(line, sizeof line, "(%lld blk)", s->blocked_clients);
-        x += app_puts(app, w, y, x, width - x, ROLE_DIM, line);
+        x += draw_str(sf, y, x, width - x, ROLE_DIM, line);
     }
     /* latency */
     snprintf(line, sizeof line, "  ping %.1fms", s->ping_avg_ms);
-    x += app_puts(app, w, y, x, width - x, s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT,
+    x += draw_str(sf, y, x, width - x, s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT,
                   line);
     /* slowlog */
     if (!s->unavailable.slowlog[0]) {
         snprintf(line, sizeof line, "  slow +%lld", s->slowlog_new);
-        x += app_puts(app, w, y, x, width - x, s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
+        x += draw_str(sf, y, x, width - x, s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
     }
     /* persistence */
     bool none = s->config_known && !s->aof_enabled && !s->save_config[0];
     snprintf(line, sizeof line, "  %s", s->aof_enabled ? "AOF" : none ? "unpersisted" : "RDB");
-    app_puts(app, w, y, x, width - x, none ? ROLE_WARN : ROLE_DEFAULT, line);
+    draw_str(sf, y, x, width - x, none ? ROLE_WARN : ROLE_DEFAULT, line);
 }
 
 /* ---- the view ------------------------------------------------------------------------- */
 
-struct lines {
-    struct app *app;
-    WINDOW *w;
-    int top, height, width, scroll, n;
-};
-
-static int line_y(struct lines *l)
+/* "label    text" on the canvas's next line, text in role. */
+static void row(struct canvas *c, const char *label, int role, const char *text)
 {
-    int y = l->n - l->scroll;
-    return y >= 0 && y < l->height ? l->top + y : -1;
+    canvas_textn(c, 1, 10, ROLE_TITLE, label, strlen(label));
+    canvas_text(c, 11, role, text);
+    c->line++;
 }
 
-/* "label    text" on the next line, text in role. */
-static void row(struct lines *l, const char *label, int role, const char *text)
+static void spark_row(struct canvas *c, const char *label, const struct ring *ring)
 {
-    int y = line_y(l);
-    if (y >= 0) {
-        app_puts(l->app, l->w, y, 1, 10, ROLE_TITLE, label);
-        app_puts(l->app, l->w, y, 11, l->width - 11, role, text);
-    }
-    l->n++;
-}
-
-static void spark_row(struct lines *l, const char *label, const struct ring *ring)
-{
-    int y = line_y(l);
-    if (y >= 0) {
+    if (canvas_visible(c)) {
         float vals[HISTORY_RING];
         char buf[HISTORY_RING * 3 + 1];
         size_t n = ring_latest(ring, vals, HISTORY_RING);
-        int lw = app_puts(l->app, l->w, y, 11, 14, ROLE_DIM, label);
-        sparkline_render(vals, n, l->width - 12 - lw - 1, l->app->utf8, buf, sizeof buf);
-        wattrset(l->w, theme_attr(ROLE_SPARK));
-        mvwaddstr(l->w, y, 11 + lw + 1, buf);
-        wattrset(l->w, theme_attr(ROLE_DEFAULT));
+        int y = canvas_y(c), width = c->s->width;
+        int lw = draw_str(c->s, y, 11, 14, ROLE_DIM, label);
+        sparkline_render(vals, n, width - 12 - lw - 1, c->s->utf8, buf, sizeof buf);
+        draw_str(c->s, y, 11 + lw + 1, width - 12 - lw - 1, ROLE_SPARK, buf);
     }
-    l->n++;
+    c->line++;
 }
 
 static void gauge(char *out, size_t len, double share, int width, bool utf8)
@@ -137,7 +122,6 @@ static void gauge(char *out, size_t len, double share, int width, bool utf8)
     out[o] = '\0';
 }
 
-extern const struct view server_view;
 
 struct server_state {
     struct text_scroll scroll;
@@ -168,8 +152,9 @@ static int slow_cmp(const void *pa, const void *pb)
     return slow_reverse ? -c : c;
 }
 
-static void draw_server(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_server(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     const struct server_snapshot *s = server_of(app);
     const struct server_history *h = &app->history.server;
     const struct thresholds *t = app->thresholds;
@@ -178,7 +163,8 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
     st->lines = 0;
     st->page = height > 0 ? height : 1;
     text_scroll_clamp(st);
-    struct lines l = { app, w, top, height, width, st->first, 0 };
+    struct surface area = draw_sub(sf, top, height);
+    struct canvas l = { &area, st->first, 0 };
     char line[400], a[24], b[24], c[24], d[24];
 
     if (!s) {
@@ -210,15 +196,15 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
         const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
         if (r && r->lost_known) {
             for (size_t i = 0; i < r->lost_count; i++) {
-                int y = line_y(&l);
-                if (y >= 0) {
+                if (canvas_visible(&l)) {
+                    int y = canvas_y(&l);
                     snprintf(line, sizeof line, "lost: %lld -> %lld entries  ",
                              r->lost[i].length_before, r->lost[i].length_after);
-                    int col = app_puts(app, w, y, 11, width - 11, ROLE_CRIT, line);
-                    app_put(app, w, y, 11 + col, width - 11 - col, ROLE_CRIT, r->lost[i].key.ptr,
+                    int col = draw_str(sf, y, 11, width - 11, ROLE_CRIT, line);
+                    draw_text(sf, y, 11 + col, width - 11 - col, ROLE_CRIT, r->lost[i].key.ptr,
                             r->lost[i].key.len);
                 }
-                l.n++;
+                l.line++;
             }
             if (r->lost_count == 0)
                 row(&l, "", ROLE_OK, "no stream vanished or shrank");
@@ -226,7 +212,7 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
             row(&l, "", ROLE_DIM, "checking which streams survived (waiting for a full SCAN pass)");
         }
     }
-    l.n++;
+    l.line++;
 
     /* memory */
     fmt_bytes(s->used_memory, a, sizeof a);
@@ -325,7 +311,7 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
     row(&l, "server", ROLE_DIM, line);
 
     /* slowlog */
-    l.n++;
+    l.line++;
     if (s->unavailable.slowlog[0]) {
         row(&l, "slowlog", ROLE_DIM, s->unavailable.slowlog);
     } else {
@@ -350,22 +336,22 @@ static void draw_server(struct app *app, WINDOW *w, int top, int height, int wid
         }
         for (size_t j = 0; j < shown; j++) {
             const struct slowlog_entry *e = &s->slowlog[order[j]];
-            int y = line_y(&l);
-            if (y >= 0) {
+            if (canvas_visible(&l)) {
+                int y = canvas_y(&l);
                 fmt_duration_ms(s->server_time_ms ? s->server_time_ms - e->time_s * 1000 : QT_UNKNOWN, a,
                                 sizeof a);
                 fmt_duration_ms(e->duration_us / 1000, b, sizeof b);
                 snprintf(line, sizeof line, "%7s ago %7s  ", a, b);
-                int col = 2 + app_puts(app, w, y, 2, width - 2, ROLE_DEFAULT, line);
+                int col = 2 + draw_str(sf, y, 2, width - 2, ROLE_DEFAULT, line);
                 int cmd_w = width - col - 24;
-                col += app_put(app, w, y, col, cmd_w > 10 ? cmd_w : 10, ROLE_DEFAULT, e->command.ptr,
+                col += draw_text(sf, y, col, cmd_w > 10 ? cmd_w : 10, ROLE_DEFAULT, e->command.ptr,
                                e->command.len);
-                app_put(app, w, y, col + 2, width - col - 2, ROLE_DIM, e->client.ptr, e->client.len);
+                draw_text(sf, y, col + 2, width - col - 2, ROLE_DIM, e->client.ptr, e->client.len);
             }
-            l.n++;
+            l.line++;
         }
     }
-    st->lines = l.n;
+    st->lines = l.line;
 }
 
 static int server_key(struct app *app, int key)
@@ -384,7 +370,7 @@ static int server_key(struct app *app, int key)
     case 'S':
         st->reverse = !st->reverse;
         return ACT_REDRAW;
-    case 27: case KEY_BACKSPACE: case 127: case 8:
+    case 27: case QK_BACKSPACE: case 127: case 8:
         if (key == 27 && st->filter[0]) {
             st->filter[0] = '\0';
             return ACT_REDRAW;
@@ -436,6 +422,7 @@ static size_t server_hints(const struct app *app, struct hint *out)
 const struct view server_view = {
     .name = "server",
     .key = '2',
+    .family = "server",
     .source = SOURCE_REDIS,
     .draw = draw_server,
     .handle_key = server_key,

@@ -12,22 +12,21 @@
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
 #include "../tui/text_scroll.h"
-#include "canvas.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "streams_model.h"
 
-static void draw_spark(struct app *app, WINDOW *w, int y, int x, int width, const char *label,
+static void draw_spark(struct app *app, const struct surface *sf, int y, int x, int width, const char *label,
                        const struct ring *ring)
 {
     float vals[HISTORY_RING];
     char buf[HISTORY_RING * 3 + 1];
-    int lw = app_puts(app, w, y, x, width, ROLE_DIM, label);
+    int lw = draw_str(sf, y, x, width, ROLE_DIM, label);
     size_t n = ring ? ring_latest(ring, vals, HISTORY_RING) : 0;
     if (width - lw - 1 <= 0)
         return;
     sparkline_render(vals, n, width - lw - 1, app->utf8, buf, sizeof buf);
-    wattrset(w, theme_attr(ROLE_SPARK));
-    mvwaddstr(w, y, x + lw + 1, buf);
-    wattrset(w, theme_attr(ROLE_DEFAULT));
+    draw_str(sf, y, x + lw + 1, width - lw - 1, ROLE_SPARK, buf);
 }
 
 /* Numeric columns of the groups table, right-aligned, one space apart, after the name. */
@@ -47,22 +46,20 @@ static void group_col_ends(int name_w, int ends[GC_N])
     }
 }
 
-static void draw_groups(struct canvas *c, const struct stream_info *s,
+static void draw_groups(struct app *app, struct canvas *c, const struct stream_info *s,
                         const struct stream_history *sh)
 {
-    struct app *app = c->app;
     int fixed = 1;
     for (int i = 0; i < GC_N; i++)
         fixed += 1 + group_cols[i].width;
-    int name_w = c->width - fixed - 1;
+    int name_w = c->s->width - fixed - 1;
     if (name_w < 8)
         name_w = 8;
     int ends[GC_N];
     group_col_ends(name_w, ends);
     if (canvas_visible(c)) {
-        wattrset(c->w, theme_attr(ROLE_COLUMN));
-        mvwhline(c->w, canvas_y(c), 0, ' ', c->width);
-        app_puts(app, c->w, canvas_y(c), 1, name_w, ROLE_COLUMN, "GROUP");
+        canvas_bar(c, ROLE_COLUMN);
+        draw_str(c->s, canvas_y(c), 1, name_w, ROLE_COLUMN, "GROUP");
     }
     for (int i = 0; i < GC_N; i++)
         canvas_right(c, ends[i], group_cols[i].width, ROLE_COLUMN, group_cols[i].title);
@@ -112,8 +109,8 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
         }
         if (canvas_visible(c)) {
             int y = canvas_y(c);
-            app_puts(app, c->w, y, 0, 1, theme_severity_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
-            app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
+            draw_str(c->s, y, 0, 1, theme_severity_role(sev), sev == SEV_CRIT ? "!" : sev == SEV_WARN ? "!" : " ");
+            draw_text(c->s, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
         }
         const struct thresholds *t = app->thresholds;
         canvas_right(c, ends[GC_CONS], 4, ROLE_DEFAULT, cons);
@@ -135,22 +132,21 @@ static void draw_groups(struct canvas *c, const struct stream_info *s,
             char line[200];
             int y = canvas_y(c);
             snprintf(line, sizeof line, "   oldest pending %s held by ", g->oldest_id);
-            int col = app_puts(app, c->w, y, 0, c->width, ROLE_DIM, line);
-            col += app_put(app, c->w, y, col, c->width - col - 17, ROLE_DIM, g->oldest_consumer.ptr,
+            int col = draw_str(c->s, y, 0, c->s->width, ROLE_DIM, line);
+            col += draw_text(c->s, y, col, c->s->width - col - 17, ROLE_DIM, g->oldest_consumer.ptr,
                            g->oldest_consumer.len);
             snprintf(line, sizeof line, ", delivered %lldx", g->oldest_deliveries);
-            app_puts(app, c->w, y, col, c->width - col, ROLE_DIM, line);
+            draw_str(c->s, y, col, c->s->width - col, ROLE_DIM, line);
         }
         if (g->has_oldest)
             c->line++;
     }
 }
 
-static void draw_consumers(struct canvas *c, const struct stream_info *s)
+static void draw_consumers(struct app *app, struct canvas *c, const struct stream_info *s)
 {
-    struct app *app = c->app;
     /* the numbers take 27 columns and the stuck? flag 7 after them: the names get the rest */
-    int name_w = (c->width - 37) / 2;
+    int name_w = (c->s->width - 37) / 2;
     if (name_w < 6)
         name_w = 6;
     char head[256];
@@ -172,8 +168,8 @@ static void draw_consumers(struct canvas *c, const struct stream_info *s)
             bool stuck = ci->pending > 0 && ci->idle_ms >= app->thresholds->idle_warn_ms;
             if (canvas_visible(c)) {
                 int y = canvas_y(c);
-                app_put(app, c->w, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
-                app_put(app, c->w, y, 2 + name_w, name_w, stuck ? ROLE_WARN : ROLE_DEFAULT,
+                draw_text(c->s, y, 1, name_w, ROLE_DEFAULT, g->name.ptr, g->name.len);
+                draw_text(c->s, y, 2 + name_w, name_w, stuck ? ROLE_WARN : ROLE_DEFAULT,
                         ci->name.ptr, ci->name.len);
             }
             int x = 2 + 2 * name_w;
@@ -218,7 +214,6 @@ static void stream_state_free(void *state)
     free(st);
 }
 
-extern const struct view stream_view;
 
 static struct stream_state *state_of(const struct app *app)
 {
@@ -237,15 +232,16 @@ static bool stream_show(struct app *app, const struct target *t)
     return true;
 }
 
-static void draw_stream(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_stream(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct stream_state *st = state_of(app);
     const struct stream_info *s = app->snap
         ? redis_snapshot_find(&app->snap->redis, st->key.ptr, st->key.len) : NULL;
-    int col = app_puts(app, w, top, 0, width, ROLE_TITLE, " stream ");
-    col += app_put(app, w, top, col, width - col, ROLE_TITLE, st->key.ptr, st->key.len);
+    int col = draw_str(sf, top, 0, width, ROLE_TITLE, " stream ");
+    col += draw_text(sf, top, col, width - col, ROLE_TITLE, st->key.ptr, st->key.len);
     if (!s) {
-        app_puts(app, w, top + 2, 2, width - 4, ROLE_DIM,
+        draw_str(sf, top + 2, 2, width - 4, ROLE_DIM,
                  app->snap ? "this stream is gone (deleted, renamed or no longer a stream)"
                            : "waiting for the first sample...");
         return;
@@ -259,18 +255,19 @@ static void draw_stream(struct app *app, WINDOW *w, int top, int height, int wid
     const char *none = s->xinfo_stream ? "-" : "?";
     snprintf(line, sizeof line, " length %s  added %s  in %s/s  first %s  last %s", len, added,
              rate, s->first_id[0] ? s->first_id : none, s->last_id[0] ? s->last_id : none);
-    app_puts(app, w, top + 1, 0, width, ROLE_DEFAULT, line);
+    draw_str(sf, top + 1, 0, width, ROLE_DEFAULT, line);
     int half = width / 2;
-    draw_spark(app, w, top + 2, 1, half - 2, "length", sh ? &sh->length_ring : NULL);
-    draw_spark(app, w, top + 2, half, width - half - 1, "max lag", sh ? &sh->max_lag_ring : NULL);
+    draw_spark(app, sf, top + 2, 1, half - 2, "length", sh ? &sh->length_ring : NULL);
+    draw_spark(app, sf, top + 2, half, width - half - 1, "max lag", sh ? &sh->max_lag_ring : NULL);
 
-    struct canvas c = { app, w, top + 3, height - 3, width, st->scroll.first, 0 };
-    draw_groups(&c, s, sh);
+    struct surface area = draw_sub(sf, top + 3, height - 3);
+    struct canvas c = { &area, st->scroll.first, 0 };
+    draw_groups(app, &c, s, sh);
     c.line++;
-    draw_consumers(&c, s);
+    draw_consumers(app, &c, s);
     /* what the keys scroll within; a stream that shrank is clamped from the next frame */
     st->scroll.lines = c.line;
-    st->scroll.page = c.height > 0 ? c.height : 1;
+    st->scroll.page = area.height > 0 ? area.height : 1;
     text_scroll_clamp(&st->scroll);
 }
 
@@ -278,7 +275,7 @@ static int stream_key(struct app *app, int key)
 {
     struct stream_state *st = state_of(app);
     switch (key) {
-    case 27: case KEY_BACKSPACE: case 127: case 8: case KEY_LEFT: case 'h':
+    case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         bytes_free(&st->key);
         bytes_set(&st->key, "", 0);
         hub_set_focus(app->hub, "", 0);

@@ -8,6 +8,8 @@
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
 #include "panels.h"
@@ -64,7 +66,6 @@ static void streams_state_free(void *state)
     free(st);
 }
 
-extern const struct view streams_view;
 
 static struct streams_state *state_of(const struct app *app)
 {
@@ -146,7 +147,7 @@ static void summary_refresh(struct app *app)
 }
 
 /* Line 1: totals and counts of problems. Line 2: the worst streams, worst first, with why. */
-static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strips)
+static void draw_summary(struct app *app, const struct surface *sf, int y, int width, int strips)
 {
     struct streams_state *st = state_of(app);
     const struct redis_snapshot *r = &app->snap->redis;
@@ -169,30 +170,30 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
     if (st->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
         snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter,
                  st->row_count);
-    int col = app_puts(app, w, y, 0, width, ROLE_DEFAULT, line);
+    int col = draw_str(sf, y, 0, width, ROLE_DEFAULT, line);
     if (r->streams_denied) {
         snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
-        col += app_puts(app, w, y, col, width - col, ROLE_WARN, line);
+        col += draw_str(sf, y, col, width - col, ROLE_WARN, line);
     }
     if (never) {
         bool down = r->state == CONN_DOWN;
-        app_puts(app, w, y, col, width - col, down ? ROLE_CRIT : ROLE_DIM,
+        draw_str(sf, y, col, width - col, down ? ROLE_CRIT : ROLE_DIM,
                  down ? "  not connected" : "  connecting...");
     } else if (r->state != CONN_UP) {
         char age[24];
         fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
         snprintf(line, sizeof line, "  stale: not connected, figures from %s ago", age);
-        app_puts(app, w, y, col, width - col, ROLE_WARN, line);
+        draw_str(sf, y, col, width - col, ROLE_WARN, line);
     } else if (crit || warn) {
         snprintf(line, sizeof line, "  %zu critical  %zu warning", crit, warn);
-        app_puts(app, w, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, line);
+        draw_str(sf, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, line);
     } else if (r->stream_count) {
-        app_puts(app, w, y, col, width - col, ROLE_OK, "  no problems");
+        draw_str(sf, y, col, width - col, ROLE_OK, "  no problems");
     }
 
-    server_strip_draw(app, w, y + 1, width);
+    server_strip_draw(app, sf, y + 1, width);
     if (strips > 1)
-        workflows_strip_draw(app, w, y + 2, width);
+        workflows_strip_draw(app, sf, y + 2, width);
     y += strips - 1;   /* the problems line goes under the strips */
 
     /* the worst problems, as many as fit: server first when it is critical, then streams */
@@ -206,15 +207,15 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         if (hw[i].sev == SEV_WARN && (crit || i > 0))
             break;   /* one server warning at most ahead of critical streams */
         int role = theme_severity_role(hw[i].sev);
-        col += app_puts(app, w, y + 2, col, width - col, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
-        col += app_puts(app, w, y + 2, col, width - col, role, hw[i].text);
+        col += draw_str(sf, y + 2, col, width - col, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
+        col += draw_str(sf, y + 2, col, width - col, role, hw[i].text);
         col += 3;
     }
     /* the keys collector's problems go in by severity: locks without TTL after the critical
      * streams, late jobs after the stream warnings */
     if (!(crit || warn)) {
-        col = keys_problems_draw(app, w, y + 2, col, width, true);
-        keys_problems_draw(app, w, y + 2, col, width, false);
+        col = keys_problems_draw(app, sf, y + 2, col, width, true);
+        keys_problems_draw(app, sf, y + 2, col, width, false);
         return;
     }
     const size_t *order = st->sum.order;
@@ -224,7 +225,7 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
         const struct stream_info *s = r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
         if (sev != SEV_CRIT && !keys_critical_drawn) {
-            col = keys_problems_draw(app, w, y + 2, col, width, true);
+            col = keys_problems_draw(app, sf, y + 2, col, width, true);
             keys_critical_drawn = true;
             if (col >= width - 12)
                 break;
@@ -237,31 +238,32 @@ static void draw_summary(struct app *app, WINDOW *w, int y, int width, int strip
             key_room = 8;
         if (key_room > 30)
             key_room = 30;
-        col += app_puts(app, w, y + 2, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
-        col += app_put(app, w, y + 2, col, key_room < width - col ? key_room : width - col, role,
+        col += draw_str(sf, y + 2, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
+        col += draw_text(sf, y + 2, col, key_room < width - col ? key_room : width - col, role,
                        s->key.ptr, s->key.len);
         if (why[0] && col < width - 3) {
-            col += app_puts(app, w, y + 2, col, width - col, ROLE_DEFAULT, ": ");
-            col += app_puts(app, w, y + 2, col, width - col, ROLE_DEFAULT, why);
+            col += draw_str(sf, y + 2, col, width - col, ROLE_DEFAULT, ": ");
+            col += draw_str(sf, y + 2, col, width - col, ROLE_DEFAULT, why);
         }
         col += 3;
     }
     if (!keys_critical_drawn)
-        col = keys_problems_draw(app, w, y + 2, col, width, true);
-    keys_problems_draw(app, w, y + 2, col, width, false);
+        col = keys_problems_draw(app, sf, y + 2, col, width, true);
+    keys_problems_draw(app, sf, y + 2, col, width, false);
 }
 
-static void draw_streams(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_streams(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct streams_state *st = state_of(app);
     if (!app->snap) {
-        app_puts(app, w, top + 1, 1, width - 2, ROLE_DIM, "waiting for the first sample...");
+        draw_str(sf, top + 1, 1, width - 2, ROLE_DIM, "waiting for the first sample...");
         st->page_rows = 1;
         return;
     }
     const struct redis_snapshot *r = &app->snap->redis;
     int strips = app->opts->pg_conninfo ? 2 : 1;   /* server, and workflows when watched */
-    draw_summary(app, w, top, width, strips);
+    draw_summary(app, sf, top, width, strips);
     top += strips - 1;
     height -= strips - 1;
 
@@ -274,23 +276,22 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
     if (key_w < 8)
         key_w = 8;
     int y = top + 3;
-    wattrset(w, theme_attr(ROLE_COLUMN));
-    mvwhline(w, y, 0, ' ', width);
+    draw_bar(sf, y, ROLE_COLUMN);
     char head[256];
     snprintf(head, sizeof head, "  %-*s %*s %*s %*s %*s %*s %*s %*s", key_w, "STREAM", COL_LEN,
              "LENGTH", COL_RATE, "IN/s", COL_GRP, "GRPS", COL_LAG, "MAX LAG", COL_PEND, "PENDING",
              COL_OLD, "OLDEST", COL_CONS, "CONS");
-    app_puts(app, w, y, 0, width, ROLE_COLUMN, head);
+    draw_str(sf, y, 0, width, ROLE_COLUMN, head);
 
     int rows_h = height - 4;
     st->page_rows = rows_h > 1 ? rows_h : 1;
     if (st->row_count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
         /* down before the first sample: why, in full (the status line cuts it) */
-        int n = app_puts_wrapped(app, w, y + 1, 2, width - 4, rows_h < 4 ? rows_h : 4,
+        int n = draw_wrapped(sf, y + 1, 2, width - 4, rows_h < 4 ? rows_h : 4,
                                  r->state == CONN_DOWN ? ROLE_CRIT : ROLE_DIM,
                                  r->error[0] ? r->error : "connecting...");
         if (n < rows_h)
-            app_puts(app, w, y + 1 + n, 2, width - 4, ROLE_DIM,
+            draw_str(sf, y + 1 + n, 2, width - 4, ROLE_DIM,
                      "no figure is known until Redis answers");
         return;
     }
@@ -298,7 +299,7 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         const char *why = r->stream_count ? "no stream matches the filter"
                           : r->scan_complete ? "no streams found (SCAN ... TYPE stream)"
                                              : "looking for streams...";
-        app_puts(app, w, y + 1, 2, width - 4, ROLE_DIM, why);
+        draw_str(sf, y + 1, 2, width - 4, ROLE_DIM, why);
         return;
     }
     st->scroll = list_nav_scroll(st->scroll, st->selected, (size_t)rows_h, st->row_count);
@@ -313,12 +314,11 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         int base = sel ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
         int yy = y + 1 + i;
         if (sel) {
-            wattrset(w, theme_attr(ROLE_SELECTED));
-            mvwhline(w, yy, 0, ' ', width);
+            draw_bar(sf, yy, ROLE_SELECTED);
         }
-        app_puts(app, w, yy, 0, 2, sel ? base : (int)theme_severity_role(sev),
+        draw_str(sf, yy, 0, 2, sel ? base : (int)theme_severity_role(sev),
                  sev == SEV_CRIT ? "!!" : sev == SEV_WARN ? " !" : "  ");
-        app_put(app, w, yy, 2, key_w, base, s->key.ptr, s->key.len);
+        draw_text(sf, yy, 2, key_w, base, s->key.ptr, s->key.len);
 
         char len[16], rate[16], grp[16], lag[16], pend[16], old[16], cons[16];
         fmt_count(s->length, len, sizeof len);
@@ -348,13 +348,13 @@ static void draw_streams(struct app *app, WINDOW *w, int top, int height, int wi
         int old_role = sel ? base
                        : s->oldest_pending_age_ms >= app->thresholds->oldest_crit_ms ? ROLE_CRIT
                        : s->oldest_pending_age_ms >= app->thresholds->oldest_warn_ms ? ROLE_WARN : base;
-        app_puts_right(app, w, yy, x += COL_LEN, COL_LEN, base, len);
-        app_puts_right(app, w, yy, x += 1 + COL_RATE, COL_RATE, base, rate);
-        app_puts_right(app, w, yy, x += 1 + COL_GRP, COL_GRP, base, grp);
-        app_puts_right(app, w, yy, x += 1 + COL_LAG, COL_LAG, lag_role, lag);
-        app_puts_right(app, w, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
-        app_puts_right(app, w, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
-        app_puts_right(app, w, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
+        draw_right(sf, yy, x += COL_LEN, COL_LEN, base, len);
+        draw_right(sf, yy, x += 1 + COL_RATE, COL_RATE, base, rate);
+        draw_right(sf, yy, x += 1 + COL_GRP, COL_GRP, base, grp);
+        draw_right(sf, yy, x += 1 + COL_LAG, COL_LAG, lag_role, lag);
+        draw_right(sf, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
+        draw_right(sf, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
+        draw_right(sf, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
     }
 }
 
@@ -395,7 +395,7 @@ static int streams_key(struct app *app, int key)
             rebuild_rows(app, st);
         }
         return ACT_REDRAW;
-    case '\r': case '\n': case KEY_ENTER: case KEY_RIGHT: case 'l':
+    case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
         if (st->row_count && app->snap) {
             const struct bytes *k = &app->snap->redis.streams[st->rows[st->selected]]->key;
             app_show(app, &(struct target){ .kind = TARGET_STREAM, .key = k->ptr,
@@ -440,6 +440,7 @@ static bool streams_editing(const struct app *app, char *line, size_t len)
 const struct view streams_view = {
     .name = "streams",
     .key = '1',
+    .family = "streams",
     .source = SOURCE_REDIS,
     .draw = draw_streams,
     .handle_key = streams_key,

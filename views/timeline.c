@@ -17,7 +17,8 @@
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
 #include "../tui/text_scroll.h"
-#include "canvas.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "panels.h"
 #include "timeline_model.h"
 
@@ -42,7 +43,6 @@ static void *timeline_state_new(void)
     return xcalloc(1, sizeof(struct timeline_state));
 }
 
-extern const struct view timeline_view;
 
 static struct timeline_state *state_of(const struct app *app)
 {
@@ -146,21 +146,21 @@ static void clock_text(long long ms, bool with_date, char *buf, size_t len)
     snprintf(buf, len, "%s.%03lld", s, ms % 1000);
 }
 
-static void draw_header(struct app *app, WINDOW *w, int top, int width,
+static void draw_header(const struct surface *sf, int top, int width,
                         const struct workflow_exec *x, int64_t now)
 {
     char line[600], a[48], b[48], d[32];
     int xpos = 1;
-    xpos += app_put(app, w, top, xpos, width - xpos, ROLE_TITLE, x->name.ptr, x->name.len);
+    xpos += draw_text(sf, top, xpos, width - xpos, ROLE_TITLE, x->name.ptr, x->name.len);
     if (x->version != QT_UNKNOWN) {
         snprintf(line, sizeof line, " v%lld", x->version);
-        xpos += app_puts(app, w, top, xpos, width - xpos, ROLE_TITLE, line);
+        xpos += draw_str(sf, top, xpos, width - xpos, ROLE_TITLE, line);
     }
     xpos += 2;
-    xpos += app_put(app, w, top, xpos, width - xpos, workflow_status_role(x->status.ptr),
+    xpos += draw_text(sf, top, xpos, width - xpos, workflow_status_role(x->status.ptr),
                     x->status.ptr, x->status.len);
     xpos += 2;
-    app_put(app, w, top, xpos, width - xpos, ROLE_DIM, x->id.ptr, x->id.len);
+    draw_text(sf, top, xpos, width - xpos, ROLE_DIM, x->id.ptr, x->id.len);
 
     clock_text(x->start_ms, true, a, sizeof a);
     clock_text(x->end_ms, false, b, sizeof b);
@@ -171,20 +171,20 @@ static void draw_header(struct app *app, WINDOW *w, int top, int width,
         snprintf(d, sizeof d, "?");
     snprintf(line, sizeof line, " start %s  end %s  took %s%s", a, b, d,
              running ? " so far" : "");
-    xpos = app_puts(app, w, top + 1, 0, width, ROLE_DEFAULT, line);
+    xpos = draw_str(sf, top + 1, 0, width, ROLE_DEFAULT, line);
     if (x->correlation_id.len && xpos + 8 < width) {
-        xpos += app_puts(app, w, top + 1, xpos, width - xpos, ROLE_DIM, "  corr ");
-        xpos += app_put(app, w, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->correlation_id.ptr,
+        xpos += draw_str(sf, top + 1, xpos, width - xpos, ROLE_DIM, "  corr ");
+        xpos += draw_text(sf, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->correlation_id.ptr,
                         x->correlation_id.len);
     }
     if (x->parent_id.len && xpos + 10 < width) {
-        xpos += app_puts(app, w, top + 1, xpos, width - xpos, ROLE_DIM, "  parent ");
-        app_put(app, w, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->parent_id.ptr,
+        xpos += draw_str(sf, top + 1, xpos, width - xpos, ROLE_DIM, "  parent ");
+        draw_text(sf, top + 1, xpos, width - xpos, ROLE_DEFAULT, x->parent_id.ptr,
                 x->parent_id.len);
     }
     if (x->reason.len) {
-        xpos = app_puts(app, w, top + 2, 1, width - 1, ROLE_CRIT, "reason: ");
-        app_put(app, w, top + 2, 1 + xpos, width - 1 - xpos, ROLE_CRIT, x->reason.ptr, x->reason.len);
+        xpos = draw_str(sf, top + 2, 1, width - 1, ROLE_CRIT, "reason: ");
+        draw_text(sf, top + 2, 1 + xpos, width - 1 - xpos, ROLE_CRIT, x->reason.ptr, x->reason.len);
     } else {
         size_t failed = 0, retried = 0, active = 0;
         for (size_t i = 0; i < x->task_count; i++) {
@@ -196,7 +196,7 @@ static void draw_header(struct app *app, WINDOW *w, int top, int width,
         snprintf(line, sizeof line, " %zu task%s: %zu active, %zu failed, %zu retr%s",
                  x->task_count, x->task_count == 1 ? "" : "s", active, failed, retried,
                  retried == 1 ? "y" : "ies");
-        app_puts(app, w, top + 2, 0, width, ROLE_DIM, line);
+        draw_str(sf, top + 2, 0, width, ROLE_DIM, line);
     }
 }
 
@@ -216,15 +216,14 @@ static int bar_x(int width)
     return SEQ_W + MARK_W + ref_width(width) + 1 + STATUS_W + 1;
 }
 
-static void draw_axis(struct app *app, WINDOW *w, int y, int width, const struct tl_axis *a,
+static void draw_axis(const struct surface *sf, int y, int width, const struct tl_axis *a,
                       int64_t span_from)
 {
     int x0 = bar_x(width);
-    wattrset(w, theme_attr(ROLE_COLUMN));
-    mvwhline(w, y, 0, ' ', width);
+    draw_bar(sf, y, ROLE_COLUMN);
     char head[128];
     snprintf(head, sizeof head, " SEQ  %-*s %-*s", ref_width(width), "TASK", STATUS_W, "STATUS");
-    app_puts(app, w, y, 0, x0, ROLE_COLUMN, head);
+    draw_str(sf, y, 0, x0, ROLE_COLUMN, head);
     int64_t tick = tl_tick_ms(a, 10);
     /* first tick at or after t0, on the grid anchored at the execution's start */
     int64_t k = (a->t0_ms - span_from) / tick;
@@ -245,46 +244,42 @@ static void draw_axis(struct app *app, WINDOW *w, int y, int width, const struct
         else
             fmt_duration_ms(t - span_from >= 0 ? t - span_from : span_from - t, d, sizeof d);
         snprintf(label, sizeof label, "|%s%s", t < span_from ? "-" : "+", d);
-        app_puts(app, w, y, x0 + (int)col, a->cols - (int)col, ROLE_COLUMN, label);
+        draw_str(sf, y, x0 + (int)col, a->cols - (int)col, ROLE_COLUMN, label);
     }
 }
 
-static void fill(WINDOW *w, int y, int x, int n, int role, const char *glyph)
+static void fill(const struct surface *sf, int y, int x, int n, int role, const char *glyph)
 {
-    wattrset(w, theme_attr(role));
-    for (int i = 0; i < n; i++)
-        mvwaddstr(w, y, x + i, glyph);
-    wattrset(w, theme_attr(ROLE_DEFAULT));
+    draw_repeat(sf, y, x, n, role, glyph);
 }
 
-static void draw_task_row(struct app *app, WINDOW *w, int y, int width, const struct tl_axis *a,
+static void draw_task_row(struct app *app, const struct surface *sf, int y, int width, const struct tl_axis *a,
                           const struct task_exec *t, int depth, int64_t now, bool selected)
 {
     int refw = ref_width(width), x0 = bar_x(width);
     int base = selected ? ROLE_SELECTED : ROLE_DEFAULT;
     if (selected) {
-        wattrset(w, theme_attr(ROLE_SELECTED));
-        mvwhline(w, y, 0, ' ', x0);
+        draw_fill(sf, y, 0, x0, ROLE_SELECTED);
     }
     char buf[64];
     if (t->seq != QT_UNKNOWN)
         snprintf(buf, sizeof buf, "%3lld ", t->seq);
     else
         snprintf(buf, sizeof buf, "  ? ");
-    app_puts(app, w, y, 0, SEQ_W, base, buf);
+    draw_str(sf, y, 0, SEQ_W, base, buf);
     const char *mark = tl_is_fork(t) ? (app->utf8 ? "┬" : "+")
                        : tl_is_join(t) ? (app->utf8 ? "┴" : "+")
                        : depth > 0 ? (app->utf8 ? "│" : "|") : " ";
-    app_puts(app, w, y, SEQ_W, 1, selected ? base : ROLE_DIM, mark);
+    draw_str(sf, y, SEQ_W, 1, selected ? base : ROLE_DIM, mark);
     int x = SEQ_W + MARK_W;
-    int used = app_put(app, w, y, x, refw, base, t->ref.ptr, t->ref.len);
+    int used = draw_text(sf, y, x, refw, base, t->ref.ptr, t->ref.len);
     if (t->retry_count > 0 && used + 3 < refw) {
         snprintf(buf, sizeof buf, " #%lld", t->retry_count + 1);
-        app_puts(app, w, y, x + used, refw - used, selected ? base : ROLE_WARN, buf);
+        draw_str(sf, y, x + used, refw - used, selected ? base : ROLE_WARN, buf);
     }
     x += refw + 1;
     snprintf(buf, sizeof buf, "%-*.*s", STATUS_W, STATUS_W, workflow_status_short(t->status.ptr));
-    app_puts(app, w, y, x, STATUS_W, selected ? base : workflow_status_role(t->status.ptr), buf);
+    draw_str(sf, y, x, STATUS_W, selected ? base : workflow_status_role(t->status.ptr), buf);
 
     if (a->cols <= 0)
         return;
@@ -293,12 +288,12 @@ static void draw_task_row(struct app *app, WINDOW *w, int y, int width, const st
     int role = workflow_status_role(t->status.ptr);
     if (role == ROLE_DEFAULT)
         role = ROLE_BAR_ACTIVE;
-    fill(w, y, x0 + b.wait_from, b.wait_to - b.wait_from, ROLE_BAR_WAIT, app->utf8 ? "░" : ".");
-    fill(w, y, x0 + b.run_from, b.run_to - b.run_from, role, app->utf8 ? "█" : "#");
+    fill(sf, y, x0 + b.wait_from, b.wait_to - b.wait_from, ROLE_BAR_WAIT, app->utf8 ? "░" : ".");
+    fill(sf, y, x0 + b.run_from, b.run_to - b.run_from, role, app->utf8 ? "█" : "#");
     if (b.off_left)
-        app_puts(app, w, y, x0, 1, ROLE_DIM, "<");
+        draw_str(sf, y, x0, 1, ROLE_DIM, "<");
     if (b.off_right)
-        app_puts(app, w, y, width - 1, 1, ROLE_DIM, ">");
+        draw_str(sf, y, width - 1, 1, ROLE_DIM, ">");
 }
 
 /* ---- task details ------------------------------------------------------------------------ */
@@ -307,8 +302,8 @@ static void draw_task_row(struct app *app, WINDOW *w, int y, int width, const st
 static void kv(struct canvas *c, const char *key, int role, const char *val, size_t len)
 {
     if (canvas_visible(c)) {
-        app_puts(c->app, c->w, canvas_y(c), 2, 16, ROLE_DIM, key);
-        app_put(c->app, c->w, canvas_y(c), 19, c->width - 19, role, val, len);
+        draw_str(c->s, canvas_y(c), 2, 16, ROLE_DIM, key);
+        draw_text(c->s, canvas_y(c), 19, c->s->width - 19, role, val, len);
     }
     c->line++;
 }
@@ -344,7 +339,7 @@ static void json_block(struct canvas *c, const char *title, const struct bytes *
         while (i + n < len && p[i + n] != '\n')
             n++;
         if (canvas_visible(c))
-            app_put(c->app, c->w, canvas_y(c), 4, c->width - 4, ROLE_DEFAULT, p + i, n);
+            draw_text(c->s, canvas_y(c), 4, c->s->width - 4, ROLE_DEFAULT, p + i, n);
         c->line++;
         i += n + 1;
     }
@@ -355,17 +350,18 @@ static void json_block(struct canvas *c, const char *title, const struct bytes *
     free(pretty);
 }
 
-static void draw_detail(struct app *app, WINDOW *w, int top, int height, int width,
+static void draw_detail(struct app *app, const struct surface *sf, int top, int height, int width,
                         const struct task_exec *t, int64_t now)
 {
     struct timeline_state *st = state_of(app);
-    struct canvas c = { app, w, top, height, width, st->task.first, 0 };
+    struct surface area = draw_sub(sf, top, height);
+    struct canvas c = { &area, st->task.first, 0 };
     char line[300], a[48], d[32];
     if (canvas_visible(&c)) {
-        int x = app_puts(app, w, canvas_y(&c), 0, width, ROLE_TITLE, " Task ");
-        x += app_put(app, w, canvas_y(&c), x, width - x, ROLE_TITLE, t->ref.ptr, t->ref.len);
+        int x = draw_str(sf, canvas_y(&c), 0, width, ROLE_TITLE, " Task ");
+        x += draw_text(sf, canvas_y(&c), x, width - x, ROLE_TITLE, t->ref.ptr, t->ref.len);
         x += 2;
-        app_put(app, w, canvas_y(&c), x, width - x, workflow_status_role(t->status.ptr),
+        draw_text(sf, canvas_y(&c), x, width - x, workflow_status_role(t->status.ptr),
                 t->status.ptr, t->status.len);
     }
     c.line += 2;
@@ -420,13 +416,14 @@ static void draw_detail(struct app *app, WINDOW *w, int top, int height, int wid
 
 /* ---- the view -------------------------------------------------------------------------- */
 
-static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_timeline(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct timeline_state *st = state_of(app);
     const char *why = NULL;
     const struct workflow_exec *x = opened(app, &why);
     if (!x) {
-        app_puts(app, w, top + 1, 2, width - 4, why && strncmp(why, "reading", 7) == 0 ? ROLE_DIM
+        draw_str(sf, top + 1, 2, width - 4, why && strncmp(why, "reading", 7) == 0 ? ROLE_DIM
                                                                                     : ROLE_CRIT,
                  why ? why : "");
         return;
@@ -435,10 +432,10 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
     if (st->selected >= (int)x->task_count)
         st->selected = x->task_count ? (int)x->task_count - 1 : 0;
     if (st->task_detail && x->task_count) {
-        draw_detail(app, w, top, height, width, &x->tasks[st->selected], now);
+        draw_detail(app, sf, top, height, width, &x->tasks[st->selected], now);
         return;
     }
-    draw_header(app, w, top, width, x, now);
+    draw_header(sf, top, width, x, now);
     int cols = width - bar_x(width) - 1;
     if (cols < 4)
         cols = 0;   /* too narrow for bars: the rows still list the tasks and statuses */
@@ -447,7 +444,7 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
     st->axis.cols = cols;
     int64_t span_from, span_to;
     tl_span(x, now, &span_from, &span_to);
-    draw_axis(app, w, top + HEADER_LINES, width, &st->axis, span_from);
+    draw_axis(sf, top + HEADER_LINES, width, &st->axis, span_from);
 
     int rows = height - HEADER_LINES - 1;
     if (rows < 1)
@@ -458,12 +455,12 @@ static void draw_timeline(struct app *app, WINDOW *w, int top, int height, int w
     tl_fork_depth(x, depth);
     for (int r = 0; r < rows && st->scroll + r < (int)x->task_count; r++) {
         int i = st->scroll + r;
-        draw_task_row(app, w, top + HEADER_LINES + 1 + r, width, &st->axis, &x->tasks[i],
+        draw_task_row(app, sf, top + HEADER_LINES + 1 + r, width, &st->axis, &x->tasks[i],
                       depth[i], now, i == st->selected);
     }
     free(depth);
     if (x->task_count == 0)
-        app_puts(app, w, top + HEADER_LINES + 1, 2, width - 4, ROLE_DIM, "no tasks yet");
+        draw_str(sf, top + HEADER_LINES + 1, 2, width - 4, ROLE_DIM, "no tasks yet");
     st->page_rows = rows;
 }
 
@@ -471,7 +468,7 @@ static int detail_key(struct app *app, int key, const struct workflow_exec *x)
 {
     struct timeline_state *st = state_of(app);
     switch (key) {
-    case 27: case KEY_LEFT: case KEY_BACKSPACE: case 127:
+    case 27: case QK_LEFT: case QK_BACKSPACE: case 127:
         st->task_detail = false;
         return ACT_REDRAW;
     case 'o':
@@ -500,7 +497,7 @@ static int timeline_key(struct app *app, int key)
         return ACT_REDRAW;
     }
     switch (key) {
-    case 27: case KEY_BACKSPACE: case 127:
+    case 27: case QK_BACKSPACE: case 127:
         close_execution(app, st);
         return ACT_REDRAW;
     case '+': case '=':
@@ -511,18 +508,18 @@ static int timeline_key(struct app *app, int key)
         tl_axis_zoom(&st->axis, 2.0, st->axis.cols / 2);
         st->axis_fit = false;
         return ACT_REDRAW;
-    case 'h': case KEY_LEFT:
+    case 'h': case QK_LEFT:
         tl_axis_scroll(&st->axis, -(st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1));
         st->axis_fit = false;
         return ACT_REDRAW;
-    case 'l': case KEY_RIGHT:
+    case 'l': case QK_RIGHT:
         tl_axis_scroll(&st->axis, st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1);
         st->axis_fit = false;
         return ACT_REDRAW;
     case 'f': case '0':
         st->axis_fit = true;
         return ACT_REDRAW;
-    case '\n': case '\r': case KEY_ENTER:
+    case '\n': case '\r': case QK_ENTER:
         if (n > 0) {
             st->task_detail = true;
             st->task.first = 0;

@@ -1,15 +1,15 @@
-/* view.h -- a screen of the dashboard. Each file in views/ exports one const struct view; the table
- * in tui/app.c lists them. draw() gets the area between the header and the status line and
- * must not do I/O; handle_key() returns ACT_* flags and leaves redrawing to the loop. */
+/* view.h -- a screen of the dashboard. Each file in views/ exports one const struct view, listed
+ * in views/views.def. draw() gets the area between the header and the status line as a
+ * surface (tui/draw.h: the only way it puts text on the screen) and must not do I/O;
+ * handle_key() returns ACT_* flags and leaves redrawing to the loop. */
 #ifndef QT_VIEW_H
 #define QT_VIEW_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
-#include <curses.h>
-
 struct app;
+struct surface;
 
 enum {
     ACT_NONE = 0,       /* not handled: the loop tries the global keys */
@@ -61,9 +61,11 @@ struct target {
 struct view {
     const char *name;
     char key;                       /* '1'..'5': the number key of its family (a stream belongs
-                                     * to '1' with the streams list); 0 none (help) */
+                                     * to '1' with the streams list); '?' help */
+    const char *family;             /* on a family's first view: its name in the status line
+                                     * ("2:server"); NULL on the views opened from it */
     enum view_source source;
-    void (*draw)(struct app *app, WINDOW *win, int top, int height, int width);
+    void (*draw)(struct app *app, const struct surface *area);
     int (*handle_key)(struct app *app, int key);
     /* Its own keys for the status line, at most VIEW_HINTS_MAX, into out; how many. The shell
      * adds the other views' number keys, ? and q. */
@@ -87,13 +89,9 @@ struct view {
     bool (*show)(struct app *app, const struct target *t);
 };
 
-extern const struct view streams_view;   /* the list of streams (home) */
-extern const struct view stream_view;    /* one stream: groups, consumers, sparklines */
-extern const struct view help_view;      /* keys of the view underneath */
-extern const struct view server_view;    /* server health: memory, evictions, slowlog, ... */
-extern const struct view workflows_view; /* workflow executions from PostgreSQL */
-extern const struct view timeline_view;  /* one execution: its tasks as a Gantt chart */
-extern const struct view queues_view;    /* every queue that is not a stream, worst first */
-extern const struct view keys_view;      /* locks (no TTL first) and what fills Redis, by prefix */
+/* every view (views/views.def) */
+#define VIEW(name) extern const struct view name;
+#include "views.def"
+#undef VIEW
 
 #endif

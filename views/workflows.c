@@ -12,7 +12,8 @@
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
 #include "../tui/sanitize.h"
-#include "canvas.h"
+#include "../tui/draw.h"
+#include "../tui/keys.h"
 #include "panels.h"
 
 int workflow_status_role(const char *status)
@@ -54,12 +55,12 @@ static void per_minute(long long n, int window_min, char *buf, size_t len)
 
 #define STUCK_RUNNING_MS (60LL * 60 * 1000)   /* an execution running longer is worth a look */
 
-void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width)
+void workflows_strip_draw(struct app *app, const struct surface *sf, int y, int width)
 {
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     if (!p || !p->last_ok_mono_ms) {
         bool down = p && p->state != CONN_UP;
-        app_puts(app, w, y, 1, width - 1, down ? ROLE_WARN : ROLE_DIM,
+        draw_str(sf, y, 1, width - 1, down ? ROLE_WARN : ROLE_DIM,
                  down ? "workflows: PostgreSQL not connected, figures unknown (3 for details)"
                       : "workflows: waiting for a sample...");
         return;
@@ -80,28 +81,28 @@ void workflows_strip_draw(struct app *app, WINDOW *w, int y, int width)
     }
     char line[160], a[24], b[24], c[24];
     int x = 1;
-    x += app_puts(app, w, y, x, width - x, p->state == CONN_UP ? ROLE_DEFAULT : ROLE_WARN,
+    x += draw_str(sf, y, x, width - x, p->state == CONN_UP ? ROLE_DEFAULT : ROLE_WARN,
                   p->state == CONN_UP ? "wf " : "wf (stale) ");
     fmt_count(running, a, sizeof a);
     snprintf(line, sizeof line, "%s running", a);
-    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
     if (s->running_n && s->running[0].start_ms > 0 && s->db_now_ms > 0) {
         long long age = s->db_now_ms - s->running[0].start_ms;
         fmt_duration_ms(age > 0 ? age : 0, a, sizeof a);
         snprintf(line, sizeof line, " (oldest %s)", a);
-        x += app_puts(app, w, y, x, width - x, age >= STUCK_RUNNING_MS ? ROLE_WARN : ROLE_DIM,
+        x += draw_str(sf, y, x, width - x, age >= STUCK_RUNNING_MS ? ROLE_WARN : ROLE_DIM,
                       line);
     }
     per_minute(started, s->rate_window_min, a, sizeof a);
     per_minute(done, s->rate_window_min, b, sizeof b);
     snprintf(line, sizeof line, "  start %s/m done %s/m", a, b);
-    x += app_puts(app, w, y, x, width - x, ROLE_DEFAULT, line);
+    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
     per_minute(failing, s->rate_window_min, c, sizeof c);
     snprintf(line, sizeof line, " fail %s/m", c);
-    x += app_puts(app, w, y, x, width - x, failing > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
+    x += draw_str(sf, y, x, width - x, failing > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
     fmt_count(failed, a, sizeof a);
     snprintf(line, sizeof line, "  failed %dh %s", s->window_hours ? s->window_hours : 24, a);
-    app_puts(app, w, y, x, width - x, failed > 0 ? ROLE_WARN : ROLE_DIM, line);
+    draw_str(sf, y, x, width - x, failed > 0 ? ROLE_WARN : ROLE_DIM, line);
 }
 
 /* The selectable rows, in the order drawn: search results, running, failures. */
@@ -136,7 +137,6 @@ struct workflows_state {
     bool editing;                   /* typing a search */
 };
 
-extern const struct view workflows_view;
 
 static struct workflows_state *state_of(const struct app *app)
 {
@@ -179,23 +179,23 @@ static const struct type_rate *rate_of(const struct workflow_summary *s, const s
 /* Counts by status per type, with the rates; one line per type. */
 static void draw_counts(struct canvas *c, const struct workflow_summary *s)
 {
-    if (c->width < 40) {   /* no room for the columns: one line says where they are */
+    if (c->s->width < 40) {   /* no room for the columns: one line says where they are */
         canvas_text(c, 1, ROLE_DIM, "(widen the terminal for the counts)");
         c->line++;
         return;
     }
     const char *cols[12];
-    int room = c->width - 14 - 3 * RATE_W;
+    int room = c->s->width - 14 - 3 * RATE_W;
     size_t max = room > 0 ? (size_t)room / STATUS_W : 0;
     size_t ncols = status_columns(s, cols, max < ARRAY_LEN(cols) ? max : ARRAY_LEN(cols));
-    int type_w = c->width - (int)ncols * STATUS_W - 3 * RATE_W - 1;
+    int type_w = c->s->width - (int)ncols * STATUS_W - 3 * RATE_W - 1;
     /* as wide as the widest type (shown escaped), so the counts sit next to their names: at
      * 200 columns the names took 130 and the counts stood far to the right */
     int widest = 4;   /* "TYPE" */
     for (size_t i = 0; i < s->count_n; i++) {
         char esc[256];
         int w = sanitize_for_cell(s->counts[i].type.ptr, s->counts[i].type.len, esc, sizeof esc,
-                                  120, c->app->utf8);
+                                  120, c->s->utf8);
         if (w > widest)
             widest = w;
     }
@@ -215,7 +215,7 @@ static void draw_counts(struct canvas *c, const struct workflow_summary *s)
         const struct bytes *type = &s->counts[i].type;
         if (canvas_visible(c)) {
             int y = canvas_y(c);
-            app_put(c->app, c->w, y, 1, type_w - 2, ROLE_DEFAULT, type->ptr, type->len);
+            draw_text(c->s, y, 1, type_w - 2, ROLE_DEFAULT, type->ptr, type->len);
             for (size_t k = 0; k < ncols; k++) {
                 long long n = 0;
                 for (size_t j = i; j < s->count_n && bytes_cmp(&s->counts[j].type, type) == 0; j++)
@@ -227,7 +227,7 @@ static void draw_counts(struct canvas *c, const struct workflow_summary *s)
                 int role = n == 0 ? ROLE_DIM
                            : cls == WF_ST_FAILED ? ROLE_CRIT
                            : cls == WF_ST_WARN ? ROLE_WARN : ROLE_DEFAULT;
-                app_puts(c->app, c->w, y, type_w + (int)k * STATUS_W, STATUS_W, role, line);
+                draw_str(c->s, y, type_w + (int)k * STATUS_W, STATUS_W, role, line);
             }
             const struct type_rate *r = rate_of(s, type);
             int x = type_w + (int)ncols * STATUS_W;
@@ -235,7 +235,7 @@ static void draw_counts(struct canvas *c, const struct workflow_summary *s)
             for (int k = 0; k < 3; k++) {
                 per_minute(v[k], s->rate_window_min, cell, sizeof cell);
                 snprintf(line, sizeof line, "%*s", RATE_W, cell);
-                app_puts(c->app, c->w, y, x + k * RATE_W, RATE_W,
+                draw_str(c->s, y, x + k * RATE_W, RATE_W,
                          k == 2 && v[k] > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
             }
         }
@@ -301,29 +301,28 @@ static void draw_brief(struct canvas *c, const struct exec_brief *b, int64_t now
     else
         snprintf(age, sizeof age, "?");
     if (selected) {
-        wattrset(c->w, theme_attr(ROLE_SELECTED));
-        mvwhline(c->w, y, 0, ' ', c->width);
+        draw_bar(c->s, y, ROLE_SELECTED);
     }
     int base = selected ? ROLE_SELECTED : ROLE_DEFAULT;
     snprintf(text, sizeof text, " %8s", age);
-    int x = app_puts(c->app, c->w, y, 0, 10, base, text) + 1;
+    int x = draw_str(c->s, y, 0, 10, base, text) + 1;
     int st_role = selected ? ROLE_SELECTED : workflow_status_role(b->status.ptr);
     snprintf(text, sizeof text, "%-9.9s", workflow_status_short(b->status.ptr));
-    x += app_puts(c->app, c->w, y, x, 9, st_role, text) + 1;
-    app_put(c->app, c->w, y, x, 18, base, b->name.ptr, b->name.len);
+    x += draw_str(c->s, y, x, 9, st_role, text) + 1;
+    draw_text(c->s, y, x, 18, base, b->name.ptr, b->name.len);
     x += 19;
-    int id_w = c->width - x > 60 ? 36 : 18;
-    app_put(c->app, c->w, y, x, id_w, base, b->id.ptr, b->id.len);
+    int id_w = c->s->width - x > 60 ? 36 : 18;
+    draw_text(c->s, y, x, id_w, base, b->id.ptr, b->id.len);
     x += id_w + 1;
-    if (x >= c->width) {
+    if (x >= c->s->width) {
         c->line++;
         return;
     }
     if (failure) {
         const struct bytes *why = b->reason.len ? &b->reason : &b->failed_reason;
-        x += app_put(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_CRIT, why->ptr,
+        x += draw_text(c->s, y, x, c->s->width - x, selected ? base : ROLE_CRIT, why->ptr,
                      why->len);
-        if (b->failed_ref.len && x + 4 < c->width) {
+        if (b->failed_ref.len && x + 4 < c->s->width) {
             char tail[300];
             char retries[32] = "";
             if (b->failed_retry_count > 0)
@@ -331,10 +330,10 @@ static void draw_brief(struct canvas *c, const struct exec_brief *b, int64_t now
             snprintf(tail, sizeof tail, " (%.*s%s)", (int)(b->failed_ref.len > 200 ? 200
                                                                                     : b->failed_ref.len),
                      b->failed_ref.ptr, retries);
-            app_puts(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_DIM, tail);
+            draw_str(c->s, y, x, c->s->width - x, selected ? base : ROLE_DIM, tail);
         }
     } else if (b->correlation_id.len) {
-        app_put(c->app, c->w, y, x, c->width - x, selected ? base : ROLE_DIM, b->correlation_id.ptr,
+        draw_text(c->s, y, x, c->s->width - x, selected ? base : ROLE_DIM, b->correlation_id.ptr,
                 b->correlation_id.len);
     }
     c->line++;
@@ -347,12 +346,13 @@ static void section(struct canvas *c, const char *title)
     c->line++;
 }
 
-static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int width)
+static void draw_workflows(struct app *app, const struct surface *sf)
 {
+    int top = sf->top, height = sf->height, width = sf->width;
     struct workflows_state *st = state_of(app);
     const struct pg_snapshot *p = app->pg ? &app->pg->pg : NULL;
     if (!p) {
-        app_puts(app, w, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first PostgreSQL sample...");
+        draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first PostgreSQL sample...");
         return;
     }
     const struct workflow_summary *s = &p->summary;
@@ -372,16 +372,16 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
     snprintf(line, sizeof line, " Workflows  %s  last %dh  counts %s old  queries %s%s",
              p->source[0] ? p->source : "(source not known yet)", s->window_hours ? s->window_hours : 24,
              age, q, cost);
-    app_puts(app, w, top, 0, width, ROLE_TITLE, line);
+    draw_str(sf, top, 0, width, ROLE_TITLE, line);
     int y0 = top + 1;
     if (p->error[0]) {
         /* in full: the status line cuts it */
-        y0 += app_puts_wrapped(app, w, y0, 1, width - 2, 4,
+        y0 += draw_wrapped(sf, y0, 1, width - 2, 4,
                                p->state == CONN_DOWN ? ROLE_CRIT : ROLE_WARN, p->error);
     }
     if (p->last_ok_mono_ms == 0) {
         /* nothing was ever read: no count, list or "none" can be said */
-        app_puts(app, w, y0 + (p->error[0] ? 1 : 0), 2, width - 4, ROLE_DIM,
+        draw_str(sf, y0 + (p->error[0] ? 1 : 0), 2, width - 4, ROLE_DIM,
                  p->state == CONN_UP ? "reading the first sample..."
                                      : "no figure is known until PostgreSQL answers");
         return;
@@ -390,24 +390,25 @@ static void draw_workflows(struct app *app, WINDOW *w, int top, int height, int 
         char stale[24];
         fmt_duration_ms(mono_ms() - p->last_ok_mono_ms, stale, sizeof stale);
         snprintf(line, sizeof line, "stale: the figures below are from %s ago", stale);
-        app_puts(app, w, y0++, 1, width - 2, ROLE_WARN, line);
+        draw_str(sf, y0++, 1, width - 2, ROLE_WARN, line);
     }
     if (p->state == CONN_UP && !s->index_tables && p->source[0] &&
         strcmp(p->source, "conductor") == 0) {
-        app_puts(app, w, y0++, 1, width - 2, ROLE_WARN,
+        draw_str(sf, y0++, 1, width - 2, ROLE_WARN,
                  "workflow_index is empty: Conductor indexes elsewhere; counts and lists need it");
     }
 
     int rows = selectable_rows(p);
     if (st->selected >= rows)
         st->selected = rows > 0 ? rows - 1 : 0;
-    struct canvas c = { app, w, y0, top + height - y0, width, 0, 0 };
+    struct surface area = draw_sub(sf, y0, top + height - y0);
+    struct canvas c = { &area, 0, 0 };
     int64_t now = s->db_now_ms > 0 ? s->db_now_ms + (mono_ms() - p->sampled_mono_ms) : wall_ms();
     /* scrolled so the selected row shows, with one line of what follows when possible */
     int sel_line = rows > 0 ? line_of_row(p, width, st->selected) : -1;
     int scroll = 0;
-    if (sel_line >= 0 && sel_line >= c.height - 1)
-        scroll = sel_line - c.height + 2;
+    if (sel_line >= 0 && sel_line >= area.height - 1)
+        scroll = sel_line - area.height + 2;
     if (sel_line >= 0 && scroll > sel_line)
         scroll = sel_line;
     c.scroll = scroll < 0 ? 0 : scroll;
@@ -497,7 +498,7 @@ static int workflows_key(struct app *app, int key)
                 str_copy(st->find, st->find_sent, sizeof st->find);
             return ACT_REDRAW;
         }
-        bool enter = key == '\n' || key == '\r' || key == KEY_ENTER;
+        bool enter = key == '\n' || key == '\r' || key == QK_ENTER;
         if (!app_edit_field(st->find, sizeof st->find, &st->editing, key))
             return ACT_HANDLED;
         if (enter) {
@@ -527,7 +528,7 @@ static int workflows_key(struct app *app, int key)
             app_back(app);   /* like every view but the first: Esc goes back to it */
         }
         return ACT_REDRAW;
-    case '\n': case '\r': case KEY_ENTER: {
+    case '\n': case '\r': case QK_ENTER: {
         const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, st->selected) : NULL;
         if (b && b->id.len)
             app_show(app, &(struct target){ .kind = TARGET_EXECUTION, .execution = b->id.ptr });
@@ -580,6 +581,7 @@ static size_t workflows_hints(const struct app *app, struct hint *out)
 const struct view workflows_view = {
     .name = "workflows",
     .key = '3',
+    .family = "workflows",
     .source = SOURCE_PG,
     .draw = draw_workflows,
     .handle_key = workflows_key,

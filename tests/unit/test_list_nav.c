@@ -1,7 +1,7 @@
 /* test_list_nav.c -- moving through a list (tui/list_nav.h): each key's row, clamped to the
  * list, a page that keeps one row of the last in view, and the scroll that keeps the cursor
  * on screen while moving as little as possible. */
-#include <curses.h>
+#include "../../tui/keys.h"
 
 #include "cm.h"
 #include "../../tui/list_nav.h"
@@ -17,15 +17,15 @@ static void test_keys_move_and_clamp(void **state)
 {
     (void)state;
     assert_int_equal(moved('j', 3, 10, 5), 4);
-    assert_int_equal(moved(KEY_DOWN, 9, 10, 5), 9);     /* at the end it stays */
+    assert_int_equal(moved(QK_DOWN, 9, 10, 5), 9);     /* at the end it stays */
     assert_int_equal(moved('k', 0, 10, 5), 0);
-    assert_int_equal(moved(KEY_UP, 5, 10, 5), 4);
-    assert_int_equal(moved(KEY_NPAGE, 0, 10, 5), 4);    /* a page less one row */
+    assert_int_equal(moved(QK_UP, 5, 10, 5), 4);
+    assert_int_equal(moved(QK_PGDN, 0, 10, 5), 4);    /* a page less one row */
     assert_int_equal(moved(' ', 8, 10, 5), 9);
-    assert_int_equal(moved(KEY_PPAGE, 2, 10, 5), 0);
+    assert_int_equal(moved(QK_PGUP, 2, 10, 5), 0);
     assert_int_equal(moved('G', 0, 10, 5), 9);
-    assert_int_equal(moved(KEY_HOME, 7, 10, 5), 0);
-    assert_int_equal(moved(KEY_NPAGE, 0, 10, 1), 1);    /* a page of one row still moves */
+    assert_int_equal(moved(QK_HOME, 7, 10, 5), 0);
+    assert_int_equal(moved(QK_PGDN, 0, 10, 1), 1);    /* a page of one row still moves */
     assert_int_equal(moved('G', 0, 0, 5), 0);           /* an empty list: row 0 */
     long to = 42;
     assert_false(list_nav_key('x', 3, 10, 5, &to));
