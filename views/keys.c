@@ -31,33 +31,31 @@ static bool lock_no_ttl(const struct lock_info *l)
 
 /* ---- the overview's problems line ------------------------------------------------------ */
 
-/* "MARK TEXT NAME[SUFFIX]" from col, the name cut to leave room for the rest. */
-static int problem(const struct surface *sf, int y, int col, int width, int role,
-                   const char *lead, const struct bytes *name, const char *suffix)
+/* "MARK TEXT NAME[SUFFIX]" on l, the name cut to leave room for the rest. */
+static void problem(struct line *l, int role, const char *lead, const struct bytes *name,
+                    const char *suffix)
 {
-    col += draw_str(sf, y, col, width - col, role, lead);
-    int room = width - col - (int)strlen(suffix);
+    line_add(l, role, lead);
+    int room = line_room(l) - (int)strlen(suffix);
     if (room < 8)
         room = 8;
     if (room > 30)
         room = 30;
-    col += draw_text(sf, y, col, room < width - col ? room : width - col, role, name->ptr,
-                   name->len);
-    if (suffix[0] && col < width)
-        col += draw_str(sf, y, col, width - col, ROLE_DEFAULT, suffix);
-    return col + 3;
+    line_addn(l, role, name->ptr, name->len, room);
+    if (suffix[0])
+        line_add(l, ROLE_DEFAULT, suffix);
+    line_to(l, l->col + 3);
 }
 
-int keys_problems_draw(struct app *app, const struct surface *sf, int y, int col, int width, bool critical)
+void keys_problems_draw(struct app *app, struct line *l, bool critical)
 {
     const struct keys_snapshot *k = keys_of(app);
     if (!k || k->state != CONN_UP || k->passes == 0)
-        return col;
+        return;
     /* locks come sorted with the ones without expiry first */
     for (size_t i = 0; critical && i < k->lock_count && lock_no_ttl(&k->locks[i]) &&
-                       col < width - 12; i++)
-        col = problem(sf, y, col, width, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key,
-                      "");
+                       line_room(l) > 12; i++)
+        problem(l, ROLE_CRIT, "!! lock without TTL: ", &k->locks[i].key, "");
     /* the late queues worst first, by the queues view's default order (not its rows: their
      * filter and order are the user's, the problems line is everyone's) */
     const struct queue_info **late = NULL;
@@ -69,16 +67,15 @@ int keys_problems_draw(struct app *app, const struct surface *sf, int y, int col
                 late[nl++] = &k->queues[i];
         qsort(late, nl, sizeof *late, queue_worse_first);
     }
-    for (size_t r = 0; r < nl && col < width - 12; r++) {
+    for (size_t r = 0; r < nl && line_room(l) > 12; r++) {
         const struct queue_info *q = late[r];
         char lead[40], suffix[48], n[24];
         snprintf(lead, sizeof lead, "! %s ", q->layout);
         fmt_count(q->due_now, n, sizeof n);
         snprintf(suffix, sizeof suffix, ": %s due now", n);
-        col = problem(sf, y, col, width, ROLE_WARN, lead, &q->name, suffix);
+        problem(l, ROLE_WARN, lead, &q->name, suffix);
     }
     free(late);
-    return col;
 }
 
 /* ---- the view ------------------------------------------------------------------------------ */

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 struct app;
+struct line;
 struct surface;
 
 /* One line of server health for the overview: memory, evictions, ops, clients, ping, slow
@@ -21,13 +22,11 @@ void workflows_strip_draw(struct app *app, const struct surface *sf, int y, int 
  * overview's. */
 int queue_worse_first(const void *pa, const void *pb);
 
-
-/* The keys collector's part of the overview's problems line, drawn from column col: with
- * critical, the locks without TTL ("!! lock without TTL: KEY"); without, the queues with jobs
- * due now, most first ("! LAYOUT NAME: N due now", warnings); as many as fit before width.
- * Nothing before the first full SCAN pass or while the collector is not connected. Returns the
- * column after what it drew (col when nothing). */
-int keys_problems_draw(struct app *app, const struct surface *sf, int y, int col, int width, bool critical);
+/* The keys collector's part of the overview's problems line, added to l: with critical, the
+ * locks without TTL ("!! lock without TTL: KEY"); without, the queues with jobs due now, most
+ * first ("! LAYOUT NAME: N due now", warnings); as many as fit. Nothing before the first full
+ * SCAN pass or while the collector is not connected. */
+void keys_problems_draw(struct app *app, struct line *l, bool critical);
 
 /* The colour role of a workflow or task status (the timeline's bar colours), and a short
  * form of it that fits 9 columns (COMPLETED -> DONE, TIMED_OUT -> TIMEOUT). */

@@ -40,7 +40,7 @@ void server_strip_draw(struct app *app, const struct surface *sf, int y, int wid
     const struct server_history *h = &app->history.server;
     const struct thresholds *t = app->thresholds;
     char a[24], b[24], line[128];
-    int x = 1;
+    struct line ln = line_at(sf, y, 1, width);
     /* memory */
     fmt_bytes(s->used_memory, a, sizeof a);
     double share = memory_share(s);
@@ -52,35 +52,35 @@ void server_strip_draw(struct app *app, const struct surface *sf, int y, int wid
     }
     int role = !isnan(share) && share >= t->memory_crit_share ? ROLE_CRIT
                : !isnan(share) && share >= t->memory_warn_share ? ROLE_WARN : ROLE_DEFAULT;
-    x += draw_str(sf, y, x, width - x, role, line);
+    line_add(&ln, role, line);
     /* evictions */
     bool can_evict = s->maxmemory > 0 && policy_can_evict_queues(s->maxmemory_policy, false);
     fmt_rate(h->evicted_per_sec, a, sizeof a);
     snprintf(line, sizeof line, "  evict %s/s", a);
     role = !isnan(h->evicted_per_sec) && h->evicted_per_sec > 0 ? (can_evict ? ROLE_CRIT : ROLE_WARN)
            : can_evict ? ROLE_WARN : ROLE_DEFAULT;
-    x += draw_str(sf, y, x, width - x, role, line);
+    line_add(&ln, role, line);
     /* load */
     fmt_count(s->ops_per_sec, a, sizeof a);
     snprintf(line, sizeof line, "  ops %s/s  cli %lld", a, s->connected_clients);
-    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
+    line_add(&ln, ROLE_DEFAULT, line);
     if (s->blocked_clients > 0) {
         snprintf(line, sizeof line, "(%lld blk)", s->blocked_clients);
-        x += draw_str(sf, y, x, width - x, ROLE_DIM, line);
+        line_add(&ln, ROLE_DIM, line);
     }
     /* latency */
     snprintf(line, sizeof line, "  ping %.1fms", s->ping_avg_ms);
-    x += draw_str(sf, y, x, width - x, s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT,
+    line_add(&ln, s->ping_avg_ms > t->ping_budget_ms ? ROLE_WARN : ROLE_DEFAULT,
                   line);
     /* slowlog */
     if (!s->unavailable.slowlog[0]) {
         snprintf(line, sizeof line, "  slow +%lld", s->slowlog_new);
-        x += draw_str(sf, y, x, width - x, s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
+        line_add(&ln, s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
     }
     /* persistence */
     bool none = s->config_known && !s->aof_enabled && !s->save_config[0];
     snprintf(line, sizeof line, "  %s", s->aof_enabled ? "AOF" : none ? "unpersisted" : "RDB");
-    draw_str(sf, y, x, width - x, none ? ROLE_WARN : ROLE_DEFAULT, line);
+    line_add(&ln, none ? ROLE_WARN : ROLE_DEFAULT, line);
 }
 
 /* ---- the view ------------------------------------------------------------------------- */

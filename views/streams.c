@@ -170,25 +170,21 @@ static void draw_summary(struct app *app, const struct surface *sf, int y, int w
     if (st->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
         snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter,
                  st->row_count);
-    int col = draw_str(sf, y, 0, width, ROLE_DEFAULT, line);
-    if (r->streams_denied) {
-        snprintf(line, sizeof line, "  %lld not readable (NOPERM)", r->streams_denied);
-        col += draw_str(sf, y, col, width - col, ROLE_WARN, line);
-    }
+    struct line top = line_at(sf, y, 0, width);
+    line_add(&top, ROLE_DEFAULT, line);
+    if (r->streams_denied)
+        line_addf(&top, ROLE_WARN, "  %lld not readable (NOPERM)", r->streams_denied);
     if (never) {
         bool down = r->state == CONN_DOWN;
-        draw_str(sf, y, col, width - col, down ? ROLE_CRIT : ROLE_DIM,
-                 down ? "  not connected" : "  connecting...");
+        line_add(&top, down ? ROLE_CRIT : ROLE_DIM, down ? "  not connected" : "  connecting...");
     } else if (r->state != CONN_UP) {
         char age[24];
         fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
-        snprintf(line, sizeof line, "  stale: not connected, figures from %s ago", age);
-        draw_str(sf, y, col, width - col, ROLE_WARN, line);
+        line_addf(&top, ROLE_WARN, "  stale: not connected, figures from %s ago", age);
     } else if (crit || warn) {
-        snprintf(line, sizeof line, "  %zu critical  %zu warning", crit, warn);
-        draw_str(sf, y, col, width - col, crit ? ROLE_CRIT : ROLE_WARN, line);
+        line_addf(&top, crit ? ROLE_CRIT : ROLE_WARN, "  %zu critical  %zu warning", crit, warn);
     } else if (r->stream_count) {
-        draw_str(sf, y, col, width - col, ROLE_OK, "  no problems");
+        line_add(&top, ROLE_OK, "  no problems");
     }
 
     server_strip_draw(app, sf, y + 1, width);
@@ -197,59 +193,58 @@ static void draw_summary(struct app *app, const struct surface *sf, int y, int w
     y += strips - 1;   /* the problems line goes under the strips */
 
     /* the worst problems, as many as fit: server first when it is critical, then streams */
-    col = 1;
+    struct line pl = line_at(sf, y + 2, 1, width);
     const struct server_snapshot *sv = app->server && app->server->server.state == CONN_UP
                                            ? &app->server->server : NULL;
     struct health_warning hw[HEALTH_WARNINGS_MAX];
     size_t nhw = sv ? server_warnings(sv, &app->history.server, r, app->thresholds, wall_ms(), hw,
                                       HEALTH_WARNINGS_MAX) : 0;
-    for (size_t i = 0; i < nhw && col < width - 12; i++) {
+    for (size_t i = 0; i < nhw && line_room(&pl) > 12; i++) {
         if (hw[i].sev == SEV_WARN && (crit || i > 0))
             break;   /* one server warning at most ahead of critical streams */
         int role = theme_severity_role(hw[i].sev);
-        col += draw_str(sf, y + 2, col, width - col, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
-        col += draw_str(sf, y + 2, col, width - col, role, hw[i].text);
-        col += 3;
+        line_add(&pl, role, hw[i].sev == SEV_CRIT ? "!! " : "! ");
+        line_add(&pl, role, hw[i].text);
+        line_to(&pl, pl.col + 3);
     }
     /* the keys collector's problems go in by severity: locks without TTL after the critical
      * streams, late jobs after the stream warnings */
     if (!(crit || warn)) {
-        col = keys_problems_draw(app, sf, y + 2, col, width, true);
-        keys_problems_draw(app, sf, y + 2, col, width, false);
+        keys_problems_draw(app, &pl, true);
+        keys_problems_draw(app, &pl, false);
         return;
     }
     const size_t *order = st->sum.order;
     size_t n = st->sum.order_n;
     bool keys_critical_drawn = false;
-    for (size_t i = 0; i < n && col < width - 12; i++) {
+    for (size_t i = 0; i < n && line_room(&pl) > 12; i++) {
         const struct stream_info *s = r->streams[order[i]];
         enum severity sev = stream_severity(s, app->thresholds);
         if (sev != SEV_CRIT && !keys_critical_drawn) {
-            col = keys_problems_draw(app, sf, y + 2, col, width, true);
+            keys_problems_draw(app, &pl, true);
             keys_critical_drawn = true;
-            if (col >= width - 12)
+            if (line_room(&pl) <= 12)
                 break;
         }
         char why[96];
         stream_problem(s, app->thresholds, why, sizeof why);
         int role = theme_severity_role(sev);
-        int key_room = width - col - (int)strlen(why) - 6;
+        int key_room = line_room(&pl) - (int)strlen(why) - 6;
         if (key_room < 8)
             key_room = 8;
         if (key_room > 30)
             key_room = 30;
-        col += draw_str(sf, y + 2, col, width - col, role, sev == SEV_CRIT ? "!! " : "! ");
-        col += draw_text(sf, y + 2, col, key_room < width - col ? key_room : width - col, role,
-                       s->key.ptr, s->key.len);
-        if (why[0] && col < width - 3) {
-            col += draw_str(sf, y + 2, col, width - col, ROLE_DEFAULT, ": ");
-            col += draw_str(sf, y + 2, col, width - col, ROLE_DEFAULT, why);
+        line_add(&pl, role, sev == SEV_CRIT ? "!! " : "! ");
+        line_addn(&pl, role, s->key.ptr, s->key.len, key_room);
+        if (why[0] && line_room(&pl) > 3) {
+            line_add(&pl, ROLE_DEFAULT, ": ");
+            line_add(&pl, ROLE_DEFAULT, why);
         }
-        col += 3;
+        line_to(&pl, pl.col + 3);
     }
     if (!keys_critical_drawn)
-        col = keys_problems_draw(app, sf, y + 2, col, width, true);
-    keys_problems_draw(app, sf, y + 2, col, width, false);
+        keys_problems_draw(app, &pl, true);
+    keys_problems_draw(app, &pl, false);
 }
 
 static void draw_streams(struct app *app, const struct surface *sf)

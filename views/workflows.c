@@ -80,29 +80,29 @@ void workflows_strip_draw(struct app *app, const struct surface *sf, int y, int 
         failing += s->rates[i].failed;
     }
     char line[160], a[24], b[24], c[24];
-    int x = 1;
-    x += draw_str(sf, y, x, width - x, p->state == CONN_UP ? ROLE_DEFAULT : ROLE_WARN,
+    struct line ln = line_at(sf, y, 1, width);
+    line_add(&ln, p->state == CONN_UP ? ROLE_DEFAULT : ROLE_WARN,
                   p->state == CONN_UP ? "wf " : "wf (stale) ");
     fmt_count(running, a, sizeof a);
     snprintf(line, sizeof line, "%s running", a);
-    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
+    line_add(&ln, ROLE_DEFAULT, line);
     if (s->running_n && s->running[0].start_ms > 0 && s->db_now_ms > 0) {
         long long age = s->db_now_ms - s->running[0].start_ms;
         fmt_duration_ms(age > 0 ? age : 0, a, sizeof a);
         snprintf(line, sizeof line, " (oldest %s)", a);
-        x += draw_str(sf, y, x, width - x, age >= STUCK_RUNNING_MS ? ROLE_WARN : ROLE_DIM,
+        line_add(&ln, age >= STUCK_RUNNING_MS ? ROLE_WARN : ROLE_DIM,
                       line);
     }
     per_minute(started, s->rate_window_min, a, sizeof a);
     per_minute(done, s->rate_window_min, b, sizeof b);
     snprintf(line, sizeof line, "  start %s/m done %s/m", a, b);
-    x += draw_str(sf, y, x, width - x, ROLE_DEFAULT, line);
+    line_add(&ln, ROLE_DEFAULT, line);
     per_minute(failing, s->rate_window_min, c, sizeof c);
     snprintf(line, sizeof line, " fail %s/m", c);
-    x += draw_str(sf, y, x, width - x, failing > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
+    line_add(&ln, failing > 0 ? ROLE_CRIT : ROLE_DEFAULT, line);
     fmt_count(failed, a, sizeof a);
     snprintf(line, sizeof line, "  failed %dh %s", s->window_hours ? s->window_hours : 24, a);
-    draw_str(sf, y, x, width - x, failed > 0 ? ROLE_WARN : ROLE_DIM, line);
+    line_add(&ln, failed > 0 ? ROLE_WARN : ROLE_DIM, line);
 }
 
 /* The selectable rows, in the order drawn: search results, running, failures. */
