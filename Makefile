@@ -162,7 +162,7 @@ build-fuzz/fuzz_conductor_json: tests/fuzz/fuzz_conductor_json.c collectors/pg_c
                                 collectors/workflow.c collectors/pg_conn.c collectors/pq_lib.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
-build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping.c \
+build-fuzz/fuzz_mapping_sql: tests/fuzz/fuzz_mapping_sql.c collectors/pg_mapping.c collectors/pg_mapping_read.c \
                              collectors/workflow.c collectors/pg_conn.c collectors/pq_lib.c collectors/cancel.c collectors/snapshot.c collectors/util.c
 	@mkdir -p build-fuzz
 	clang $(FUZZ_CFLAGS) $(shell pkg-config --cflags libpq jansson) -o $@ $^ $(shell pkg-config --libs libpq jansson)
