@@ -44,13 +44,6 @@ struct app {
 void *app_view_state(const struct app *app, const struct view *v);
 
 void app_flash(struct app *app, const char *text);
-/* One key typed into a one-line text field (a filter): printable ASCII appends, Backspace
- * deletes, Enter ends the editing and keeps the text, Esc ends it and clears the text. True
- * when the key changed the text or ended the editing, false for a key the field ignores. */
-bool app_edit_field(char *buf, size_t size, bool *editing, int key);
-/* The status line of a field being typed: " LABEL: text_   (Enter: keep, Esc: clear)"; true
- * when editing (else line is left alone), for a view's `editing`. */
-bool app_field_prompt(char *line, size_t len, const char *label, const char *text, bool editing);
 /* Shows the view of number key '1'..'5' (where its family was left: a stream opened, an
  * execution's timeline), or says why it cannot (its source is not watched). */
 void app_show_key(struct app *app, char key);

@@ -1,12 +1,13 @@
-/* field.c -- a one-line text field (a filter, a search) that a view types into; see
- * app_state.h. */
+/* field.c -- see field.h. */
+#include "field.h"
+
 #include <stdio.h>
 #include <string.h>
 
-#include "app_state.h"
+#include "../views/view.h"
 #include "keys.h"
 
-bool app_edit_field(char *buf, size_t size, bool *editing, int key)
+bool field_edit(char *buf, size_t size, bool *editing, int key)
 {
     size_t len = strlen(buf);
     if (key == 27 || key == QK_EXIT) {
@@ -26,10 +27,38 @@ bool app_edit_field(char *buf, size_t size, bool *editing, int key)
     return true;
 }
 
-bool app_field_prompt(char *line, size_t len, const char *label, const char *text, bool editing)
+bool field_prompt(char *line, size_t len, const char *label, const char *text, bool editing)
 {
     if (editing)
         snprintf(line, len, " %s: %s_   (Enter: keep, Esc: clear)", label, text);
     return editing;
 }
 
+
+int filter_key(struct filter *f, int key, bool *changed)
+{
+    *changed = false;
+    if (f->editing) {
+        char before[sizeof f->text];
+        memcpy(before, f->text, sizeof before);
+        if (!field_edit(f->text, sizeof f->text, &f->editing, key))
+            return ACT_HANDLED;   /* nothing else while typing */
+        *changed = strcmp(before, f->text) != 0;
+        return ACT_REDRAW;
+    }
+    if (key == '/') {
+        f->editing = true;
+        return ACT_REDRAW;
+    }
+    if (key == 27 && f->text[0]) {
+        f->text[0] = '\0';
+        *changed = true;
+        return ACT_REDRAW;
+    }
+    return ACT_NONE;
+}
+
+bool filter_prompt(const struct filter *f, char *line, size_t len, const char *label)
+{
+    return field_prompt(line, len, label, f->text, f->editing);
+}

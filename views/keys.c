@@ -14,6 +14,7 @@
 #include "../tui/sanitize.h"
 #include "../tui/text_scroll.h"
 #include "../tui/draw.h"
+#include "../tui/field.h"
 #include "../tui/keys.h"
 #include "panels.h"
 #include "server_model.h"
@@ -91,8 +92,7 @@ static const char *const prefix_sort_names[PS_COUNT] = { "keys", "bytes", "no-tt
 
 struct keys_state {
     struct text_scroll scroll;
-    char filter[64];              /* kept filter on lock keys and prefixes; "" none */
-    bool editing;                 /* typing it */
+    struct filter filter;         /* kept filter on lock keys and prefixes */
     int sort;                     /* PS_* */
     bool reverse;
 };
@@ -138,7 +138,7 @@ static const struct prefix_info **prefixes_shown(const struct keys_snapshot *k,
     const struct prefix_info **v = xcalloc(k->prefix_count + 1, sizeof *v);
     *n = 0;
     for (size_t i = 0; i < k->prefix_count; i++)
-        if (key_matches_filter(&k->prefixes[i].prefix, st->filter))
+        if (key_matches_filter(&k->prefixes[i].prefix, st->filter.text))
             v[(*n)++] = &k->prefixes[i];
     sort_mode = st->sort;
     sort_rev = st->reverse;
@@ -150,7 +150,7 @@ static size_t locks_shown(const struct keys_snapshot *k, const struct keys_state
 {
     size_t n = 0;
     for (size_t i = 0; i < k->lock_count; i++)
-        n += key_matches_filter(&k->locks[i].key, st->filter);
+        n += key_matches_filter(&k->locks[i].key, st->filter.text);
     return n;
 }
 
@@ -170,8 +170,8 @@ static void draw_locks(struct app *app, struct canvas *c, const struct keys_snap
                      none);
             x += draw_str(c->s, y, x, c->s->width - x, ROLE_CRIT, line);
         }
-        if (st->filter[0]) {
-            snprintf(line, sizeof line, "  /%.40s: %zu shown", st->filter, locks_shown(k, st));
+        if (st->filter.text[0]) {
+            snprintf(line, sizeof line, "  /%.40s: %zu shown", st->filter.text, locks_shown(k, st));
             draw_str(c->s, y, x, c->s->width - x, ROLE_TITLE, line);
         }
     }
@@ -221,7 +221,7 @@ static void draw_locks(struct app *app, struct canvas *c, const struct keys_snap
     canvas_column(c, line);
     for (size_t i = 0; i < k->lock_count; i++) {
         const struct lock_info *l = &k->locks[i];
-        if (!key_matches_filter(&l->key, st->filter))
+        if (!key_matches_filter(&l->key, st->filter.text))
             continue;
         if (!canvas_visible(c)) {
             c->line++;
@@ -258,8 +258,8 @@ static void draw_prefixes(struct app *app, struct canvas *c, const struct keys_s
     char line[512], a[24], b[24];
     c->line++;
     int o = snprintf(line, sizeof line, " Key prefixes  %zu", k->prefix_count);
-    if (st->filter[0])
-        snprintf(line + o, sizeof line - (size_t)o, "  /%.40s: %zu shown", st->filter, shown_n);
+    if (st->filter.text[0])
+        snprintf(line + o, sizeof line - (size_t)o, "  /%.40s: %zu shown", st->filter.text, shown_n);
     canvas_text(c, 0, ROLE_TITLE, line);
     c->line++;
     snprintf(line, sizeof line, "estimates from the last full SCAN pass; bytes: a sample of %d keys "
@@ -372,16 +372,13 @@ static void draw_keys(struct app *app, const struct surface *sf)
 static int keys_key(struct app *app, int key)
 {
     struct keys_state *st = state_of(app);
-    if (st->editing) {
-        if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
-            return ACT_HANDLED;   /* nothing else while typing */
+    bool changed;
+    int act = filter_key(&st->filter, key, &changed);
+    if (changed)
         st->scroll.first = 0;
-        return ACT_REDRAW;
-    }
+    if (act != ACT_NONE)
+        return act;
     switch (key) {
-    case '/':
-        st->editing = true;
-        return ACT_REDRAW;
     case 's':
         st->sort = (st->sort + 1) % PS_COUNT;
         return ACT_REDRAW;
@@ -389,10 +386,6 @@ static int keys_key(struct app *app, int key)
         st->reverse = !st->reverse;
         return ACT_REDRAW;
     case 27: case QK_BACKSPACE: case 127: case 8:
-        if (key == 27 && st->filter[0]) {
-            st->filter[0] = '\0';
-            return ACT_REDRAW;
-        }
         app_back(app);
         return ACT_REDRAW;
     default:
@@ -404,7 +397,7 @@ static int keys_key(struct app *app, int key)
 static bool keys_editing(const struct app *app, char *line, size_t len)
 {
     const struct keys_state *st = state_of(app);
-    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
+    return filter_prompt(&st->filter, line, len, "Filter");
 }
 
 static void *keys_state_new(void)

@@ -13,6 +13,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/draw.h"
+#include "../tui/field.h"
 #include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
@@ -35,8 +36,7 @@ struct queues_state {
                                      * queue across samples (a layout name of any length) */
     struct bytes sel_name;
     bool detail;                    /* Enter on a queue: its keys under the table */
-    char filter[64];                /* kept filter on layout or name; "" none */
-    bool editing;                   /* typing it */
+    struct filter filter;           /* kept filter on layout or name */
     int sort;                       /* enum queue_sort */
     bool sort_reverse;
     int page_rows;                  /* rows the last draw showed, for PgUp/PgDn */
@@ -160,7 +160,7 @@ static void queues_rebuild_rows(struct app *app)
     const struct queue_info **order = xcalloc(k->queue_count, sizeof *order);
     size_t n = 0;
     for (size_t i = 0; i < k->queue_count; i++)
-        if (queue_matches(&k->queues[i], st->filter))
+        if (queue_matches(&k->queues[i], st->filter.text))
             order[n++] = &k->queues[i];
     sort_by = st->sort;
     sort_reverse = st->sort_reverse;
@@ -362,8 +362,8 @@ static void draw_title(struct app *app, const struct surface *sf, int y, int wid
     snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
              k->queue_count == 1 ? "" : "s");
     int x = draw_str(sf, y, 0, width, ROLE_TITLE, line);
-    if (st->filter[0]) {   /* a kept filter, and what it left */
-        snprintf(line, sizeof line, " /%s: %zu shown", st->filter, st->row_count);
+    if (st->filter.text[0]) {   /* a kept filter, and what it left */
+        snprintf(line, sizeof line, " /%s: %zu shown", st->filter.text, st->row_count);
         x += draw_str(sf, y, x, width - x, ROLE_TITLE, line);
     }
     snprintf(line, sizeof line, ", %zu with jobs due now", late);
@@ -444,30 +444,24 @@ static void draw_queues(struct app *app, const struct surface *sf)
         draw_detail(sf, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
 }
 
-/* Typing the filter: it applies as it is typed; Enter keeps it, Esc clears it. */
-static int filter_key(struct app *app, int key)
-{
-    struct queues_state *st = state_of(app);
-    if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
-        return ACT_HANDLED;   /* nothing else while typing */
-    queues_rebuild_rows(app);
-    return ACT_REDRAW;
-}
-
 static int queues_key(struct app *app, int key)
 {
     struct queues_state *st = state_of(app);
-    if (st->editing)
-        return filter_key(app, key);
+    bool changed = false;
+    int act = st->detail && key == 27 && !st->filter.editing
+                  ? ACT_NONE   /* Esc closes the detail first */
+                  : filter_key(&st->filter, key, &changed);
+    if (act != ACT_NONE) {
+        if (changed)
+            queues_rebuild_rows(app);
+        return act;
+    }
     long to;
     if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
         queues_select(app, to);
         return ACT_REDRAW;
     }
     switch (key) {
-    case '/':
-        st->editing = true;
-        return ACT_REDRAW;
     case 's':
         st->sort = (st->sort + 1) % QS_COUNT;
         queues_rebuild_rows(app);
@@ -483,9 +477,6 @@ static int queues_key(struct app *app, int key)
     case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         if (st->detail) {
             st->detail = false;
-        } else if (key == 27 && st->filter[0]) {
-            st->filter[0] = '\0';
-            queues_rebuild_rows(app);
         } else if (key == 27 || key == QK_BACKSPACE || key == 127 || key == 8) {
             app_back(app);
         }
@@ -537,7 +528,7 @@ static size_t queues_hints(const struct app *app, struct hint *out)
 static bool queues_editing(const struct app *app, char *line, size_t len)
 {
     const struct queues_state *st = state_of(app);
-    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
+    return filter_prompt(&st->filter, line, len, "Filter");
 }
 
 const struct view queues_view = {

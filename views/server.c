@@ -10,6 +10,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/draw.h"
+#include "../tui/field.h"
 #include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/sparkline.h"
@@ -125,8 +126,7 @@ static void gauge(char *out, size_t len, double share, int width, bool utf8)
 
 struct server_state {
     struct text_scroll scroll;
-    char filter[64];              /* kept filter on the slow commands' text; "" none */
-    bool editing;                 /* typing it */
+    struct filter filter;         /* kept filter on the slow commands' text */
     bool longest;                 /* s: the slowest first, else the newest */
     bool reverse;                 /* S */
 };
@@ -323,14 +323,14 @@ static void draw_server(struct app *app, const struct surface *sf)
         row(&l, "slowlog", s->slowlog_new ? ROLE_WARN : ROLE_DEFAULT, line);
         size_t order[SLOWLOG_KEEP], shown = 0;
         for (size_t i = 0; i < s->slowlog_count && i < SLOWLOG_KEEP; i++)
-            if (key_matches_filter(&s->slowlog[i].command, ss->filter))
+            if (key_matches_filter(&s->slowlog[i].command, ss->filter.text))
                 order[shown++] = i;
         slow_sort_base = s->slowlog;
         slow_longest = ss->longest;
         slow_reverse = ss->reverse;
         qsort(order, shown, sizeof *order, slow_cmp);
-        if (ss->filter[0]) {
-            snprintf(line, sizeof line, "/%.40s: %zu of %zu shown", ss->filter, shown,
+        if (ss->filter.text[0]) {
+            snprintf(line, sizeof line, "/%.40s: %zu of %zu shown", ss->filter.text, shown,
                      s->slowlog_count);
             row(&l, "", ROLE_TITLE, line);
         }
@@ -357,13 +357,11 @@ static void draw_server(struct app *app, const struct surface *sf)
 static int server_key(struct app *app, int key)
 {
     struct server_state *st = state_of(app);
-    if (st->editing)   /* nothing else while typing */
-        return app_edit_field(st->filter, sizeof st->filter, &st->editing, key) ? ACT_REDRAW
-                                                                                : ACT_HANDLED;
+    bool changed;
+    int act = filter_key(&st->filter, key, &changed);
+    if (act != ACT_NONE)
+        return act;
     switch (key) {
-    case '/':
-        st->editing = true;
-        return ACT_REDRAW;
     case 's':
         st->longest = !st->longest;
         return ACT_REDRAW;
@@ -371,10 +369,6 @@ static int server_key(struct app *app, int key)
         st->reverse = !st->reverse;
         return ACT_REDRAW;
     case 27: case QK_BACKSPACE: case 127: case 8:
-        if (key == 27 && st->filter[0]) {
-            st->filter[0] = '\0';
-            return ACT_REDRAW;
-        }
         app_back(app);
         return ACT_REDRAW;
     default:
@@ -386,7 +380,7 @@ static int server_key(struct app *app, int key)
 static bool server_editing(const struct app *app, char *line, size_t len)
 {
     const struct server_state *st = state_of(app);
-    return app_field_prompt(line, len, "Filter slow commands", st->filter, st->editing);
+    return filter_prompt(&st->filter, line, len, "Filter slow commands");
 }
 
 static void *server_state_new(void)

@@ -9,6 +9,7 @@
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
 #include "../tui/draw.h"
+#include "../tui/field.h"
 #include "../tui/keys.h"
 #include "../tui/format.h"
 #include "../tui/list_nav.h"
@@ -36,8 +37,7 @@ struct summary {
 struct streams_state {
     enum stream_sort sort;
     bool sort_reverse;
-    char filter[128];
-    bool editing;                 /* typing the filter */
+    struct filter filter;         /* kept filter on stream keys */
     size_t *rows;                 /* indexes into the snapshot's streams, in display order */
     size_t row_count;
     size_t selected;              /* index into rows */
@@ -93,7 +93,7 @@ static void rebuild_rows(struct app *app, struct streams_state *st)
         return;
     const struct redis_snapshot *r = &app->snap->redis;
     st->rows = xcalloc(r->stream_count + 1, sizeof *st->rows);
-    st->row_count = streams_select(r, &app->history, st->filter, st->sort, st->sort_reverse,
+    st->row_count = streams_select(r, &app->history, st->filter.text, st->sort, st->sort_reverse,
                                    app->thresholds, st->rows);
     long keep = 0;
     if (st->selected_key.len) {
@@ -167,8 +167,8 @@ static void draw_summary(struct app *app, const struct surface *sf, int y, int w
                       r->keys_scanned);
     if (unread && !never && x < (int)sizeof line)
         x += snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
-    if (st->filter[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
-        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter,
+    if (st->filter.text[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
+        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter.text,
                  st->row_count);
     struct line top = line_at(sf, y, 0, width);
     line_add(&top, ROLE_DEFAULT, line);
@@ -353,20 +353,16 @@ static void draw_streams(struct app *app, const struct surface *sf)
     }
 }
 
-static int filter_key(struct app *app, int key)
-{
-    struct streams_state *st = state_of(app);
-    if (!app_edit_field(st->filter, sizeof st->filter, &st->editing, key))
-        return ACT_HANDLED;
-    rebuild_rows(app, st);
-    return ACT_REDRAW;
-}
-
 static int streams_key(struct app *app, int key)
 {
     struct streams_state *st = state_of(app);
-    if (st->editing)
-        return filter_key(app, key);
+    bool changed;
+    int act = filter_key(&st->filter, key, &changed);
+    if (act != ACT_NONE) {
+        if (changed)
+            rebuild_rows(app, st);
+        return act;
+    }
     long to;
     if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
         select_row(app, st, to);
@@ -381,15 +377,8 @@ static int streams_key(struct app *app, int key)
         st->sort_reverse = !st->sort_reverse;
         rebuild_rows(app, st);
         return ACT_REDRAW;
-    case '/':
-        st->editing = true;
-        return ACT_REDRAW;
     case 27:
-        if (st->filter[0]) {
-            st->filter[0] = '\0';
-            rebuild_rows(app, st);
-        }
-        return ACT_REDRAW;
+        return ACT_REDRAW;   /* the first view: nothing to go back to */
     case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
         if (st->row_count && app->snap) {
             const struct bytes *k = &app->snap->redis.streams[st->rows[st->selected]]->key;
@@ -429,7 +418,7 @@ static size_t streams_hints(const struct app *app, struct hint *out)
 static bool streams_editing(const struct app *app, char *line, size_t len)
 {
     const struct streams_state *st = state_of(app);
-    return app_field_prompt(line, len, "Filter", st->filter, st->editing);
+    return filter_prompt(&st->filter, line, len, "Filter");
 }
 
 const struct view streams_view = {

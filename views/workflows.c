@@ -13,6 +13,7 @@
 #include "../tui/list_nav.h"
 #include "../tui/sanitize.h"
 #include "../tui/draw.h"
+#include "../tui/field.h"
 #include "../tui/keys.h"
 #include "panels.h"
 
@@ -499,7 +500,7 @@ static int workflows_key(struct app *app, int key)
             return ACT_REDRAW;
         }
         bool enter = key == '\n' || key == '\r' || key == QK_ENTER;
-        if (!app_edit_field(st->find, sizeof st->find, &st->editing, key))
+        if (!field_edit(st->find, sizeof st->find, &st->editing, key))
             return ACT_HANDLED;
         if (enter) {
             st->to_found = st->find[0] != '\0';
