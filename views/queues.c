@@ -28,24 +28,42 @@ static const struct keys_snapshot *keys_of(const struct app *app)
 /* ---- the view's state ----------------------------------------------------------------------- */
 
 struct queues_state {
-    size_t *rows;                   /* indexes into the keys sample's queues: filtered, in order */
-    size_t row_count;
-    size_t selected;                /* index into rows */
-    size_t scroll;                  /* first row shown */
-    char sel_layout[sizeof ((struct queue_info *)0)->layout];   /* the cursor stays on its
-                                     * queue across samples (a layout name of any length) */
-    struct bytes sel_name;
+    struct list list;               /* indexes into the keys sample's queues, by layout and
+                                     * name: filtered on either, in enum queue_sort's order */
     bool detail;                    /* Enter on a queue: its keys under the table */
-    struct filter filter;           /* kept filter on layout or name */
-    int sort;                       /* enum queue_sort */
-    bool sort_reverse;
-    int page_rows;                  /* rows the last draw showed, for PgUp/PgDn */
 };
+
+enum queue_sort { QS_WORST, QS_DEPTH, QS_DELAYED, QS_FAILED, QS_NAME, QS_COUNT };
+
+/* A queue's identity: its layout, a NUL, its name; ctx is the struct keys_snapshot. */
+static bool queue_is(const void *ctx, size_t item, const struct bytes *id)
+{
+    const struct keys_snapshot *k = ctx;
+    if (!k || item >= k->queue_count)
+        return false;
+    const struct queue_info *q = &k->queues[item];
+    size_t ll = strlen(q->layout);
+    return id->len == ll + 1 + q->name.len && memcmp(id->ptr, q->layout, ll) == 0 &&
+           id->ptr[ll] == '\0' && memcmp(id->ptr + ll + 1, q->name.ptr, q->name.len) == 0;
+}
+
+static void queue_remember(const void *ctx, size_t item, struct bytes *id)
+{
+    const struct queue_info *q = &((const struct keys_snapshot *)ctx)->queues[item];
+    size_t ll = strlen(q->layout);
+    char *buf = xmalloc(ll + 1 + q->name.len + 1);
+    memcpy(buf, q->layout, ll + 1);
+    memcpy(buf + ll + 1, q->name.ptr, q->name.len);
+    bytes_set(id, buf, ll + 1 + q->name.len);
+    free(buf);
+}
+
+static const struct list_ident queue_ident = { queue_is, queue_remember };
 
 static void *queues_state_new(void)
 {
     struct queues_state *st = xcalloc(1, sizeof *st);
-    st->page_rows = 1;
+    list_init(&st->list, &queue_ident, QS_COUNT);
     return st;
 }
 
@@ -54,8 +72,7 @@ static void queues_state_free(void *state)
     struct queues_state *st = state;
     if (!st)
         return;
-    free(st->rows);
-    bytes_free(&st->sel_name);
+    list_free(&st->list);
     free(st);
 }
 
@@ -86,7 +103,6 @@ int queue_worse_first(const void *pa, const void *pb)
 }
 
 /* The orders `s` goes through; ties by layout and name. */
-enum queue_sort { QS_WORST, QS_DEPTH, QS_DELAYED, QS_FAILED, QS_NAME, QS_COUNT };
 static const char *const sort_names[QS_COUNT] = { "worst", "depth", "delayed", "failed", "name" };
 
 static int sort_by;        /* for the comparator: qsort has no context argument */
@@ -130,52 +146,31 @@ static const struct queue_info *queue_at(const struct app *app, size_t row)
 {
     struct queues_state *st = state_of(app);
     const struct keys_snapshot *k = keys_of(app);
-    return k && row < st->row_count ? &k->queues[st->rows[row]] : NULL;
-}
-
-/* Moves the cursor to row i (clamped) and remembers its queue. */
-static void queues_select(struct app *app, long i)
-{
-    struct queues_state *st = state_of(app);
-    st->selected = list_nav_clamp(i, st->row_count);
-    if (st->row_count == 0)
-        return;
-    const struct queue_info *q = queue_at(app, st->selected);
-    str_copy(st->sel_layout, q->layout, sizeof st->sel_layout);
-    bytes_free(&st->sel_name);
-    bytes_set(&st->sel_name, q->name.ptr, q->name.len);
+    return k && row < st->list.count ? &k->queues[st->list.rows[row]] : NULL;
 }
 
 static void queues_rebuild_rows(struct app *app)
 {
     struct queues_state *st = state_of(app);
-    free(st->rows);
-    st->rows = NULL;
-    st->row_count = 0;
+    struct list *l = &st->list;
     const struct keys_snapshot *k = keys_of(app);
     if (!k || k->queue_count == 0) {
-        st->selected = 0;
+        list_set_rows(l, NULL, 0, k);
         return;
     }
     const struct queue_info **order = xcalloc(k->queue_count, sizeof *order);
     size_t n = 0;
     for (size_t i = 0; i < k->queue_count; i++)
-        if (queue_matches(&k->queues[i], st->filter.text))
+        if (queue_matches(&k->queues[i], l->filter.text))
             order[n++] = &k->queues[i];
-    sort_by = st->sort;
-    sort_reverse = st->sort_reverse;
+    sort_by = l->sort;
+    sort_reverse = l->reverse;
     qsort(order, n, sizeof *order, queue_cmp);
-    st->rows = xcalloc(k->queue_count, sizeof *st->rows);
-    long keep = (long)st->selected;   /* a vanished queue: the row where it was */
-    for (size_t i = 0; i < n; i++) {
-        st->rows[i] = (size_t)(order[i] - k->queues);
-        if (st->sel_name.ptr && strcmp(order[i]->layout, st->sel_layout) == 0 &&
-            bytes_cmp(&order[i]->name, &st->sel_name) == 0)
-            keep = (long)i;
-    }
-    st->row_count = n;
+    size_t *rows = xcalloc(k->queue_count, sizeof *rows);
+    for (size_t i = 0; i < n; i++)
+        rows[i] = (size_t)(order[i] - k->queues);
     free(order);
-    queues_select(app, keep);
+    list_set_rows(l, rows, n, k);   /* a vanished queue: the row where it was */
 }
 
 /* ---- columns -------------------------------------------------------------------------------- */
@@ -362,8 +357,8 @@ static void draw_title(struct app *app, const struct surface *sf, int y, int wid
     snprintf(line, sizeof line, " Queues  %zu queue%s", k->queue_count,
              k->queue_count == 1 ? "" : "s");
     int x = draw_str(sf, y, 0, width, ROLE_TITLE, line);
-    if (st->filter.text[0]) {   /* a kept filter, and what it left */
-        snprintf(line, sizeof line, " /%s: %zu shown", st->filter.text, st->row_count);
+    if (st->list.filter.text[0]) {   /* a kept filter, and what it left */
+        snprintf(line, sizeof line, " /%s: %zu shown", st->list.filter.text, st->list.count);
         x += draw_str(sf, y, x, width - x, ROLE_TITLE, line);
     }
     snprintf(line, sizeof line, ", %zu with jobs due now", late);
@@ -379,7 +374,7 @@ static void draw_queues(struct app *app, const struct surface *sf)
     int top = sf->top, height = sf->height, width = sf->width;
     struct queues_state *st = state_of(app);
     const struct keys_snapshot *k = keys_of(app);
-    st->page_rows = 1;
+    st->list.page = 1;
     if (!k) {
         draw_str(sf, top, 0, width, ROLE_TITLE, " Queues");
         draw_str(sf, top + 1, 2, width - 4, ROLE_DIM, "waiting for the first sample...");
@@ -411,13 +406,13 @@ static void draw_queues(struct app *app, const struct surface *sf)
     struct layout l = plan_columns(k, width);
     draw_header_row(sf, y++, width, &l);
     int body = top + height - y;
-    if (st->row_count == 0) {
+    if (st->list.count == 0) {
         draw_str(sf, y, 2, width - 4, ROLE_DIM,
                  "no queues found (lists, delay zsets, or a layout of docs/queue-layouts.md)");
         return;
     }
 
-    const struct queue_info *sel = queue_at(app, st->selected);
+    const struct queue_info *sel = queue_at(app, st->list.selected);
     int detail = 0;
     if (st->detail && sel) {
         int most = body / 2 > 3 ? body / 2 : 3;
@@ -430,14 +425,13 @@ static void draw_queues(struct app *app, const struct surface *sf)
     int rows_h = body - detail;
     if (rows_h < 1)
         rows_h = 1;
-    st->page_rows = rows_h;
-    st->scroll = list_nav_scroll(st->scroll, st->selected, (size_t)rows_h, st->row_count);
+    list_layout(&st->list, rows_h);
 
     bool stale = k->state != CONN_UP;
     int shown = 0;
-    for (; shown < rows_h && st->scroll + (size_t)shown < st->row_count; shown++) {
-        size_t row = st->scroll + (size_t)shown;
-        draw_row(sf, y + shown, &l, queue_at(app, row), row == st->selected,
+    for (; shown < rows_h && st->list.scroll + (size_t)shown < st->list.count; shown++) {
+        size_t row = st->list.scroll + (size_t)shown;
+        draw_row(sf, y + shown, &l, queue_at(app, row), row == st->list.selected,
                  stale);
     }
     if (detail > 0)   /* right under the rows, a line apart when there is room */
@@ -447,31 +441,17 @@ static void draw_queues(struct app *app, const struct surface *sf)
 static int queues_key(struct app *app, int key)
 {
     struct queues_state *st = state_of(app);
-    bool changed = false;
-    int act = st->detail && key == 27 && !st->filter.editing
+    bool rebuild = false;
+    int act = st->detail && key == 27 && !st->list.filter.editing
                   ? ACT_NONE   /* Esc closes the detail first */
-                  : filter_key(&st->filter, key, &changed);
-    if (act != ACT_NONE) {
-        if (changed)
-            queues_rebuild_rows(app);
+                  : list_key(&st->list, key, keys_of(app), &rebuild);
+    if (rebuild)
+        queues_rebuild_rows(app);
+    if (act != ACT_NONE)
         return act;
-    }
-    long to;
-    if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
-        queues_select(app, to);
-        return ACT_REDRAW;
-    }
     switch (key) {
-    case 's':
-        st->sort = (st->sort + 1) % QS_COUNT;
-        queues_rebuild_rows(app);
-        return ACT_REDRAW;
-    case 'S':
-        st->sort_reverse = !st->sort_reverse;
-        queues_rebuild_rows(app);
-        return ACT_REDRAW;
     case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
-        if (st->row_count)
+        if (st->list.count)
             st->detail = !st->detail;
         return ACT_REDRAW;
     case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
@@ -514,8 +494,8 @@ static size_t queues_hints(const struct app *app, struct hint *out)
 {
     struct queues_state *st = state_of(app);
     static char text[128];   /* the UI thread's only */
-    snprintf(text, sizeof text, "s sort:%s%s", sort_names[st->sort % QS_COUNT],
-             st->sort_reverse ? "(rev)" : "");
+    snprintf(text, sizeof text, "s sort:%s%s", sort_names[st->list.sort % QS_COUNT],
+             st->list.reverse ? "(rev)" : "");
     out[0] = (struct hint){ st->detail ? "Esc close" : "Enter keys", 0 };
     out[1] = (struct hint){ "/ filter", 1 };
     out[2] = (struct hint){ text, 2 };
@@ -528,7 +508,7 @@ static size_t queues_hints(const struct app *app, struct hint *out)
 static bool queues_editing(const struct app *app, char *line, size_t len)
 {
     const struct queues_state *st = state_of(app);
-    return filter_prompt(&st->filter, line, len, "Filter");
+    return filter_prompt(&st->list.filter, line, len, "Filter");
 }
 
 const struct view queues_view = {

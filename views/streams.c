@@ -35,23 +35,30 @@ struct summary {
 };
 
 struct streams_state {
-    enum stream_sort sort;
-    bool sort_reverse;
-    struct filter filter;         /* kept filter on stream keys */
-    size_t *rows;                 /* indexes into the snapshot's streams, in display order */
-    size_t row_count;
-    size_t selected;              /* index into rows */
-    size_t scroll;                /* first row shown */
-    struct bytes selected_key;    /* keeps the cursor on its stream across samples */
-    int page_rows;                /* rows the last draw could show, for PgUp/PgDn */
+    struct list list;             /* the rows: indexes into the snapshot's streams, by key,
+                                   * filtered on the key and in enum stream_sort's order */
     struct summary sum;
 };
+
+/* A stream's identity is its key; ctx is the struct redis_snapshot the rows index into. */
+static bool stream_is(const void *ctx, size_t item, const struct bytes *id)
+{
+    const struct redis_snapshot *r = ctx;
+    return item < r->stream_count && bytes_cmp(&r->streams[item]->key, id) == 0;
+}
+
+static void stream_remember(const void *ctx, size_t item, struct bytes *id)
+{
+    const struct redis_snapshot *r = ctx;
+    bytes_set(id, r->streams[item]->key.ptr, r->streams[item]->key.len);
+}
+
+static const struct list_ident stream_ident = { stream_is, stream_remember };
 
 static void *streams_state_new(void)
 {
     struct streams_state *st = xcalloc(1, sizeof *st);
-    bytes_set(&st->selected_key, "", 0);
-    st->page_rows = 1;
+    list_init(&st->list, &stream_ident, SORT_COUNT);
     return st;
 }
 
@@ -60,52 +67,29 @@ static void streams_state_free(void *state)
     struct streams_state *st = state;
     if (!st)
         return;
-    free(st->rows);
+    list_free(&st->list);
     free(st->sum.order);
-    bytes_free(&st->selected_key);
     free(st);
 }
-
 
 static struct streams_state *state_of(const struct app *app)
 {
     return app_view_state(app, &streams_view);
 }
 
-/* Moves the cursor to rows index i (clamped) and remembers its key. */
-static void select_row(struct app *app, struct streams_state *st, long i)
-{
-    st->selected = list_nav_clamp(i, st->row_count);
-    if (st->row_count == 0)
-        return;
-    const struct stream_info *s = app->snap->redis.streams[st->rows[st->selected]];
-    bytes_free(&st->selected_key);
-    bytes_set(&st->selected_key, s->key.ptr, s->key.len);
-}
-
 /* Rebuilds rows from the snapshot, filter and sort, keeping the cursor on its stream. */
 static void rebuild_rows(struct app *app, struct streams_state *st)
 {
-    free(st->rows);
-    st->rows = NULL;
-    st->row_count = 0;
-    if (!app->snap)
+    struct list *l = &st->list;
+    if (!app->snap) {
+        list_set_rows(l, NULL, 0, NULL);
         return;
-    const struct redis_snapshot *r = &app->snap->redis;
-    st->rows = xcalloc(r->stream_count + 1, sizeof *st->rows);
-    st->row_count = streams_select(r, &app->history, st->filter.text, st->sort, st->sort_reverse,
-                                   app->thresholds, st->rows);
-    long keep = 0;
-    if (st->selected_key.len) {
-        keep = (long)st->selected < (long)st->row_count ? (long)st->selected : 0;
-        for (size_t i = 0; i < st->row_count; i++) {
-            if (bytes_cmp(&r->streams[st->rows[i]]->key, &st->selected_key) == 0) {
-                keep = (long)i;
-                break;
-            }
-        }
     }
-    select_row(app, st, keep);
+    const struct redis_snapshot *r = &app->snap->redis;
+    size_t *rows = xcalloc(r->stream_count + 1, sizeof *rows);
+    size_t n = streams_select(r, &app->history, l->filter.text, (enum stream_sort)l->sort,
+                              l->reverse, app->thresholds, rows);
+    list_set_rows(l, rows, n, r);
 }
 
 static void streams_on_snapshot(struct app *app, int kind)
@@ -167,9 +151,9 @@ static void draw_summary(struct app *app, const struct surface *sf, int y, int w
                       r->keys_scanned);
     if (unread && !never && x < (int)sizeof line)
         x += snprintf(line + x, sizeof line - (size_t)x, "  %zu not read yet", unread);
-    if (st->filter.text[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
-        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->filter.text,
-                 st->row_count);
+    if (st->list.filter.text[0] && !never && x < (int)sizeof line)   /* a kept filter, and what it left */
+        snprintf(line + x, sizeof line - (size_t)x, "  /%.40s: %zu shown", st->list.filter.text,
+                 st->list.count);
     struct line top = line_at(sf, y, 0, width);
     line_add(&top, ROLE_DEFAULT, line);
     if (r->streams_denied)
@@ -253,7 +237,7 @@ static void draw_streams(struct app *app, const struct surface *sf)
     struct streams_state *st = state_of(app);
     if (!app->snap) {
         draw_str(sf, top + 1, 1, width - 2, ROLE_DIM, "waiting for the first sample...");
-        st->page_rows = 1;
+        st->list.page = 1;
         return;
     }
     const struct redis_snapshot *r = &app->snap->redis;
@@ -279,8 +263,9 @@ static void draw_streams(struct app *app, const struct surface *sf)
     draw_str(sf, y, 0, width, ROLE_COLUMN, head);
 
     int rows_h = height - 4;
-    st->page_rows = rows_h > 1 ? rows_h : 1;
-    if (st->row_count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
+    struct list *l = &st->list;
+    list_layout(l, rows_h);
+    if (l->count == 0 && r->state != CONN_UP && r->last_ok_mono_ms == 0) {
         /* down before the first sample: why, in full (the status line cuts it) */
         int n = draw_wrapped(sf, y + 1, 2, width - 4, rows_h < 4 ? rows_h : 4,
                                  r->state == CONN_DOWN ? ROLE_CRIT : ROLE_DIM,
@@ -290,22 +275,20 @@ static void draw_streams(struct app *app, const struct surface *sf)
                      "no figure is known until Redis answers");
         return;
     }
-    if (st->row_count == 0) {
+    if (l->count == 0) {
         const char *why = r->stream_count ? "no stream matches the filter"
                           : r->scan_complete ? "no streams found (SCAN ... TYPE stream)"
                                              : "looking for streams...";
         draw_str(sf, y + 1, 2, width - 4, ROLE_DIM, why);
         return;
     }
-    st->scroll = list_nav_scroll(st->scroll, st->selected, (size_t)rows_h, st->row_count);
-
     bool stale = r->state != CONN_UP;
-    for (int i = 0; i < rows_h && st->scroll + (size_t)i < st->row_count; i++) {
-        size_t ri = st->scroll + (size_t)i;
-        const struct stream_info *s = r->streams[st->rows[ri]];
+    for (int i = 0; i < rows_h && l->scroll + (size_t)i < l->count; i++) {
+        size_t ri = l->scroll + (size_t)i;
+        const struct stream_info *s = r->streams[l->rows[ri]];
         const struct stream_history *sh = history_find(&app->history, &s->key);
         enum severity sev = stream_severity(s, app->thresholds);
-        bool sel = ri == st->selected;
+        bool sel = ri == l->selected;
         int base = sel ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
         int yy = y + 1 + i;
         if (sel) {
@@ -356,32 +339,19 @@ static void draw_streams(struct app *app, const struct surface *sf)
 static int streams_key(struct app *app, int key)
 {
     struct streams_state *st = state_of(app);
-    bool changed;
-    int act = filter_key(&st->filter, key, &changed);
-    if (act != ACT_NONE) {
-        if (changed)
-            rebuild_rows(app, st);
+    bool rebuild = false;
+    int act = list_key(&st->list, key, app->snap ? &app->snap->redis : NULL, &rebuild);
+    if (rebuild)
+        rebuild_rows(app, st);
+    if (act != ACT_NONE)
         return act;
-    }
-    long to;
-    if (list_nav_key(key, (long)st->selected, (long)st->row_count, st->page_rows, &to)) {
-        select_row(app, st, to);
-        return ACT_REDRAW;
-    }
+    size_t item;
     switch (key) {
-    case 's':
-        st->sort = (enum stream_sort)((st->sort + 1) % SORT_COUNT);
-        rebuild_rows(app, st);
-        return ACT_REDRAW;
-    case 'S':
-        st->sort_reverse = !st->sort_reverse;
-        rebuild_rows(app, st);
-        return ACT_REDRAW;
     case 27:
         return ACT_REDRAW;   /* the first view: nothing to go back to */
     case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
-        if (st->row_count && app->snap) {
-            const struct bytes *k = &app->snap->redis.streams[st->rows[st->selected]]->key;
+        if (app->snap && list_current(&st->list, &item)) {
+            const struct bytes *k = &app->snap->redis.streams[item]->key;
             app_show(app, &(struct target){ .kind = TARGET_STREAM, .key = k->ptr,
                                             .key_len = k->len });
         }
@@ -406,8 +376,8 @@ static size_t streams_hints(const struct app *app, struct hint *out)
 {
     struct streams_state *st = state_of(app);
     static char sort[64];   /* the UI thread's only */
-    snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name(st->sort),
-             st->sort_reverse ? "(rev)" : "");
+    snprintf(sort, sizeof sort, "s sort:%s%s", stream_sort_name((enum stream_sort)st->list.sort),
+             st->list.reverse ? "(rev)" : "");
     out[0] = (struct hint){ "/ filter", 0 };
     out[1] = (struct hint){ sort, 0 };
     out[2] = (struct hint){ "Enter open", 0 };
@@ -418,7 +388,7 @@ static size_t streams_hints(const struct app *app, struct hint *out)
 static bool streams_editing(const struct app *app, char *line, size_t len)
 {
     const struct streams_state *st = state_of(app);
-    return filter_prompt(&st->filter, line, len, "Filter");
+    return filter_prompt(&st->list.filter, line, len, "Filter");
 }
 
 const struct view streams_view = {
