@@ -385,7 +385,7 @@ static int keys_key(struct app *app, int key)
     case 'S':
         st->reverse = !st->reverse;
         return ACT_REDRAW;
-    case 27: case QK_BACKSPACE: case 127: case 8:
+    case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         app_back(app);
         return ACT_REDRAW;
     default:

@@ -2,7 +2,7 @@
  * times, correlation id, parent, reason), then one row per task in seq order (a retry is its
  * own row, "#2" for the second attempt) with a dim bar from scheduled to start and a bar in
  * the status' colour from start to end; bars of running tasks grow with the clock. The axis
- * fits the execution until the user zooms (+/-) or scrolls (h/l). Enter shows a task's
+ * fits the execution until the user zooms (+/-) or scrolls (< and >). Enter shows a task's
  * details with its input and output JSON; o opens a sub-workflow, Esc goes back up. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,7 +468,7 @@ static int detail_key(struct app *app, int key, const struct workflow_exec *x)
 {
     struct timeline_state *st = state_of(app);
     switch (key) {
-    case 27: case QK_LEFT: case QK_BACKSPACE: case 127:
+    case 27: case QK_LEFT: case 'h': case QK_BACKSPACE: case 127: case 8:
         st->task_detail = false;
         return ACT_REDRAW;
     case 'o':
@@ -497,7 +497,7 @@ static int timeline_key(struct app *app, int key)
         return ACT_REDRAW;
     }
     switch (key) {
-    case 27: case QK_BACKSPACE: case 127:
+    case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         close_execution(app, st);
         return ACT_REDRAW;
     case '+': case '=':
@@ -508,18 +508,18 @@ static int timeline_key(struct app *app, int key)
         tl_axis_zoom(&st->axis, 2.0, st->axis.cols / 2);
         st->axis_fit = false;
         return ACT_REDRAW;
-    case 'h': case QK_LEFT:
+    case '<': case ',':
         tl_axis_scroll(&st->axis, -(st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1));
         st->axis_fit = false;
         return ACT_REDRAW;
-    case 'l': case QK_RIGHT:
+    case '>': case '.':
         tl_axis_scroll(&st->axis, st->axis.cols / 4 > 0 ? st->axis.cols / 4 : 1);
         st->axis_fit = false;
         return ACT_REDRAW;
     case 'f': case '0':
         st->axis_fit = true;
         return ACT_REDRAW;
-    case '\n': case '\r': case QK_ENTER:
+    case '\n': case '\r': case QK_ENTER: case QK_RIGHT: case 'l':
         if (n > 0) {
             st->task_detail = true;
             st->task.first = 0;
@@ -544,13 +544,13 @@ static int timeline_key(struct app *app, int key)
 
 static const struct help_line timeline_help[] = {
     { "j k  Up Down", "move through the tasks (seq order; #2 is a task's second attempt)" },
-    { "Enter", "the task's details: worker, polls, retries, times, reason, input, output" },
+    { "Enter  Right  l", "the task's details: worker, polls, retries, times, reason, input, output" },
     { "+  -", "zoom the time axis in / out" },
-    { "h l  Left Right", "scroll the time axis" },
+    { "<  >", "scroll the time axis back / forward" },
     { "f  0", "fit the whole execution again (it follows a running one)" },
     { "o", "open the selected task's sub-workflow (Esc comes back)" },
     { "p", "open this execution's parent" },
-    { "Esc", "back: task details -> chart -> parent -> list" },
+    { "Esc  Left  h", "back: task details -> chart -> parent -> list" },
     { "", "bars: dim scheduled->started (waiting), coloured started->ended" },
     { "", "green done, blue running, red failed/timed out/canceled, amber with errors" },
     { "", "fork/join: a FORK row, its branches marked with a bar, then the JOIN row" },
@@ -569,7 +569,7 @@ static size_t timeline_hints(const struct app *app, struct hint *out)
         out[n++] = (struct hint){ "j/k task", 0 };
         out[n++] = (struct hint){ "Enter details", 0 };
         out[n++] = (struct hint){ "+/- zoom", 0 };
-        out[n++] = (struct hint){ "h/l scroll", 1 };
+        out[n++] = (struct hint){ "</> scroll", 1 };
         out[n++] = (struct hint){ "f fit", 2 };
     }
     return n;

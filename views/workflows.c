@@ -529,7 +529,10 @@ static int workflows_key(struct app *app, int key)
             app_back(app);   /* like every view but the first: Esc goes back to it */
         }
         return ACT_REDRAW;
-    case '\n': case '\r': case QK_ENTER: {
+    case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
+        app_back(app);
+        return ACT_REDRAW;
+    case '\n': case '\r': case QK_ENTER: case QK_RIGHT: case 'l': {
         const struct exec_brief *b = app->pg ? selectable(&app->pg->pg, st->selected) : NULL;
         if (b && b->id.len)
             app_show(app, &(struct target){ .kind = TARGET_EXECUTION, .execution = b->id.ptr });

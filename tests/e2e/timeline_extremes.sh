@@ -58,10 +58,10 @@ for id in tlx-far:far_end tlx-max:max_end tlx-min:min_start tlx-back:end_before_
     start --workflow "$wf"
     wait_for "$name v1  COMPLETED" 10
     keys_repeat - 70
-    keys_repeat l 70
+    keys_repeat ">" 70
     keys_repeat + 70
-    keys_repeat h 70
-    keys_repeat l 70
+    keys_repeat "<" 70
+    keys_repeat ">" 70
     keys f
     sleep 0.3
     if wait_for "$name v1  COMPLETED" 3 && grep -qE "^ +1 +far_task +DONE" "$tmp/screen"
