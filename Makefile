@@ -9,7 +9,7 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS    := ncursesw hiredis libpq jansson
+PKGS    := ncursesw hiredis libpq jansson openssl
 SAN     ?= 0
 
 # `make test`, `make demo` and `make bench` first install what is missing (scripts/deps.sh: the
@@ -29,9 +29,9 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -Wall -Wextra -Werror -Wshadow -Wno-missing-field-initializers \
            -D_DEFAULT_SOURCE -pthread $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -pthread -lm
-# queuetop itself loads libpq when PostgreSQL is first used (collectors/pq_lib.h); the tests
-# link it, for their own fixtures
-APP_LDLIBS := $(shell pkg-config --libs $(filter-out libpq,$(PKGS)) 2>/dev/null) -ldl -pthread -lm
+# queuetop itself loads libpq when PostgreSQL is first used (collectors/pq_lib.h) and libssl
+# when a rediss:// session is (collectors/ssl_lib.h); the tests link them, for their fixtures
+APP_LDLIBS := $(shell pkg-config --libs $(filter-out libpq openssl,$(PKGS)) 2>/dev/null) -ldl -pthread -lm
 
 ifeq ($(SAN),1)
 BUILD   := build-san

@@ -140,11 +140,10 @@ int redis_url_parse(const char *url, struct redis_target *t, char *err, size_t e
         p += 7;
         is_unix = true;
     } else if (strncmp(p, "rediss://", 9) == 0) {
-        snprintf(err, errlen, "rediss:// (TLS) is not supported: this build's hiredis has no TLS;"
-                              " use a local TLS tunnel and redis://");
-        return -1;
+        p += 9;
+        t->tls = true;
     } else if (strstr(p, "://")) {
-        snprintf(err, errlen, "bad Redis URL: scheme must be redis:// or unix://");
+        snprintf(err, errlen, "bad Redis URL: scheme must be redis://, rediss:// (TLS) or unix://");
         return -1;
     }
     for (const char *c = p; *c; c++) {
@@ -242,8 +241,8 @@ void redis_target_display(const struct redis_target *t, char *buf, size_t buflen
         char db[24] = "";
         if (t->db)
             snprintf(db, sizeof db, "/%d", t->db);
-        snprintf(buf, buflen, "redis://%s%s%s%s:%d%s", auth, v6 ? "[" : "", t->host,
-                 v6 ? "]" : "", t->port, db);
+        snprintf(buf, buflen, "%s://%s%s%s%s:%d%s", t->tls ? "rediss" : "redis", auth,
+                 v6 ? "[" : "", t->host, v6 ? "]" : "", t->port, db);
     }
 }
 

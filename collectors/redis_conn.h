@@ -7,8 +7,19 @@
 
 #include <hiredis.h>
 
+/* How a TLS session is verified (rediss://): the options', shared by every connection. */
+struct redis_tls {
+    const char *ca_file;    /* --tls-ca: trusted instead of the system store; NULL none */
+    const char *ca_dir;     /* --tls-ca-dir: likewise, a hashed directory */
+    const char *cert_file;  /* --tls-cert: a client certificate (mutual TLS); NULL none */
+    const char *key_file;   /* --tls-key: its private key */
+    bool insecure;          /* --insecure: the server's certificate is not verified */
+};
+
 struct redis_target {
     bool unix_socket;
+    bool tls;            /* rediss://: TLS over TCP */
+    const struct redis_tls *tls_opts;   /* with tls; NULL: verified against the system store */
     char host[256];      /* TCP host (IPv6 without brackets) */
     int port;            /* TCP port, default 6379 */
     char path[4096];     /* unix socket path */
@@ -18,13 +29,13 @@ struct redis_target {
     int db;              /* SELECT index, default 0 */
 };
 
-/* Parses redis://[[user]:password@]host[:port][/db], unix:///path[?db=N] (user and password are
- * allowed there too) or a bare host[:port]. Percent-escapes in user and password are decoded.
+/* Parses redis://[[user]:password@]host[:port][/db], rediss://... (the same over TLS),
+ * unix:///path[?db=N] (user and password are allowed there too) or a bare host[:port]. Percent-escapes in user and password are decoded.
  * When the URL holds no password, REDISCLI_AUTH (if set) supplies it.
  * Returns 0, or -1 with a one-line reason in err. */
 int redis_url_parse(const char *url, struct redis_target *out, char *err, size_t errlen);
 
-/* The target as a URL without its password (":***@" shows that one is set). */
+/* The target as a URL without its password (":***@" shows that one is set); rediss:// for TLS. */
 void redis_target_display(const struct redis_target *t, char *buf, size_t buflen);
 
 /* Opening a session: redis_io_connect (redis_io.h). */

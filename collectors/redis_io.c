@@ -18,7 +18,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <sds.h>
+
 #include "cancel.h"
+#include "redis_tls.h"
 #include "reply_arena.h"
 #include "util.h"
 
@@ -60,6 +63,7 @@ struct reply_guard {
     struct reply_arena *arena;   /* NULL: heap */
     int timeout_ms;
     char why[112];
+    struct redis_tls_session *tls;   /* rediss://: the bytes go through it; NULL plain */
 };
 
 /* An array reply and the capacity of its element vector (which grows as elements arrive). */
@@ -411,6 +415,34 @@ static int wait_fd(redisContext *c, short events, int64_t deadline, int timeout_
     return set_err(c, REDIS_ERR_IO, "poll: %s", strerror(errno));
 }
 
+/* Sends hiredis' output buffer (the commands appended since the last reply), over TLS when the
+ * context has a session, waiting for the socket under deadline. */
+static int write_all(redisContext *c, struct reply_guard *g, int64_t deadline)
+{
+    if (!g->tls) {
+        int done = 0;
+        while (!done) {
+            if (redisBufferWrite(c, &done) == REDIS_ERR)
+                return REDIS_ERR;
+            if (!done && wait_fd(c, POLLOUT, deadline, g->timeout_ms) != REDIS_OK)
+                return REDIS_ERR;
+        }
+        return REDIS_OK;
+    }
+    while (sdslen(c->obuf) > 0) {
+        short want = POLLOUT;
+        char why[160];
+        ssize_t n = redis_tls_write(g->tls, c->obuf, sdslen(c->obuf), &want, why, sizeof why);
+        if (n > 0)
+            sdsrange(c->obuf, n, -1);
+        else if (n == 0 && wait_fd(c, want, deadline, g->timeout_ms) != REDIS_OK)
+            return REDIS_ERR;
+        else if (n < 0)
+            return set_err(c, n == -2 ? REDIS_ERR_EOF : REDIS_ERR_IO, "%s", why);
+    }
+    return REDIS_OK;
+}
+
 int redis_io_get_reply(redisContext *c, void **reply)
 {
     struct reply_guard *g = guard_of(c);
@@ -421,13 +453,8 @@ int redis_io_get_reply(redisContext *c, void **reply)
         return set_err(c, REDIS_ERR_OTHER, "context not opened by redis_io");
     int64_t deadline = mono_ms() + g->timeout_ms;
 
-    int done = 0;
-    while (!done) {
-        if (redisBufferWrite(c, &done) == REDIS_ERR)
-            return REDIS_ERR;
-        if (!done && wait_fd(c, POLLOUT, deadline, g->timeout_ms) != REDIS_OK)
-            return REDIS_ERR;
-    }
+    if (write_all(c, g, deadline) != REDIS_OK)
+        return REDIS_ERR;
     for (;;) {
         void *r = NULL;
         if (redisGetReplyFromReader(c, &r) == REDIS_ERR) {
@@ -441,17 +468,32 @@ int redis_io_get_reply(redisContext *c, void **reply)
         }
         if (g->why[0])
             break;   /* refused earlier: what was sound before it is parsed out below */
-        if (wait_fd(c, POLLIN, deadline, g->timeout_ms) != REDIS_OK)
-            return REDIS_ERR;
         char buf[READ_CHUNK];
-        ssize_t n = read(c->fd, buf, sizeof buf);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+        ssize_t n;
+        if (g->tls) {
+            /* the session may hold bytes already read off the socket: read before waiting */
+            short want = POLLIN;
+            char why[160];
+            n = redis_tls_read(g->tls, buf, sizeof buf, &want, why, sizeof why);
+            if (n == 0) {
+                if (wait_fd(c, want, deadline, g->timeout_ms) != REDIS_OK)
+                    return REDIS_ERR;
                 continue;
-            return set_err(c, REDIS_ERR_IO, "%s", strerror(errno));
+            }
+            if (n < 0)
+                return set_err(c, n == -2 ? REDIS_ERR_EOF : REDIS_ERR_IO, "%s", why);
+        } else {
+            if (wait_fd(c, POLLIN, deadline, g->timeout_ms) != REDIS_OK)
+                return REDIS_ERR;
+            n = read(c->fd, buf, sizeof buf);
+            if (n < 0) {
+                if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+                    continue;
+                return set_err(c, REDIS_ERR_IO, "%s", strerror(errno));
+            }
+            if (n == 0)
+                return set_err(c, REDIS_ERR_EOF, "Server closed the connection");
         }
-        if (n == 0)
-            return set_err(c, REDIS_ERR_EOF, "Server closed the connection");
         size_t sound = scan_feed(g, buf, (size_t)n);
         if (sound > 0 && redisReaderFeed(c->reader, buf, sound) != REDIS_OK)
             return set_err(c, REDIS_ERR_OOM, "out of memory");
@@ -522,6 +564,8 @@ void redis_io_free(redisContext *c)
         c->reader->reply = NULL;   /* the arena owns a half-built reply, not the reader */
     if (c->fd >= 0)
         cancel_unregister_socket(c->fd);
+    if (g)
+        redis_tls_close(g->tls);
     redisFree(c);
     free(g);
 }
@@ -644,6 +688,17 @@ static int open_socket(const struct redis_target *t, int timeout_ms, char *err, 
     return fd;
 }
 
+/* "lost WHERE during CMD: why"; the first command sent on a plain connection that the server
+ * dropped hints at a TLS port. */
+static void lost_during(char *err, size_t errlen, const char *where, const char *cmd,
+                        const redisContext *c, const struct redis_target *t, bool first)
+{
+    bool dropped = first && !t->tls && !t->unix_socket &&
+                   (c->err == REDIS_ERR_EOF || strstr(c->errstr, "reset"));
+    snprintf(err, errlen, "lost %s during %s: %s%s", where, cmd, c->errstr,
+             dropped ? " (a TLS port? use rediss://)" : "");
+}
+
 redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout_ms,
                                int command_timeout_ms, char *err, size_t errlen)
 {
@@ -664,11 +719,23 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
         snprintf(err, errlen, "cannot connect to %s: %s", where, why);
         return NULL;
     }
+    struct redis_tls_session *tls = NULL;
+    if (t->tls && !t->unix_socket) {
+        tls = redis_tls_open(fd, t, mono_ms() + (connect_timeout_ms > 0 ? connect_timeout_ms : 1),
+                             why, sizeof why);
+        if (!tls) {
+            close(fd);
+            snprintf(err, errlen, "cannot connect to %s: %s", where, why);
+            return NULL;
+        }
+    }
     redisContext *c = adopt(fd, command_timeout_ms);
     if (!c) {
+        redis_tls_close(tls);
         snprintf(err, errlen, "cannot connect to %s: out of memory", where);
         return NULL;
     }
+    guard_of(c)->tls = tls;
     if (!t->unix_socket)
         redisEnableKeepAlive(c);
 
@@ -679,7 +746,7 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
         else
             r = redis_io_command(c, "AUTH %s", t->password);
         if (!r) {
-            snprintf(err, errlen, "lost %s during AUTH: %s", where, c->errstr);
+            lost_during(err, errlen, where, "AUTH", c, t, true);
             redis_io_free(c);
             return NULL;
         }
@@ -697,7 +764,7 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
             if (r)
                 redis_describe_error("SELECT failed", r->str, err, errlen);
             else
-                snprintf(err, errlen, "lost %s during SELECT: %s", where, c->errstr);
+                lost_during(err, errlen, where, "SELECT", c, t, !t->has_password);
             if (r)
                 freeReplyObject(r);
             redis_io_free(c);
@@ -709,7 +776,7 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
      * SLOWLOG. Refused by some ACL users: harmless, ignored. */
     r = redis_io_command(c, "CLIENT SETNAME queuetop");
     if (!r) {
-        snprintf(err, errlen, "lost %s during CLIENT SETNAME: %s", where, c->errstr);
+        lost_during(err, errlen, where, "CLIENT SETNAME", c, t, !t->has_password && !t->db);
         redis_io_free(c);
         return NULL;
     }

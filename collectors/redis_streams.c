@@ -636,6 +636,8 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     struct snapshot *snap = snapshot_new(SNAPSHOT_REDIS);
     struct redis_snapshot *r = &snap->redis;
     str_copy(r->url, c->url, sizeof r->url);
+    r->tls = c->cfg.target.tls;
+    r->tls_unverified = r->tls && c->cfg.target.tls_opts && c->cfg.target.tls_opts->insecure;
     r->state = state;
     str_copy(r->error, error ? error : "", sizeof r->error);
     r->retry_in_ms = retry_in_ms;

@@ -126,6 +126,8 @@ struct redis_cost {
 
 struct redis_snapshot {
     char url[512];                 /* the target with the password removed */
+    bool tls;                      /* rediss:// */
+    bool tls_unverified;           /* --insecure: the server's certificate is not checked */
     enum conn_state state;
     char error[256];               /* why the last attempt failed; "" when up */
     int64_t retry_in_ms;           /* when down: delay before the next attempt */

@@ -312,6 +312,10 @@ json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_
 {
     json_t *redis = json_object();
     json_object_set_new(redis, "url", text_or_null(r->url));
+    /* "verified", "not verified" (--insecure), or null without TLS */
+    json_object_set_new(redis, "tls", r->tls ? json_string(r->tls_unverified ? "not verified"
+                                                                            : "verified")
+                                             : json_null());
     /* ok: this sample is fresh. When it is not, the figures below are the last good sample's
      * (data_age_ms says how old), or unknown (null) when there never was one. */
     bool ok = r->state == CONN_UP;

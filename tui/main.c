@@ -24,6 +24,7 @@
 #include "../collectors/pg_conn.h"
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
+#include "../collectors/redis_tls.h"
 #include "../collectors/util.h"
 #include "app.h"
 #include "config.h"
@@ -122,12 +123,18 @@ static void usage(FILE *out)
         "Read-only: safe to point at production.\n"
         "\n"
         "Connection:\n"
-        "  -r, --redis URL          redis://[[user]:password@]host[:port][/db] or\n"
-        "                           unix:///path/to/socket[?db=N]\n"
+        "  -r, --redis URL          redis://[[user]:password@]host[:port][/db],\n"
+        "                           rediss://... (TLS) or unix:///path/to/socket[?db=N]\n"
         "                           (default: $REDIS_URL, else redis://127.0.0.1:6379);\n"
         "                           the password may also come from $REDISCLI_AUTH\n"
         "      --connect-timeout S  seconds to wait for a connection (default 2)\n"
         "      --timeout S          seconds to wait for a reply (default 5)\n"
+        "      --tls-ca FILE        rediss://: trust the CAs in FILE (PEM) instead of the\n"
+        "                           system's; --tls-ca-dir DIR a hashed directory of them\n"
+        "      --tls-cert FILE      rediss://: a client certificate (PEM) for mutual TLS,\n"
+        "      --tls-key FILE       and its private key (default: in the same file)\n"
+        "      --insecure           rediss://: do not verify the server's certificate (the\n"
+        "                           header says so); for PostgreSQL use sslmode in --pg\n"
         "\n"
         "Workflows (PostgreSQL):\n"
         "      --pg CONNINFO        a conninfo string or postgresql:// URI (PG* variables,\n"
@@ -237,7 +244,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 {
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
            OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT,
-           OPT_LAYOUTS, OPT_LOCKPAT };
+           OPT_LAYOUTS, OPT_LOCKPAT, OPT_TLS_CA, OPT_TLS_CA_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
+           OPT_INSECURE };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "streams", required_argument, NULL, 'm' },
@@ -259,6 +267,11 @@ static void parse_args(int argc, char **argv, struct options *o)
         { "pg-timeout", required_argument, NULL, OPT_PGTIMEOUT },
         { "layouts", required_argument, NULL, OPT_LAYOUTS },
         { "lock-pattern", required_argument, NULL, OPT_LOCKPAT },
+        { "tls-ca", required_argument, NULL, OPT_TLS_CA },
+        { "tls-ca-dir", required_argument, NULL, OPT_TLS_CA_DIR },
+        { "tls-cert", required_argument, NULL, OPT_TLS_CERT },
+        { "tls-key", required_argument, NULL, OPT_TLS_KEY },
+        { "insecure", no_argument, NULL, OPT_INSECURE },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -329,6 +342,11 @@ static void parse_args(int argc, char **argv, struct options *o)
             o->workflow_id = optarg;
             break;
         case OPT_LAYOUTS: layouts_path = optarg; break;
+        case OPT_TLS_CA: o->tls.ca_file = optarg; break;
+        case OPT_TLS_CA_DIR: o->tls.ca_dir = optarg; break;
+        case OPT_TLS_CERT: o->tls.cert_file = optarg; break;
+        case OPT_TLS_KEY: o->tls.key_file = optarg; break;
+        case OPT_INSECURE: o->tls.insecure = true; break;
         case OPT_LOCKPAT:
             if (!lock_patterns_given) {   /* the first one replaces the defaults */
                 o->keys.lock_pattern_count = 0;
@@ -406,6 +424,21 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (redis_url_parse(url, &o->streams.target, err, sizeof err) < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         exit(2);
+    }
+    bool tls_given = o->tls.ca_file || o->tls.ca_dir || o->tls.cert_file || o->tls.key_file ||
+                     o->tls.insecure;
+    if (tls_given && !(o->watch_redis && o->streams.target.tls))
+        usage_error("--tls-ca, --tls-ca-dir, --tls-cert, --tls-key and --insecure are for a "
+                    "rediss:// URL (PostgreSQL takes sslmode, sslrootcert... in --pg)%s", "");
+    if (o->tls.insecure && (o->tls.ca_file || o->tls.ca_dir))
+        usage_error("--insecure does not verify: --tls-ca and --tls-ca-dir would not be used%s",
+                    "");
+    if (o->streams.target.tls) {
+        o->streams.target.tls_opts = &o->tls;
+        if (redis_tls_check(&o->tls, err, sizeof err) < 0) {
+            fprintf(stderr, "queuetop: %s\n", err);
+            exit(2);
+        }
     }
     if (o->mapping_path) {
         o->pg.source.mapping = wf_mapping_load(o->mapping_path, err, sizeof err);

@@ -28,6 +28,7 @@ struct options {
     const char *workflow_id;         /* --workflow, NULL when not given */
     const char *find;                /* --find: an execution id or correlation id */
     bool redis_named;                /* --redis or $REDIS_URL given */
+    struct redis_tls tls;            /* --tls-ca, --tls-ca-dir, --tls-cert, --tls-key, --insecure */
     double budget_share;             /* --budget, a share of one core (0.02) */
     bool watch_redis;                /* Redis is read: named, or no --pg (the default target) */
     char theme[32];

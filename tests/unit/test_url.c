@@ -105,7 +105,7 @@ static void test_errors(void **state)
 {
     (void)state;
     const char *bad[] = { "", "http://h", "redis://h:0", "redis://h:65536", "redis://h:x",
-                          "redis://h/abc", "rediss://h", "unix://relative.sock",
+                          "redis://h/abc", "rediss://h:x", "unix://relative.sock",
                           "unix:///s?foo=1", "redis://[::1", "redis://:%zz@h", "redis://h\x1b:1" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
@@ -113,8 +113,25 @@ static void test_errors(void **state)
         assert_true(strlen(err) > 5);
         assert_null(strchr(err, '\n'));
     }
-    redis_url_parse("rediss://h", &t, err, sizeof err);
-    assert_non_null(strstr(err, "TLS"));
+    redis_url_parse("redisx://h", &t, err, sizeof err);
+    assert_non_null(strstr(err, "rediss://"));
+}
+
+static void test_tls_url(void **state)
+{
+    (void)state;
+    char buf[600];
+    assert_int_equal(redis_url_parse("rediss://bob:pw@cache.example:6380/3", &t, err, sizeof err),
+                     0);
+    assert_true(t.tls);
+    assert_false(t.unix_socket);
+    assert_string_equal(t.host, "cache.example");
+    assert_int_equal(t.port, 6380);
+    assert_int_equal(t.db, 3);
+    redis_target_display(&t, buf, sizeof buf);
+    assert_string_equal(buf, "rediss://bob:***@cache.example:6380/3");
+    assert_int_equal(redis_url_parse("redis://h", &t, err, sizeof err), 0);
+    assert_false(t.tls);
 }
 
 static void test_info_field(void **state)
@@ -133,6 +150,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_defaults, setup),
         cmocka_unit_test_setup(test_full_form, setup),
+        cmocka_unit_test_setup(test_tls_url, setup),
         cmocka_unit_test_setup(test_password_only, setup),
         cmocka_unit_test_setup(test_ipv6, setup),
         cmocka_unit_test_setup(test_unix, setup),
