@@ -11,6 +11,8 @@ sock="qt-e2e-tls-$$"
 pids=""
 cleanup() {
     tmux -L "$sock" kill-server >/dev/null 2>&1
+    exec 9>&-
+    [ -n "$fixture_pid" ] && kill "$fixture_pid" >/dev/null 2>&1 && wait "$fixture_pid" 2>/dev/null
     for p in $pids $redis_pid; do kill -9 "$p" >/dev/null 2>&1; done
     wait >/dev/null 2>&1
     rm -rf "$tmp"
@@ -38,6 +40,8 @@ cert server localhost "DNS:localhost,IP:127.0.0.1" 2
 cert other other.example "DNS:other.example" 2
 cert client queuetop-client "DNS:client" 2
 cert expired localhost "DNS:localhost,IP:127.0.0.1" 0   # not after = not before: expired
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca2.key -out ca2.pem -days 2 \
+    -subj "/CN=another CA" -config ca.cnf -extensions ca >/dev/null 2>&1
 cd - >/dev/null || exit 1
 if [ ! -s "$tmp/expired.pem" ]; then
     echo "not ok 1 - openssl did not make the test certificates"
@@ -59,6 +63,23 @@ tls_redis() {
         i=$((i + 1)); [ $i -gt 100 ] && { echo "not ok 1 - redis-server (TLS) did not start"; exit 1; }
         sleep 0.05
     done
+}
+# start_pg_fixture without exiting the script when it fails
+start_pg_fixture_quiet() {
+    mkfifo "$tmp/hold"
+    "$BUILD/tests/pg_fixture" <"$tmp/hold" >"$tmp/conninfo" 2>"$tmp/fixture.log" &
+    fixture_pid=$!
+    exec 9>"$tmp/hold"
+    i=0
+    while [ ! -s "$tmp/conninfo" ]; do
+        i=$((i + 1))
+        if [ $i -gt 600 ] || ! kill -0 "$fixture_pid" 2>/dev/null; then
+            sed 's/^/# /' "$tmp/fixture.log"
+            return 1
+        fi
+        sleep 0.1
+    done
+    conninfo=$(cat "$tmp/conninfo")
 }
 rcli() { redis-cli --tls --cacert "$tmp/ca.pem" -p "$good" "$@"; }
 
@@ -176,6 +197,27 @@ if ! tmux -L "$sock" has-session -t qt 2>/dev/null; then
     pass "q leaves a TLS dashboard whose server is gone (${ms} ms)"
 else
     capture; fail "q leaves a TLS dashboard whose server is gone (${ms} ms)"
+fi
+
+# 7. PostgreSQL over TLS: libpq's own, from the conninfo (sslmode=verify-full)
+if PG_HARNESS_SSL_CERT="$tmp/server.pem" PG_HARNESS_SSL_KEY="$tmp/server.key" \
+   start_pg_fixture_quiet; then
+    pgport=$(printf '%s' "$conninfo" | sed -n 's/.*port=\([0-9]*\).*/\1/p')
+    tcp="host=127.0.0.1 port=$pgport dbname=postgres user=postgres sslmode=verify-full"
+    run_qt --json --pg "$tcp sslrootcert=$tmp/ca.pem"
+    if [ "$rc" -eq 0 ] && printf '%s' "$out" | grep -q '"postgres":{"ok":true'; then
+        pass "--pg with sslmode=verify-full: Conductor's executions read over TLS"
+    else
+        echo "$out" >"$tmp/screen"; fail "--pg with sslmode=verify-full (rc $rc: $errout)"
+    fi
+    run_qt --json --pg "$tcp sslrootcert=$tmp/ca2.pem"
+    if [ "$rc" -eq 2 ] && printf '%s' "$errout" | grep -q 'certificate verify failed'; then
+        pass "--pg verify-full against another CA: refused, exit 2"
+    else
+        fail "--pg verify-full against another CA: refused, exit 2 (rc $rc: $errout)"
+    fi
+else
+    fail "the PostgreSQL fixture (with TLS) did not start"
 fi
 
 echo "1..$n"

@@ -85,13 +85,39 @@ int pg_server_start(struct pg_server *p)
     return pg_server_resume(p);
 }
 
+/* PG_HARNESS_SSL_CERT and PG_HARNESS_SSL_KEY (PEM files): the server also takes TLS on its
+ * TCP port, with copies of them in its directory (the key owned by the server's user, 0600, as
+ * PostgreSQL requires). Into opts: the -c options; "" without them. */
+static int ssl_options(const struct pg_server *p, char *opts, size_t len)
+{
+    const char *cert = getenv("PG_HARNESS_SSL_CERT"), *key = getenv("PG_HARNESS_SSL_KEY");
+    opts[0] = '\0';
+    if (!cert || !*cert || !key || !*key)
+        return 0;
+    char cmd[1536];
+    int n = snprintf(cmd, sizeof cmd, "cp '%s' '%s/server.crt' && cp '%s' '%s/server.key' && "
+                     "chmod 600 '%s/server.key'", cert, p->dir, key, p->dir, p->dir);
+    if (geteuid() == 0 && n > 0 && (size_t)n < sizeof cmd)
+        snprintf(cmd + n, sizeof cmd - (size_t)n, " && chown postgres '%s/server.crt' '%s/server.key'",
+                 p->dir, p->dir);
+    if (system(cmd) != 0) {
+        fprintf(stderr, "pg harness: cannot copy the TLS certificate and key\n");
+        return -1;
+    }
+    snprintf(opts, len, " -c ssl=on -c ssl_cert_file=%s/server.crt -c ssl_key_file=%s/server.key",
+             p->dir, p->dir);
+    return 0;
+}
+
 int pg_server_resume(struct pg_server *p)
 {
-    char cmd[1536];
+    char cmd[1536], ssl[700];
+    if (ssl_options(p, ssl, sizeof ssl) < 0)
+        return -1;
     snprintf(cmd, sizeof cmd,
              "%s/pg_ctl -D %s/data -w -t 30 -l %s/server.log -o \"-p %d -k %s "
-             "-c listen_addresses=127.0.0.1 -c fsync=off\" start >/dev/null",
-             bindir(), p->dir, p->dir, p->port, p->dir);
+             "-c listen_addresses=127.0.0.1 -c fsync=off%s\" start >/dev/null",
+             bindir(), p->dir, p->dir, p->port, p->dir, ssl);
     if (as_pg_user(cmd) != 0) {
         fprintf(stderr, "pg harness: the server did not start (see %s/server.log)\n", p->dir);
         return -1;
