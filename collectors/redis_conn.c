@@ -124,6 +124,80 @@ static int parse_hostport(const char *s, size_t len, struct redis_target *t, cha
     return 0;
 }
 
+/* REDISCLI_AUTH when the URL holds no password. */
+static void password_from_env(struct redis_target *t)
+{
+    if (!t->has_password) {
+        const char *env = getenv("REDISCLI_AUTH");
+        if (env && *env) {
+            str_copy(t->password, env, sizeof t->password);
+            t->has_password = true;
+        }
+    }
+}
+
+/* [[user]:password@]host[:port][,host[:port]...]/MASTER[/db], after the scheme. */
+static int parse_sentinel(const char *p, struct redis_target *t, char *err, size_t errlen)
+{
+    t->sentinel = true;
+    for (const char *c = p; *c; c++) {
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            snprintf(err, errlen, "bad Redis URL: it contains control characters");
+            return -1;
+        }
+    }
+    const char *slash = strchr(p, '/');
+    if (!slash || !slash[1]) {
+        snprintf(err, errlen, "bad Sentinel URL: the master's name goes after the Sentinels "
+                              "(redis-sentinel://host:26379,host2:26379/mymaster)");
+        return -1;
+    }
+    const char *at = NULL;
+    for (const char *c = p; c < slash; c++)
+        if (*c == '@')
+            at = c;
+    if (at) {
+        if (parse_userinfo(p, (size_t)(at - p), t, err, errlen) < 0)
+            return -1;
+        p = at + 1;
+    }
+    while (p < slash) {
+        const char *comma = memchr(p, ',', (size_t)(slash - p));
+        const char *end = comma ? comma : slash;
+        if (t->sentinel_count == REDIS_SENTINELS_MAX) {
+            snprintf(err, errlen, "bad Sentinel URL: at most %d Sentinels", REDIS_SENTINELS_MAX);
+            return -1;
+        }
+        struct redis_target one;
+        memset(&one, 0, sizeof one);
+        one.port = 26379;
+        if (end == p || parse_hostport(p, (size_t)(end - p), &one, err, errlen) < 0) {
+            if (end == p)
+                snprintf(err, errlen, "bad Sentinel URL: an empty Sentinel address");
+            return -1;
+        }
+        struct redis_sentinel_addr *a = &t->sentinels[t->sentinel_count++];
+        str_copy(a->host, one.host, sizeof a->host);
+        a->port = one.port;
+        p = comma ? comma + 1 : slash;
+    }
+    const char *name = slash + 1, *db = strchr(name, '/');
+    size_t nlen = db ? (size_t)(db - name) : strlen(name);
+    if (nlen == 0 || url_decode(name, nlen, t->master_name, sizeof t->master_name) < 0) {
+        snprintf(err, errlen, "bad Sentinel URL: the master's name is empty or too long");
+        return -1;
+    }
+    if (db && parse_db(db + 1, strlen(db + 1), &t->db) < 0) {
+        snprintf(err, errlen, "bad Sentinel URL: after the master's name, a database number");
+        return -1;
+    }
+    /* until a Sentinel names the master: its first Sentinel, for messages */
+    str_copy(t->host, t->sentinels[0].host, sizeof t->host);
+    t->port = t->sentinels[0].port;
+    password_from_env(t);
+    return 0;
+}
+
 int redis_url_parse(const char *url, struct redis_target *t, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -134,6 +208,10 @@ int redis_url_parse(const char *url, struct redis_target *t, char *err, size_t e
     }
     const char *p = url;
     bool is_unix = false;
+    if (strncmp(p, "redis-sentinel://", 17) == 0 || strncmp(p, "rediss-sentinel://", 18) == 0) {
+        t->tls = strncmp(p, "rediss-", 7) == 0;
+        return parse_sentinel(p + (t->tls ? 18 : 17), t, err, errlen);
+    }
     if (strncmp(p, "redis://", 8) == 0) {
         p += 8;
     } else if (strncmp(p, "unix://", 7) == 0) {
@@ -143,7 +221,8 @@ int redis_url_parse(const char *url, struct redis_target *t, char *err, size_t e
         p += 9;
         t->tls = true;
     } else if (strstr(p, "://")) {
-        snprintf(err, errlen, "bad Redis URL: scheme must be redis://, rediss:// (TLS) or unix://");
+        snprintf(err, errlen, "bad Redis URL: scheme must be redis://, rediss:// (TLS), "
+                              "redis-sentinel:// or unix://");
         return -1;
     }
     for (const char *c = p; *c; c++) {
@@ -216,13 +295,7 @@ int redis_url_parse(const char *url, struct redis_target *t, char *err, size_t e
         }
     }
 
-    if (!t->has_password) {
-        const char *env = getenv("REDISCLI_AUTH");
-        if (env && *env) {
-            str_copy(t->password, env, sizeof t->password);
-            t->has_password = true;
-        }
-    }
+    password_from_env(t);
     return 0;
 }
 
@@ -231,6 +304,21 @@ void redis_target_display(const struct redis_target *t, char *buf, size_t buflen
     char auth[300] = "";
     if (t->user[0] || t->has_password)
         snprintf(auth, sizeof auth, "%s%s@", t->user, t->has_password ? ":***" : "");
+    if (t->sentinel) {
+        size_t o = (size_t)snprintf(buf, buflen, "%s://%s", t->tls ? "rediss-sentinel"
+                                                                     : "redis-sentinel", auth);
+        for (int i = 0; i < t->sentinel_count && o < buflen; i++) {
+            bool v6 = strchr(t->sentinels[i].host, ':') != NULL;
+            o += (size_t)snprintf(buf + o, buflen - o, "%s%s%s%s:%d", i ? "," : "",
+                                  v6 ? "[" : "", t->sentinels[i].host, v6 ? "]" : "",
+                                  t->sentinels[i].port);
+        }
+        if (o < buflen)
+            o += (size_t)snprintf(buf + o, buflen - o, "/%s", t->master_name);
+        if (o < buflen && t->db)
+            snprintf(buf + o, buflen - o, "/%d", t->db);
+        return;
+    }
     if (t->unix_socket) {
         if (t->db)
             snprintf(buf, buflen, "unix://%s%s?db=%d", auth, t->path, t->db);

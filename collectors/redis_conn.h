@@ -16,8 +16,20 @@ struct redis_tls {
     bool insecure;          /* --insecure: the server's certificate is not verified */
 };
 
+#define REDIS_SENTINELS_MAX 8
+
+struct redis_sentinel_addr {
+    char host[256];
+    int port;            /* default 26379 */
+};
+
 struct redis_target {
     bool unix_socket;
+    /* redis-sentinel://: the master is asked of the Sentinels (in order) on every connect */
+    bool sentinel;
+    char master_name[128];
+    struct redis_sentinel_addr sentinels[REDIS_SENTINELS_MAX];
+    int sentinel_count;
     bool tls;            /* rediss://: TLS over TCP */
     const struct redis_tls *tls_opts;   /* with tls; NULL: verified against the system store */
     char host[256];      /* TCP host (IPv6 without brackets) */
@@ -30,7 +42,10 @@ struct redis_target {
 };
 
 /* Parses redis://[[user]:password@]host[:port][/db], rediss://... (the same over TLS),
- * unix:///path[?db=N] (user and password are allowed there too) or a bare host[:port]. Percent-escapes in user and password are decoded.
+ * redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/MASTER[/db] (Sentinels,
+ * default port 26379, that name the master; rediss-sentinel:// over TLS; user and password
+ * are the master's), unix:///path[?db=N] (user and password are allowed there too) or a bare
+ * host[:port]. Percent-escapes in user and password are decoded.
  * When the URL holds no password, REDISCLI_AUTH (if set) supplies it.
  * Returns 0, or -1 with a one-line reason in err. */
 int redis_url_parse(const char *url, struct redis_target *out, char *err, size_t errlen);

@@ -64,6 +64,7 @@ struct reply_guard {
     int timeout_ms;
     char why[112];
     struct redis_tls_session *tls;   /* rediss://: the bytes go through it; NULL plain */
+    char master[300];                /* redis-sentinel://: the master's host:port; "" else */
 };
 
 /* An array reply and the capacity of its element vector (which grows as elements arrive). */
@@ -699,9 +700,117 @@ static void lost_during(char *err, size_t errlen, const char *where, const char 
              dropped ? " (a TLS port? use rediss://)" : "");
 }
 
+/* The master's address from Sentinel s, into out (a plain target for it); 0, or -1 with why. */
+static int ask_sentinel(const struct redis_target *t, const struct redis_sentinel_addr *s,
+                        struct redis_target *out, int connect_timeout_ms, int command_timeout_ms,
+                        char *why, size_t whylen)
+{
+    struct redis_target st;
+    memset(&st, 0, sizeof st);
+    str_copy(st.host, s->host, sizeof st.host);
+    st.port = s->port;
+    st.tls = t->tls;
+    st.tls_opts = t->tls_opts;
+    char e[400];
+    redisContext *c = redis_io_connect(&st, connect_timeout_ms, command_timeout_ms, e, sizeof e);
+    if (!c) {
+        snprintf(why, whylen, "%s", e);
+        return -1;
+    }
+    redisReply *r = redis_io_command(c, "SENTINEL get-master-addr-by-name %s", t->master_name);
+    int rc = -1;
+    if (!r) {
+        snprintf(why, whylen, "Sentinel %s:%d: %s", s->host, s->port, c->errstr);
+    } else if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+               r->element[0]->type == REDIS_REPLY_STRING &&
+               r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len > 0 &&
+               r->element[0]->len < sizeof out->host) {
+        long long port = 0;
+        char pbuf[16];
+        str_copy(pbuf, r->element[1]->str, sizeof pbuf);
+        char *end = NULL;
+        port = strtoll(pbuf, &end, 10);
+        if (end && !*end && port > 0 && port < 65536) {
+            *out = *t;
+            out->sentinel = false;
+            out->unix_socket = false;
+            str_copy(out->host, r->element[0]->str, sizeof out->host);
+            out->port = (int)port;
+            rc = 0;
+        } else {
+            snprintf(why, whylen, "Sentinel %s:%d gave a bad port", s->host, s->port);
+        }
+    } else if (r->type == REDIS_REPLY_NIL ||
+               (r->type == REDIS_REPLY_ARRAY && r->elements == 0)) {
+        snprintf(why, whylen, "Sentinel %s:%d watches no master named '%.60s'", s->host, s->port,
+                 t->master_name);
+    } else if (r->type == REDIS_REPLY_ERROR) {
+        snprintf(why, whylen, "Sentinel %s:%d: %.120s", s->host, s->port, r->str);
+    } else {
+        snprintf(why, whylen, "Sentinel %s:%d: unexpected reply", s->host, s->port);
+    }
+    if (r)
+        freeReplyObject(r);
+    redis_io_free(c);
+    return rc;
+}
+
+/* Whether c is a master (ROLE); a Sentinel may name the old one for a moment in a failover. */
+static bool is_master(redisContext *c)
+{
+    redisReply *r = redis_io_command(c, "ROLE");
+    bool ok = r && r->type == REDIS_REPLY_ARRAY && r->elements > 0 &&
+              r->element[0]->type == REDIS_REPLY_STRING && strcmp(r->element[0]->str, "master") == 0;
+    if (r)
+        freeReplyObject(r);
+    return ok;
+}
+
+/* redis-sentinel://: each Sentinel in turn names the master; the first named one that is a
+ * master is connected. Every reason is kept for the message when none works. */
+static redisContext *connect_sentinel(const struct redis_target *t, int connect_timeout_ms,
+                                      int command_timeout_ms, char *err, size_t errlen)
+{
+    char why[800] = "";
+    size_t o = 0;
+    for (int i = 0; i < t->sentinel_count && !cancel_requested(); i++) {
+        struct redis_target m;
+        char one[400];
+        if (ask_sentinel(t, &t->sentinels[i], &m, connect_timeout_ms, command_timeout_ms, one,
+                         sizeof one) == 0) {
+            redisContext *c = redis_io_connect(&m, connect_timeout_ms, command_timeout_ms, one,
+                                               sizeof one);
+            if (c && is_master(c)) {
+                snprintf(guard_of(c)->master, sizeof guard_of(c)->master, "%s:%d", m.host, m.port);
+                return c;
+            }
+            if (c) {
+                snprintf(one, sizeof one, "%s:%d, named by Sentinel %s:%d, is not a master (a "
+                         "failover under way?)", m.host, m.port, t->sentinels[i].host,
+                         t->sentinels[i].port);
+                redis_io_free(c);
+            }
+        }
+        if (o < sizeof why)
+            o += (size_t)snprintf(why + o, sizeof why - o, "%s%s", o ? "; " : "", one);
+    }
+    char where[600];
+    redis_target_display(t, where, sizeof where);
+    snprintf(err, errlen, "no master for %s: %s", where, why[0] ? why : "stopped");
+    return NULL;
+}
+
+void redis_io_master(redisContext *c, char *buf, size_t len)
+{
+    struct reply_guard *g = guard_of(c);
+    str_copy(buf, g ? g->master : "", len);
+}
+
 redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout_ms,
                                int command_timeout_ms, char *err, size_t errlen)
 {
+    if (t->sentinel)
+        return connect_sentinel(t, connect_timeout_ms, command_timeout_ms, err, errlen);
     char where[600];
     redis_target_display(t, where, sizeof where);
     char why[160] = "";

@@ -38,11 +38,15 @@ struct reply_caps {
 
 extern const struct reply_caps redis_io_default_caps;
 
-/* Connects (TCP or unix socket) without blocking: the connect is polled beside the stop under
+/* Connects (TCP or unix socket; over TLS for rediss://; for redis-sentinel://, to the master
+ * the first Sentinel that answers names, checked with ROLE) without blocking: the connect is polled beside the stop under
  * connect_timeout_ms; then AUTH, SELECT and CLIENT SETNAME, each bounded by command_timeout_ms.
  * Returns a ready non-blocking context, or NULL with a one-line reason (never the password). */
 redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout_ms,
                                int command_timeout_ms, char *err, size_t errlen);
+
+/* With a redis-sentinel:// target, the master connected ("host:port"), into buf; "" else. */
+void redis_io_master(redisContext *c, char *buf, size_t len);
 
 /* Sends what is buffered and reads one reply, waiting at most the context's command timeout for
  * it (the whole reply, not each read: a server that drips bytes is cut off too). REDIS_OK with

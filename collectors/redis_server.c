@@ -35,6 +35,7 @@ struct server_collector {
 
     /* memory across samples and reconnects */
     char last_run_id[48];
+    char master[300];             /* redis-sentinel://: the master this session reads */
     long long last_uptime_s;
     long long slowlog_last_id;      /* highest id counted; -1 when none */
     bool slowlog_baseline;          /* the first SLOWLOG was read: older entries are not new */
@@ -351,6 +352,15 @@ static int tick(struct server_collector *c, char *err, size_t errlen)
                                  c->cfg.command_timeout_ms, err, errlen);
         if (!c->ctx)
             return -1;
+        char master[sizeof c->master];
+        redis_io_master(c->ctx, master, sizeof master);
+        if (strcmp(master, c->master) != 0) {
+            /* the Sentinels name another master (a failover): another server, not a restart
+             * of this one */
+            c->last_run_id[0] = '\0';
+            c->last_uptime_s = 0;
+            str_copy(c->master, master, sizeof c->master);
+        }
     }
     time_pings(c, s);
     if (!c->ctx || s->pings == 0)

@@ -334,6 +334,7 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
                              c->cfg.command_timeout_ms, err, errlen);
     if (!c->ctx)
         return -1;
+    redis_io_master(c->ctx, c->master, sizeof c->master);
     /* A new session: the old cursor means nothing now (the server may have restarted). */
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass++;
@@ -643,6 +644,7 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     r->retry_in_ms = retry_in_ms;
     str_copy(r->version, c->version, sizeof r->version);
     str_copy(r->role, c->role, sizeof r->role);
+    str_copy(r->master, c->master, sizeof r->master);
     r->server_time_ms = c->server_ms;
     r->sampled_mono_ms = mono_ms();
     if (state == CONN_UP)

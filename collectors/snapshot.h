@@ -133,6 +133,8 @@ struct redis_snapshot {
     int64_t retry_in_ms;           /* when down: delay before the next attempt */
     char version[32];              /* redis_version, "" until known */
     char role[16];                 /* "master", "slave", "" until known */
+    char master[300];              /* redis-sentinel://: the master last connected (host:port),
+                                    * as a Sentinel named it; "" otherwise */
     int64_t server_time_ms;        /* Redis TIME at the start of the sample; 0 when unknown */
     int64_t sampled_mono_ms;       /* monotonic ms when this snapshot was completed */
     int64_t last_ok_mono_ms;       /* monotonic ms of the last successful sample; 0 never */

@@ -63,6 +63,7 @@ struct streams_collector {
     char url[512];
     char version[32];
     char role[16];
+    char master[300];             /* redis-sentinel://: the master connected, host:port */
 
     char cursor[32];
     uint64_t pass;

@@ -88,18 +88,22 @@ static void draw_header(struct app *app, const struct surface *scr)
         snprintf(line, sizeof line, " queuetop  %s  connecting...", url);
     } else {
         const char *state = r->state == CONN_UP ? "up" : down ? "DOWN" : "connecting";
-        const char *unverified = r->tls_unverified ? " TLS NOT VERIFIED" : "";
+        /* with Sentinels, the master they named: the URL lists them, and is long */
+        const char *shown = r->master[0] ? r->master : r->url;
+        char unverified[64];
+        snprintf(unverified, sizeof unverified, "%s%s", r->master[0] ? " (Sentinel)" : "",
+                 r->tls_unverified ? " TLS NOT VERIFIED" : "");
         if (r->state == CONN_UP) {
             snprintf(age, sizeof age, "%.1fs", (double)(mono_ms() - r->sampled_mono_ms) / 1000.0);
             char cost[96] = "";
             redis_cost_text(&r->cost, r->stream_count, cost, sizeof cost);
             snprintf(line, sizeof line, " queuetop  %s%s  %s%s%s%s  [%s]  sampled %s ago%s%s",
-                     r->url, unverified, r->version[0] ? "redis " : "", r->version,
+                     shown, unverified, r->version[0] ? "redis " : "", r->version,
                      r->role[0] ? " " : "", r->role, state, age, cost[0] ? "  " : "", cost);
         } else {
             if (r->last_ok_mono_ms)
                 fmt_duration_ms(mono_ms() - r->last_ok_mono_ms, age, sizeof age);
-            snprintf(line, sizeof line, " queuetop  %s%s  [%s]  %s%s%s", r->url, unverified, state,
+            snprintf(line, sizeof line, " queuetop  %s%s  [%s]  %s%s%s", shown, unverified, state,
                      r->last_ok_mono_ms ? "data shown is " : "no data yet",
                      r->last_ok_mono_ms ? age : "", r->last_ok_mono_ms ? " old" : "");
         }

@@ -312,6 +312,8 @@ json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_
 {
     json_t *redis = json_object();
     json_object_set_new(redis, "url", text_or_null(r->url));
+    /* with redis-sentinel://, the master the Sentinels named */
+    json_object_set_new(redis, "master", r->master[0] ? json_string(r->master) : json_null());
     /* "verified", "not verified" (--insecure), or null without TLS */
     json_object_set_new(redis, "tls", r->tls ? json_string(r->tls_unverified ? "not verified"
                                                                             : "verified")

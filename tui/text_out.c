@@ -11,8 +11,8 @@
 
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out)
 {
-    fprintf(out, "%s%s  redis %s %s  %zu stream%s\n", r->url,
-            r->tls_unverified ? " (TLS not verified)" : "", r->version[0] ? r->version : "?",
+    fprintf(out, "%s%s%s%s  redis %s %s  %zu stream%s\n", r->url, r->master[0] ? " -> " : "",
+            r->master, r->tls_unverified ? " (TLS not verified)" : "", r->version[0] ? r->version : "?",
             r->role[0] ? r->role : "?", r->stream_count, r->stream_count == 1 ? "" : "s");
     fprintf(out, "%-32s %9s %8s %4s %9s %9s %9s %5s\n", "STREAM", "LENGTH", "IN/s", "GRPS",
             "MAX LAG", "PENDING", "OLDEST", "CONS");

@@ -111,7 +111,7 @@ static int ssl_options(const struct pg_server *p, char *opts, size_t len)
 
 int pg_server_resume(struct pg_server *p)
 {
-    char cmd[1536], ssl[700];
+    char cmd[3072], ssl[700];
     if (ssl_options(p, ssl, sizeof ssl) < 0)
         return -1;
     snprintf(cmd, sizeof cmd,

@@ -117,6 +117,36 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "rediss://"));
 }
 
+static void test_sentinel_url(void **state)
+{
+    (void)state;
+    char buf[600];
+    assert_int_equal(redis_url_parse("redis-sentinel://:pw@s1,s2:26380,[::1]:7/jobs%2Dmain/2", &t,
+                                     err, sizeof err), 0);
+    assert_true(t.sentinel);
+    assert_false(t.tls);
+    assert_int_equal(t.sentinel_count, 3);
+    assert_string_equal(t.sentinels[0].host, "s1");
+    assert_int_equal(t.sentinels[0].port, 26379);
+    assert_int_equal(t.sentinels[1].port, 26380);
+    assert_string_equal(t.sentinels[2].host, "::1");
+    assert_string_equal(t.master_name, "jobs-main");
+    assert_int_equal(t.db, 2);
+    assert_true(t.has_password);
+    redis_target_display(&t, buf, sizeof buf);
+    assert_string_equal(buf, "redis-sentinel://:***@s1:26379,s2:26380,[::1]:7/jobs-main/2");
+    assert_int_equal(redis_url_parse("rediss-sentinel://s1/m", &t, err, sizeof err), 0);
+    assert_true(t.tls);
+    const char *bad[] = { "redis-sentinel://s1", "redis-sentinel://s1/", "redis-sentinel://,s1/m",
+                          "redis-sentinel://s1:0/m", "redis-sentinel://s1/m/x",
+                          "redis-sentinel://a,b,c,d,e,f,g,h,i/m" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        assert_int_equal(redis_url_parse(bad[i], &t, err, sizeof err), -1);
+        assert_true(strlen(err) > 5);
+    }
+}
+
 static void test_tls_url(void **state)
 {
     (void)state;
@@ -151,6 +181,7 @@ int main(void)
         cmocka_unit_test_setup(test_defaults, setup),
         cmocka_unit_test_setup(test_full_form, setup),
         cmocka_unit_test_setup(test_tls_url, setup),
+        cmocka_unit_test_setup(test_sentinel_url, setup),
         cmocka_unit_test_setup(test_password_only, setup),
         cmocka_unit_test_setup(test_ipv6, setup),
         cmocka_unit_test_setup(test_unix, setup),
