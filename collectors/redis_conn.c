@@ -181,6 +181,10 @@ static int parse_sentinel(const char *p, struct redis_target *t, char *err, size
         a->port = one.port;
         p = comma ? comma + 1 : slash;
     }
+    if (t->sentinel_count == 0) {
+        snprintf(err, errlen, "bad Sentinel URL: no Sentinel address before the master's name");
+        return -1;
+    }
     const char *name = slash + 1, *db = strchr(name, '/');
     size_t nlen = db ? (size_t)(db - name) : strlen(name);
     if (nlen == 0 || url_decode(name, nlen, t->master_name, sizeof t->master_name) < 0) {

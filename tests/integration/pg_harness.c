@@ -17,7 +17,7 @@ static const char *bindir(void)
 /* Runs a shell command as the server's user (postgres when we are root). */
 static int as_pg_user(const char *cmd)
 {
-    char full[2048];
+    char full[3200];
     if (geteuid() == 0)
         snprintf(full, sizeof full, "runuser -u postgres -- sh -c '%s'", cmd);
     else

@@ -139,7 +139,7 @@ static void test_sentinel_url(void **state)
     assert_true(t.tls);
     const char *bad[] = { "redis-sentinel://s1", "redis-sentinel://s1/", "redis-sentinel://,s1/m",
                           "redis-sentinel://s1:0/m", "redis-sentinel://s1/m/x",
-                          "redis-sentinel://a,b,c,d,e,f,g,h,i/m" };
+                          "redis-sentinel://a,b,c,d,e,f,g,h,i/m", "redis-sentinel:///m" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         assert_int_equal(redis_url_parse(bad[i], &t, err, sizeof err), -1);
