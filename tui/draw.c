@@ -85,13 +85,17 @@ int draw_width(const struct surface *s, const char *text)
     return sanitize_for_cell(text, strlen(text), buf, sizeof buf, CELL_MAX, s->utf8);
 }
 
-void draw_fill(const struct surface *s, int y, int x, int n, int role)
+/* n cells from (y, x) clipped to the surface: how many remain (0: nothing to draw). */
+static int span(const struct surface *s, int y, int x, int n)
 {
     if (x < 0 || !row_ok(s, y))
-        return;
-    if (n > s->width - x)
-        n = s->width - x;
-    if (n <= 0)
+        return 0;
+    return n > s->width - x ? s->width - x : n;
+}
+
+void draw_fill(const struct surface *s, int y, int x, int n, int role)
+{
+    if ((n = span(s, y, x, n)) <= 0)
         return;
     WINDOW *w = s->win;
     wattrset(w, theme_attr((enum role)role));
@@ -106,11 +110,7 @@ void draw_bar(const struct surface *s, int y, int role)
 
 void draw_repeat(const struct surface *s, int y, int x, int n, int role, const char *glyph)
 {
-    if (x < 0 || !row_ok(s, y))
-        return;
-    if (n > s->width - x)
-        n = s->width - x;
-    if (n <= 0)
+    if ((n = span(s, y, x, n)) <= 0)
         return;
     char cell[16];
     /* one cell: a glyph from the caller, but sanitized all the same */
