@@ -726,11 +726,8 @@ static int ask_sentinel(const struct redis_target *t, const struct redis_sentine
                r->element[1]->type == REDIS_REPLY_STRING && r->element[0]->len > 0 &&
                r->element[0]->len < sizeof out->host) {
         long long port = 0;
-        char pbuf[16];
-        str_copy(pbuf, r->element[1]->str, sizeof pbuf);
-        char *end = NULL;
-        port = strtoll(pbuf, &end, 10);
-        if (end && !*end && port > 0 && port < 65536) {
+        if (parse_ll(r->element[1]->str, r->element[1]->len, &port) == 0 && port > 0 &&
+            port < 65536) {
             *out = *t;
             out->sentinel = false;
             out->unix_socket = false;
