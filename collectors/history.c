@@ -180,10 +180,28 @@ void history_done(struct history *h)
     memset(h, 0, sizeof *h);
 }
 
-const struct stream_history *history_find(const struct history *h, const struct bytes *key)
+/* (key, node) order, as merged snapshots keep their streams */
+static int entry_cmp(const struct bytes *key, uint16_t node, const struct stream_history *sh)
 {
-    return bytes_bsearch(h->streams, h->count, sizeof *h->streams,
-                         offsetof(struct stream_history, key), key);
+    int c = bytes_cmp(key, &sh->key);
+    return c ? c : (node > sh->node) - (node < sh->node);
+}
+
+const struct stream_history *history_find(const struct history *h, const struct bytes *key,
+                                          uint16_t node)
+{
+    size_t lo = 0, hi = h->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = entry_cmp(key, node, &h->streams[mid]);
+        if (c == 0)
+            return &h->streams[mid];
+        if (c > 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 static int rates_name_cmp(const void *pa, const void *pb)
@@ -207,6 +225,7 @@ static void fresh_entry(struct stream_history *sh, const struct stream_info *s)
 {
     memset(sh, 0, sizeof *sh);
     bytes_set(&sh->key, s->key.ptr, s->key.len);
+    sh->node = s->node;
     sh->produced_per_sec = NAN;
     sh->entries_added = QT_UNKNOWN;
     sh->length = QT_UNKNOWN;
@@ -278,7 +297,7 @@ void history_update(struct history *h, const struct redis_snapshot *snap)
             struct stream_history *sh = &h->streams[k];
             if (sh->rec == snap->streams[k])
                 continue;   /* most streams, most ticks: not even their keys are looked at */
-            if (bytes_cmp(&sh->key, &snap->streams[k]->key) != 0)
+            if (entry_cmp(&snap->streams[k]->key, snap->streams[k]->node, sh) != 0)
                 break;      /* streams came or went: merge (what was updated stays updated) */
             update_entry(sh, snap->streams[k]);
         }
@@ -292,9 +311,9 @@ void history_update(struct history *h, const struct redis_snapshot *snap)
     size_t i = 0, j = 0;
     for (; i < snap->stream_count; i++) {
         const struct stream_info *s = snap->streams[i];
-        while (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) < 0)
+        while (j < h->count && entry_cmp(&s->key, s->node, &h->streams[j]) > 0)
             stream_history_free(&h->streams[j++]);
-        if (j < h->count && bytes_cmp(&h->streams[j].key, &s->key) == 0) {
+        if (j < h->count && entry_cmp(&s->key, s->node, &h->streams[j]) == 0) {
             out[i] = h->streams[j++];
         } else {
             fresh_entry(&out[i], s);

@@ -47,6 +47,7 @@ struct group_rates {
 
 struct stream_history {
     struct bytes key;
+    uint16_t node;                   /* with key, as the snapshot orders its streams */
     const struct stream_info *rec;   /* the record last taken in, referenced: the same record
                                       * in the next snapshot means nothing changed */
     int64_t sampled_mono_ms;     /* of the last sample taken into account */
@@ -91,7 +92,8 @@ void history_update(struct history *h, const struct redis_snapshot *snap);
 /* Takes a new server-health snapshot into account (only successful samples count). */
 void history_update_server(struct history *h, const struct server_snapshot *snap);
 
-const struct stream_history *history_find(const struct history *h, const struct bytes *key);
+const struct stream_history *history_find(const struct history *h, const struct bytes *key,
+                                          uint16_t node);
 const struct group_rates *history_group(const struct stream_history *sh, const struct bytes *name);
 
 /* (after - before) / dt; NAN when either is unknown, dt <= 0, or the counter went backwards

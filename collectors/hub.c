@@ -33,7 +33,11 @@ void hub_done(struct hub *hub)
     for (int i = 0; i < HUB_KINDS; i++) {
         snapshot_free(hub->latest[i]);
         hub->latest[i] = NULL;
+        snapshot_free(hub->merged[i]);
+        for (size_t k = 0; k < REDIS_NODES_MAX; k++)
+            snapshot_free(hub->per_node[i][k]);
     }
+    free(hub->node_info);
     free(hub->focus);
     close(hub->wake_pipe[0]);
     close(hub->wake_pipe[1]);
@@ -41,12 +45,50 @@ void hub_done(struct hub *hub)
     pthread_mutex_destroy(&hub->lock);
 }
 
+static bool per_node_kind(const struct hub *hub, enum snapshot_kind kind)
+{
+    return hub->nodes > 0 && kind != SNAPSHOT_PG;
+}
+
+void hub_set_nodes(struct hub *hub, const struct node_status *info, size_t n)
+{
+    struct node_status *copy = xcalloc(n ? n : 1, sizeof *copy);
+    memcpy(copy, info, n * sizeof *copy);
+    pthread_mutex_lock(&hub->lock);
+    free(hub->node_info);
+    hub->node_info = copy;
+    hub->nodes = n;
+    for (int k = 0; k < HUB_KINDS; k++)
+        hub->gen[k]++;   /* the merged snapshots carry the table: made again */
+    pthread_mutex_unlock(&hub->lock);
+    ssize_t w = write(hub->wake_pipe[1], "n", 1);
+    (void)w;
+}
+
+struct node_status *hub_get_nodes(struct hub *hub, size_t *n)
+{
+    pthread_mutex_lock(&hub->lock);
+    *n = hub->nodes;
+    struct node_status *copy = NULL;
+    if (hub->nodes) {
+        copy = xcalloc(hub->nodes, sizeof *copy);
+        memcpy(copy, hub->node_info, hub->nodes * sizeof *copy);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    return copy;
+}
+
 void hub_publish(struct hub *hub, struct snapshot *snap)
 {
     struct snapshot *old;
     pthread_mutex_lock(&hub->lock);
-    old = hub->latest[snap->kind];
-    hub->latest[snap->kind] = snap;
+    struct snapshot **slot = &hub->latest[snap->kind];
+    if (per_node_kind(hub, snap->kind) && snap->node < REDIS_NODES_MAX) {
+        slot = &hub->per_node[snap->kind][snap->node];
+        hub->gen[snap->kind]++;
+    }
+    old = *slot;
+    *slot = snap;
     if (old && --old->refcount > 0)
         old = NULL;
     pthread_mutex_unlock(&hub->lock);
@@ -55,10 +97,79 @@ void hub_publish(struct hub *hub, struct snapshot *snap)
     (void)w;
 }
 
+struct snapshot *hub_acquire_node(struct hub *hub, enum snapshot_kind kind, size_t node)
+{
+    pthread_mutex_lock(&hub->lock);
+    struct snapshot *s = !per_node_kind(hub, kind) ? (node == 0 ? hub->latest[kind] : NULL)
+                         : node < REDIS_NODES_MAX ? hub->per_node[kind][node] : NULL;
+    if (s)
+        s->refcount++;
+    pthread_mutex_unlock(&hub->lock);
+    return s;
+}
+
+/* The merged snapshot of a Redis kind: the cached one while no part changed, else made anew
+ * outside the lock (the parts are held meanwhile) and cached unless a newer part came. */
+static struct snapshot *acquire_merged(struct hub *hub, enum snapshot_kind kind)
+{
+    struct snapshot *parts[REDIS_NODES_MAX];
+    pthread_mutex_lock(&hub->lock);
+    if (hub->merged[kind] && hub->merged_gen[kind] == hub->gen[kind]) {
+        struct snapshot *m = hub->merged[kind];
+        m->refcount++;
+        pthread_mutex_unlock(&hub->lock);
+        return m;
+    }
+    uint64_t gen = hub->gen[kind];
+    size_t n = hub->nodes;
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        parts[i] = hub->per_node[kind][i];
+        if (parts[i]) {
+            parts[i]->refcount++;
+            any = true;
+        }
+    }
+    struct node_status *info = NULL;
+    if (kind == SNAPSHOT_REDIS) {
+        info = xcalloc(n, sizeof *info);
+        memcpy(info, hub->node_info, n * sizeof *info);
+    }
+    pthread_mutex_unlock(&hub->lock);
+    if (!any) {
+        free(info);
+        return NULL;
+    }
+    struct snapshot *m = kind == SNAPSHOT_REDIS ? nodes_merge_redis(parts, info, n)
+                                                : nodes_merge_keys(parts, n);
+    free(info);
+    for (size_t i = 0; i < n; i++)
+        hub_release(hub, parts[i]);
+    struct snapshot *old = NULL;
+    pthread_mutex_lock(&hub->lock);
+    if (hub->gen[kind] == gen) {
+        old = hub->merged[kind];
+        if (old && --old->refcount > 0)
+            old = NULL;
+        hub->merged[kind] = m;
+        hub->merged_gen[kind] = gen;
+        m->refcount++;   /* the cache's */
+    }
+    pthread_mutex_unlock(&hub->lock);
+    snapshot_free(old);
+    return m;
+}
+
 struct snapshot *hub_acquire(struct hub *hub, enum snapshot_kind kind)
 {
     pthread_mutex_lock(&hub->lock);
-    struct snapshot *s = hub->latest[kind];
+    bool nodes = per_node_kind(hub, kind);
+    if (nodes && kind != SNAPSHOT_SERVER) {
+        pthread_mutex_unlock(&hub->lock);
+        return acquire_merged(hub, kind);
+    }
+    /* one server: its own; several: node 0's server health (hub_acquire_node for others) */
+    struct snapshot *s = nodes ? hub->per_node[kind][0] : hub->latest[kind];
     if (s)
         s->refcount++;
     pthread_mutex_unlock(&hub->lock);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nodes.h"
 #include "snapshot.h"
 #include "workflow.h"
 
@@ -28,12 +29,30 @@ struct hub {
     char workflow_id[QT_WF_ID_MAX];   /* the execution the UI opened; "" for none */
     char find_text[QT_WF_ID_MAX];     /* the UI's last search; "" for none */
     uint64_t find_gen;                /* bumped by every hub_set_find, same text or not */
+
+    /* several Redis nodes (hub_set_nodes): each node's newest snapshot per kind, and the
+     * merged one hub_acquire hands out (made again once a part changed) */
+    size_t nodes;                     /* 0: one server, latest[] as is */
+    struct node_status *node_info;    /* nodes entries: names, URLs, a cluster's figures */
+    struct snapshot *per_node[HUB_KINDS][REDIS_NODES_MAX];
+    uint64_t gen[HUB_KINDS];          /* bumped by every publish of that kind */
+    struct snapshot *merged[HUB_KINDS];
+    uint64_t merged_gen[HUB_KINDS];
 };
 
 /* Returns 0, or -1 when the pipe cannot be made (errno set). */
 int hub_init(struct hub *hub);
 /* Frees the latest snapshots. No collector may still run. */
 void hub_done(struct hub *hub);
+
+/* From now on, the Redis kinds are published per node (snap->node < n) and acquired merged
+ * (nodes_merge_*; the server kind: node 0's, hub_acquire_node for the others). info is
+ * copied; call again when it changes (a cluster's topology). */
+void hub_set_nodes(struct hub *hub, const struct node_status *info, size_t n);
+/* A copy of the node table (n entries; caller frees), NULL when there is none. */
+struct node_status *hub_get_nodes(struct hub *hub, size_t *n);
+/* Node node's own newest snapshot of that kind (not merged), or NULL. */
+struct snapshot *hub_acquire_node(struct hub *hub, enum snapshot_kind kind, size_t node);
 
 /* Takes ownership of snap (refcount 1), replaces the previous one of its kind. */
 void hub_publish(struct hub *hub, struct snapshot *snap);

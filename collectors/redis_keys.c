@@ -488,6 +488,7 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
                               int64_t retry_in_ms)
 {
     struct snapshot *snap = snapshot_new(SNAPSHOT_KEYS);
+    snap->node = c->cfg.node;
     struct keys_snapshot *k = &snap->keys;
     str_copy(k->url, c->url, sizeof k->url);
     k->state = state;
@@ -512,6 +513,7 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
         const struct qdef *q = &c->queues.v[i];
         struct queue_info *o = &k->queues[i];
         *o = c->readings[i];
+        o->node = c->cfg.node;
         o->kept = q->pn ? QUEUE_KEEPS_OLDEST : 0;
         for (size_t j = 0; j < q->mn; j++)
             o->kept |= 1u << q->m[j].metric;   /* M_DEPTH ... M_FAILED_TOTAL, in that order */
@@ -534,6 +536,7 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
         if (c->locks[i].ttl_ms == -2 || c->locks[i].ttl_ms == TTL_NOT_READ)
             continue;   /* released since the pass found it, or its TTL is not known */
         struct lock_info *l = &k->locks[k->lock_count++];
+        l->node = c->cfg.node;
         bytes_set(&l->key, c->locks[i].key.ptr, c->locks[i].key.len);
         l->ttl_ms = c->locks[i].ttl_ms;
         size_t olen = c->locks[i].owner.len > OWNER_MAX ? OWNER_MAX : c->locks[i].owner.len;
@@ -546,6 +549,7 @@ static struct snapshot *build(struct keys_collector *c, enum conn_state state, c
     for (size_t i = 0; i < c->prefixes.n; i++) {
         const struct prefix_acc *a = &c->prefixes.v[i];
         struct prefix_info *p = &k->prefixes[i];
+        p->node = c->cfg.node;
         bytes_set(&p->prefix, a->prefix.ptr, a->prefix.len);
         p->keys = a->keys;
         p->no_ttl = a->no_ttl;

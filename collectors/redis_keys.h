@@ -13,6 +13,7 @@
 #define QT_REDIS_KEYS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cost.h"
 #include "hub.h"
@@ -26,6 +27,7 @@ struct layout_file;   /* below */
 
 struct keys_config {
     struct redis_target target;
+    uint16_t node;            /* stamped on what it reads (snapshot.h); 0 with one server */
     int interval_ms;              /* 1000 */
     int keys_per_tick;            /* SCAN budget per tick, 5000 */
     int memory_samples_per_prefix;/* MEMORY USAGE per prefix per pass, 16 */

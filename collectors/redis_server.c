@@ -174,6 +174,7 @@ static void parse_info(struct server_snapshot *s, const char *info)
     s->connected_clients = info_ll(info, "connected_clients");
     s->blocked_clients = info_ll(info, "blocked_clients");
     s->loading = info_ll(info, "loading");
+    s->cluster_enabled = info_ll(info, "cluster_enabled") == 1;
     s->aof_enabled = info_ll(info, "aof_enabled") == 1;
     s->aof_rewrite_in_progress = info_ll(info, "aof_rewrite_in_progress") == 1;
     s->rdb_bgsave_in_progress = info_ll(info, "rdb_bgsave_in_progress") == 1;
@@ -464,6 +465,7 @@ static struct snapshot *build_snapshot(struct server_collector *c, enum conn_sta
                                        const char *error, int64_t retry_in_ms)
 {
     struct snapshot *snap = snapshot_new(SNAPSHOT_SERVER);
+    snap->node = c->cfg.node;
     struct server_snapshot *s = &snap->server;
     *s = c->cur;   /* then deep-copy the owned bytes */
     for (size_t i = 0; i < c->cur.slowlog_count; i++) {
@@ -473,6 +475,7 @@ static struct snapshot *build_snapshot(struct server_collector *c, enum conn_sta
                   c->cur.slowlog[i].client.len);
     }
     str_copy(s->url, c->url, sizeof s->url);
+    s->node = c->cfg.node;
     s->state = state;
     str_copy(s->error, error ? error : "", sizeof s->error);
     s->retry_in_ms = retry_in_ms;

@@ -12,6 +12,7 @@
 
 struct server_config {
     struct redis_target target;
+    uint16_t node;            /* stamped on what it reads (snapshot.h); 0 with one server */
     int interval_ms;          /* 1000 */
     int pings;                /* timed PINGs per tick, 3 */
     int connect_timeout_ms;   /* 2000 */

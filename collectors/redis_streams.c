@@ -212,6 +212,7 @@ static void merge_fresh(struct streams_collector *c)
         if (c->probe_next >= lo && c->probe_next < i)
             c->probe_next += f;
         tracked_init(&c->items[lo + f - 1], *key, c->pass);
+        c->items[lo + f - 1].info->node = c->cfg.node;
         i = lo;
     }
     c->count += k;
@@ -635,6 +636,7 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
                                        const char *error, int64_t retry_in_ms)
 {
     struct snapshot *snap = snapshot_new(SNAPSHOT_REDIS);
+    snap->node = c->cfg.node;
     struct redis_snapshot *r = &snap->redis;
     str_copy(r->url, c->url, sizeof r->url);
     r->tls = c->cfg.target.tls;

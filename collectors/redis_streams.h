@@ -8,6 +8,7 @@
 #define QT_REDIS_STREAMS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "cost.h"
 #include "hub.h"
@@ -17,6 +18,7 @@
 
 struct streams_config {
     struct redis_target target;
+    uint16_t node;            /* stamped on what it reads (snapshot.h); 0 with one server */
     char match[512];          /* SCAN MATCH glob, default "*" */
     int interval_ms;          /* time between ticks, default 1000 */
     int budget_ms;            /* wall time per tick before the rest waits a tick, 250 */

@@ -208,6 +208,7 @@ void snapshot_free(struct snapshot *snap)
         for (size_t i = 0; i < r->lost_count; i++)
             bytes_free(&r->lost[i].key);
         free(r->lost);
+        free(r->nodes);
     } else if (snap->kind == SNAPSHOT_SERVER) {
         struct server_snapshot *sv = &snap->server;
         for (size_t i = 0; i < sv->slowlog_count; i++) {
@@ -264,13 +265,22 @@ const void *bytes_bsearch_ptr(const void *base, size_t count, size_t stride, siz
 }
 
 const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
-                                              size_t key_len)
+                                              size_t key_len, uint16_t node)
 {
     struct bytes k = { (char *)key, key_len };
     const struct stream_info *const *at =
         bytes_bsearch_ptr(r->streams, r->stream_count, sizeof *r->streams, 0,
                           offsetof(struct stream_info, key), &k);
-    return at ? *at : NULL;
+    if (!at)
+        return NULL;
+    /* several nodes may hold the same key: they sit side by side, in node order */
+    const struct stream_info *const *end = r->streams + r->stream_count;
+    while (at > r->streams && bytes_cmp(&at[-1]->key, &k) == 0)
+        at--;
+    for (; at < end && bytes_cmp(&(*at)->key, &k) == 0; at++)
+        if ((*at)->node == node)
+            return *at;
+    return NULL;
 }
 
 void keys_snapshot_free(struct keys_snapshot *k)

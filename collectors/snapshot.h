@@ -66,6 +66,8 @@ struct group_info {
 
 struct stream_info {
     struct bytes key;
+    uint16_t node;                        /* the node it lives on (index into the merged
+                                           * snapshot's nodes[]); 0 with one server */
     long long length;                     /* XLEN */
     long long entries_added;              /* all-time XADD count; QT_UNKNOWN before 7.0. Without
                                            * XINFO STREAM: from a group's entries-read + lag */
@@ -124,6 +126,42 @@ struct redis_cost {
     bool shared_walk;              /* streams found by the keys collector's walk, not ours */
 };
 
+/* ---- several servers, or a Redis Cluster's primaries (collectors/nodes.c) -------------- */
+
+#define REDIS_NODES_MAX 64
+#define NODE_REPLICAS_MAX 8
+
+struct node_replica {
+    char addr[300];                /* host:port, as the cluster announces it */
+    char health[16];               /* CLUSTER SHARDS: online, failed, loading; "" unknown */
+    long long offset;              /* its replication offset; QT_UNKNOWN */
+    long long lag_bytes;           /* the primary's offset minus its own; QT_UNKNOWN */
+};
+
+/* One node of a merged snapshot: a server given with -r, or a primary of a cluster. */
+struct node_status {
+    char name[300];                /* NAME of NAME=URL, else host:port */
+    char url[512];                 /* without the password */
+    enum conn_state state;         /* of its streams collector */
+    char error[256];
+    int64_t retry_in_ms;
+    int64_t sampled_mono_ms;       /* its newest streams sample; 0 none */
+    int64_t last_ok_mono_ms;
+    char role[16];
+    size_t stream_count;
+    uint64_t sample_seq;
+    /* a cluster's primary: from CLUSTER SHARDS (or CLUSTER SLOTS) */
+    bool cluster;
+    char slots[64];                /* "0-5460", "0-100,200-300", cut with "..." */
+    long long slot_count;
+    char health[16];               /* "" unknown */
+    long long offset;              /* replication offset; QT_UNKNOWN */
+    struct node_replica replicas[NODE_REPLICAS_MAX];
+    size_t replica_count;
+    bool left;                     /* the cluster no longer has it as a primary */
+    int64_t topology_mono_ms;      /* when the cluster map was last read; 0 never */
+};
+
 struct redis_snapshot {
     char url[512];                 /* the target with the password removed */
     bool tls;                      /* rediss:// */
@@ -157,6 +195,10 @@ struct redis_snapshot {
     bool lost_known;               /* the first full pass after a restart has finished */
     char denied_error[200];        /* the first such refusal, "" when none */
     struct redis_cost cost;
+    /* several nodes (nodes_merge_redis): one entry each, streams[i]->node indexes it; NULL
+     * and 0 with one server */
+    struct node_status *nodes;
+    size_t node_count;
 };
 
 /* ---- server health (collectors/redis_server.c) ------------------------------------------ */
@@ -194,6 +236,7 @@ struct unavailable {
 };
 
 struct server_snapshot {
+    uint16_t node;                 /* as stream_info.node */
     char url[512];
     enum conn_state state;
     char error[256];
@@ -228,6 +271,7 @@ struct server_snapshot {
     char save_config[64];             /* CONFIG save ("" = RDB snapshots off); see config_known */
     bool config_known;                /* CONFIG GET answered */
     long long loading;                /* 1 while loading the dataset at start */
+    bool cluster_enabled;             /* a Redis Cluster node (INFO cluster_enabled:1) */
 
     /* replication */
     long long connected_replicas;
@@ -319,6 +363,7 @@ enum {
 /* One queue, whatever its shape: a layout's keys read with O(1)/O(log n) commands. Figures the
  * layout does not keep are QT_UNKNOWN (null in JSON), never 0. */
 struct queue_info {
+    uint16_t node;                 /* as stream_info.node */
     struct bytes name;             /* the queue's name inside its layout ("default", "emails") */
     char layout[32];               /* bullmq, bull, sidekiq, celery, rq, asynq, conductor,
                                     * list, zset, or a --layouts file's name */
@@ -350,12 +395,16 @@ struct queue_info {
 };
 
 struct lock_info {
+    uint16_t node;
     struct bytes key;
     long long ttl_ms;              /* -1: no expiry (critical) */
     struct bytes owner;            /* the value, cut to 64 bytes; untrusted */
 };
 
+#define NODE_ALL UINT16_MAX         /* a figure of every node together */
+
 struct prefix_info {
+    uint16_t node;                 /* NODE_ALL once merged: summed over the nodes */
     struct bytes prefix;           /* the key's first `:`-separated segment, with the colon */
     long long keys;                /* keys seen with it in the last complete SCAN pass */
     long long no_ttl;              /* of those, how many had no expiry */
@@ -398,6 +447,7 @@ enum snapshot_kind { SNAPSHOT_REDIS = 0, SNAPSHOT_SERVER = 1, SNAPSHOT_PG = 2,
 struct snapshot {
     enum snapshot_kind kind;
     int refcount;                  /* touched only under the hub's lock */
+    uint16_t node;                 /* the node whose collector made it (hub_publish) */
     union {
         struct redis_snapshot redis;   /* kind == SNAPSHOT_REDIS */
         struct server_snapshot server; /* kind == SNAPSHOT_SERVER */
@@ -447,8 +497,8 @@ const void *bytes_bsearch(const void *base, size_t count, size_t stride, size_t 
 const void *bytes_bsearch_ptr(const void *base, size_t count, size_t stride, size_t ptr_offset,
                               size_t key_offset, const struct bytes *key);
 
-/* Binary search in a snapshot's sorted stream array; NULL when absent. */
+/* Binary search in a snapshot's sorted stream array for key on node; NULL when absent. */
 const struct stream_info *redis_snapshot_find(const struct redis_snapshot *r, const char *key,
-                                              size_t key_len);
+                                              size_t key_len, uint16_t node);
 
 #endif

@@ -5,9 +5,9 @@
 set -eu
 
 # procps: ps and pgrep in the tests and the demo; locales: the sources localedef needs for the
-# comma-decimal locale test
+# comma-decimal locale test; python3: the JSON checks of the cluster test
 PKGS="gcc make pkg-config libhiredis-dev libpq-dev libjansson-dev libncurses-dev libssl-dev libcmocka-dev openssl
-redis-server redis-tools tmux clang libclang-rt-14-dev postgresql procps locales"
+redis-server redis-tools tmux clang libclang-rt-14-dev postgresql procps locales python3"
 if [ "${1:-}" = bench ]; then
     PKGS="$PKGS prometheus-redis-exporter"
 fi

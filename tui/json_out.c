@@ -1,6 +1,8 @@
 /* json_out.c -- see json_out.h. */
 #include "json_out.h"
 
+#include "../collectors/nodes.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,10 +211,15 @@ static void write_group(struct jw *w, const struct group_info *g, const struct g
     jw_end(w, '}');
 }
 
-static void write_stream(struct jw *w, const struct stream_info *s, const struct stream_history *sh)
+static void write_stream(struct jw *w, const struct stream_info *s, const struct stream_history *sh,
+                         const char *node)
 {
     jw_object(w);
     jw_bytes(w, "key", &s->key);
+    if (node) {
+        struct bytes nb = { (char *)node, strlen(node) };
+        jw_bytes(w, "node", &nb);
+    }
     jw_key(w, "read");
     jw_bool(w, s->sampled_mono_ms != 0);
     jw_key(w, "length");
@@ -261,7 +268,8 @@ static void write_streams(struct jw *w, const struct json_streams *st)
     for (size_t i = 0; i < r->stream_count; i++) {
         const struct stream_info *s = r->streams[i];
         jw_item(w);
-        write_stream(w, s, st->history ? history_find(st->history, &s->key) : NULL);
+        write_stream(w, s, st->history ? history_find(st->history, &s->key, s->node) : NULL,
+                     r->node_count ? nodes_name(r, s->node) : NULL);
     }
     jw_end(w, ']');
 }
@@ -308,6 +316,44 @@ static json_t *cost_json(const struct redis_cost *c, size_t streams)
     return o;
 }
 
+/* redis.nodes: one entry per server given, or per primary of a cluster */
+static json_t *nodes_json(const struct redis_snapshot *r)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < r->node_count; i++) {
+        const struct node_status *n = &r->nodes[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "name", text_or_null(n->name));
+        json_object_set_new(o, "url", text_or_null(n->url));
+        json_object_set_new(o, "ok", json_boolean(n->state == CONN_UP));
+        json_object_set_new(o, "state", json_string(n->left ? "left" : state_name(n->state)));
+        json_object_set_new(o, "error", text_or_null(n->error));
+        json_object_set_new(o, "role", text_or_null(n->role));
+        json_object_set_new(o, "streams", json_integer((json_int_t)n->stream_count));
+        json_object_set_new(o, "cluster", json_boolean(n->cluster));
+        if (n->cluster) {
+            json_object_set_new(o, "slots", text_or_null(n->slots));
+            json_object_set_new(o, "slot_count", json_integer(n->slot_count));
+            json_object_set_new(o, "health", text_or_null(n->health));
+            json_object_set_new(o, "replication_offset", ll_or_null(n->offset));
+            json_t *reps = json_array();
+            for (size_t k = 0; k < n->replica_count; k++) {
+                const struct node_replica *rp = &n->replicas[k];
+                json_t *e = json_object();
+                json_object_set_new(e, "addr", text_or_null(rp->addr));
+                json_object_set_new(e, "health", text_or_null(rp->health));
+                json_object_set_new(e, "offset", ll_or_null(rp->offset));
+                json_object_set_new(e, "lag_bytes", ll_or_null(rp->lag_bytes));
+                json_array_append_new(reps, e);
+            }
+            json_object_set_new(o, "replicas", reps);
+        }
+        json_object_set_new(o, "server", json_null());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_ms)
 {
     json_t *redis = json_object();
@@ -345,6 +391,9 @@ json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_
     bool never = !ok && r->last_ok_mono_ms == 0;
     json_object_set_new(redis, "streams", never ? json_null() : json_string(STREAMS_MARK));
 
+    if (r->node_count)
+        json_object_set_new(redis, "nodes", nodes_json(r));
+
     json_t *doc = json_object();
     json_object_set_new(doc, "redis", redis);
     return doc;
@@ -360,8 +409,8 @@ static json_t *bool_json(bool b)
     return json_boolean(b);
 }
 
-void json_add_server(json_t *doc, const struct server_snapshot *s, const struct history *history,
-                     const struct redis_snapshot *streams, const struct thresholds *t)
+static json_t *server_json(const struct server_snapshot *s, const struct history *history,
+                           const struct redis_snapshot *streams, const struct thresholds *t)
 {
     const struct server_history *h = history ? &history->server : NULL;
     json_t *o = json_object();
@@ -485,13 +534,37 @@ void json_add_server(json_t *doc, const struct server_snapshot *s, const struct 
         json_array_append_new(warn, json_string(line));
     }
     json_object_set_new(o, "warnings", warn);
+    return o;
+}
 
+void json_add_server(json_t *doc, const struct server_snapshot *s, const struct history *history,
+                     const struct redis_snapshot *streams, const struct thresholds *t)
+{
+    json_t *o = server_json(s, history, streams, t);
     json_t *redis = json_object_get(doc, "redis");
     if (!redis) {
         redis = json_object();
         json_object_set_new(doc, "redis", redis);
     }
     json_object_set_new(redis, "server", o);
+}
+
+void json_add_node_server(json_t *doc, const struct server_snapshot *s,
+                          const struct history *history, const struct redis_snapshot *streams,
+                          const struct thresholds *t)
+{
+    json_t *node = json_array_get(json_object_get(json_object_get(doc, "redis"), "nodes"), s->node);
+    if (node)
+        json_object_set_new(node, "server", server_json(s, history, streams, t));
+}
+
+/* The "node" of a queue, lock or prefix: its node's name from redis.nodes (none with one
+ * server). */
+static void set_node(json_t *o, json_t *nodes, uint16_t node)
+{
+    json_t *n = json_array_get(nodes, node);
+    if (n)
+        json_object_set(o, "node", json_object_get(n, "name"));
 }
 
 /* A string that may be empty: "" becomes null (Conductor leaves unset fields out). */
@@ -705,6 +778,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
         redis = json_object();
         json_object_set_new(doc, "redis", redis);
     }
+    json_t *nodes = json_object_get(redis, "nodes");
     json_t *queues = json_array();
     for (size_t i = 0; i < k->queue_count; i++) {
         const struct queue_info *q = &k->queues[i];
@@ -726,6 +800,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
         json_object_set_new(o, "sampled_server_ms",
                             ll_or_null(q->sampled_server_ms ? q->sampled_server_ms : QT_UNKNOWN));
         json_object_set_new(o, "keys", bytes_array(q->keys, q->key_count));
+        set_node(o, nodes, q->node);
         json_array_append_new(queues, o);
     }
     json_object_set_new(redis, "queues", queues);
@@ -736,6 +811,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
         json_set_bytes(o, "key", &l->key);
         json_object_set_new(o, "ttl_ms", l->ttl_ms >= 0 ? json_integer(l->ttl_ms) : json_null());
         json_set_bytes(o, "owner", &l->owner);
+        set_node(o, nodes, l->node);
         json_array_append_new(locks, o);
     }
     json_object_set_new(redis, "locks", locks);
@@ -754,6 +830,7 @@ void json_add_keys(json_t *doc, const struct keys_snapshot *k)
                                                                        (double)p->keys))
                                            : json_null());
         json_object_set_new(o, "sample", json_integer(p->sampled));
+        set_node(o, nodes, p->node);
         json_array_append_new(prefixes, o);
     }
     json_object_set_new(redis, "prefixes", prefixes);

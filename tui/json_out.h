@@ -31,6 +31,12 @@ struct json_streams {
 void json_add_server(json_t *doc, const struct server_snapshot *s, const struct history *history,
                      const struct redis_snapshot *streams, const struct thresholds *t);
 
+/* With several nodes (doc from a merged snapshot): redis.nodes[s->node].server, as
+ * json_add_server writes redis.server for one. */
+void json_add_node_server(json_t *doc, const struct server_snapshot *s,
+                          const struct history *history, const struct redis_snapshot *streams,
+                          const struct thresholds *t);
+
 /* Sets obj[name] to the bytes: a JSON string when they are valid UTF-8 (control characters are
  * escaped by jansson, so the text stays exact); otherwise a lossy string (U+FFFD for each bad
  * byte) plus obj[name + "_hex"] with the exact bytes in hex. */

@@ -29,6 +29,7 @@
 #include "app.h"
 #include "config.h"
 #include "json_out.h"
+#include "once.h"
 #include "options.h"
 #include "text_out.h"
 
@@ -129,7 +130,11 @@ static void usage(FILE *out)
         "                           (the master the Sentinels name, again at every\n"
         "                           reconnect; rediss-sentinel:// over TLS)\n"
         "                           (default: $REDIS_URL, else redis://127.0.0.1:6379);\n"
-        "                           the password may also come from $REDISCLI_AUTH\n"
+        "                           the password may also come from $REDISCLI_AUTH.\n"
+        "                           Repeat -r to watch several servers on one screen\n"
+        "                           (NAME=URL names one); a Redis Cluster node stands for\n"
+        "                           the whole cluster (its primaries are found and read)\n"
+        "      --redis-file FILE    the servers to watch, one URL (or NAME=URL) a line\n"
         "      --connect-timeout S  seconds to wait for a connection (default 2)\n"
         "      --timeout S          seconds to wait for a reply (default 5)\n"
         "      --tls-ca FILE        rediss://: trust the CAs in FILE (PEM) instead of the\n"
@@ -248,9 +253,10 @@ static void parse_args(int argc, char **argv, struct options *o)
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
            OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT,
            OPT_LAYOUTS, OPT_LOCKPAT, OPT_TLS_CA, OPT_TLS_CA_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
-           OPT_INSECURE };
+           OPT_INSECURE, OPT_REDIS_FILE };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
+        { "redis-file", required_argument, NULL, OPT_REDIS_FILE },
         { "streams", required_argument, NULL, 'm' },
         { "interval", required_argument, NULL, 'i' },
         { "once", no_argument, NULL, OPT_ONCE },
@@ -285,6 +291,8 @@ static void parse_args(int argc, char **argv, struct options *o)
         url = "redis://127.0.0.1:6379";
     else
         o->redis_named = true;
+    struct node_urls urls = { 0 };
+    char uerr[600];
     streams_config_defaults(&o->streams);
     o->budget_share = 0.02;
     server_config_defaults(&o->server);
@@ -301,7 +309,18 @@ static void parse_args(int argc, char **argv, struct options *o)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":r:m:i:hV", longopts, NULL)) != -1) {
         switch (c) {
-        case 'r': url = optarg; o->redis_named = true; break;
+        case 'r':
+            if (node_urls_add(&urls, optarg, uerr, sizeof uerr) < 0)
+                usage_error("%s", uerr);
+            o->redis_named = true;
+            break;
+        case OPT_REDIS_FILE:
+            if (node_urls_read_file(&urls, optarg, uerr, sizeof uerr) < 0) {
+                fprintf(stderr, "queuetop: %s\n", uerr);
+                exit(2);
+            }
+            o->redis_named = true;
+            break;
         case 'm':
             if (!*optarg || strlen(optarg) >= sizeof o->streams.match)
                 usage_error("--streams needs a glob of at most 511 bytes%s", "");
@@ -424,20 +443,27 @@ static void parse_args(int argc, char **argv, struct options *o)
     o->watch_redis = o->redis_named || !o->pg_conninfo;
 
     char err[512];
-    if (redis_url_parse(url, &o->streams.target, err, sizeof err) < 0) {
+    if (urls.n == 0)
+        node_urls_add(&urls, url, err, sizeof err);
+    o->nodes = xcalloc(urls.n, sizeof *o->nodes);
+    if (node_opts_parse(&urls, &o->tls, o->nodes, &o->node_count, err, sizeof err) < 0) {
         fprintf(stderr, "queuetop: %s\n", err);
         exit(2);
     }
+    node_urls_free(&urls);
+    o->streams.target = o->nodes[0].target;
+    bool any_tls = false;
+    for (size_t i = 0; i < o->node_count; i++)
+        any_tls = any_tls || o->nodes[i].target.tls;
     bool tls_given = o->tls.ca_file || o->tls.ca_dir || o->tls.cert_file || o->tls.key_file ||
                      o->tls.insecure;
-    if (tls_given && !(o->watch_redis && o->streams.target.tls))
+    if (tls_given && !(o->watch_redis && any_tls))
         usage_error("--tls-ca, --tls-ca-dir, --tls-cert, --tls-key and --insecure are for a "
                     "rediss:// URL (PostgreSQL takes sslmode, sslrootcert... in --pg)%s", "");
     if (o->tls.insecure && (o->tls.ca_file || o->tls.ca_dir))
         usage_error("--insecure does not verify: --tls-ca and --tls-ca-dir would not be used%s",
                     "");
-    if (o->streams.target.tls) {
-        o->streams.target.tls_opts = &o->tls;
+    if (any_tls) {
         if (redis_tls_check(&o->tls, err, sizeof err) < 0) {
             fprintf(stderr, "queuetop: %s\n", err);
             exit(2);
@@ -473,265 +499,6 @@ static void parse_args(int argc, char **argv, struct options *o)
     if (o->streams.interval_ms > o->pg.interval_ms)
         o->pg.interval_ms = o->streams.interval_ms;
     o->pg.budget_share = o->budget_share;
-}
-
-/* Sleeps ms unless a stop signal arrives; returns true when interrupted. */
-static bool sleep_interruptible(int ms)
-{
-    struct pollfd p = { signal_pipe[0], POLLIN, 0 };
-    return poll(&p, 1, ms) > 0;
-}
-
-/* The whole document for one pair of snapshots (either may be NULL). */
-static json_t *document(const struct options *o, const struct snapshot *streams,
-                        const struct snapshot *server, const struct history *h,
-                        long long rate_interval_ms)
-{
-    json_t *doc = streams ? json_from_redis(&streams->redis, rate_interval_ms) : json_object();
-    if (server)
-        json_add_server(doc, &server->server, h, streams ? &streams->redis : NULL, &o->thresholds);
-    return doc;
-}
-
-/* --find TEXT --once: executions by id or correlation id. Exit 1 when none. */
-static int run_find_once(const struct options *o)
-{
-    char err[300];
-    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
-                                         sizeof err);
-    if (!conn) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        return 2;
-    }
-    struct exec_brief list[20];
-    struct wf_source src = o->pg.source;
-    int n = wf_source_resolve(&src, conn, err, sizeof err) < 0
-                ? -1 : wf_find(&src, conn, o->find, list, 20, err, sizeof err);
-    pg_conn_close(conn);
-    if (n < 0) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        return 2;
-    }
-    int rc = n == 0 ? 1 : 0;
-    if (n == 0)
-        fprintf(stderr, "queuetop: no execution with id or correlation id '%s'\n", o->find);
-    if (o->json) {
-        json_t *doc = json_from_found(list, (size_t)n);
-        if (json_write_line(doc, stdout, o->pretty, NULL) < 0)
-            rc = 2;
-        json_decref(doc);
-    } else {
-        text_write_found(list, (size_t)n, stdout);
-    }
-    for (int i = 0; i < n; i++)
-        exec_brief_free(&list[i]);
-    return rc;
-}
-
-/* --workflow ID --once: one execution from Conductor's tables, as JSON or a text table.
- * Only PostgreSQL is contacted. Exit 1 when there is no such execution. */
-static int run_workflow_once(const struct options *o)
-{
-    char err[300];
-    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
-                                         sizeof err);
-    if (!conn) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        return 2;
-    }
-    struct workflow_exec w;
-    struct wf_source src = o->pg.source;
-    int found = wf_source_resolve(&src, conn, err, sizeof err) < 0
-                    ? -1 : wf_fetch_workflow(&src, conn, o->workflow_id, &w, err, sizeof err);
-    pg_conn_close(conn);
-    if (found < 0) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        return 2;
-    }
-    if (found == 0) {
-        fprintf(stderr, "queuetop: no workflow execution with id '%s'\n", o->workflow_id);
-        return 1;
-    }
-    int rc = 0;
-    if (o->json) {
-        json_t *doc = json_from_workflow(&w);
-        rc = json_write_line(doc, stdout, o->pretty, NULL) < 0 ? 2 : 0;
-        json_decref(doc);
-    } else {
-        text_write_workflow(&w, stdout);
-    }
-    workflow_exec_free(&w);
-    return rc;
-}
-
-/* --pg with --once: the workflows summary added to doc; 0, or 2 with a message on stderr (and
- * doc.postgres = {"ok": false, "error": ...} so the rest of the document still stands). */
-static int add_postgres_once(const struct options *o, json_t *doc, bool text)
-{
-    char err[300];
-    PGconn *conn = pg_conn_open_timeout(o->pg_conninfo, o->pg.statement_timeout_ms, err,
-                                         sizeof err);
-    if (!conn) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        if (!text)
-            json_add_postgres_error(doc, err);
-        return 2;
-    }
-    struct workflow_summary sum;
-    memset(&sum, 0, sizeof sum);
-    struct wf_source src = o->pg.source;
-    int rc = wf_source_resolve(&src, conn, err, sizeof err);
-    if (rc == 0)
-        rc = wf_summary(&src, conn, o->pg.window_hours, SUMMARY_ALL, &sum, err, sizeof err);
-    pg_conn_close(conn);
-    if (rc < 0) {
-        fprintf(stderr, "queuetop: %s\n", err);
-        if (!text)
-            json_add_postgres_error(doc, err);
-        workflow_summary_free(&sum);
-        return 2;
-    }
-    if (text)
-        text_write_summary(&sum, stdout);
-    else
-        json_add_postgres(doc, wf_source_name(src.kind), &sum);
-    workflow_summary_free(&sum);
-    return 0;
-}
-
-/* One --once sample of every Redis collector, each on its own connection and thread: the
- * whole takes as long as the slowest, not the sum. The server and keys samples are dropped
- * when the streams sample fails (the server is down or refuses us: said once). */
-struct once_sample {
-    struct server_collector *sc;
-    struct keys_collector *kc;
-    struct snapshot *sv, *ks;
-    char kerr[256];
-};
-
-static void *once_server_main(void *arg)
-{
-    struct once_sample *s = arg;
-    s->sv = server_collector_sample_full(s->sc);
-    return NULL;
-}
-
-static void *once_keys_main(void *arg)
-{
-    struct once_sample *s = arg;
-    s->ks = keys_collector_sample_full(s->kc, 10000, s->kerr, sizeof s->kerr);
-    return NULL;
-}
-
-static struct snapshot *sample_once(struct streams_collector *c, struct once_sample *s,
-                                    char *err, size_t errlen)
-{
-    pthread_t server_th, keys_th;
-    s->sv = s->ks = NULL;
-    s->kerr[0] = '\0';
-    bool server_on = pthread_create(&server_th, NULL, once_server_main, s) == 0;
-    bool keys_on = pthread_create(&keys_th, NULL, once_keys_main, s) == 0;
-    struct snapshot *snap = streams_collector_sample_full(c, err, errlen);
-    if (server_on)
-        pthread_join(server_th, NULL);
-    else
-        s->sv = server_collector_sample_full(s->sc);
-    if (keys_on)
-        pthread_join(keys_th, NULL);
-    else
-        s->ks = keys_collector_sample_full(s->kc, 10000, s->kerr, sizeof s->kerr);
-    if (!snap) {
-        snapshot_free(s->sv);
-        snapshot_free(s->ks);
-        s->sv = s->ks = NULL;
-    }
-    return snap;
-}
-
-static int run_once(const struct options *o)
-{
-    if (o->pg_conninfo && !o->redis_named) {
-        /* only the sources a user names are contacted */
-        json_t *doc = json_object();
-        int rc = add_postgres_once(o, doc, !o->json);
-        if (o->json && json_write_line(doc, stdout, o->pretty, NULL) < 0)
-            rc = 2;
-        json_decref(doc);
-        return rc;
-    }
-    char err[256];
-    struct streams_collector *c = streams_collector_new(&o->streams, NULL);
-    struct server_collector *sc = server_collector_new(&o->server, NULL);
-    struct history h;
-    history_init(&h);
-    struct keys_collector *kc = keys_collector_new(&o->keys, NULL);
-    struct once_sample side = { .sc = sc, .kc = kc };
-    struct snapshot *snap = sample_once(c, &side, err, sizeof err);
-    struct snapshot *sv = side.sv, *ks = side.ks;
-    const char *kerr = side.kerr;
-    if (snap && o->rate_interval_ms > 0) {
-        history_update(&h, &snap->redis);
-        history_update_server(&h, &sv->server);
-        snapshot_free(snap);
-        snapshot_free(sv);
-        snapshot_free(ks);
-        snap = sv = ks = NULL;
-        if (!sleep_interruptible(o->rate_interval_ms)) {
-            snap = sample_once(c, &side, err, sizeof err);
-            sv = side.sv;
-            ks = side.ks;
-        } else {
-            str_copy(err, "interrupted", sizeof err);
-        }
-    }
-    int rc = 0;
-    if (!snap) {
-        /* a stop cancels the waits: the error it caused is not the server's */
-        fprintf(stderr, "queuetop: %s\n", cancel_requested() ? "interrupted" : err);
-        rc = 2;
-        if (o->json && !cancel_requested()) {
-            /* the source is down: say so in the document too, never as an empty keyspace */
-            char url[512];
-            redis_target_display(&o->streams.target, url, sizeof url);
-            json_t *doc = json_pack("{s:{s:s,s:b,s:s,s:s}}", "redis", "url", url, "ok", 0,
-                                    "state", "down", "error", err);
-            if (doc)
-                json_write_line(doc, stdout, o->pretty, NULL);
-            json_decref(doc);
-        }
-    } else {
-        history_update(&h, &snap->redis);
-        history_update_server(&h, &sv->server);
-        json_t *doc = document(o, snap, sv, &h, o->rate_interval_ms);
-        /* queues, locks and prefixes are extra: a refusal there (SCAN of every key, TYPE,
-         * PTTL) is reported in the document and the rest stands */
-        if (ks)
-            json_add_keys(doc, &ks->keys);
-        else
-            json_add_keys_error(doc, kerr);
-        if (!o->json) {
-            text_write_server(&sv->server, &h, &snap->redis, &o->thresholds, stdout);
-            text_write_streams(&snap->redis, &h, stdout);
-            if (ks)
-                text_write_keys(&ks->keys, stdout);
-            else
-                fprintf(stdout, "\nqueues, locks and prefixes: %s\n", kerr);
-        }
-        if (o->pg_conninfo)
-            rc = add_postgres_once(o, doc, !o->json);
-        struct json_streams st = { &snap->redis, &h };
-        if (o->json && json_write_line(doc, stdout, o->pretty, &st) < 0)
-            rc = 2;
-        json_decref(doc);
-    }
-    snapshot_free(snap);
-    snapshot_free(sv);
-    snapshot_free(ks);
-    history_done(&h);
-    streams_collector_delete(c);
-    server_collector_delete(sc);
-    keys_collector_delete(kc);
-    return rc;
 }
 
 /* One JSON line to stdout that a stop signal can interrupt: a reader that stops reading (a
@@ -805,7 +572,7 @@ static int run_json_lines(const struct options *o, struct hub *hub)
         if (s && s->redis.sample_seq != printed) {
             printed = s->redis.sample_seq;
             history_update(&h, &s->redis);
-            doc = document(o, s, sv, &h, o->streams.interval_ms);
+            doc = once_document(o, s, sv, &h, o->streams.interval_ms);
             struct snapshot *ks = hub_acquire(hub, SNAPSHOT_KEYS);
             if (ks && ks->keys.state == CONN_UP && ks->keys.passes > 0)
                 json_add_keys(doc, &ks->keys);   /* after the first full SCAN pass */
@@ -896,7 +663,7 @@ static int run(struct options *o)
     if (opts.find)
         return run_find_once(&opts);
     if (opts.once)
-        return run_once(&opts);
+        return run_once(&opts, signal_pipe[0]);
 
     if (!opts.json && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "queuetop: the dashboard needs a terminal; use --once or --json\n");

@@ -9,6 +9,7 @@
 #include "../collectors/redis_server.h"
 #include "../collectors/redis_streams.h"
 #include "../collectors/thresholds.h"
+#include "fleet.h"
 
 #define QUEUETOP_VERSION "0.1.0"
 
@@ -28,6 +29,9 @@ struct options {
     const char *workflow_id;         /* --workflow, NULL when not given */
     const char *find;                /* --find: an execution id or correlation id */
     bool redis_named;                /* --redis or $REDIS_URL given */
+    struct node_opt *nodes;          /* every -r and --redis-file server; nodes[0].target is
+                                      * streams.target */
+    size_t node_count;
     struct redis_tls tls;            /* --tls-ca, --tls-ca-dir, --tls-cert, --tls-key, --insecure */
     double budget_share;             /* --budget, a share of one core (0.02) */
     bool watch_redis;                /* Redis is read: named, or no --pg (the default target) */

@@ -5,20 +5,34 @@
 #include <string.h>
 
 #include "format.h"
+#include "../collectors/nodes.h"
 #include "../collectors/util.h"
 #include "sanitize.h"
 #include "../views/server_model.h"
 
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out)
 {
+    if (r->node_count)
+        fprintf(out, "%zu nodes  redis %s  %zu stream%s\n", r->node_count,
+                r->version[0] ? r->version : "?", r->stream_count, r->stream_count == 1 ? "" : "s");
+    else
     fprintf(out, "%s%s%s%s  redis %s %s  %zu stream%s\n", r->url, r->master[0] ? " -> " : "",
             r->master, r->tls_unverified ? " (TLS not verified)" : "", r->version[0] ? r->version : "?",
             r->role[0] ? r->role : "?", r->stream_count, r->stream_count == 1 ? "" : "s");
+    bool nodes = r->node_count > 0;
+    if (nodes)
+        fprintf(out, "%-21s ", "NODE");
     fprintf(out, "%-32s %9s %8s %4s %9s %9s %9s %5s\n", "STREAM", "LENGTH", "IN/s", "GRPS",
             "MAX LAG", "PENDING", "OLDEST", "CONS");
     for (size_t i = 0; i < r->stream_count; i++) {
         const struct stream_info *s = r->streams[i];
-        const struct stream_history *sh = h ? history_find(h, &s->key) : NULL;
+        if (nodes) {
+            char node[100];
+            const char *nn = nodes_name(r, s->node);
+            sanitize_for_cell(nn, strlen(nn), node, sizeof node, 21, false);
+            fprintf(out, "%-21s ", node);
+        }
+        const struct stream_history *sh = h ? history_find(h, &s->key, s->node) : NULL;
         char key[160], len[16], rate[16], lag[16], pend[16], age[16];
         sanitize_for_cell(s->key.ptr, s->key.len, key, sizeof key, 32, false);
         fmt_count(s->length, len, sizeof len);
@@ -37,6 +51,38 @@ void text_write_streams(const struct redis_snapshot *r, const struct history *h,
         fmt_count(s->consumers_total, cons, sizeof cons);
         fprintf(out, "%-32s %9s %8s %4s %9s %9s %9s %5s\n", key, len, rate, grp, lag, pend, age,
                 cons);
+    }
+}
+
+void text_write_nodes(const struct redis_snapshot *r, FILE *out)
+{
+    fprintf(out, "%zu node%s\n", r->node_count, r->node_count == 1 ? "" : "s");
+    for (size_t i = 0; i < r->node_count; i++) {
+        const struct node_status *n = &r->nodes[i];
+        char name[100], err[300];
+        sanitize_for_cell(n->name, strlen(n->name), name, sizeof name, 32, false);
+        const char *state = n->left ? "LEFT" : n->state == CONN_UP ? "up"
+                            : n->state == CONN_DOWN ? "DOWN" : "connecting";
+        fprintf(out, "%s %-32s %-10s %-7s %6zu streams", n->state == CONN_UP ? "  " : "!!", name,
+                state, n->role[0] ? n->role : "?", n->stream_count);
+        if (n->cluster)
+            fprintf(out, "  slots %s (%lld)", n->slots, n->slot_count);
+        if (n->state != CONN_UP && n->error[0]) {
+            sanitize_for_cell(n->error, strlen(n->error), err, sizeof err, 120, false);
+            fprintf(out, "  %s", err);
+        }
+        fputc('\n', out);
+        for (size_t k = 0; k < n->replica_count; k++) {
+            const struct node_replica *rp = &n->replicas[k];
+            char lag[24];
+            if (rp->lag_bytes == QT_UNKNOWN)
+                snprintf(lag, sizeof lag, "?");
+            else
+                snprintf(lag, sizeof lag, "%lld B", rp->lag_bytes);
+            sanitize_for_cell(rp->addr, strlen(rp->addr), name, sizeof name, 32, false);
+            fprintf(out, "     replica %-32s %-8s lag %s\n", name,
+                    rp->health[0] ? rp->health : "?", lag);
+        }
     }
 }
 

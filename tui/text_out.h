@@ -24,6 +24,8 @@ void text_write_found(const struct exec_brief *list, size_t n, FILE *out);
 /* One workflow execution and its tasks in seq order, times relative to its start. */
 void text_write_workflow(const struct workflow_exec *w, FILE *out);
 
+/* The nodes of a merged snapshot: state, role, streams, a cluster's slots and replicas. */
+void text_write_nodes(const struct redis_snapshot *r, FILE *out);
 void text_write_streams(const struct redis_snapshot *r, const struct history *h, FILE *out);
 
 /* Queues of every shape, locks (no expiry flagged !!), and keys per prefix. */

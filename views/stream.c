@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../collectors/nodes.h"
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
@@ -195,6 +196,7 @@ static void draw_consumers(struct app *app, struct canvas *c, const struct strea
 
 struct stream_state {
     struct bytes key;               /* the stream shown */
+    uint16_t node;                  /* on this node */
     struct text_scroll scroll;
 };
 
@@ -226,6 +228,7 @@ static bool stream_show(struct app *app, const struct target *t)
     struct stream_state *st = state_of(app);
     bytes_free(&st->key);
     bytes_set(&st->key, t->key, t->key_len);
+    st->node = t->node;
     st->scroll.first = 0;
     hub_set_focus(app->hub, t->key, t->key_len);
     hub_request_refresh(app->hub);
@@ -237,16 +240,21 @@ static void draw_stream(struct app *app, const struct surface *sf)
     int top = sf->top, height = sf->height, width = sf->width;
     struct stream_state *st = state_of(app);
     const struct stream_info *s = app->snap
-        ? redis_snapshot_find(&app->snap->redis, st->key.ptr, st->key.len) : NULL;
+        ? redis_snapshot_find(&app->snap->redis, st->key.ptr, st->key.len, st->node) : NULL;
     int col = draw_str(sf, top, 0, width, ROLE_TITLE, " stream ");
     col += draw_text(sf, top, col, width - col, ROLE_TITLE, st->key.ptr, st->key.len);
+    if (app->snap && app->snap->redis.node_count) {
+        const char *node = nodes_name(&app->snap->redis, st->node);
+        col += draw_str(sf, top, col, width - col, ROLE_DIM, " on ");
+        draw_text(sf, top, col, width - col, ROLE_DIM, node, strlen(node));
+    }
     if (!s) {
         draw_str(sf, top + 2, 2, width - 4, ROLE_DIM,
                  app->snap ? "this stream is gone (deleted, renamed or no longer a stream)"
                            : "waiting for the first sample...");
         return;
     }
-    const struct stream_history *sh = history_find(&app->history, &s->key);
+    const struct stream_history *sh = history_find(&app->history, &s->key, s->node);
     char line[400], len[16], added[16], rate[16];
     fmt_count(s->length, len, sizeof len);
     fmt_count(s->entries_added, added, sizeof added);

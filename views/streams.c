@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../collectors/nodes.h"
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
@@ -40,17 +41,30 @@ struct streams_state {
     struct summary sum;
 };
 
-/* A stream's identity is its key; ctx is the struct redis_snapshot the rows index into. */
+/* A stream's identity is its node (two bytes) and its key; ctx is the struct redis_snapshot
+ * the rows index into. */
 static bool stream_is(const void *ctx, size_t item, const struct bytes *id)
 {
     const struct redis_snapshot *r = ctx;
-    return item < r->stream_count && bytes_cmp(&r->streams[item]->key, id) == 0;
+    if (item >= r->stream_count || id->len < 2)
+        return false;
+    const struct stream_info *s = r->streams[item];
+    return (unsigned char)id->ptr[0] == (s->node >> 8) &&
+           (unsigned char)id->ptr[1] == (s->node & 0xff) && id->len - 2 == s->key.len &&
+           memcmp(id->ptr + 2, s->key.ptr, s->key.len) == 0;
 }
 
 static void stream_remember(const void *ctx, size_t item, struct bytes *id)
 {
     const struct redis_snapshot *r = ctx;
-    bytes_set(id, r->streams[item]->key.ptr, r->streams[item]->key.len);
+    const struct stream_info *s = r->streams[item];
+    char *buf = xmalloc(s->key.len + 3);
+    buf[0] = (char)(s->node >> 8);
+    buf[1] = (char)(s->node & 0xff);
+    memcpy(buf + 2, s->key.ptr, s->key.len);
+    buf[s->key.len + 2] = '\0';
+    id->ptr = buf;
+    id->len = s->key.len + 2;
 }
 
 static const struct list_ident stream_ident = { stream_is, stream_remember };
@@ -286,7 +300,7 @@ static void draw_streams(struct app *app, const struct surface *sf)
     for (int i = 0; i < rows_h && l->scroll + (size_t)i < l->count; i++) {
         size_t ri = l->scroll + (size_t)i;
         const struct stream_info *s = r->streams[l->rows[ri]];
-        const struct stream_history *sh = history_find(&app->history, &s->key);
+        const struct stream_history *sh = history_find(&app->history, &s->key, s->node);
         enum severity sev = stream_severity(s, app->thresholds);
         bool sel = ri == l->selected;
         int base = sel ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
@@ -351,9 +365,9 @@ static int streams_key(struct app *app, int key)
         return ACT_REDRAW;   /* the first view: nothing to go back to */
     case '\r': case '\n': case QK_ENTER: case QK_RIGHT: case 'l':
         if (app->snap && list_current(&st->list, &item)) {
-            const struct bytes *k = &app->snap->redis.streams[item]->key;
-            app_show(app, &(struct target){ .kind = TARGET_STREAM, .key = k->ptr,
-                                            .key_len = k->len });
+            const struct stream_info *s = app->snap->redis.streams[item];
+            app_show(app, &(struct target){ .kind = TARGET_STREAM, .key = s->key.ptr,
+                                            .key_len = s->key.len, .node = s->node });
         }
         return ACT_REDRAW;
     default:

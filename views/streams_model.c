@@ -99,7 +99,7 @@ static double sort_value(const struct stream_info *s)
     switch (sort_ctx.sort) {
     case SORT_LENGTH: return (double)s->length;
     case SORT_RATE: {
-        const struct stream_history *sh = sort_ctx.h ? history_find(sort_ctx.h, &s->key) : NULL;
+        const struct stream_history *sh = sort_ctx.h ? history_find(sort_ctx.h, &s->key, s->node) : NULL;
         return sh ? sh->produced_per_sec : NAN;
     }
     case SORT_GROUPS: return (double)s->group_len;

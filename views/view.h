@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct app;
 struct surface;
@@ -53,6 +54,7 @@ struct target {
     enum target_kind kind;
     const char *key;            /* TARGET_STREAM */
     size_t key_len;
+    uint16_t node;              /* TARGET_STREAM: the node it lives on (snapshot.h) */
     const char *execution;      /* TARGET_EXECUTION */
     bool child;                 /* TARGET_EXECUTION: a sub-workflow opened from its parent's
                                  * timeline (Esc goes back to the parent) */

@@ -605,7 +605,7 @@ static void test_focus_outside_first_batch(void **state)
         assert_non_null(snap);
         assert_int_equal(snap->redis.stream_count, 450);
         assert_int_equal(snap->redis.streams_refreshed, 450);
-        const struct stream_info *s = redis_snapshot_find(&snap->redis, "s:449", 5);
+        const struct stream_info *s = redis_snapshot_find(&snap->redis, "s:449", 5, 0);
         assert_non_null(s);
         assert_int_equal(s->group_len, round == 0 ? 1 : 2);
         for (size_t g = 0; g < s->group_len; g++) {

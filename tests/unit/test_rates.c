@@ -98,7 +98,7 @@ static void test_history_rates(void **state)
     struct stream_info *s = fx_stream(&a, "jobs", 4, 100, 1000, 10000);
     fx_group(s, "workers", 400, 600, 5);
     history_update(&h, &a);
-    const struct stream_history *sh = history_find(&h, &s->key);
+    const struct stream_history *sh = history_find(&h, &s->key, 0);
     assert_non_null(sh);
     assert_true(isnan(sh->produced_per_sec));   /* one sample: no rate yet */
 
@@ -106,7 +106,7 @@ static void test_history_rates(void **state)
     s = fx_stream(&b, "jobs", 4, 100, 1100, 12000);  /* +100 added in 2 s */
     fx_group(s, "workers", 300, 800, 5);              /* +200 read, lag -100 */
     history_update(&h, &b);
-    sh = history_find(&h, &s->key);
+    sh = history_find(&h, &s->key, 0);
     assert_true(fabs(sh->produced_per_sec - 50.0) < 1e-9);
     const struct group_rates *gr = history_group(sh, &s->groups[0].name);
     assert_non_null(gr);
@@ -117,7 +117,7 @@ static void test_history_rates(void **state)
 
     /* the same snapshot again changes nothing */
     history_update(&h, &b);
-    assert_int_equal(history_find(&h, &s->key)->length_ring.count, 2);
+    assert_int_equal(history_find(&h, &s->key, 0)->length_ring.count, 2);
 
     /* a stream that disappears is forgotten */
     struct redis_snapshot c = { 0 };
@@ -143,7 +143,7 @@ static void test_history_unknown_lag(void **state)
     fx_group(s, "g", QT_UNKNOWN, QT_UNKNOWN, 0);
     history_update(&h, &a);
     history_update(&h, &b);
-    const struct stream_history *sh = history_find(&h, &s->key);
+    const struct stream_history *sh = history_find(&h, &s->key, 0);
     assert_true(isnan(sh->produced_per_sec));   /* Redis < 7: entries-added unknown */
     const struct group_rates *gr = history_group(sh, &s->groups[0].name);
     assert_true(isnan(gr->consumed_per_sec));
