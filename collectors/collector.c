@@ -27,7 +27,7 @@ static void *collector_main(void *arg)
     int backoff_ms = 0;
     char err[256];
 
-    while (!hub_stopping(t->hub)) {
+    while (!hub_stopping(t->hub) && !atomic_load(&t->retire)) {
         if (t->debug_fault) {
             /* QUEUETOP_DEBUG_FAULT=<class name>: a real fault on this thread, for the test that
              * the crash handler restores the terminal from any thread */
@@ -49,6 +49,10 @@ static void *collector_main(void *arg)
             backoff_ms = collector_backoff_ms(backoff_ms);
             snap = t->cls->build(t->self, CONN_DOWN, err, backoff_ms);
             wait_ms = backoff_ms;
+        }
+        if (atomic_load(&t->retire)) {
+            snapshot_free(snap);   /* retired meanwhile: its node belongs to another now */
+            break;
         }
         hub_publish(t->hub, snap);
         if (hub_wait(t->hub, wait_ms, &seen_gen))
@@ -123,6 +127,16 @@ void collector_thread_stop(struct collector_thread *t)
         atomic_fetch_add(&threads_stuck, 1);
         t->stuck = true;
     }
+    t->started = false;
+}
+
+void collector_thread_retire(struct collector_thread *t)
+{
+    if (!t->started)
+        return;
+    atomic_store(&t->retire, true);
+    hub_request_refresh(t->hub);   /* out of its wait */
+    pthread_join(t->thread, NULL);
     t->started = false;
 }
 

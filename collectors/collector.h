@@ -37,6 +37,7 @@ struct collector_thread {
     bool started;
     bool debug_fault; /* QUEUETOP_DEBUG_FAULT names this class: fault on the first tick */
     bool stuck;       /* did not end within COLLECTOR_STOP_WAIT_MS of the first stop */
+    _Atomic bool retire;   /* collector_thread_retire: this one ends, the others go on */
 };
 
 /* Starts the thread with all signals blocked (they belong to the UI thread). 0 or -1. */
@@ -49,6 +50,9 @@ int collector_thread_start(struct collector_thread *t, const struct collector_cl
  * _exit; see collector_threads_stuck). */
 #define COLLECTOR_STOP_WAIT_MS 700
 void collector_thread_stop(struct collector_thread *t);
+/* Ends this thread alone (a node left the cluster, or moved): it leaves after its tick in
+ * progress, and is joined. The hub and the other collectors go on. */
+void collector_thread_retire(struct collector_thread *t);
 /* How many threads collector_thread_stop gave up on. */
 int collector_threads_stuck(void);
 

@@ -109,17 +109,34 @@ double drain_eta_seconds(long long lag, double produced, double consumed)
     return (double)lag / (consumed - produced);
 }
 
-void history_init(struct history *h)
+void server_history_init(struct server_history *sv)
 {
-    memset(h, 0, sizeof *h);
-    struct server_history *sv = &h->server;
+    memset(sv, 0, sizeof *sv);
     sv->evicted_per_sec = sv->expired_per_sec = sv->rejected_per_sec = NAN;
     sv->net_in_per_sec = sv->net_out_per_sec = sv->slowlog_per_sec = sv->hit_ratio = NAN;
 }
 
+void server_history_done(struct server_history *sv)
+{
+    ring_free(&sv->evicted_ring);
+    ring_free(&sv->ops_ring);
+    ring_free(&sv->memory_ring);
+    ring_free(&sv->ping_ring);
+}
+
+void history_init(struct history *h)
+{
+    memset(h, 0, sizeof *h);
+    server_history_init(&h->server);
+}
+
 void history_update_server(struct history *h, const struct server_snapshot *s)
 {
-    struct server_history *sv = &h->server;
+    server_history_update(&h->server, s);
+}
+
+void server_history_update(struct server_history *sv, const struct server_snapshot *s)
+{
     if (s->sample_seq == sv->last_seq || s->state != CONN_UP)
         return;
     sv->last_seq = s->sample_seq;

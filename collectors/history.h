@@ -91,6 +91,10 @@ void history_update(struct history *h, const struct redis_snapshot *snap);
 
 /* Takes a new server-health snapshot into account (only successful samples count). */
 void history_update_server(struct history *h, const struct server_snapshot *snap);
+/* The same for one node's server history, kept apart from a struct history (several nodes). */
+void server_history_init(struct server_history *sv);
+void server_history_update(struct server_history *sv, const struct server_snapshot *snap);
+void server_history_done(struct server_history *sv);
 
 const struct stream_history *history_find(const struct history *h, const struct bytes *key,
                                           uint16_t node);

@@ -124,7 +124,8 @@ static struct snapshot *acquire_merged(struct hub *hub, enum snapshot_kind kind)
     size_t n = hub->nodes;
     bool any = false;
     for (size_t i = 0; i < n; i++) {
-        parts[i] = hub->per_node[kind][i];
+        /* a node that left the cluster: nothing of it is merged but its line in the table */
+        parts[i] = hub->node_info[i].left && kind == SNAPSHOT_KEYS ? NULL : hub->per_node[kind][i];
         if (parts[i]) {
             parts[i]->refcount++;
             any = true;

@@ -304,7 +304,8 @@ struct snapshot *nodes_merge_redis(struct snapshot *const *parts, const struct n
     for (size_t i = 0; i < n; i++) {
         m->nodes[i] = nodes[i];
         struct node_status *ns = &m->nodes[i];
-        const struct redis_snapshot *p = parts[i] ? &parts[i]->redis : NULL;
+        /* a node that left the cluster: its last sample speaks of keys it no longer holds */
+        const struct redis_snapshot *p = parts[i] && !ns->left ? &parts[i]->redis : NULL;
         if (!p) {
             ns->state = CONN_CONNECTING;
             all_complete = all_lost_known = false;
@@ -392,7 +393,7 @@ struct snapshot *nodes_merge_redis(struct snapshot *const *parts, const struct n
     for (size_t k = 0; k < total; k++) {
         size_t best = n;
         for (size_t i = 0; i < n; i++) {
-            const struct redis_snapshot *p = parts[i] ? &parts[i]->redis : NULL;
+            const struct redis_snapshot *p = parts[i] && !nodes[i].left ? &parts[i]->redis : NULL;
             if (!p || at[i] >= p->stream_count)
                 continue;
             if (best == n ||
@@ -406,7 +407,7 @@ struct snapshot *nodes_merge_redis(struct snapshot *const *parts, const struct n
         qsort(m->streams, m->stream_count, sizeof *m->streams, stream_ptr_cmp);
     m->keys_sorted = true;
     for (size_t i = 0; i < n; i++) {
-        const struct redis_snapshot *p = parts[i] ? &parts[i]->redis : NULL;
+        const struct redis_snapshot *p = parts[i] && !nodes[i].left ? &parts[i]->redis : NULL;
         for (size_t k = 0; p && k < p->lost_count; k++) {
             struct lost_stream *l = &m->lost[m->lost_count++];
             *l = p->lost[k];

@@ -596,3 +596,8 @@ void keys_collector_stop(struct keys_collector *c)
 {
     collector_thread_stop(&c->thread);
 }
+
+void keys_collector_retire(struct keys_collector *c)
+{
+    collector_thread_retire(&c->thread);
+}

@@ -46,6 +46,8 @@ struct keys_collector;
 struct keys_collector *keys_collector_new(const struct keys_config *cfg, struct hub *hub);
 void keys_collector_delete(struct keys_collector *c);
 int keys_collector_start(struct keys_collector *c);
+/* Ends its thread alone (collector_thread_retire); then delete it. */
+void keys_collector_retire(struct keys_collector *c);
 void keys_collector_stop(struct keys_collector *c);
 
 /* Finishes a SCAN pass (within limit_ms) and reads every queue and lock once: a new snapshot

@@ -529,3 +529,8 @@ void server_collector_stop(struct server_collector *c)
 {
     collector_thread_stop(&c->thread);
 }
+
+void server_collector_retire(struct server_collector *c)
+{
+    collector_thread_retire(&c->thread);
+}

@@ -31,6 +31,8 @@ struct server_collector;
 struct server_collector *server_collector_new(const struct server_config *cfg, struct hub *hub);
 void server_collector_delete(struct server_collector *c);
 int server_collector_start(struct server_collector *c);
+/* Ends its thread alone (collector_thread_retire); then delete it. */
+void server_collector_retire(struct server_collector *c);
 void server_collector_stop(struct server_collector *c);
 
 /* One sample on the calling thread: a new snapshot (caller frees), state CONN_DOWN with the

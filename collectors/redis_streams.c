@@ -758,3 +758,8 @@ void streams_collector_stop(struct streams_collector *c)
 {
     collector_thread_stop(&c->thread);
 }
+
+void streams_collector_retire(struct streams_collector *c)
+{
+    collector_thread_retire(&c->thread);
+}

@@ -44,6 +44,8 @@ void streams_collector_delete(struct streams_collector *c);
 
 /* Starts the collector thread; 0 or -1. */
 int streams_collector_start(struct streams_collector *c);
+/* Ends its thread alone (collector_thread_retire); then delete it. */
+void streams_collector_retire(struct streams_collector *c);
 /* Asks the hub to stop (if not yet) and joins the thread. */
 void streams_collector_stop(struct streams_collector *c);
 

@@ -18,6 +18,7 @@
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../views/panels.h"
+#include "../views/server_model.h"
 #include "app_state.h"
 #include "draw.h"
 #include "keys.h"
@@ -80,7 +81,10 @@ static void draw_header(struct app *app, const struct surface *scr)
     const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
     char line[1024], age[32] = "";
     bool down = r && r->state == CONN_DOWN;
-    int role = down ? ROLE_STATUS_ERR : ROLE_HEADER;
+    bool node_down = false;   /* one of several: the bar turns red, the others still show */
+    for (size_t i = 0; r && i < r->node_count; i++)
+        node_down = node_down || (!r->nodes[i].left && r->nodes[i].state == CONN_DOWN);
+    int role = down || node_down ? ROLE_STATUS_ERR : ROLE_HEADER;
     draw_bar(scr, 0, role);
     if (!r) {
         char url[512];
@@ -88,8 +92,21 @@ static void draw_header(struct app *app, const struct surface *scr)
         snprintf(line, sizeof line, " queuetop  %s  connecting...", url);
     } else {
         const char *state = r->state == CONN_UP ? "up" : down ? "DOWN" : "connecting";
-        /* with Sentinels, the master they named: the URL lists them, and is long */
-        const char *shown = r->master[0] ? r->master : r->url;
+        /* with Sentinels, the master they named: the URL lists them, and is long; several
+         * nodes: how many, and how many are down */
+        char nodes[96] = "";
+        if (r->node_count) {
+            size_t down_n = 0, left_n = 0;
+            for (size_t i = 0; i < r->node_count; i++) {
+                left_n += r->nodes[i].left;
+                down_n += !r->nodes[i].left && r->nodes[i].state != CONN_UP;
+            }
+            int w = snprintf(nodes, sizeof nodes, "%zu %s", r->node_count - left_n,
+                             r->nodes[0].cluster ? "cluster primaries" : "servers");
+            if (down_n && w > 0 && (size_t)w < sizeof nodes)
+                snprintf(nodes + w, sizeof nodes - (size_t)w, " (%zu DOWN)", down_n);
+        }
+        const char *shown = r->node_count ? nodes : r->master[0] ? r->master : r->url;
         char unverified[64];
         snprintf(unverified, sizeof unverified, "%s%s", r->master[0] ? " (Sentinel)" : "",
                  r->tls_unverified ? " TLS NOT VERIFIED" : "");
@@ -315,6 +332,64 @@ static int global_key(struct app *app, int key)
     }
 }
 
+/* How bad a node's server health is, for the order of the server view's nodes and the one
+ * the overview speaks of: down first, then by critical and warning judgements. */
+static int node_badness(const struct app *app, size_t i)
+{
+    const struct snapshot *sv = app->servers[i];
+    const struct redis_snapshot *r = &app->snap->redis;
+    if (i < r->node_count && r->nodes[i].left)
+        return -1;
+    if (!sv || sv->server.state != CONN_UP)
+        return 1000000;
+    struct health_warning w[HEALTH_WARNINGS_MAX];
+    size_t n = server_warnings(&sv->server, &app->node_hist[i], NULL, app->thresholds, wall_ms(),
+                               w, HEALTH_WARNINGS_MAX);
+    int bad = 0;
+    for (size_t k = 0; k < n; k++)
+        bad += w[k].sev == SEV_CRIT ? 1000 : 1;
+    return bad;
+}
+
+/* Several nodes: each one's server sample, its rates, and the worst as app->server. */
+static void take_node_servers(struct app *app)
+{
+    size_t n = app->snap->redis.node_count;
+    if (n > REDIS_NODES_MAX)
+        n = REDIS_NODES_MAX;
+    bool changed = n != app->server_nodes;
+    for (size_t i = app->server_nodes; i < n; i++)
+        server_history_init(&app->node_hist[i]);
+    app->server_nodes = n;
+    for (size_t i = 0; i < n; i++) {
+        struct snapshot *sv = hub_acquire_node(app->hub, SNAPSHOT_SERVER, i);
+        if (sv && (!app->servers[i] || app->servers[i]->server.sample_seq != sv->server.sample_seq)) {
+            hub_release(app->hub, app->servers[i]);
+            app->servers[i] = sv;
+            server_history_update(&app->node_hist[i], &sv->server);
+            changed = true;
+        } else {
+            hub_release(app->hub, sv);
+        }
+    }
+    if (!changed)
+        return;
+    size_t worst = 0;
+    int worst_bad = -2;
+    for (size_t i = 0; i < n; i++) {
+        int bad = node_badness(app, i);
+        if (bad > worst_bad) {
+            worst_bad = bad;
+            worst = i;
+        }
+    }
+    app->worst_node = worst;
+    hub_release(app->hub, app->server);
+    app->server = hub_acquire_node(app->hub, SNAPSHOT_SERVER, worst);
+    app->server_hist = &app->node_hist[worst];
+    nav_new_sample(app, (int)SNAPSHOT_SERVER);
+}
+
 static void take_snapshot(struct app *app)
 {
     struct snapshot *pg = hub_acquire(app->hub, SNAPSHOT_PG);
@@ -325,6 +400,9 @@ static void take_snapshot(struct app *app)
     } else {
         hub_release(app->hub, pg);
     }
+    if (app->snap && app->snap->redis.node_count) {
+        take_node_servers(app);
+    } else {
     struct snapshot *sv = hub_acquire(app->hub, SNAPSHOT_SERVER);
     if (sv && (!app->server || app->server->server.sample_seq != sv->server.sample_seq)) {
         hub_release(app->hub, app->server);
@@ -333,6 +411,7 @@ static void take_snapshot(struct app *app)
         nav_new_sample(app, (int)SNAPSHOT_SERVER);
     } else {
         hub_release(app->hub, sv);
+    }
     }
     struct snapshot *ks = hub_acquire(app->hub, SNAPSHOT_KEYS);
     if (ks && (!app->keys || app->keys->keys.sample_seq != ks->keys.sample_seq)) {
@@ -371,6 +450,7 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     app.utf8 = locale_is_utf8();
     app.thresholds = &opts->thresholds;
     history_init(&app.history);
+    app.server_hist = &app.history.server;
     nav_open(&app, all_views, ARRAY_LEN(all_views));
 
     if (!getenv("ESCDELAY"))
@@ -441,6 +521,10 @@ int app_run(const struct options *opts, struct hub *hub, int stop_fd,
     hub_release(hub, app.server);
     hub_release(hub, app.pg);
     hub_release(hub, app.keys);
+    for (size_t i = 0; i < app.server_nodes; i++) {
+        hub_release(hub, app.servers[i]);
+        server_history_done(&app.node_hist[i]);
+    }
     history_done(&app.history);
     nav_close(&app);
     return rc;

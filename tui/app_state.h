@@ -15,8 +15,16 @@ struct app {
     const struct options *opts;
     struct hub *hub;
     struct snapshot *snap;          /* held reference, NULL before the first sample */
-    struct snapshot *server;        /* held reference to the newest server-health sample */
+    struct snapshot *server;        /* held reference to the newest server-health sample; with
+                                     * several nodes, the worst node's */
     struct history history;
+    const struct server_history *server_hist;   /* server's rates: history.server, or its
+                                                 * node's node_hist[] */
+    /* several nodes: each one's newest server sample (held) and rates, and the worst one */
+    struct snapshot *servers[REDIS_NODES_MAX];
+    struct server_history node_hist[REDIS_NODES_MAX];
+    size_t server_nodes;
+    size_t worst_node;
     bool utf8;                      /* the locale can show UTF-8 */
     const struct thresholds *thresholds;
 

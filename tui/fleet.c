@@ -1,4 +1,5 @@
 /* fleet.c -- the Redis nodes a run watches, and their collectors (see fleet.h). */
+#define _GNU_SOURCE   /* pthread_timedjoin_np */
 #include "fleet.h"
 
 #include <ctype.h>
@@ -7,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "../collectors/collector.h"
 
 #include "../collectors/util.h"
 #include "options.h"
@@ -160,9 +164,11 @@ static void node_setup(struct fleet_node *fn, const struct options *o, uint16_t 
 void fleet_from_options(struct fleet *f, const struct options *o, struct hub *hub)
 {
     memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->mu, NULL);
     f->n = o->node_count;
     f->several = f->n > 1;
-    f->nodes = xcalloc(f->n ? f->n : 1, sizeof *f->nodes);
+    /* room for every node a cluster may grow to: collectors point into their node */
+    f->nodes = xcalloc(hub ? REDIS_NODES_MAX : (f->n ? f->n : 1), sizeof *f->nodes);
     for (size_t i = 0; i < f->n; i++)
         node_setup(&f->nodes[i], o, (uint16_t)i, &o->nodes[i].target, o->nodes[i].name, hub);
 }
@@ -171,11 +177,12 @@ void fleet_from_cluster(struct fleet *f, const struct options *o, const struct c
                         const struct redis_target *seed, struct hub *hub)
 {
     memset(f, 0, sizeof *f);
+    pthread_mutex_init(&f->mu, NULL);
     f->cluster = f->several = true;
     f->map = xmalloc(sizeof *f->map);
     *f->map = *map;
     f->n = map->count;
-    f->nodes = xcalloc(f->n ? f->n : 1, sizeof *f->nodes);
+    f->nodes = xcalloc(hub ? REDIS_NODES_MAX : (f->n ? f->n : 1), sizeof *f->nodes);
     for (size_t i = 0; i < f->n; i++) {
         struct redis_target t;
         cluster_primary_target(map, i, seed, &t);
@@ -199,19 +206,26 @@ void fleet_drop_samples(struct fleet *f)
     }
 }
 
+static void node_delete(struct fleet_node *fn)
+{
+    keys_collector_delete(fn->kc);
+    streams_collector_delete(fn->sc);
+    server_collector_delete(fn->sv);
+    fn->kc = NULL;
+    fn->sc = NULL;
+    fn->sv = NULL;
+    stream_feed_done(&fn->feed);
+    cost_budget_done(&fn->budget);
+}
+
 void fleet_free(struct fleet *f)
 {
     fleet_drop_samples(f);
-    for (size_t i = 0; i < f->n; i++) {
-        struct fleet_node *fn = &f->nodes[i];
-        keys_collector_delete(fn->kc);
-        streams_collector_delete(fn->sc);
-        server_collector_delete(fn->sv);
-        stream_feed_done(&fn->feed);
-        cost_budget_done(&fn->budget);
-    }
+    for (size_t i = 0; i < f->n; i++)
+        node_delete(&f->nodes[i]);
     free(f->nodes);
     free(f->map);
+    pthread_mutex_destroy(&f->mu);
     memset(f, 0, sizeof *f);
 }
 
@@ -313,4 +327,229 @@ struct snapshot *fleet_merge_keys(const struct fleet *f)
     struct snapshot *m = nodes_merge_keys(parts, f->n);
     free(parts);
     return m;
+}
+
+/* ---- the dashboard and the --json stream: threads, and the cluster followed ------------- */
+
+static int node_start(struct fleet_node *fn)
+{
+    return streams_collector_start(fn->sc) < 0 || server_collector_start(fn->sv) < 0 ||
+                   keys_collector_start(fn->kc) < 0
+               ? -1 : 0;
+}
+
+static void node_retire(struct fleet_node *fn)
+{
+    streams_collector_retire(fn->sc);
+    server_collector_retire(fn->sv);
+    keys_collector_retire(fn->kc);
+}
+
+static void publish_nodes(struct fleet *f)
+{
+    struct node_status info[REDIS_NODES_MAX];
+    for (size_t i = 0; i < f->n; i++)
+        info[i] = f->nodes[i].info;
+    hub_set_nodes(f->hub, info, f->n);
+}
+
+int fleet_start(struct fleet *f, struct hub *hub)
+{
+    pthread_mutex_lock(&f->mu);
+    f->hub = hub;
+    if (f->several)
+        publish_nodes(f);
+    int rc = 0;
+    for (size_t i = 0; i < f->n && rc == 0; i++)
+        rc = node_start(&f->nodes[i]);
+    f->running = rc == 0;
+    pthread_mutex_unlock(&f->mu);
+    return rc;
+}
+
+/* The seed turned out to be a cluster node: its collectors end, the primaries' begin. */
+static void become_cluster(struct fleet *f, const struct cluster_map *map)
+{
+    struct fleet_node *seed = &f->nodes[0];
+    node_retire(seed);
+    node_delete(seed);
+    f->cluster = f->several = true;
+    f->n = map->count;
+    *f->map = *map;
+    for (size_t i = 0; i < f->n; i++) {
+        struct redis_target t;
+        cluster_primary_target(map, i, &f->seed, &t);
+        node_setup(&f->nodes[i], f->opts, (uint16_t)i, &t, map->shards[i].name, f->hub);
+        char url[sizeof f->nodes[i].info.url];
+        str_copy(url, f->nodes[i].info.url, sizeof url);
+        f->nodes[i].info = map->shards[i];
+        str_copy(f->nodes[i].info.url, url, sizeof f->nodes[i].info.url);
+        f->nodes[i].info.topology_mono_ms = mono_ms();
+    }
+    publish_nodes(f);
+    for (size_t i = 0; i < f->n; i++)
+        node_start(&f->nodes[i]);
+}
+
+/* A newer map: a shard whose primary moved (a failover) is read at its new primary, a
+ * shard that is gone is marked left, a new shard becomes a node. */
+static void follow_map(struct fleet *f, const struct cluster_map *now)
+{
+    bool taken[REDIS_NODES_MAX] = { false };
+    int64_t t = mono_ms();
+    for (size_t i = 0; i < f->n; i++) {
+        struct fleet_node *fn = &f->nodes[i];
+        int j = cluster_map_follow(f->map, i, now);
+        if (j < 0 || taken[j]) {
+            if (!fn->info.left) {
+                fn->info.left = true;
+                node_retire(fn);
+            }
+            continue;
+        }
+        taken[j] = true;
+        bool moved = strcmp(now->shards[j].name, fn->info.name) != 0 || fn->info.left;
+        if (moved) {
+            node_retire(fn);
+            node_delete(fn);
+            struct redis_target tg;
+            cluster_primary_target(now, (size_t)j, &f->seed, &tg);
+            node_setup(fn, f->opts, (uint16_t)i, &tg, now->shards[j].name, f->hub);
+        }
+        char url[sizeof fn->info.url];
+        str_copy(url, fn->info.url, sizeof url);
+        fn->info = now->shards[j];
+        str_copy(fn->info.url, url, sizeof fn->info.url);
+        fn->info.topology_mono_ms = t;
+        if (moved)
+            node_start(fn);
+    }
+    for (size_t j = 0; j < now->count && f->n < REDIS_NODES_MAX; j++) {
+        if (taken[j])
+            continue;
+        struct fleet_node *fn = &f->nodes[f->n];
+        struct redis_target tg;
+        cluster_primary_target(now, j, &f->seed, &tg);
+        node_setup(fn, f->opts, (uint16_t)f->n, &tg, now->shards[j].name, f->hub);
+        char url[sizeof fn->info.url];
+        str_copy(url, fn->info.url, sizeof url);
+        fn->info = now->shards[j];
+        str_copy(fn->info.url, url, sizeof fn->info.url);
+        fn->info.topology_mono_ms = t;
+        f->n++;
+        node_start(fn);
+    }
+    /* the map is kept in the nodes' order, so that cluster_map_follow speaks of node i */
+    struct cluster_map *kept = xcalloc(1, sizeof *kept);
+    for (size_t i = 0; i < f->n; i++) {
+        int j = cluster_map_follow(f->map, i, now);
+        if (i < f->map->count && j >= 0) {
+            kept->shards[i] = now->shards[j];
+            memcpy(kept->primary_ids[i], now->primary_ids[j], sizeof kept->primary_ids[i]);
+            memcpy(kept->member_ids[i], now->member_ids[j], sizeof kept->member_ids[i]);
+        } else if (i < f->map->count) {
+            kept->shards[i] = f->map->shards[i];
+            memcpy(kept->member_ids[i], f->map->member_ids[i], sizeof kept->member_ids[i]);
+        } else {
+            /* appended above, in the order of now's untaken shards */
+            for (size_t k = 0; k < now->count; k++)
+                if (strcmp(now->shards[k].name, f->nodes[i].info.name) == 0) {
+                    kept->shards[i] = now->shards[k];
+                    memcpy(kept->member_ids[i], now->member_ids[k], sizeof kept->member_ids[i]);
+                }
+        }
+    }
+    kept->count = f->n;
+    *f->map = *kept;
+    free(kept);
+    publish_nodes(f);
+}
+
+/* The map, from the seed or any node of the last map that answers. */
+static int read_map(struct fleet *f, struct cluster_map *out, char *err, size_t errlen)
+{
+    int ct = f->opts->streams.connect_timeout_ms, to = f->opts->streams.command_timeout_ms;
+    if (!f->cluster)
+        return cluster_map_fetch(&f->seed, ct, to, out, err, errlen);
+    for (size_t i = 0; i < f->map->count && !hub_stopping(f->hub); i++) {
+        struct redis_target t;
+        cluster_primary_target(f->map, i, &f->seed, &t);
+        if (cluster_map_fetch(&t, ct, to, out, err, errlen) == 1)
+            return 1;
+        for (size_t k = 0; k < f->map->shards[i].replica_count; k++) {
+            struct cluster_map tmp;
+            str_copy(tmp.shards[0].name, f->map->shards[i].replicas[k].addr,
+                     sizeof tmp.shards[0].name);
+            tmp.count = 1;
+            cluster_primary_target(&tmp, 0, &f->seed, &t);
+            if (cluster_map_fetch(&t, ct, to, out, err, errlen) == 1)
+                return 1;
+        }
+    }
+    return cluster_map_fetch(&f->seed, ct, to, out, err, errlen);
+}
+
+static void *watch_main(void *arg)
+{
+    struct fleet *f = arg;
+    uint64_t seen = 0;
+    struct cluster_map *map = xmalloc(sizeof *map);
+    int64_t last = 0;
+    while (!hub_stopping(f->hub)) {
+        int64_t now = mono_ms();
+        if (now - last >= FLEET_MAP_EVERY_MS / 5) {
+            last = now;
+            char err[300];
+            int rc = read_map(f, map, err, sizeof err);
+            pthread_mutex_lock(&f->mu);
+            if (rc == 1 && !hub_stopping(f->hub)) {
+                if (f->cluster)
+                    follow_map(f, map);
+                else
+                    become_cluster(f, map);
+            }
+            pthread_mutex_unlock(&f->mu);
+            if (rc == 0 && !f->cluster)
+                break;   /* one server, not a cluster: nothing to follow */
+        }
+        if (hub_wait(f->hub, FLEET_MAP_EVERY_MS, &seen))
+            break;
+    }
+    free(map);
+    return NULL;
+}
+
+void fleet_watch_start(struct fleet *f, const struct options *o)
+{
+    f->opts = o;
+    /* one redis:// or rediss:// server may be a cluster node: found out off the UI thread */
+    if (f->n != 1 || f->several || o->nodes[0].target.sentinel || o->nodes[0].target.unix_socket)
+        return;
+    f->seed = o->nodes[0].target;
+    if (!f->map)
+        f->map = xcalloc(1, sizeof *f->map);
+    f->watching = pthread_create(&f->watcher, NULL, watch_main, f) == 0;
+}
+
+bool fleet_stop(struct fleet *f)
+{
+    if (f->watching) {
+        /* its network waits end with the stop; a collector it retires may take longer */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += COLLECTOR_STOP_WAIT_MS * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        if (pthread_timedjoin_np(f->watcher, NULL, &until) != 0)
+            return false;   /* still inside: nothing of the fleet may be freed */
+        f->watching = false;
+    }
+    pthread_mutex_lock(&f->mu);
+    for (size_t i = 0; i < f->n; i++) {
+        streams_collector_stop(f->nodes[i].sc);
+        server_collector_stop(f->nodes[i].sv);
+        keys_collector_stop(f->nodes[i].kc);
+    }
+    pthread_mutex_unlock(&f->mu);
+    return true;
 }

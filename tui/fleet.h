@@ -11,6 +11,7 @@
 #define QT_FLEET_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 
 #include "../collectors/cost.h"
@@ -61,9 +62,17 @@ struct fleet_node {
     char err[256], kerr[256];
 };
 
+#define FLEET_MAP_EVERY_MS 5000   /* a cluster's map is read again this often */
+
 struct fleet {
     struct fleet_node *nodes;
     size_t n;
+    pthread_mutex_t mu;        /* the watcher changes nodes[] while the collectors run */
+    struct hub *hub;
+    const struct options *opts;
+    struct redis_target seed;  /* the one target that may be a cluster node */
+    pthread_t watcher;
+    bool watching, running;
     bool cluster;              /* the nodes are a cluster's primaries */
     bool several;              /* more than one node, or a cluster: merged snapshots */
     struct cluster_map *map;   /* with cluster: the map the nodes came from */
@@ -83,6 +92,17 @@ void fleet_free(struct fleet *f);
 void fleet_sample_once(struct fleet *f);
 /* Drops the nodes' --once samples. */
 void fleet_drop_samples(struct fleet *f);
+
+/* The dashboard and the --json stream: every node's collectors started (the hub learns the
+ * nodes first when there are several). 0 or -1. */
+int fleet_start(struct fleet *f, struct hub *hub);
+/* One server that may be a cluster node: a thread asks it (INFO cluster) and, if it is one,
+ * replaces its collectors by the primaries'; it then reads the map every FLEET_MAP_EVERY_MS
+ * and follows failovers, new and removed shards. */
+void fleet_watch_start(struct fleet *f, const struct options *o);
+/* After hub_request_stop / cancel_request: joins the watcher and every collector; false when
+ * the watcher did not end in time (then the fleet must not be freed). */
+bool fleet_stop(struct fleet *f);
 
 /* Merged snapshots of the nodes' last --once samples (caller frees). */
 struct snapshot *fleet_merge_redis(const struct fleet *f);

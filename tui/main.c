@@ -629,9 +629,9 @@ int main(int argc, char **argv)
 }
 
 struct collectors {
-    struct streams_collector *streams;
-    struct server_collector *server;
-    struct keys_collector *keys;
+    struct fleet *fleet;    /* the Redis nodes; NULL when Redis is not watched */
+    struct hub *hub;
+    const struct options *opts;
     struct pg_collector *pg;
     bool screen;            /* the dashboard: a fault from now on restores its screen */
     bool start_failed;
@@ -645,13 +645,13 @@ static int start_collectors(void *arg)
 {
     struct collectors *all = arg;
     screen_active = all->screen;
-    if ((all->streams && streams_collector_start(all->streams) < 0) ||
-        (all->server && server_collector_start(all->server) < 0) ||
-        (all->keys && keys_collector_start(all->keys) < 0) ||
+    if ((all->fleet && fleet_start(all->fleet, all->hub) < 0) ||
         (all->pg && pg_collector_start(all->pg) < 0)) {
         all->start_failed = true;
         return -1;
     }
+    if (all->fleet)
+        fleet_watch_start(all->fleet, all->opts);
     return 0;
 }
 
@@ -674,21 +674,16 @@ static int run(struct options *o)
         fprintf(stderr, "queuetop: cannot create a pipe: %s\n", strerror(errno));
         return 2;
     }
-    /* one keyspace walk for both: the keys collector's, whose stream keys the streams
-     * collector takes once its own first pass is over */
-    struct stream_feed feed;
-    stream_feed_init(&feed);
-    opts.streams.feed = opts.keys.feed = &feed;
-    /* only the sources a user names are contacted */
-    struct streams_collector *c = opts.watch_redis ? streams_collector_new(&opts.streams, &hub)
-                                                   : NULL;
-    struct server_collector *sc = opts.watch_redis ? server_collector_new(&opts.server, &hub)
-                                                   : NULL;
-    struct keys_collector *kc = opts.watch_redis ? keys_collector_new(&opts.keys, &hub) : NULL;
+    /* only the sources a user names are contacted; each Redis node has its collectors, its
+     * budget and its one keyspace walk (tui/fleet.c) */
+    struct fleet fleet;
+    if (opts.watch_redis)
+        fleet_from_options(&fleet, &opts, &hub);
     struct pg_collector *pc = opts.pg_conninfo ? pg_collector_new(&opts.pg, &hub) : NULL;
     if (opts.workflow_id)
         hub_set_workflow(&hub, opts.workflow_id);   /* read from the first tick on */
-    struct collectors all = { c, sc, kc, pc, !opts.json, false };
+    struct collectors all = { opts.watch_redis ? &fleet : NULL, &hub, &opts, pc, !opts.json,
+                              false };
     int rc;
     if (opts.json) {
         rc = start_collectors(&all) < 0 ? 2 : run_json_lines(&opts, &hub);
@@ -701,25 +696,19 @@ static int run(struct options *o)
         fprintf(stderr, "queuetop: cannot start the collector threads\n");
     /* leaving: every wait on a server ends now, whatever the servers do */
     cancel_request();
-    if (c)
-        streams_collector_stop(c);
-    if (sc)
-        server_collector_stop(sc);
+    hub_request_stop(&hub);
+    bool fleet_ended = !opts.watch_redis || fleet_stop(&fleet);
     if (pc)
         pg_collector_stop(pc);
-    if (kc)
-        keys_collector_stop(kc);
-    if (collector_threads_stuck() > 0) {
+    if (collector_threads_stuck() > 0 || !fleet_ended) {
         /* a thread is still inside a call that could not be cancelled: its state cannot be
          * freed under it, and the user asked to leave */
         fflush(stdout);
         _exit(rc);
     }
-    keys_collector_delete(kc);
-    streams_collector_delete(c);
-    server_collector_delete(sc);
+    if (opts.watch_redis)
+        fleet_free(&fleet);
     pg_collector_delete(pc);
-    stream_feed_done(&feed);
     hub_done(&hub);
     return rc;
 }

@@ -38,7 +38,7 @@ void server_strip_draw(struct app *app, const struct surface *sf, int y, int wid
                  s ? "server health: not connected" : "server health: waiting for a sample...");
         return;
     }
-    const struct server_history *h = &app->history.server;
+    const struct server_history *h = app->server_hist;
     const struct thresholds *t = app->thresholds;
     char a[24], b[24], line[128];
     struct line ln = line_at(sf, y, 1, width);
@@ -125,6 +125,8 @@ static void gauge(char *out, size_t len, double share, int width, bool utf8)
 
 
 struct server_state {
+    bool pinned;                  /* < > chose a node; else the worst one is shown */
+    size_t node;                  /* that node */
     struct text_scroll scroll;
     struct filter filter;         /* kept filter on the slow commands' text */
     bool longest;                 /* s: the slowest first, else the newest */
@@ -152,11 +154,90 @@ static int slow_cmp(const void *pa, const void *pb)
     return slow_reverse ? -c : c;
 }
 
+/* Several nodes: the judgements of node i, counted (critical weigh more). */
+static int node_weight(const struct app *app, size_t i)
+{
+    const struct redis_snapshot *r = &app->snap->redis;
+    if (r->nodes[i].left)
+        return -1;
+    const struct snapshot *sv = app->servers[i];
+    if (!sv || sv->server.state != CONN_UP || r->nodes[i].state == CONN_DOWN)
+        return 1000000;
+    struct health_warning w[HEALTH_WARNINGS_MAX];
+    size_t n = server_warnings(&sv->server, &app->node_hist[i], NULL, app->thresholds, wall_ms(),
+                               w, HEALTH_WARNINGS_MAX);
+    int bad = 0;
+    for (size_t k = 0; k < n; k++)
+        bad += w[k].sev == SEV_CRIT ? 1000 : 1;
+    return bad;
+}
+
+/* One line per node, the worst first (down, then by its problems); the one shown below is
+ * marked. */
+static void draw_nodes(struct app *app, struct canvas *l, size_t shown)
+{
+    const struct redis_snapshot *r = &app->snap->redis;
+    size_t n = app->server_nodes, order[REDIS_NODES_MAX];
+    int weight[REDIS_NODES_MAX];
+    for (size_t i = 0; i < n; i++) {
+        order[i] = i;
+        weight[i] = node_weight(app, i);
+    }
+    for (size_t i = 1; i < n; i++)   /* insertion: at most REDIS_NODES_MAX */
+        for (size_t j = i; j > 0 && weight[order[j]] > weight[order[j - 1]]; j--) {
+            size_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    char line[400], mem[24], ops[24], ev[24];
+    for (size_t k = 0; k < n; k++) {
+        size_t i = order[k];
+        const struct node_status *ns = &r->nodes[i];
+        const struct server_snapshot *sv = app->servers[i] ? &app->servers[i]->server : NULL;
+        bool up = !ns->left && ns->state == CONN_UP && sv && sv->state == CONN_UP;
+        int w = snprintf(line, sizeof line, "%s %-21.21s %-4s", i == shown ? ">" : " ", ns->name,
+                         ns->left ? "LEFT" : up ? "up" : "DOWN");
+        if (up) {
+            fmt_bytes(sv->used_memory, mem, sizeof mem);
+            fmt_count(sv->ops_per_sec, ops, sizeof ops);
+            fmt_rate(app->node_hist[i].evicted_per_sec, ev, sizeof ev);
+            w += snprintf(line + w, sizeof line - (size_t)w, " %-6s mem %s  ops %s/s  evict %s/s",
+                          sv->role, mem, ops, ev);
+        } else if (!ns->left) {
+            w += snprintf(line + w, sizeof line - (size_t)w, " %s",
+                          ns->error[0] ? ns->error : sv && sv->error[0] ? sv->error : "connecting");
+        }
+        if (ns->cluster && w > 0 && (size_t)w < sizeof line)
+            w += snprintf(line + w, sizeof line - (size_t)w, "  slots %s", ns->slots);
+        for (size_t q = 0; q < ns->replica_count && w > 0 && (size_t)w < sizeof line; q++) {
+            const struct node_replica *rp = &ns->replicas[q];
+            char lag[24] = "?";
+            if (rp->lag_bytes != QT_UNKNOWN)
+                fmt_bytes(rp->lag_bytes, lag, sizeof lag);
+            w += snprintf(line + w, sizeof line - (size_t)w, "  replica %s %s lag %s", rp->addr,
+                          rp->health[0] ? rp->health : "?", lag);
+        }
+        int role = ns->left ? ROLE_DIM : !up ? ROLE_CRIT
+                   : weight[i] >= 1000 ? ROLE_CRIT : weight[i] > 0 ? ROLE_WARN : ROLE_DEFAULT;
+        row(l, k == 0 ? "nodes" : "", role, line);
+    }
+    row(l, "", ROLE_DIM, "< > another node; below: the node marked >");
+}
+
 static void draw_server(struct app *app, const struct surface *sf)
 {
     int top = sf->top, height = sf->height, width = sf->width;
     const struct server_snapshot *s = server_of(app);
-    const struct server_history *h = &app->history.server;
+    const struct server_history *h = app->server_hist;
+    struct server_state *nss = state_of(app);
+    size_t node_shown = app->worst_node;
+    bool several = app->server_nodes > 0 && app->snap && app->snap->redis.node_count > 0;
+    if (several) {
+        if (nss->pinned && nss->node < app->server_nodes)
+            node_shown = nss->node;
+        s = app->servers[node_shown] ? &app->servers[node_shown]->server : NULL;
+        h = &app->node_hist[node_shown];
+    }
     const struct thresholds *t = app->thresholds;
     struct server_state *ss = state_of(app);
     struct text_scroll *st = &ss->scroll;
@@ -167,6 +248,8 @@ static void draw_server(struct app *app, const struct surface *sf)
     struct canvas l = { &area, st->first, 0 };
     char line[400], a[24], b[24], c[24], d[24];
 
+    if (several)
+        draw_nodes(app, &l, node_shown);
     if (!s) {
         row(&l, "server", ROLE_DIM, "waiting for the first sample...");
         return;
@@ -368,6 +451,14 @@ static int server_key(struct app *app, int key)
     case 'S':
         st->reverse = !st->reverse;
         return ACT_REDRAW;
+    case '<': case '>': case ',': case '.':
+        if (app->server_nodes > 1) {
+            size_t n = app->server_nodes, at = st->pinned ? st->node : app->worst_node;
+            st->node = (key == '<' || key == ',') ? (at + n - 1) % n : (at + 1) % n;
+            st->pinned = true;
+            return ACT_REDRAW;
+        }
+        return ACT_HANDLED;
     case 27: case QK_BACKSPACE: case 127: case 8: case QK_LEFT: case 'h':
         app_back(app);
         return ACT_REDRAW;
@@ -392,6 +483,7 @@ static const struct help_line server_help[] = {
     { "Up/Down j/k PgUp/PgDn", "scroll" },
     { "/", "filter the slow commands by their text (Enter keeps it, Esc clears it)" },
     { "s / S", "slow commands: newest or slowest first / reverse it" },
+    { "< >", "several servers or a cluster: the node shown below the nodes' list" },
     { "Esc  1", "clear the filter, then back to the streams" },
     { "problems", "ranked: critical first (evictions of queue data, restarts, failed writes)" },
     { "evict", "red when keys are evicted under a policy that can drop queue keys" },

@@ -195,7 +195,7 @@ static void draw_summary(struct app *app, const struct surface *sf, int y, int w
     const struct server_snapshot *sv = app->server && app->server->server.state == CONN_UP
                                            ? &app->server->server : NULL;
     struct health_warning hw[HEALTH_WARNINGS_MAX];
-    size_t nhw = sv ? server_warnings(sv, &app->history.server, r, app->thresholds, wall_ms(), hw,
+    size_t nhw = sv ? server_warnings(sv, app->server_hist, r, app->thresholds, wall_ms(), hw,
                                       HEALTH_WARNINGS_MAX) : 0;
     for (size_t i = 0; i < nhw && line_room(&pl) > 12; i++) {
         if (hw[i].sev == SEV_WARN && (crit || i > 0))
@@ -263,6 +263,17 @@ static void draw_streams(struct app *app, const struct surface *sf)
     int fixed = COL_LEN + COL_RATE + COL_GRP + COL_LAG + COL_PEND + COL_OLD + COL_CONS + 7;
     /* as wide as the longest key, the numbers right after it (at 200 columns they sat 145
      * columns away from their names); a longer key is cut with … */
+    /* several servers or a cluster: which node holds the stream, after the figures */
+    int node_w = 0;
+    for (size_t i = 0; i < r->node_count; i++) {
+        int w = (int)strlen(r->nodes[i].name);
+        if (w > node_w)
+            node_w = w;
+    }
+    if (node_w > 21)
+        node_w = 21;
+    if (node_w)
+        fixed += node_w + 1;
     int key_w = width - fixed - 3;
     if (key_w > (int)st->sum.key_len)
         key_w = (int)st->sum.key_len;
@@ -274,6 +285,8 @@ static void draw_streams(struct app *app, const struct surface *sf)
     snprintf(head, sizeof head, "  %-*s %*s %*s %*s %*s %*s %*s %*s", key_w, "STREAM", COL_LEN,
              "LENGTH", COL_RATE, "IN/s", COL_GRP, "GRPS", COL_LAG, "MAX LAG", COL_PEND, "PENDING",
              COL_OLD, "OLDEST", COL_CONS, "CONS");
+    if (node_w)
+        snprintf(head + strlen(head), sizeof head - strlen(head), " %-*s", node_w, "NODE");
     draw_str(sf, y, 0, width, ROLE_COLUMN, head);
 
     int rows_h = height - 4;
@@ -347,6 +360,12 @@ static void draw_streams(struct app *app, const struct surface *sf)
         draw_right(sf, yy, x += 1 + COL_PEND, COL_PEND, base, pend);
         draw_right(sf, yy, x += 1 + COL_OLD, COL_OLD, old_role, old);
         draw_right(sf, yy, x += 1 + COL_CONS, COL_CONS, base, cons);
+        if (node_w) {
+            const char *node = nodes_name(r, s->node);
+            const struct node_status *ns = s->node < r->node_count ? &r->nodes[s->node] : NULL;
+            draw_text(sf, yy, x + 1, node_w, !sel && ns && ns->state != CONN_UP ? ROLE_CRIT : base,
+                      node, strlen(node));
+        }
     }
 }
 

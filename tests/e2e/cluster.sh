@@ -162,8 +162,33 @@ assert n["us"]["state"] == "up" and [s["node"] for s in d["streams"]] == ["us"],
 then pass "one server of two down: down with its reason, the other read, exit 2"
 else fail "a server down: rc $rc, $(cat "$tmp/check" "$tmp/err")"; fi
 
-# 6. a cluster primary down (before failover): shown down, the other primaries read
+# 6. the dashboard from one node: the cluster's primaries, a NODE column naming where each
+# stream lives
+tmux -L "$sock" new-session -d -s qt -x 100 -y 30 \
+    "$QUEUETOP --redis redis://127.0.0.1:$p2 --interval 0.5 --connect-timeout 1 2>$tmp/dash.err; sleep 30"
+k7=$(redis-cli -p "$p1" CLUSTER KEYSLOT jobs:7)
+owner7=""
+for p in $primaries; do grep -qx 'jobs:7' "$tmp/truth-$p" && owner7=$p; done
+if wait_for "3 cluster primaries" 10 && wait_for_re "jobs:7 .* 127\.0\.0\.1:$owner7" 10 &&
+   grep -q 'NODE' "$tmp/screen"
+then pass "dashboard: 3 cluster primaries in the header, jobs:7 (slot $k7) on 127.0.0.1:$owner7 in the NODE column"
+else fail "dashboard from one node of the cluster"; fi
+
+# 6b. the server view: one line per primary, its slots and replica, < > another node's details
+keys 2
+if wait_for_re "^ nodes +> 127\.0\.0\.1:[0-9]+ +up +master .*slots [0-9]+-[0-9]+" 10; then
+    first=$(grep -E '^ nodes +> ' "$tmp/screen" | awk '{print $3}')
+    keys '>'
+    if wait_for_re "^ +> 127\.0\.0\.1:[0-9]+ +up" 5 && ! grep -qE "^ nodes +> $first " "$tmp/screen"
+    then pass "server view: a line per primary with its slots; > marks another node"
+    else fail "server view: > did not move to another node"; fi
+else fail "server view: no nodes list"; fi
+keys 1
+
+# 7. a cluster primary down (before failover): --once shows it down, the others read
 victim=$(echo "$primaries" | tail -1)
+victim_id=$(redis-cli -p "$p1" CLUSTER NODES | awk -v a="127.0.0.1:$victim@" 'index($2, a) == 1 { print $1 }')
+heir=$(redis-cli -p "$p1" CLUSTER NODES | awk -v m="$victim_id" '$4 == m { split($2, a, "[:@]"); print a[2] }')
 for k in 1 2 3 4 5 6; do
     eval "vp=\$pid_$k"
     [ "$(echo $ports | cut -d' ' -f$k)" = "$victim" ] && { kill -9 "$vp"; wait "$vp" 2>/dev/null; }
@@ -177,11 +202,31 @@ import json, sys
 d = json.load(open(sys.argv[1]))["redis"]
 n = {x["name"]: x for x in d["nodes"]}
 v = "127.0.0.1:" + sys.argv[2]
-assert n[v]["state"] == "down", n[v]
-assert all(x["state"] == "up" for k, x in n.items() if k != v), n
-assert v not in [s["node"] for s in d["streams"]] and len(d["streams"]) > 0
+if v in n:   # not failed over yet: shown down
+    assert n[v]["state"] == "down", n[v]
+    assert all(x["state"] == "up" for k, x in n.items() if k != v), n
+    assert v not in [s["node"] for s in d["streams"]] and len(d["streams"]) > 0
 ' "$tmp/out" "$victim" 2>"$tmp/check"
 then pass "a primary killed: down in nodes[], the other primaries read, exit 2"
 else fail "a primary down: rc $rc, $(cat "$tmp/check" "$tmp/err")"; fi
+
+# 8. the dashboard says so, then follows the failover to the replica without a restart
+if wait_for "(1 DOWN)" 10
+then pass "dashboard: the killed primary is counted DOWN in the header"
+else fail "dashboard: a primary down"; fi
+victim_stream=$(head -1 "$tmp/truth-$victim")
+if [ -n "$heir" ] && wait_for_re "$victim_stream .* 127\.0\.0\.1:$heir" 30 && ! grep -q "DOWN" "$tmp/screen"
+then pass "dashboard: after the failover $victim_stream is read on the promoted replica 127.0.0.1:$heir"
+else fail "dashboard: failover to $heir not followed ($victim_stream)"; fi
+start=$(date +%s%N)
+keys q
+i=0
+while tmux -L "$sock" list-panes -t qt -F '#{pane_current_command}' 2>/dev/null | grep -q queuetop; do
+    i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.05
+done
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$ms" -lt 1500 ] && [ ! -s "$tmp/dash.err" ]
+then pass "q leaves the cluster dashboard (${ms} ms), nothing on stderr"
+else fail "q took ${ms} ms: $(cat "$tmp/dash.err")"; fi
 
 echo "1..$n"
