@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../collectors/nodes.h"
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
@@ -238,8 +239,16 @@ static void draw_locks(struct app *app, struct canvas *c, const struct keys_snap
             fmt_duration_ms(l->ttl_ms, ttl, sizeof ttl);
         int end = 3 + key_w + 1 + TTL_W;
         draw_right(c->s, y, end, TTL_W, bad ? ROLE_CRIT : ROLE_DEFAULT, ttl);
-        if (owner_w)
-            draw_text(c->s, y, end + 2, c->s->width - end - 2, ROLE_DIM, l->owner.ptr, l->owner.len);
+        if (owner_w) {
+            int ox = end + 2;
+            const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+            if (r && r->node_count) {   /* several nodes: which holds it, before its owner */
+                const char *node = nodes_name(r, l->node);
+                ox += draw_text(c->s, y, ox, c->s->width - ox, ROLE_DIM, node, strlen(node));
+                ox += draw_str(c->s, y, ox, c->s->width - ox, ROLE_DIM, "  ");
+            }
+            draw_text(c->s, y, ox, c->s->width - ox, ROLE_DIM, l->owner.ptr, l->owner.len);
+        }
         c->line++;
     }
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../collectors/nodes.h"
 #include "../collectors/util.h"
 #include "../themes/theme.h"
 #include "../tui/app_state.h"
@@ -235,7 +236,15 @@ static struct layout plan_columns(const struct keys_snapshot *k, int width)
     return l;
 }
 
-static void draw_header_row(const struct surface *sf, int y, int width, const struct layout *l)
+/* The node's name with several nodes, else NULL. */
+static const char *node_of(const struct app *app, uint16_t node)
+{
+    const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+    return r && r->node_count ? nodes_name(r, node) : NULL;
+}
+
+static void draw_header_row(const struct surface *sf, int y, int width, const struct layout *l,
+                            int node_w)
 {
     char head[512];
     int o = snprintf(head, sizeof head, "  ");
@@ -246,13 +255,15 @@ static void draw_header_row(const struct surface *sf, int y, int width, const st
         if (l->shown[c])
             o += snprintf(head + o, sizeof head - (size_t)o, " %*s", numeric_cols[c].width,
                           numeric_cols[c].title);
+    if (node_w && o < (int)sizeof head)
+        snprintf(head + o, sizeof head - (size_t)o, " NODE");
     draw_bar(sf, y, ROLE_COLUMN);
     draw_str(sf, y, 0, width, ROLE_COLUMN, head);
 }
 
 /* Right-aligned text ending at column `right` (exclusive). */
 static void draw_row(const struct surface *sf, int y, const struct layout *l,
-                     const struct queue_info *q, bool selected, bool stale)
+                     const struct queue_info *q, bool selected, bool stale, const char *node)
 {
     int base = selected ? ROLE_SELECTED : stale ? ROLE_DIM : ROLE_DEFAULT;
     if (selected) {
@@ -302,6 +313,8 @@ static void draw_row(const struct surface *sf, int y, const struct layout *l,
         x += 1 + numeric_cols[c].width;
         draw_right(sf, y, x, numeric_cols[c].width, role, cell);
     }
+    if (node && sf->width - x > 4)   /* several nodes: where it is, when there is room */
+        draw_text(sf, y, x + 1, sf->width - x - 1, selected ? base : ROLE_DIM, node, strlen(node));
 }
 
 /* ---- the detail: what the selected queue is read from ---------------------------------- */
@@ -313,7 +326,7 @@ static int detail_lines_wanted(const struct queue_info *q)
 }
 
 static void draw_detail(const struct surface *sf, int y, int lines, int width,
-                        const struct queue_info *q)
+                        const struct queue_info *q, const char *node)
 {
     char line[256], a[24], b[24], c[24];
     draw_bar(sf, y, ROLE_TITLE);
@@ -322,8 +335,8 @@ static void draw_detail(const struct surface *sf, int y, int lines, int width,
     x += draw_str(sf, y, x, width - x, ROLE_TITLE, " ");
     int name_room = width - x - 34;
     x += draw_text(sf, y, x, name_room > 8 ? name_room : 8, ROLE_TITLE, q->name.ptr, q->name.len);
-    snprintf(line, sizeof line, "  (%s) read from %zu key%s   Esc closes", q->kind, q->key_count,
-             q->key_count == 1 ? "" : "s");
+    snprintf(line, sizeof line, "  (%s) read from %zu key%s%s%.60s   Esc closes", q->kind,
+             q->key_count, q->key_count == 1 ? "" : "s", node ? " on " : "", node ? node : "");
     draw_str(sf, y, x, width - x, ROLE_TITLE, line);
     if (lines < 2)
         return;
@@ -403,8 +416,16 @@ static void draw_queues(struct app *app, const struct surface *sf)
                  " this machine's clock)", k->time_error);
         y += draw_wrapped(sf, y, 1, width - 2, 2, ROLE_WARN, line);
     }
-    struct layout l = plan_columns(k, width);
-    draw_header_row(sf, y++, width, &l);
+    /* several nodes: room for the NODE column after the figures */
+    int node_w = 0;
+    const struct redis_snapshot *r = app->snap ? &app->snap->redis : NULL;
+    for (size_t i = 0; r && i < r->node_count; i++)
+        if ((int)strlen(r->nodes[i].name) > node_w)
+            node_w = (int)strlen(r->nodes[i].name);
+    if (node_w > 21)
+        node_w = 21;
+    struct layout l = plan_columns(k, width - (node_w ? node_w + 1 : 0));
+    draw_header_row(sf, y++, width, &l, node_w);
     int body = top + height - y;
     if (st->list.count == 0) {
         draw_str(sf, y, 2, width - 4, ROLE_DIM,
@@ -431,11 +452,12 @@ static void draw_queues(struct app *app, const struct surface *sf)
     int shown = 0;
     for (; shown < rows_h && st->list.scroll + (size_t)shown < st->list.count; shown++) {
         size_t row = st->list.scroll + (size_t)shown;
-        draw_row(sf, y + shown, &l, queue_at(app, row), row == st->list.selected,
-                 stale);
+        const struct queue_info *q = queue_at(app, row);
+        draw_row(sf, y + shown, &l, q, row == st->list.selected, stale, node_of(app, q->node));
     }
     if (detail > 0)   /* right under the rows, a line apart when there is room */
-        draw_detail(sf, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel);
+        draw_detail(sf, y + (shown < rows_h ? shown + 1 : rows_h), detail, width, sel,
+                    node_of(app, sel->node));
 }
 
 static int queues_key(struct app *app, int key)
