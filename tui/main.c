@@ -623,6 +623,7 @@ int main(int argc, char **argv)
     }
     wf_mapping_free(opts.pg.source.mapping);
     layout_file_free(opts.layouts);
+    free(opts.nodes);
     if (collector_threads_stuck() == 0)
         cost_budget_done(&budget);
     return rc;
