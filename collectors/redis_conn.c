@@ -199,6 +199,15 @@ static int parse_sentinel(const char *p, struct redis_target *t, char *err, size
     str_copy(t->host, t->sentinels[0].host, sizeof t->host);
     t->port = t->sentinels[0].port;
     password_from_env(t);
+    /* the Sentinels' own credentials (Sentinel's requirepass, or an ACL user of theirs): from
+     * the environment only, never in a URL that a process list or a recording shows */
+    const char *sp = getenv("REDIS_SENTINEL_AUTH"), *su = getenv("REDIS_SENTINEL_USER");
+    if (sp && *sp) {
+        str_copy(t->sentinel_password, sp, sizeof t->sentinel_password);
+        t->sentinel_has_password = true;
+        if (su && *su)
+            str_copy(t->sentinel_user, su, sizeof t->sentinel_user);
+    }
     return 0;
 }
 

@@ -30,6 +30,9 @@ struct redis_target {
     char master_name[128];
     struct redis_sentinel_addr sentinels[REDIS_SENTINELS_MAX];
     int sentinel_count;
+    char sentinel_user[256];       /* REDIS_SENTINEL_USER, with REDIS_SENTINEL_AUTH */
+    char sentinel_password[512];   /* REDIS_SENTINEL_AUTH: the Sentinels' own; never printed */
+    bool sentinel_has_password;
     bool tls;            /* rediss://: TLS over TCP */
     const struct redis_tls *tls_opts;   /* with tls; NULL: verified against the system store */
     char host[256];      /* TCP host (IPv6 without brackets) */
@@ -44,7 +47,8 @@ struct redis_target {
 /* Parses redis://[[user]:password@]host[:port][/db], rediss://... (the same over TLS),
  * redis-sentinel://[[user]:password@]host[:port][,host[:port]...]/MASTER[/db] (Sentinels,
  * default port 26379, that name the master; rediss-sentinel:// over TLS; user and password
- * are the master's), unix:///path[?db=N] (user and password are allowed there too) or a bare
+ * are the master's; the Sentinels' own come from REDIS_SENTINEL_AUTH and REDIS_SENTINEL_USER),
+ * unix:///path[?db=N] (user and password are allowed there too) or a bare
  * host[:port]. Percent-escapes in user and password are decoded.
  * When the URL holds no password, REDISCLI_AUTH (if set) supplies it.
  * Returns 0, or -1 with a one-line reason in err. */

@@ -711,6 +711,11 @@ static int ask_sentinel(const struct redis_target *t, const struct redis_sentine
     st.port = s->port;
     st.tls = t->tls;
     st.tls_opts = t->tls_opts;
+    if (t->sentinel_has_password) {
+        str_copy(st.user, t->sentinel_user, sizeof st.user);
+        str_copy(st.password, t->sentinel_password, sizeof st.password);
+        st.has_password = true;
+    }
     char e[400];
     redisContext *c = redis_io_connect(&st, connect_timeout_ms, command_timeout_ms, e, sizeof e);
     if (!c) {
@@ -718,6 +723,13 @@ static int ask_sentinel(const struct redis_target *t, const struct redis_sentine
         return -1;
     }
     redisReply *r = redis_io_command(c, "SENTINEL get-master-addr-by-name %s", t->master_name);
+    if (r && r->type == REDIS_REPLY_ERROR && strncmp(r->str, "NOAUTH", 6) == 0) {
+        snprintf(why, whylen, "Sentinel %s:%d wants a password of its own: REDIS_SENTINEL_AUTH "
+                 "(and REDIS_SENTINEL_USER for an ACL user)", s->host, s->port);
+        freeReplyObject(r);
+        redis_io_free(c);
+        return -1;
+    }
     int rc = -1;
     if (!r) {
         snprintf(why, whylen, "Sentinel %s:%d: %s", s->host, s->port, c->errstr);

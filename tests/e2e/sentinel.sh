@@ -79,6 +79,32 @@ else
     fail "a Sentinel URL without a master's name: a usage error ($(cat "$tmp/err"))"
 fi
 
+# 2b. a Sentinel that wants a password of its own (requirepass in its config): refused with
+# the way out named, read with REDIS_SENTINEL_AUTH, and the password never printed
+s2port=$("$BUILD/tests/freeport")
+printf 'port %s\nbind 127.0.0.1\nrequirepass s3nt-pass\nsentinel monitor jobs-main 127.0.0.1 %s 1\n' \
+    "$s2port" "$mport" >"$tmp/sentinel2.conf"
+redis-server "$tmp/sentinel2.conf" --sentinel --logfile "$tmp/sentinel2.log" --daemonize no \
+    >/dev/null 2>&1 &
+s2pid=$!
+pids="$pids $s2pid"
+i=0
+until redis-cli -p "$s2port" -a s3nt-pass --no-auth-warning PING 2>/dev/null | grep -q PONG; do
+    i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+done
+env -u REDIS_SENTINEL_AUTH "$QUEUETOP" --redis "redis-sentinel://127.0.0.1:$s2port/jobs-main" \
+    --once >/dev/null 2>"$tmp/err"
+rc=$?
+REDIS_SENTINEL_AUTH=s3nt-pass "$QUEUETOP" --redis "redis-sentinel://127.0.0.1:$s2port/jobs-main" \
+    --once --json --rate-interval 0 >"$tmp/out" 2>"$tmp/err2"
+rc2=$?
+if [ "$rc" -eq 2 ] && grep -q "wants a password of its own: REDIS_SENTINEL_AUTH" "$tmp/err" &&
+   [ "$rc2" -eq 0 ] && grep -q "\"master\":\"127.0.0.1:$mport\"" "$tmp/out" &&
+   ! grep -q "s3nt-pass" "$tmp/out" "$tmp/err2"
+then pass "a Sentinel with its own password: refused naming REDIS_SENTINEL_AUTH, read with it"
+else fail "a Sentinel with its own password: rc $rc/$rc2: $(cat "$tmp/err" "$tmp/err2")"; fi
+kill "$s2pid" 2>/dev/null   # not a voter in the failover below
+
 # 3. the dashboard follows a failover
 qt_start --redis "$url" --connect-timeout 1
 if wait_for "127.0.0.1:$mport (Sentinel)" 10 && wait_for "orders" 10; then
