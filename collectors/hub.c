@@ -278,6 +278,37 @@ void hub_get_workflow(struct hub *hub, char *id_out, char *find_out, uint64_t *f
     pthread_mutex_unlock(&hub->lock);
 }
 
+void hub_note_moved(struct hub *hub)
+{
+    pthread_mutex_lock(&hub->lock);
+    hub->moved_gen++;
+    pthread_cond_broadcast(&hub->cond);
+    pthread_mutex_unlock(&hub->lock);
+}
+
+bool hub_wait_moved(struct hub *hub, int64_t timeout_ms, uint64_t *seen)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    if (timeout_ms < 0)
+        timeout_ms = 0;
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&hub->lock);
+    while (!hub->stopping && hub->moved_gen == *seen) {
+        if (pthread_cond_timedwait(&hub->cond, &hub->lock, &deadline) == ETIMEDOUT)
+            break;
+    }
+    *seen = hub->moved_gen;
+    bool stop = hub->stopping;
+    pthread_mutex_unlock(&hub->lock);
+    return stop;
+}
+
 bool hub_wait(struct hub *hub, int64_t timeout_ms, uint64_t *seen_gen)
 {
     struct timespec deadline;

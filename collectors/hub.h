@@ -33,6 +33,7 @@ struct hub {
     /* several Redis nodes (hub_set_nodes): each node's newest snapshot per kind, and the
      * merged one hub_acquire hands out (made again once a part changed) */
     size_t nodes;                     /* 0: one server, latest[] as is */
+    uint64_t moved_gen;               /* bumped by hub_note_moved: a cluster's map is stale */
     struct node_status *node_info;    /* nodes entries: names, URLs, a cluster's figures */
     struct snapshot *per_node[HUB_KINDS][REDIS_NODES_MAX];
     uint64_t gen[HUB_KINDS];          /* bumped by every publish of that kind */
@@ -53,6 +54,12 @@ void hub_set_nodes(struct hub *hub, const struct node_status *info, size_t n);
 struct node_status *hub_get_nodes(struct hub *hub, size_t *n);
 /* Node node's own newest snapshot of that kind (not merged), or NULL. */
 struct snapshot *hub_acquire_node(struct hub *hub, enum snapshot_kind kind, size_t node);
+
+/* A collector saw MOVED or ASK: the cluster's map is to be read again now. */
+void hub_note_moved(struct hub *hub);
+/* Waits up to timeout_ms, returning early on stop or on a hub_note_moved newer than *seen
+ * (which it updates). Returns true when a stop was requested. */
+bool hub_wait_moved(struct hub *hub, int64_t timeout_ms, uint64_t *seen);
 
 /* Takes ownership of snap (refcount 1), replaces the previous one of its kind. */
 void hub_publish(struct hub *hub, struct snapshot *snap);

@@ -62,10 +62,15 @@ static bool consumers_readable(struct streams_collector *c, const struct tracked
     return sc_is_focus(c, t) && g->consumers <= STREAM_CONSUMERS_READ_MAX;
 }
 
-/* A cluster's answer for a key of a slot this node does not serve (any more). */
-static bool sc_moved(const redisReply *r)
+/* A cluster's answer for a key of a slot this node does not serve (any more): the map is to
+ * be read again (the fleet's watcher wakes on it). */
+static bool sc_moved(struct streams_collector *c, const redisReply *r)
 {
-    return resp_is_error(r, "MOVED ") || resp_is_error(r, "ASK ");
+    if (!resp_is_error(r, "MOVED ") && !resp_is_error(r, "ASK "))
+        return false;
+    if (c->hub)
+        hub_note_moved(c->hub);
+    return true;
 }
 
 /* Whether XINFO STREAM may be asked of t: its entries are known to be small enough
@@ -514,7 +519,7 @@ static int batch_collect_a(struct streams_collector *c, struct batch *bt, char *
             t->changed = true;
         } else if (resp_is_error(rs, "ERR no such key") || resp_is_error(rs, "WRONGTYPE") ||
             resp_is_error(rg, "ERR no such key") || resp_is_error(rg, "WRONGTYPE") ||
-            sc_moved(rs) || sc_moved(rg) || sc_moved(rt) ||
+            sc_moved(c, rs) || sc_moved(c, rg) || sc_moved(c, rt) ||
             (rt->type == REDIS_REPLY_INTEGER && rt->integer == -2)) {
             /* deleted or retyped since SCAN (possibly between two commands); XLEN of a
              * missing key is 0, PTTL's -2 tells. MOVED/ASK: a cluster moved its slot to
@@ -631,7 +636,7 @@ static void apply_first_fix(struct streams_collector *c, struct batch *bt, size_
                             enum fix_kind kind, const redisReply *r)
 {
     struct tracked *t = &c->items[item];   /* sc_own()ed by batch_collect_fixes */
-    if (resp_is_error(r, "ERR no such key") || resp_is_error(r, "WRONGTYPE") || sc_moved(r)) {
+    if (resp_is_error(r, "ERR no such key") || resp_is_error(r, "WRONGTYPE") || sc_moved(c, r)) {
         t->gone = true;
     } else if (resp_is_error(r, "NOPERM")) {
         sc_deny_stream(c, t, r);

@@ -512,7 +512,8 @@ static void *watch_main(void *arg)
             if (rc == 0 && !f->cluster)
                 break;   /* one server, not a cluster: nothing to follow */
         }
-        if (hub_wait(f->hub, FLEET_MAP_EVERY_MS, &seen))
+        /* every 5 s, or at once (at most once a second) when a collector saw MOVED/ASK */
+        if (hub_wait_moved(f->hub, FLEET_MAP_EVERY_MS, &seen))
             break;
     }
     free(map);

@@ -174,6 +174,23 @@ if wait_for "3 cluster primaries" 10 && wait_for_re "jobs:7 .* 127\.0\.0\.1:$own
 then pass "dashboard: 3 cluster primaries in the header, jobs:7 (slot $k7) on 127.0.0.1:$owner7 in the NODE column"
 else fail "dashboard from one node of the cluster"; fi
 
+# 6a. a slot moved to another primary (CLUSTER SETSLOT + MIGRATE, as a resharding does): the
+# stream is then read on its new node, its pending entry with it
+dst=""
+for p in $primaries; do [ "$p" != "$owner7" ] && [ -z "$dst" ] && dst=$p; done
+id_of() { redis-cli -p "$p1" CLUSTER NODES | awk -v a="127.0.0.1:$1@" 'index($2, a) == 1 { print $1 }'; }
+src_id=$(id_of "$owner7"); dst_id=$(id_of "$dst")
+redis-cli -p "$dst" CLUSTER SETSLOT "$k7" IMPORTING "$src_id" >/dev/null
+redis-cli -p "$owner7" CLUSTER SETSLOT "$k7" MIGRATING "$dst_id" >/dev/null
+for key in $(redis-cli -p "$owner7" CLUSTER GETKEYSINSLOT "$k7" 100); do
+    redis-cli -p "$owner7" MIGRATE 127.0.0.1 "$dst" "$key" 0 5000 >/dev/null
+done
+for p in $primaries; do redis-cli -p "$p" CLUSTER SETSLOT "$k7" NODE "$dst_id" >/dev/null; done
+if wait_for_re "jobs:7 .* 127\.0\.0\.1:$dst" 15 &&
+   [ "$(awk '$1 ~ /jobs:7$/ { print $6 }' "$tmp/screen")" = 1 ]
+then pass "a slot moved (SETSLOT, MIGRATE): jobs:7 read on its new primary 127.0.0.1:$dst, its pending entry with it"
+else fail "slot $k7 moved from $owner7 to $dst: not followed"; fi
+
 # 6b. the server view: one line per primary, its slots and replica, < > another node's details
 keys 2
 if wait_for_re "^ nodes +> 127\.0\.0\.1:[0-9]+ +up +master .*slots [0-9]+-[0-9]+" 10; then
