@@ -335,7 +335,14 @@ static int ensure_connected(struct streams_collector *c, char *err, size_t errle
                              c->cfg.command_timeout_ms, err, errlen);
     if (!c->ctx)
         return -1;
+    char was[sizeof c->master];
+    str_copy(was, c->master, sizeof was);
     redis_io_master(c->ctx, c->master, sizeof c->master);
+    if (was[0] && c->master[0] && strcmp(was, c->master) != 0) {
+        /* the Sentinels name another master: a failover, shown with its time */
+        str_copy(c->previous_master, was, sizeof c->previous_master);
+        c->master_changed_wall_ms = wall_ms();
+    }
     /* A new session: the old cursor means nothing now (the server may have restarted). */
     str_copy(c->cursor, "0", sizeof c->cursor);
     c->pass++;
@@ -647,6 +654,8 @@ static struct snapshot *build_snapshot(struct streams_collector *c, enum conn_st
     str_copy(r->version, c->version, sizeof r->version);
     str_copy(r->role, c->role, sizeof r->role);
     str_copy(r->master, c->master, sizeof r->master);
+    str_copy(r->previous_master, c->previous_master, sizeof r->previous_master);
+    r->master_changed_wall_ms = c->master_changed_wall_ms;
     r->server_time_ms = c->server_ms;
     r->sampled_mono_ms = mono_ms();
     if (state == CONN_UP)

@@ -173,6 +173,8 @@ struct redis_snapshot {
     char role[16];                 /* "master", "slave", "" until known */
     char master[300];              /* redis-sentinel://: the master last connected (host:port),
                                     * as a Sentinel named it; "" otherwise */
+    char previous_master[300];     /* the master before the last failover seen; "" none */
+    int64_t master_changed_wall_ms;   /* when that failover was seen, epoch ms; 0 never */
     int64_t server_time_ms;        /* Redis TIME at the start of the sample; 0 when unknown */
     int64_t sampled_mono_ms;       /* monotonic ms when this snapshot was completed */
     int64_t last_ok_mono_ms;       /* monotonic ms of the last successful sample; 0 never */

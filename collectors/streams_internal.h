@@ -64,6 +64,8 @@ struct streams_collector {
     char version[32];
     char role[16];
     char master[300];             /* redis-sentinel://: the master connected, host:port */
+    char previous_master[300];    /* the one before the last change; "" none seen */
+    int64_t master_changed_wall_ms;   /* when the Sentinels named another; 0 never */
 
     char cursor[32];
     uint64_t pass;

@@ -107,9 +107,14 @@ static void draw_header(struct app *app, const struct surface *scr)
                 snprintf(nodes + w, sizeof nodes - (size_t)w, " (%zu DOWN)", down_n);
         }
         const char *shown = r->node_count ? nodes : r->master[0] ? r->master : r->url;
-        char unverified[64];
-        snprintf(unverified, sizeof unverified, "%s%s", r->master[0] ? " (Sentinel)" : "",
-                 r->tls_unverified ? " TLS NOT VERIFIED" : "");
+        char unverified[96], changed[40] = "";
+        if (r->master[0] && r->master_changed_wall_ms) {
+            char ago[24];
+            fmt_duration_ms(wall_ms() - r->master_changed_wall_ms, ago, sizeof ago);
+            snprintf(changed, sizeof changed, ", new %s ago", ago);
+        }
+        snprintf(unverified, sizeof unverified, "%s%s%s%s", r->master[0] ? " (Sentinel" : "",
+                 changed, r->master[0] ? ")" : "", r->tls_unverified ? " TLS NOT VERIFIED" : "");
         if (r->state == CONN_UP) {
             snprintf(age, sizeof age, "%.1fs", (double)(mono_ms() - r->sampled_mono_ms) / 1000.0);
             char cost[96] = "";

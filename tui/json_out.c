@@ -360,6 +360,12 @@ json_t *json_from_redis(const struct redis_snapshot *r, long long rate_interval_
     json_object_set_new(redis, "url", text_or_null(r->url));
     /* with redis-sentinel://, the master the Sentinels named */
     json_object_set_new(redis, "master", r->master[0] ? json_string(r->master) : json_null());
+    /* the last failover seen: the master before, and when the Sentinels named another */
+    json_object_set_new(redis, "previous_master",
+                        r->previous_master[0] ? json_string(r->previous_master) : json_null());
+    json_object_set_new(redis, "master_changed_ms", r->master_changed_wall_ms
+                                                        ? json_integer(r->master_changed_wall_ms)
+                                                        : json_null());
     /* "verified", "not verified" (--insecure), or null without TLS */
     json_object_set_new(redis, "tls", r->tls ? json_string(r->tls_unverified ? "not verified"
                                                                             : "verified")

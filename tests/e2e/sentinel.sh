@@ -113,9 +113,9 @@ else
     fail "dashboard: the header names the master, the stream listed"
 fi
 redis-cli -p "$sport" SENTINEL FAILOVER jobs-main >/dev/null
-if wait_for "127.0.0.1:$rport (Sentinel)" 30 && wait_for "orders" 5 &&
+if wait_for_re "127\.0\.0\.1:$rport \(Sentinel, new [0-9.]+[ms]+ ago\)" 30 && wait_for "orders" 5 &&
    ! grep -q "restarted" "$tmp/screen"; then
-    pass "dashboard: after SENTINEL FAILOVER it reads the new master (not called a restart)"
+    pass "dashboard: after SENTINEL FAILOVER it reads the new master, says since when (not called a restart)"
 else
     fail "dashboard: after SENTINEL FAILOVER it reads the new master (not called a restart)"
 fi
