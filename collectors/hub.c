@@ -286,7 +286,10 @@ void hub_note_moved(struct hub *hub)
     pthread_mutex_unlock(&hub->lock);
 }
 
-bool hub_wait_moved(struct hub *hub, int64_t timeout_ms, uint64_t *seen)
+/* Waits up to timeout_ms for a stop or for *gen (read under the lock) to differ from *seen,
+ * which it updates. Returns true when a stop was requested. */
+static bool wait_for_gen(struct hub *hub, int64_t timeout_ms, const uint64_t *gen,
+                         uint64_t *seen)
 {
     struct timespec deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -299,35 +302,22 @@ bool hub_wait_moved(struct hub *hub, int64_t timeout_ms, uint64_t *seen)
         deadline.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&hub->lock);
-    while (!hub->stopping && hub->moved_gen == *seen) {
+    while (!hub->stopping && *gen == *seen) {
         if (pthread_cond_timedwait(&hub->cond, &hub->lock, &deadline) == ETIMEDOUT)
             break;
     }
-    *seen = hub->moved_gen;
+    *seen = *gen;
     bool stop = hub->stopping;
     pthread_mutex_unlock(&hub->lock);
     return stop;
 }
 
+bool hub_wait_moved(struct hub *hub, int64_t timeout_ms, uint64_t *seen)
+{
+    return wait_for_gen(hub, timeout_ms, &hub->moved_gen, seen);
+}
+
 bool hub_wait(struct hub *hub, int64_t timeout_ms, uint64_t *seen_gen)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
-    if (timeout_ms < 0)
-        timeout_ms = 0;
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&hub->lock);
-    while (!hub->stopping && hub->refresh_gen == *seen_gen) {
-        if (pthread_cond_timedwait(&hub->cond, &hub->lock, &deadline) == ETIMEDOUT)
-            break;
-    }
-    *seen_gen = hub->refresh_gen;
-    bool stop = hub->stopping;
-    pthread_mutex_unlock(&hub->lock);
-    return stop;
+    return wait_for_gen(hub, timeout_ms, &hub->refresh_gen, seen_gen);
 }

@@ -337,23 +337,15 @@ static int global_key(struct app *app, int key)
     }
 }
 
-/* How bad a node's server health is, for the order of the server view's nodes and the one
- * the overview speaks of: down first, then by critical and warning judgements. */
+/* How bad node i's server health is (server_node_weight). */
 static int node_badness(const struct app *app, size_t i)
 {
-    const struct snapshot *sv = app->servers[i];
     const struct redis_snapshot *r = &app->snap->redis;
-    if (i < r->node_count && r->nodes[i].left)
-        return -1;
-    if (!sv || sv->server.state != CONN_UP)
-        return 1000000;
-    struct health_warning w[HEALTH_WARNINGS_MAX];
-    size_t n = server_warnings(&sv->server, &app->node_hist[i], NULL, app->thresholds, wall_ms(),
-                               w, HEALTH_WARNINGS_MAX);
-    int bad = 0;
-    for (size_t k = 0; k < n; k++)
-        bad += w[k].sev == SEV_CRIT ? 1000 : 1;
-    return bad;
+    const struct snapshot *sv = app->servers[i];
+    return server_node_weight(sv ? &sv->server : NULL, &app->node_hist[i],
+                              i < r->node_count && r->nodes[i].left,
+                              i < r->node_count && r->nodes[i].state == CONN_DOWN,
+                              app->thresholds, wall_ms());
 }
 
 /* Several nodes: each one's server sample, its rates, and the worst as app->server. */

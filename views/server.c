@@ -154,22 +154,13 @@ static int slow_cmp(const void *pa, const void *pb)
     return slow_reverse ? -c : c;
 }
 
-/* Several nodes: the judgements of node i, counted (critical weigh more). */
+/* Several nodes: how bad node i is (server_node_weight). */
 static int node_weight(const struct app *app, size_t i)
 {
     const struct redis_snapshot *r = &app->snap->redis;
-    if (r->nodes[i].left)
-        return -1;
     const struct snapshot *sv = app->servers[i];
-    if (!sv || sv->server.state != CONN_UP || r->nodes[i].state == CONN_DOWN)
-        return 1000000;
-    struct health_warning w[HEALTH_WARNINGS_MAX];
-    size_t n = server_warnings(&sv->server, &app->node_hist[i], NULL, app->thresholds, wall_ms(),
-                               w, HEALTH_WARNINGS_MAX);
-    int bad = 0;
-    for (size_t k = 0; k < n; k++)
-        bad += w[k].sev == SEV_CRIT ? 1000 : 1;
-    return bad;
+    return server_node_weight(sv ? &sv->server : NULL, &app->node_hist[i], r->nodes[i].left,
+                              r->nodes[i].state == CONN_DOWN, app->thresholds, wall_ms());
 }
 
 /* One line per node, the worst first (down, then by its problems); the one shown below is

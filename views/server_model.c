@@ -156,3 +156,18 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
     sort_by_severity(out, k.n);
     return k.n;
 }
+
+int server_node_weight(const struct server_snapshot *s, const struct server_history *h,
+                       bool left, bool down, const struct thresholds *t, int64_t now_wall_ms)
+{
+    if (left)
+        return -1;
+    if (!s || s->state != CONN_UP || down)
+        return 1000000;
+    struct health_warning w[HEALTH_WARNINGS_MAX];
+    size_t n = server_warnings(s, h, NULL, t, now_wall_ms, w, HEALTH_WARNINGS_MAX);
+    int bad = 0;
+    for (size_t k = 0; k < n; k++)
+        bad += w[k].sev == SEV_CRIT ? 1000 : 1;
+    return bad;
+}

@@ -35,4 +35,10 @@ size_t server_warnings(const struct server_snapshot *s, const struct server_hist
                        const struct redis_snapshot *streams, const struct thresholds *t,
                        int64_t now_wall_ms, struct health_warning *out, size_t max);
 
+/* How bad one node of several is, to rank them (the server view's list, and the node the
+ * overview speaks of): -1 for a node gone from the cluster, 1000000 when it is not up, else
+ * 1000 per critical judgement and 1 per warning. */
+int server_node_weight(const struct server_snapshot *s, const struct server_history *h,
+                       bool left, bool down, const struct thresholds *t, int64_t now_wall_ms);
+
 #endif
