@@ -113,6 +113,27 @@ if grep -q '^3 nodes$' "$tmp/text" && grep -q '^NODE ' "$tmp/text" &&
 then pass "--once text: 3 nodes, their replicas and a NODE column"
 else fail "--once text of the cluster: $(head -20 "$tmp/text")"; fi
 
+# 2b. CLUSTER SHARDS refused (an ACL that allows CLUSTER SLOTS only, as on a server older than
+# 7.0): the map from CLUSTER SLOTS, the same primaries and slots, health unknown
+for p in $ports; do
+    redis-cli -p "$p" ACL SETUSER slotsonly on '>sl0ts' '~*' '+@all' '-cluster|shards' >/dev/null
+done
+"$QUEUETOP" --redis "redis://slotsonly:sl0ts@127.0.0.1:$p2" --once --json --rate-interval 0 \
+    >"$tmp/out" 2>"$tmp/err"
+rc=$?
+if [ "$rc" -eq 0 ] && python3 - "$tmp" $primaries <<'EOF2' 2>"$tmp/check"
+import json, sys
+tmp, prim = sys.argv[1], sys.argv[2:]
+d = json.load(open(tmp + "/out"))["redis"]
+nodes = {n["name"]: n for n in d["nodes"]}
+assert set(nodes) == {"127.0.0.1:" + p for p in prim}, nodes.keys()
+assert sum(n["slot_count"] for n in nodes.values()) == 16384
+assert all(n["health"] is None and len(n["replicas"]) == 1 for n in nodes.values()), nodes
+assert len(d["streams"]) == 30, len(d["streams"])
+EOF2
+then pass "CLUSTER SHARDS refused: the map from CLUSTER SLOTS (3 primaries, 16384 slots, replicas)"
+else fail "CLUSTER SLOTS fallback: rc $rc, $(cat "$tmp/check" "$tmp/err")"; fi
+
 # 3. several plain servers: the same key on both, each with its own length; NAME=URL
 a=$("$BUILD/tests/freeport"); server "$a"; pa=$last_pid
 b=$("$BUILD/tests/freeport"); server "$b"
