@@ -40,6 +40,10 @@ struct redis_target {
     char path[4096];     /* unix socket path */
     char user[256];      /* ACL user; "" for the default user */
     char password[512];  /* "" when none; never printed */
+    /* --password-file / --password-command: the password is read from there at every connect
+     * (collectors/secret.h), overriding the one above; NULL when not given */
+    const char *password_file;
+    const char *password_command;
     bool has_password;
     int db;              /* SELECT index, default 0 */
 };

@@ -1,6 +1,8 @@
 /* redis_io.c -- see redis_io.h. */
 #include "redis_io.h"
 
+#include "secret.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -858,11 +860,26 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
         redisEnableKeepAlive(c);
 
     redisReply *r = NULL;
-    if (t->has_password) {
+    /* a rotating secret: read afresh for every connection, never kept beyond it */
+    char fresh[SECRET_MAX];
+    const char *password = t->password;
+    bool has_password = t->has_password;
+    if (t->password_file || t->password_command) {
+        if (secret_read(t->password_file, t->password_command, fresh, sizeof fresh, why,
+                        sizeof why) < 0) {
+            redis_io_free(c);
+            snprintf(err, errlen, "cannot connect to %s: %s", where, why);
+            return NULL;
+        }
+        password = fresh;
+        has_password = true;
+    }
+    if (has_password) {
         if (t->user[0])
-            r = redis_io_command(c, "AUTH %s %s", t->user, t->password);
+            r = redis_io_command(c, "AUTH %s %s", t->user, password);
         else
-            r = redis_io_command(c, "AUTH %s", t->password);
+            r = redis_io_command(c, "AUTH %s", password);
+        memset(fresh, 0, sizeof fresh);
         if (!r) {
             lost_during(err, errlen, where, "AUTH", c, t, true);
             redis_io_free(c);
@@ -882,7 +899,7 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
             if (r)
                 redis_describe_error("SELECT failed", r->str, err, errlen);
             else
-                lost_during(err, errlen, where, "SELECT", c, t, !t->has_password);
+                lost_during(err, errlen, where, "SELECT", c, t, !has_password);
             if (r)
                 freeReplyObject(r);
             redis_io_free(c);
@@ -894,7 +911,7 @@ redisContext *redis_io_connect(const struct redis_target *t, int connect_timeout
      * SLOWLOG. Refused by some ACL users: harmless, ignored. */
     r = redis_io_command(c, "CLIENT SETNAME queuetop");
     if (!r) {
-        lost_during(err, errlen, where, "CLIENT SETNAME", c, t, !t->has_password && !t->db);
+        lost_during(err, errlen, where, "CLIENT SETNAME", c, t, !has_password && !t->db);
         redis_io_free(c);
         return NULL;
     }

@@ -136,6 +136,9 @@ static void usage(FILE *out)
         "                           (NAME=URL names one); a Redis Cluster node stands for\n"
         "                           the whole cluster (its primaries are found and read)\n"
         "      --redis-file FILE    the servers to watch, one URL (or NAME=URL) a line\n"
+        "      --password-file FILE  Redis' password: the first line of FILE, read again\n"
+        "                           at every connect (a password rotated meanwhile is used)\n"
+        "      --password-command CMD  the same from what CMD prints (sh -c, 5 s at most)\n"
         "      --connect-timeout S  seconds to wait for a connection (default 2)\n"
         "      --timeout S          seconds to wait for a reply (default 5)\n"
         "      --tls-ca FILE        rediss://: trust the CAs in FILE (PEM) instead of the\n"
@@ -254,10 +257,12 @@ static void parse_args(int argc, char **argv, struct options *o)
     enum { OPT_ONCE = 256, OPT_JSON, OPT_PRETTY, OPT_RATE, OPT_CT, OPT_TO, OPT_BUDGET, OPT_THEME,
            OPT_NOCOLOR, OPT_CONFIG, OPT_PG, OPT_WORKFLOW, OPT_FIND, OPT_SOURCE, OPT_PGTIMEOUT,
            OPT_LAYOUTS, OPT_LOCKPAT, OPT_TLS_CA, OPT_TLS_CA_DIR, OPT_TLS_CERT, OPT_TLS_KEY,
-           OPT_INSECURE, OPT_REDIS_FILE };
+           OPT_INSECURE, OPT_REDIS_FILE, OPT_PASSWORD_FILE, OPT_PASSWORD_COMMAND };
     static const struct option longopts[] = {
         { "redis", required_argument, NULL, 'r' },
         { "redis-file", required_argument, NULL, OPT_REDIS_FILE },
+        { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+        { "password-command", required_argument, NULL, OPT_PASSWORD_COMMAND },
         { "streams", required_argument, NULL, 'm' },
         { "interval", required_argument, NULL, 'i' },
         { "once", no_argument, NULL, OPT_ONCE },
@@ -294,6 +299,7 @@ static void parse_args(int argc, char **argv, struct options *o)
         o->redis_named = true;
     struct node_urls urls = { 0 };
     char uerr[600];
+    const char *password_file = NULL, *password_command = NULL;
     streams_config_defaults(&o->streams);
     o->budget_share = 0.02;
     server_config_defaults(&o->server);
@@ -315,6 +321,8 @@ static void parse_args(int argc, char **argv, struct options *o)
                 usage_error("%s", uerr);
             o->redis_named = true;
             break;
+        case OPT_PASSWORD_FILE: password_file = optarg; break;
+        case OPT_PASSWORD_COMMAND: password_command = optarg; break;
         case OPT_REDIS_FILE:
             if (node_urls_read_file(&urls, optarg, uerr, sizeof uerr) < 0) {
                 fprintf(stderr, "queuetop: %s\n", uerr);
@@ -452,6 +460,16 @@ static void parse_args(int argc, char **argv, struct options *o)
         exit(2);
     }
     node_urls_free(&urls);
+    if (password_file && password_command)
+        usage_error("--password-file and --password-command: give one%s", "");
+    for (size_t i = 0; i < o->node_count && (password_file || password_command); i++) {
+        struct redis_target *t = &o->nodes[i].target;
+        if (t->has_password && t->password[0] && !getenv("REDISCLI_AUTH"))
+            usage_error("a password in the URL and --password-file or --password-command: give "
+                        "one%s", "");
+        t->password_file = password_file;
+        t->password_command = password_command;
+    }
     o->streams.target = o->nodes[0].target;
     bool any_tls = false;
     for (size_t i = 0; i < o->node_count; i++)
